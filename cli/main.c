@@ -1,0 +1,187 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+
+static int cmd_help(int argc, char **argv, cli_globals *g);
+static int cmd_version(int argc, char **argv, cli_globals *g);
+
+const cli_command cli_commands[] = {
+    {"help", "[COMMAND]", "show help for swdflash or for one command", cmd_help},
+    {"version", "", "show the versions of the tool and the library", cmd_version},
+    {NULL, NULL, NULL, NULL},
+};
+
+const cli_opt *cli_global_opts(void);
+
+const cli_command *cli_find_command(const char *name) {
+  for (const cli_command *c = cli_commands; c->name != NULL; c++) {
+    if (strcmp(c->name, name) == 0) {
+      return c;
+    }
+  }
+  return NULL;
+}
+
+static void print_opts(FILE *f, const cli_opt *opts) {
+  for (const cli_opt *o = opts; o != NULL && o->long_name != NULL; o++) {
+    char spec[64];
+    if (o->short_name != 0) {
+      snprintf(spec, sizeof(spec), "-%c, --%s%s%s", o->short_name, o->long_name,
+               o->takes_value ? " " : "", o->takes_value ? o->value_name : "");
+    } else {
+      snprintf(spec, sizeof(spec), "    --%s%s%s", o->long_name, o->takes_value ? " " : "",
+               o->takes_value ? o->value_name : "");
+    }
+    fprintf(f, "  %-28s %s\n", spec, o->help);
+  }
+}
+
+void cli_print_command_help(FILE *f, const cli_command *cmd, const cli_opt *opts) {
+  fprintf(f, "usage: swdflash %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
+  if (opts != NULL && opts->long_name != NULL) {
+    fprintf(f, "\noptions:\n");
+    print_opts(f, opts);
+  }
+  fprintf(f, "\nglobal options:\n");
+  print_opts(f, cli_global_opts());
+}
+
+static void print_main_help(FILE *f) {
+  fprintf(f,
+          "usage: swdflash [OPTIONS] COMMAND [ARGS]\n"
+          "\n"
+          "Program STM32 microcontrollers over SWD with an ST-Link probe\n"
+          "(V2, V2-1, V3 and compatible clones).\n"
+          "\n"
+          "commands:\n");
+  for (const cli_command *c = cli_commands; c->name != NULL; c++) {
+    char synopsis[64];
+    snprintf(synopsis, sizeof(synopsis), "%s %s", c->name, c->args);
+    fprintf(f, "  %-28s %s\n", synopsis, c->summary);
+  }
+  fprintf(f, "\noptions (accepted before or after the command):\n");
+  print_opts(f, cli_global_opts());
+  fprintf(f,
+          "  -h, --help                   show this help (or the command's)\n"
+          "      --version                show the version\n"
+          "\n"
+          "numbers: decimal, 0x hex or 0b binary; sizes may end in K or M (x1024).\n"
+          "\n"
+          "exit status:\n"
+          "  0  success\n"
+          "  1  the operation failed\n"
+          "  2  bad command line\n"
+          "  3  no usable ST-Link probe\n"
+          "  4  the probe works but the target does not answer\n"
+          "  5  read or write protection blocks the operation\n"
+          "  6  verification or comparison found differences\n"
+          "\n"
+          "environment: NO_COLOR disables colours.\n");
+}
+
+static int cmd_help(int argc, char **argv, cli_globals *g) {
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, NULL, g);
+  const char *topic = NULL;
+  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
+    if (r == CLI_NEXT_ERROR) {
+      return cli_usage_error(g, "help", "%s", p.error);
+    }
+    if (r == CLI_NEXT_HELP) {
+      cli_print_command_help(stdout, cli_find_command("help"), NULL);
+      return CLI_EXIT_OK;
+    }
+    if (topic != NULL) {
+      return cli_usage_error(g, "help", "unexpected argument '%s'", p.value);
+    }
+    topic = p.value;
+  }
+  if (topic == NULL) {
+    print_main_help(stdout);
+    return CLI_EXIT_OK;
+  }
+  const cli_command *c = cli_find_command(topic);
+  if (c == NULL) {
+    return cli_usage_error(g, "help", "unknown command '%s'", topic);
+  }
+  /* Every command prints its own help, with its options, for --help. */
+  char *help_argv[] = {(char *)"--help", NULL};
+  return c->run(1, help_argv, g);
+}
+
+static int cmd_version(int argc, char **argv, cli_globals *g) {
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, NULL, g);
+  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
+    if (r == CLI_NEXT_ERROR) {
+      return cli_usage_error(g, "version", "%s", p.error);
+    }
+    if (r == CLI_NEXT_HELP) {
+      cli_print_command_help(stdout, cli_find_command("version"), NULL);
+      return CLI_EXIT_OK;
+    }
+    return cli_usage_error(g, "version", "unexpected argument '%s'", p.value);
+  }
+  if (g->json) {
+    cli_json j;
+    cli_json_init(&j, stdout);
+    cli_json_object_begin(&j, NULL);
+    cli_json_bool(&j, "ok", true);
+    cli_json_str(&j, "tool", SWDF_VERSION_STRING);
+    cli_json_str(&j, "library", swdf_version());
+    cli_json_object_end(&j);
+    cli_json_finish(&j);
+  } else {
+    printf("swdflash %s (libswdflash %s)\n", SWDF_VERSION_STRING, swdf_version());
+  }
+  return CLI_EXIT_OK;
+}
+
+static bool is_help(const char *arg) {
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int main(int argc, char **argv) {
+  cli_globals g = {0};
+  const char *no_color = getenv("NO_COLOR");
+  g.tty = isatty(STDERR_FILENO) != 0;
+  g.color = g.tty && (no_color == NULL || no_color[0] == '\0');
+
+  /* Global options may precede the command; find the command word. */
+  cli_parser p;
+  cli_parser_init(&p, argc - 1, argv + 1, NULL, &g);
+  int command_index = -1;
+  while (p.index < p.argc) {
+    const char *arg = p.argv[p.index];
+    if (is_help(arg)) {
+      print_main_help(stdout);
+      return CLI_EXIT_OK;
+    }
+    if (strcmp(arg, "--version") == 0) {
+      return cmd_version(0, NULL, &g);
+    }
+    int r = cli_next(&p);
+    if (r == CLI_NEXT_ERROR) {
+      return cli_usage_error(&g, NULL, "%s", p.error);
+    }
+    if (r == CLI_NEXT_ARG) {
+      command_index = p.index; /* index of the argument after the command word */
+      break;
+    }
+  }
+  if (command_index < 0) {
+    print_main_help(stderr);
+    return CLI_EXIT_USAGE;
+  }
+  const char *name = p.value;
+  const cli_command *cmd = cli_find_command(name);
+  if (cmd == NULL) {
+    return cli_usage_error(&g, NULL, "unknown command '%s' (run 'swdflash --help' for the list)",
+                           name);
+  }
+  return cmd->run(p.argc - command_index, p.argv + command_index, &g);
+}

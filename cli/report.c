@@ -1,0 +1,92 @@
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+static void print_error_json(const char *code, const char *message, const char *hint) {
+  cli_json j;
+  cli_json_init(&j, stdout);
+  cli_json_object_begin(&j, NULL);
+  cli_json_bool(&j, "ok", false);
+  cli_json_object_begin(&j, "error");
+  cli_json_str(&j, "code", code);
+  cli_json_str(&j, "message", message);
+  cli_json_str(&j, "hint", hint != NULL && hint[0] != '\0' ? hint : NULL);
+  cli_json_object_end(&j);
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+}
+
+static void print_error_text(const cli_globals *g, const char *message, const char *hint) {
+  const char *red = g->color ? "\033[1;31m" : "";
+  const char *reset = g->color ? "\033[0m" : "";
+  fprintf(stderr, "swdflash: %serror:%s %s\n", red, reset, message);
+  if (hint != NULL && hint[0] != '\0') {
+    fprintf(stderr, "  hint: %s\n", hint);
+  }
+}
+
+int cli_usage_error(const cli_globals *g, const char *cmd, const char *fmt, ...) {
+  char message[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof(message), fmt, ap);
+  va_end(ap);
+  char hint[128];
+  snprintf(hint, sizeof(hint), "see 'swdflash %s%s--help'", cmd != NULL ? cmd : "",
+           cmd != NULL ? " " : "");
+  if (g->json) {
+    print_error_json("usage", message, hint);
+  } else {
+    print_error_text(g, message, hint);
+  }
+  return CLI_EXIT_USAGE;
+}
+
+int cli_exit_code_for(swdf_err err) {
+  static const struct {
+    swdf_err err;
+    int code;
+  } map[] = {
+      {SWDF_OK, CLI_EXIT_OK},
+      {SWDF_ERR_INVALID_ARG, CLI_EXIT_USAGE},
+      {SWDF_ERR_NO_PROBE, CLI_EXIT_NO_PROBE},
+      {SWDF_ERR_PROBE_AMBIGUOUS, CLI_EXIT_NO_PROBE},
+      {SWDF_ERR_PROBE_ACCESS, CLI_EXIT_NO_PROBE},
+      {SWDF_ERR_PROBE_FIRMWARE, CLI_EXIT_NO_PROBE},
+      {SWDF_ERR_NO_TARGET, CLI_EXIT_NO_TARGET},
+      {SWDF_ERR_TARGET_POWER, CLI_EXIT_NO_TARGET},
+      {SWDF_ERR_READ_PROTECTED, CLI_EXIT_PROTECTED},
+      {SWDF_ERR_WRITE_PROTECTED, CLI_EXIT_PROTECTED},
+      {SWDF_ERR_PERMANENT, CLI_EXIT_PROTECTED},
+      {SWDF_ERR_VERIFY, CLI_EXIT_MISMATCH},
+  };
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+    if (map[i].err == err) {
+      return map[i].code;
+    }
+  }
+  return CLI_EXIT_FAILED;
+}
+
+int cli_lib_error(const cli_globals *g, swdf_ctx *ctx, swdf_err err, const char *what) {
+  const char *detail = ctx != NULL ? swdf_ctx_errmsg(ctx) : "";
+  const char *hint = ctx != NULL ? swdf_ctx_hint(ctx) : "";
+  char message[1024];
+  if (detail[0] == '\0') {
+    detail = swdf_strerror(err);
+  }
+  if (what != NULL) {
+    snprintf(message, sizeof(message), "%s: %s", what, detail);
+  } else {
+    snprintf(message, sizeof(message), "%s", detail);
+  }
+  if (g->json) {
+    print_error_json(swdf_err_name(err), message, hint);
+  } else {
+    print_error_text(g, message, hint);
+  }
+  return cli_exit_code_for(err);
+}
+

@@ -1,0 +1,118 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+swdf_err swdf_ctx_new(swdf_ctx **out, const swdf_ctx_opts *opts) {
+  if (out == NULL) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  *out = NULL;
+  swdf_ctx_opts defaults = SWDF_CTX_OPTS_INIT;
+  if (opts != NULL && (opts->size < sizeof(size_t) || opts->size > sizeof(swdf_ctx_opts))) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  swdf_ctx *ctx = calloc(1, sizeof(*ctx));
+  if (ctx == NULL) {
+    return SWDF_ERR_NO_MEMORY;
+  }
+  ctx->opts = defaults;
+  if (opts != NULL) {
+    /* Copy only what the caller's (possibly older) struct contains. */
+    memcpy(&ctx->opts, opts, opts->size);
+    ctx->opts.size = sizeof(ctx->opts);
+  }
+  *out = ctx;
+  return SWDF_OK;
+}
+
+void swdf_ctx_free(swdf_ctx *ctx) { free(ctx); }
+
+void swdf_ctx_set_log_level(swdf_ctx *ctx, swdf_log_level level) {
+  if (ctx != NULL) {
+    ctx->opts.log_level = level;
+  }
+}
+
+const char *swdf_ctx_errmsg(const swdf_ctx *ctx) { return ctx != NULL ? ctx->errmsg : ""; }
+
+const char *swdf_ctx_hint(const swdf_ctx *ctx) { return ctx != NULL ? ctx->hint : ""; }
+
+swdf_err swdf_ctx_last_error(const swdf_ctx *ctx) {
+  return ctx != NULL ? ctx->last_err : SWDF_ERR_INVALID_ARG;
+}
+
+void swdf__clear_error(swdf_ctx *ctx) {
+  ctx->last_err = SWDF_OK;
+  ctx->errmsg[0] = '\0';
+  ctx->hint[0] = '\0';
+}
+
+swdf_err swdf__fail(swdf_ctx *ctx, swdf_err err, const char *hint, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
+  va_end(ap);
+  snprintf(ctx->hint, sizeof(ctx->hint), "%s", hint != NULL ? hint : "");
+  ctx->last_err = err;
+  swdf__log(ctx, SWDF_LOG_DEBUG, "error %s: %s", swdf_err_name(err), ctx->errmsg);
+  return err;
+}
+
+void swdf__prefix_error(swdf_ctx *ctx, const char *fmt, ...) {
+  char prefix[SWDF_MSG_MAX];
+  char old[SWDF_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof(prefix), fmt, ap);
+  va_end(ap);
+  memcpy(old, ctx->errmsg, sizeof(old));
+  /* Truncation is fine: the start of the message matters most. */
+  size_t used = 0;
+  const char *parts[] = {prefix, ": ", old};
+  for (size_t i = 0; i < SWDF_ARRAY_LEN(parts); i++) {
+    size_t room = sizeof(ctx->errmsg) - 1 - used;
+    size_t len = strnlen(parts[i], room);
+    memcpy(ctx->errmsg + used, parts[i], len);
+    used += len;
+  }
+  ctx->errmsg[used] = '\0';
+}
+
+void swdf__set_hint(swdf_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->hint, sizeof(ctx->hint), fmt, ap);
+  va_end(ap);
+}
+
+bool swdf__log_enabled(const swdf_ctx *ctx, swdf_log_level level) {
+  return ctx->opts.log != NULL && level <= ctx->opts.log_level;
+}
+
+void swdf__vlog(swdf_ctx *ctx, swdf_log_level level, const char *fmt, va_list ap) {
+  if (!swdf__log_enabled(ctx, level)) {
+    return;
+  }
+  char line[1024];
+  vsnprintf(line, sizeof(line), fmt, ap);
+  ctx->opts.log(ctx->opts.user, level, line);
+}
+
+void swdf__log(swdf_ctx *ctx, swdf_log_level level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  swdf__vlog(ctx, level, fmt, ap);
+  va_end(ap);
+}
+
+swdf_err swdf__progress(swdf_ctx *ctx, swdf_phase phase, uint64_t done, uint64_t total) {
+  if (ctx->opts.progress == NULL) {
+    return SWDF_OK;
+  }
+  if (ctx->opts.progress(ctx->opts.user, phase, done, total) != 0) {
+    return swdf__fail(ctx, SWDF_ERR_CANCELLED, NULL, "cancelled by the caller");
+  }
+  return SWDF_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * Internal helpers shared by every layer of libswdflash. Not installed.
+ * Internal functions use the swdf__ prefix and hidden visibility.
+ */
+#ifndef SWDF_INTERNAL_H
+#define SWDF_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include <swdflash/swdflash.h>
+
+#define SWDF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define SWDF_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define SWDF_PRINTF(fmt, args)
+#endif
+
+enum { SWDF_MSG_MAX = 512 };
+
+struct swdf_ctx {
+  swdf_ctx_opts opts;
+  swdf_err last_err;
+  char errmsg[SWDF_MSG_MAX];
+  char hint[SWDF_MSG_MAX];
+};
+
+/*
+ * Record a failure on the context and return `err`, so that error paths can
+ * be written as `return swdf__fail(ctx, SWDF_ERR_USB, hint, "...", ...)`.
+ * `hint` may be NULL. The message is logged at debug level only: the caller
+ * decides whether the failure is final, and a retried operation should not
+ * alarm the user.
+ */
+swdf_err swdf__fail(swdf_ctx *ctx, swdf_err err, const char *hint, const char *fmt, ...)
+    SWDF_PRINTF(4, 5);
+
+/* Forget the previous failure; called at the start of every public call. */
+void swdf__clear_error(swdf_ctx *ctx);
+
+/* Append context to the current message: "reading 0x08000000: <old>". */
+void swdf__prefix_error(swdf_ctx *ctx, const char *fmt, ...) SWDF_PRINTF(2, 3);
+
+/* Set or replace the hint of the current failure. */
+void swdf__set_hint(swdf_ctx *ctx, const char *fmt, ...) SWDF_PRINTF(2, 3);
+
+bool swdf__log_enabled(const swdf_ctx *ctx, swdf_log_level level);
+void swdf__log(swdf_ctx *ctx, swdf_log_level level, const char *fmt, ...) SWDF_PRINTF(3, 4);
+void swdf__vlog(swdf_ctx *ctx, swdf_log_level level, const char *fmt, va_list ap)
+    SWDF_PRINTF(3, 0);
+
+/* Report progress; returns SWDF_ERR_CANCELLED when the callback asks to stop. */
+swdf_err swdf__progress(swdf_ctx *ctx, swdf_phase phase, uint64_t done, uint64_t total);
+
+#endif
