@@ -1,0 +1,176 @@
+/*
+ * swdsim internal interfaces.
+ *
+ * swdsim has two halves that meet at the SWD wire:
+ *
+ *   probe side (usb.c, stlink.c, launcher): the libusb-1.0 drop-in, the
+ *     ST-Link firmware personalities, the USB/probe costs of the timing
+ *     model, USB faults, the report, the launcher.
+ *   target side (target/...): the SW-DP and MEM-AP, the memory bus, the
+ *     Cortex-M core (Unicorn), the STM32 peripherals and flash controllers,
+ *     option bytes, protection, the persistent state file, SWD and flash
+ *     faults, scenarios.
+ *
+ * The probe side turns every ST-Link command into SWD transactions on the
+ * target through the sim_target_* calls below, exactly as the probe firmware
+ * would (e.g. a READMEM_32BIT of N words is: CSW write if the size changed,
+ * TAR write, N DRW reads, one RDBUFF read), and charges their cost. The target
+ * side never charges SWD costs itself; it only advances when the clock moves.
+ *
+ * Nothing here is global: a `sim` owns everything and one exists per process
+ * (created lazily by the libusb drop-in, owned by the libusb context).
+ */
+#ifndef SWDSIM_SIM_H
+#define SWDSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------- */
+/* Virtual clock and report counters (timing model, sections 1-7)          */
+/* ---------------------------------------------------------------------- */
+
+/* Time is kept in nanoseconds so that 0.85 us/byte and 52.5 us add exactly. */
+typedef uint64_t sim_ns;
+#define SIM_US(x) ((sim_ns)(x) * 1000u)
+
+typedef struct sim_report {
+  uint64_t usb_transfers;
+  uint64_t usb_bytes_out;
+  uint64_t usb_bytes_in;
+  uint64_t probe_commands;
+  uint64_t swd_transactions;
+  uint64_t swd_wait_acks;
+  uint64_t cpu_cycles;
+  sim_ns flash_busy_ns;
+  uint64_t flash_program_units;
+  uint64_t flash_erase_units;
+  uint64_t mass_erases;
+} sim_report;
+
+typedef struct sim_clock {
+  sim_ns now;
+  sim_report report;
+} sim_clock;
+
+/* ---------------------------------------------------------------------- */
+/* Configuration (launcher options and SWDSIM_* environment variables)     */
+/* ---------------------------------------------------------------------- */
+
+enum { SIM_MAX_PROBES = 8, SIM_MAX_FAULTS = 16, SIM_MAX_SCENARIOS = 8 };
+
+typedef enum sim_fault_kind {
+  SIM_FAULT_USB_STALL,      /* Nth USB transfer: LIBUSB_ERROR_PIPE */
+  SIM_FAULT_USB_TIMEOUT,    /* Nth USB transfer: LIBUSB_ERROR_TIMEOUT */
+  SIM_FAULT_USB_DISCONNECT, /* Nth USB transfer and every later one: NO_DEVICE */
+  SIM_FAULT_SWD_FAULT,      /* Nth SWD transaction answers FAULT (sticky error) */
+  SIM_FAULT_SWD_WAIT,       /* a storm of WAIT answers from the Nth transaction */
+  SIM_FAULT_FLASH_ERROR,    /* Nth flash program/erase sets an error flag */
+  SIM_FAULT_POWER_LOSS,     /* power fails during the Nth program/erase */
+} sim_fault_kind;
+
+typedef struct sim_fault {
+  sim_fault_kind kind;
+  uint64_t at; /* 1-based count of the events of that class */
+} sim_fault;
+
+typedef struct sim_probe_config {
+  char kind[24];   /* "v2", "v2-1", "v3", "clone-j29s7", "clone-j37s7", "clone-slow" */
+  char serial[64]; /* empty: the personality's default serial */
+} sim_probe_config;
+
+typedef struct sim_config {
+  char chip[32];                 /* default "stm32f103c8" */
+  char state_path[4096];         /* empty: fresh chip, discarded at exit */
+  char report_path[4096];        /* empty: no report file */
+  int probe_count;               /* at least 1 */
+  sim_probe_config probes[SIM_MAX_PROBES];
+  int fault_count;
+  sim_fault faults[SIM_MAX_FAULTS];
+  int scenario_count;
+  char scenarios[SIM_MAX_SCENARIOS][32]; /* "no-target", "nrst-not-wired", ... or "boot0=1" */
+} sim_config;
+
+/*
+ * Parse the SWDSIM_* environment into `cfg`. Returns false and writes a
+ * message to `err` on a bad value (unknown chip, probe, fault or scenario).
+ */
+bool sim_config_from_env(sim_config *cfg, char *err, size_t err_len);
+
+/* Parse one "KIND@N" fault spec. */
+bool sim_parse_fault(const char *spec, sim_fault *out, char *err, size_t err_len);
+
+/* ---------------------------------------------------------------------- */
+/* Target side: one simulated STM32 behind each probe                      */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_target sim_target;
+
+/* SWD acknowledgements, with the wire encoding. */
+typedef enum sim_ack {
+  SIM_ACK_OK = 1,
+  SIM_ACK_WAIT = 2,
+  SIM_ACK_FAULT = 4,
+  SIM_ACK_NONE = 7, /* nothing drives the line: no target, no power, SWD disabled */
+} sim_ack;
+
+typedef struct sim_target_options {
+  const char *chip;       /* name from sim_chip_names() */
+  const char *state_path; /* NULL or "": fresh erased chip, not persisted */
+  const sim_fault *faults; /* target-side faults (SWD and flash kinds) */
+  int fault_count;
+  const char (*scenarios)[32];
+  int scenario_count;
+} sim_target_options;
+
+/*
+ * Create a target bound to `clock` (shared with the probe that owns it).
+ * Loads the state file if it exists. Returns NULL with a message in `err`.
+ */
+sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, char *err,
+                           size_t err_len);
+
+/* Save the state file if anything changed (atomic write) and free. */
+void sim_target_free(sim_target *t);
+
+/* Save now if anything changed since the last save. */
+bool sim_target_save(sim_target *t, char *err, size_t err_len);
+
+/* Run the target (CPU, flash operations, watchdog...) up to clock->now. */
+void sim_target_sync(sim_target *t);
+
+/* Wire level. Every call is one SWD transaction (the caller charges it). */
+void sim_target_line_reset(sim_target *t); /* line reset + JTAG-to-SWD */
+sim_ack sim_target_dp_read(sim_target *t, uint8_t addr, uint32_t *value);
+sim_ack sim_target_dp_write(sim_target *t, uint8_t addr, uint32_t value);
+/* AP accesses go to the AP and bank chosen by DP SELECT; AP reads are posted
+ * as on real hardware: the value returned is that of the previous AP read,
+ * the last one is collected from DP RDBUFF. */
+sim_ack sim_target_ap_read(sim_target *t, uint8_t addr, uint32_t *value);
+sim_ack sim_target_ap_write(sim_target *t, uint8_t addr, uint32_t value);
+
+/* Pins and supply as the probe sees them. */
+void sim_target_set_nrst(sim_target *t, bool asserted);
+uint32_t sim_target_voltage_mv(const sim_target *t);
+
+/* Names of the chips that can be simulated, NULL-terminated. */
+const char *const *sim_chip_names(void);
+/* One-line description of a chip, NULL if unknown. */
+const char *sim_chip_describe(const char *name);
+
+/* ---------------------------------------------------------------------- */
+/* State files without a client (swdsim state ...)                         */
+/* ---------------------------------------------------------------------- */
+
+int sim_state_main(int argc, char **argv); /* "init", "dump", "show" */
+
+/* ---------------------------------------------------------------------- */
+/* Report                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Write the JSON report of section 7 (plus chip and probe names). */
+bool sim_report_write(const char *path, const sim_clock *clock, const char *chip,
+                      const char *probe_kind, char *err, size_t err_len);
+
+#endif
