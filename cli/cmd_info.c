@@ -45,8 +45,11 @@ static void json_chip(cli_json *j, const swdf_chip_info *c) {
   cli_json_hex32(j, "cpuid", c->cpuid);
   cli_json_hex32(j, "dp_idcode", c->dp_idcode);
   cli_json_hex32(j, "dbgmcu_idcode", c->dbgmcu_idcode);
-  cli_json_hex32(j, "dev_id", c->dev_id);
-  cli_json_hex32(j, "rev_id", c->rev_id);
+  char id[16];
+  snprintf(id, sizeof(id), "0x%03X", c->dev_id);
+  cli_json_str(j, "dev_id", id);
+  snprintf(id, sizeof(id), "0x%04X", c->rev_id);
+  cli_json_str(j, "rev_id", id);
   cli_json_str(j, "revision", c->revision[0] != '\0' ? c->revision : NULL);
   char uid[32];
   uid_text(uid, sizeof(uid), c);

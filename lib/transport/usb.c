@@ -84,11 +84,13 @@ void swdf__usb_drain(swdf_usb *usb, uint8_t ep) {
   /* Keep the caller's error: draining is best effort. */
   swdf_saved_error saved;
   swdf__save_error(&saved, usb->ctx);
+  usb->quiet = true;
   for (int i = 0; i < DRAIN_MAX_READS; i++) {
     size_t n = 0;
     if (usb->ops->bulk_in(usb, ep, buf, packet, &n, DRAIN_TIMEOUT_MS) != SWDF_OK || n == 0) {
       break;
     }
   }
+  usb->quiet = false;
   swdf__restore_error(usb->ctx, &saved);
 }

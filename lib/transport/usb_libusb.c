@@ -28,6 +28,9 @@ static swdf_err usb_fail(swdf_usb *usb, int rc, const char *what, uint8_t ep) {
   if (rc == LIBUSB_ERROR_NO_DEVICE) {
     usb->gone = true;
   }
+  if (usb->quiet) {
+    return map_libusb_error(rc);
+  }
   return swdf__fail(usb->ctx, map_libusb_error(rc), NULL, "%s on endpoint 0x%02X: %s", what, ep,
                     libusb_strerror((int)rc));
 }
