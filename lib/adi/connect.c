@@ -314,6 +314,27 @@ static swdf_err connect(swdf_target *t, swdf_connect_mode mode) {
   return voltage_check(t, err, mv);
 }
 
+/* After a failed connect: leave the chip as it was found, as far as the link
+ * still allows (NRST released, the core running if we stopped it). */
+static void abandon(swdf_target *t) {
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  if (!t->st->usb->gone) {
+    swdf__stlink_drive_nrst(t->st, STLINK_NRST_HIGH, false);
+    if (t->st->in_debug && t->vector_catch_set) {
+      swdf__vector_catch(t, false);
+    }
+    if (t->st->in_debug && t->halted_by_connect) {
+      swdf__write32(t, DHCSR_ADDR, DHCSR_DBGKEY);
+    }
+    if (t->st->in_debug) {
+      swdf__stlink_exit_debug(t->st);
+    }
+  }
+  swdf__restore_error(t->ctx, &saved);
+  free(t);
+}
+
 swdf_err swdf_target_connect(swdf_target **out, swdf_probe *probe, const swdf_connect_opts *opts) {
   if (out == NULL || probe == NULL) {
     return SWDF_ERR_INVALID_ARG;
@@ -345,14 +366,7 @@ swdf_err swdf_target_connect(swdf_target **out, swdf_probe *probe, const swdf_co
   t->limits.freq_khz = swdf__stlink_pick_freq(t->st, t->freq_wanted_khz);
   swdf_err err = connect(t, o.mode);
   if (err != SWDF_OK) {
-    swdf_saved_error saved;
-    swdf__save_error(&saved, ctx);
-    swdf__stlink_drive_nrst(t->st, STLINK_NRST_HIGH, false);
-    if (t->st->in_debug) {
-      swdf__stlink_exit_debug(t->st);
-    }
-    swdf__restore_error(ctx, &saved);
-    free(t);
+    abandon(t);
     return err;
   }
   swdf__log(ctx, SWDF_LOG_DEBUG, "connected (%s) at %u kHz", swdf_connect_mode_name(t->mode_used),

@@ -15,6 +15,7 @@ typedef enum step_kind { STEP_CMD, STEP_DATA, STEP_REPLY, STEP_FAIL_OUT, STEP_FA
 
 typedef struct step {
   step_kind kind;
+  bool repeat; /* a polled command: may come again after its reply */
   uint8_t *bytes;
   size_t len;
   swdf_err fail;
@@ -32,6 +33,7 @@ struct fake_usb {
   char mismatch[512];
   fake_usb_stats stats;
   bool lenient_drain;
+  size_t repeat_at; /* index + 1 of the last repeatable command consumed; 0: none */
 };
 
 typedef struct fake_handle {
@@ -100,6 +102,10 @@ static void script_line(fake_usb *f, const char *line) {
     s.fail = parse_failure(line + (in ? 5 : 6), &s.gone);
     add_step(f, s);
     return;
+  }
+  if (line[0] == '*' && line[1] == '>') {
+    s.repeat = true;
+    line++;
   }
   if (strncmp(line, ">>", 2) == 0) {
     s.kind = STEP_DATA;
@@ -180,6 +186,15 @@ static swdf_err fake_out(swdf_usb *usb, uint8_t ep, const uint8_t *data, size_t 
     return SWDF_ERR_USB;
   }
   step *s = &f->steps[f->next];
+  bool matches = (s->kind == STEP_CMD || s->kind == STEP_DATA) && s->len == len &&
+                 memcmp(s->bytes, data, len) == 0;
+  if (!matches && f->repeat_at != 0) {
+    step *r = &f->steps[f->repeat_at - 1];
+    if (r->len == len && memcmp(r->bytes, data, len) == 0) {
+      f->next = f->repeat_at; /* the polled command again: replay its reply */
+      return SWDF_OK;
+    }
+  }
   if (s->kind == STEP_FAIL_OUT) {
     f->next++;
     usb->gone = s->gone;
@@ -196,6 +211,7 @@ static swdf_err fake_out(swdf_usb *usb, uint8_t ep, const uint8_t *data, size_t 
     mismatch(f, "OUT %s, expected %s", got, s->kind <= STEP_DATA ? want : "an IN transfer");
     return swdf__fail(usb->ctx, SWDF_ERR_USB, NULL, "fake USB: transfer not in the script");
   }
+  f->repeat_at = s->repeat ? f->next + 1 : 0;
   f->next++;
   return SWDF_OK;
 }

@@ -9,6 +9,9 @@
  *   < 80 00                       the probe's reply
  *   ! in timeout                  the next IN transfer fails (timeout, pipe, gone)
  *   ! out pipe                    the next OUT transfer fails
+ *   *> F2 36 F0 ED 00 E0          a command the library may repeat (polling):
+ *   < 80 00 00 00 00 00 00 00     the same reply every time, until another
+ *                                 command comes
  *   # comment
  *
  * Bytes may also be given as "x32" to mean 32 zero bytes. A transfer that

@@ -40,6 +40,14 @@ void script_read32(fake_usb *f, uint32_t addr, uint32_t value) {
   fake_usb_scriptf(f, "> F2 36 %s\n< 80 00 00 00 %s\n", a, v);
 }
 
+void script_poll32(fake_usb *f, uint32_t addr, uint32_t value) {
+  char a[16];
+  char v[16];
+  le32(a, sizeof(a), addr);
+  le32(v, sizeof(v), value);
+  fake_usb_scriptf(f, "*> F2 36 %s\n< 80 00 00 00 %s\n", a, v);
+}
+
 void script_write32(fake_usb *f, uint32_t addr, uint32_t value) {
   char a[16];
   char v[16];

@@ -28,6 +28,9 @@ void script_voltage(fake_usb *f, unsigned mv);
 void script_read32(fake_usb *f, uint32_t addr, uint32_t value);
 void script_write32(fake_usb *f, uint32_t addr, uint32_t value);
 
+/* READDEBUGREG that the library may repeat while polling. */
+void script_poll32(fake_usb *f, uint32_t addr, uint32_t value);
+
 /* GETLASTRWSTATUS2 answering `status` with a fault address. */
 void script_rw_status(fake_usb *f, uint8_t status, uint32_t fault_addr);
 
