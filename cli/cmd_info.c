@@ -187,24 +187,24 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK && err == SWDF_OK) {
     err = swdf_target_flash_info(&in.flash, s.target);
   }
+  swdf_err prot_err = SWDF_OK;
   if (rc == CLI_EXIT_OK && err == SWDF_OK) {
-    swdf_err perr = swdf_target_protection(&in.prot, s.target);
-    in.have_prot = perr == SWDF_OK;
-    if (perr == SWDF_ERR_USB || perr == SWDF_ERR_TIMEOUT) {
-      err = perr; /* the probe is gone: not just an unreadable register */
-    } else if (perr != SWDF_OK && !g->quiet) {
-      fprintf(stderr, "swdflash: warning: %s\n", swdf_ctx_errmsg(s.ctx));
-    }
+    prot_err = swdf_target_protection(&in.prot, s.target);
+    in.have_prot = prot_err == SWDF_OK;
   }
   if (rc == CLI_EXIT_OK && err != SWDF_OK) {
     rc = cli_session_fail(&s, err, NULL);
   }
-  if (rc == CLI_EXIT_OK) {
+  if (rc == CLI_EXIT_OK && !(g->json && prot_err != SWDF_OK)) {
     if (g->json) {
       print_json(&in);
     } else {
       print_text(&in);
     }
+  }
+  if (rc == CLI_EXIT_OK && prot_err != SWDF_OK) {
+    /* Everything else was shown; the answer is still incomplete. */
+    rc = cli_session_fail(&s, prot_err, "reading the protection");
   }
   cli_session_end(&s);
   return rc;

@@ -1,4 +1,5 @@
 /* ST-Link command framing, opening and mode handling. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,12 +258,11 @@ swdf_err swdf__stlink_read_debug32(uint32_t *value, swdf_stlink *st, uint32_t ad
   uint8_t reply[8];
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_READDEBUGREG);
   put_le32(cmd + 2, addr);
-  uint8_t status = 0;
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, &status, "reading memory");
+  char what[32];
+  snprintf(what, sizeof(what), "reading 0x%08X", addr);
+  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL, what);
   if (err == SWDF_OK) {
     *value = get_le32(reply + 4);
-  } else if (status != 0) {
-    swdf__prefix_error(st->ctx, "at 0x%08X", addr);
   }
   return err;
 }
@@ -273,12 +273,9 @@ swdf_err swdf__stlink_write_debug32(swdf_stlink *st, uint32_t addr, uint32_t val
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_WRITEDEBUGREG);
   put_le32(cmd + 2, addr);
   put_le32(cmd + 6, value);
-  uint8_t status = 0;
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, &status, "writing memory");
-  if (err != SWDF_OK && status != 0) {
-    swdf__prefix_error(st->ctx, "at 0x%08X", addr);
-  }
-  return err;
+  char what[32];
+  snprintf(what, sizeof(what), "writing 0x%08X", addr);
+  return swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL, what);
 }
 
 swdf_err swdf__stlink_read_reg(uint32_t *value, swdf_stlink *st, uint8_t index) {

@@ -36,6 +36,14 @@ expect_match() {
   fi
 }
 
+# need_simulator SWDSIM: skip the test (exit 77) when swdsim is not built.
+need_simulator() {
+  if [ -z "$1" ] || [ ! -x "$1" ]; then
+    echo "SKIP: swdsim is not built (it needs libunicorn-dev and the simulator sources)"
+    exit 77
+  fi
+}
+
 finish() {
   echo "$checks passed, $failures failed"
   [ "$failures" -eq 0 ]

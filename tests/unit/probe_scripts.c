@@ -83,11 +83,14 @@ void script_identify_f103(fake_usb *f) {
   script_read32(f, 0xE0042000, 0x20036410);                 /* DBGMCU_IDCODE, rev Y */
   fake_usb_script(f, "> F2 47 E0 F7 FF 1F 02 00\n< 40 00\n"); /* flash size 64 KiB */
   script_rw_status(f, 0x80, 0);
+  script_read32(f, 0xE0042004, 0);
+  script_write32(f, 0xE0042004, 0x307);
+}
+
+void script_unique_id(fake_usb *f) {
   script_read32(f, 0x1FFFF7E8, 0x11111111);
   script_read32(f, 0x1FFFF7EC, 0x22222222);
   script_read32(f, 0x1FFFF7F0, 0x33333333);
-  script_read32(f, 0xE0042004, 0);
-  script_write32(f, 0xE0042004, 0x307);
 }
 
 void script_connect_f103(fake_usb *f) {

@@ -38,8 +38,11 @@ void script_rw_status(fake_usb *f, uint8_t status, uint32_t fault_addr);
 void script_enter_swd(fake_usb *f, uint16_t divisor, uint32_t dp_idcode);
 
 /* Everything after entering SWD for an F103C8 in normal mode: halt, CPUID,
- * ROM table, DBGMCU, flash size, unique ID, debug configuration. */
+ * ROM table, DBGMCU, flash size, debug configuration. */
 void script_identify_f103(fake_usb *f);
+
+/* The unique ID, read the first time chip information is asked for. */
+void script_unique_id(fake_usb *f);
 
 /* The whole of a normal connect to an F103C8 at 4 MHz. */
 void script_connect_f103(fake_usb *f);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "adi/target_internal.h"
 #include "fake_usb.h"
 #include "internal.h"
 #include "probe_scripts.h"
@@ -94,6 +95,7 @@ static void check(fixture *fx, swdf_err got, swdf_err want) {
 static void normal_connect_identifies_the_f103(void **state) {
   fixture *fx = *state;
   connect_f103(fx);
+  script_unique_id(fx->usb);
   swdf_chip_info chip;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_string_equal(chip.id, "stm32f1-md");
@@ -118,7 +120,6 @@ static void normal_connect_identifies_the_f103(void **state) {
   script_read32(fx->usb, 0x1FFFF80C, 0x00FF00FF);
   script_read32(fx->usb, 0x4002201C, 0x03FFFFFC);
   script_read32(fx->usb, 0x40022020, 0xFFFFFFFF);
-  script_read32(fx->usb, 0x4002201C, 0x03FFFFFC);
   swdf_protection_info prot;
   check(fx, swdf_target_protection(&prot, fx->target), SWDF_OK);
   assert_int_equal(prot.rdp_level, 0);
@@ -184,6 +185,7 @@ static void under_reset_halts_at_the_reset_vector(void **state) {
   script_write32(fx->usb, 0xE000EDFC, 0x00000000);
   script_identify_f103(fx->usb);
   check(fx, connect(fx, SWDF_CONNECT_UNDER_RESET), SWDF_OK);
+  script_unique_id(fx->usb);
   swdf_chip_info chip;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_int_equal(chip.connected_with, SWDF_CONNECT_UNDER_RESET);
@@ -208,9 +210,9 @@ static void under_reset_without_nrst_says_so(void **state) {
 static void auto_falls_back_to_under_reset_and_says_so(void **state) {
   fixture *fx = *state;
   script_voltage(fx->usb, 3300);
-  /* Normal: nothing answers at 4000, 1200 or 480 kHz. */
-  const char *divisors[] = {"00 00", "02 00", "07 00"};
-  for (int i = 0; i < 3; i++) {
+  /* Normal: nothing answers at 4000 kHz (twice), 1200 or 480 kHz. */
+  const char *divisors[] = {"00 00", "00 00", "02 00", "07 00"};
+  for (int i = 0; i < 4; i++) {
     if (i > 0) {
       fake_usb_script(fx->usb, "> F2 21\n");
     }
@@ -224,6 +226,7 @@ static void auto_falls_back_to_under_reset_and_says_so(void **state) {
   script_write32(fx->usb, 0xE000EDFC, 0x00000000);
   script_identify_f103(fx->usb);
   check(fx, connect(fx, SWDF_CONNECT_AUTO), SWDF_OK);
+  script_unique_id(fx->usb);
   swdf_chip_info chip;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_int_equal(chip.connected_with, SWDF_CONNECT_UNDER_RESET);
@@ -235,18 +238,22 @@ static void auto_falls_back_to_under_reset_and_says_so(void **state) {
 
 /* ---- memory ---------------------------------------------------------------- */
 
-static void reads_in_large_commands_with_one_status_check(void **state) {
+static void reads_in_large_commands(void **state) {
   fixture *fx = *state;
   connect_f103(fx);
   unsigned in_before = fake_usb_stats_get(fx->usb)->in_transfers;
-  fake_usb_script(fx->usb, "> F2 07 00 00 00 08 00 18\n< x6144\n"
-                           "> F2 07 00 18 00 08 00 18\n< x6144\n"
-                           "> F2 07 00 30 00 08 C8 02\n< x712\n");
+  /* Each command is checked before the next: the firmware clears the sticky
+   * error after a fault, so a later OK would hide an earlier fault. */
+  fake_usb_script(fx->usb, "> F2 07 00 00 00 08 00 18\n< x6144\n");
+  script_rw_status(fx->usb, 0x80, 0);
+  fake_usb_script(fx->usb, "> F2 07 00 18 00 08 00 18\n< x6144\n");
+  script_rw_status(fx->usb, 0x80, 0);
+  fake_usb_script(fx->usb, "> F2 07 00 30 00 08 C8 02\n< x712\n");
   script_rw_status(fx->usb, 0x80, 0);
   uint8_t *buf = malloc(13000);
   check(fx, swdf_mem_read(buf, fx->target, 0x08000000, 13000), SWDF_OK);
   free(buf);
-  assert_int_equal(fake_usb_stats_get(fx->usb)->in_transfers - in_before, 4);
+  assert_int_equal(fake_usb_stats_get(fx->usb)->in_transfers - in_before, 6);
   assert_int_equal(fx->progress_done, 13000);
   assert_true(fx->progress_calls >= 2);
   fake_usb_assert_done(fx->usb);
@@ -256,9 +263,11 @@ static void reads_in_large_commands_with_one_status_check(void **state) {
 static void reads_any_alignment(void **state) {
   fixture *fx = *state;
   connect_f103(fx);
-  fake_usb_script(fx->usb, "> F2 0C 01 00 00 20 03 00\n< 01 02 03\n"
-                           "> F2 07 04 00 00 20 04 00\n< 04 05 06 07\n"
-                           "> F2 0C 08 00 00 20 03 00\n< 08 09 0A\n");
+  fake_usb_script(fx->usb, "> F2 0C 01 00 00 20 03 00\n< 01 02 03\n");
+  script_rw_status(fx->usb, 0x80, 0);
+  fake_usb_script(fx->usb, "> F2 07 04 00 00 20 04 00\n< 04 05 06 07\n");
+  script_rw_status(fx->usb, 0x80, 0);
+  fake_usb_script(fx->usb, "> F2 0C 08 00 00 20 03 00\n< 08 09 0A\n");
   script_rw_status(fx->usb, 0x80, 0);
   uint8_t buf[10];
   check(fx, swdf_mem_read(buf, fx->target, 0x20000001, sizeof(buf)), SWDF_OK);
@@ -266,8 +275,9 @@ static void reads_any_alignment(void **state) {
     assert_int_equal(buf[i], i + 1);
   }
   /* Commands end on 1 KiB TAR boundaries. */
-  fake_usb_script(fx->usb, "> F2 07 00 02 00 20 00 16\n< x5632\n"
-                           "> F2 07 00 18 00 20 00 0A\n< x2560\n");
+  fake_usb_script(fx->usb, "> F2 07 00 02 00 20 00 16\n< x5632\n");
+  script_rw_status(fx->usb, 0x80, 0);
+  fake_usb_script(fx->usb, "> F2 07 00 18 00 20 00 0A\n< x2560\n");
   script_rw_status(fx->usb, 0x80, 0);
   uint8_t big[8192];
   check(fx, swdf_mem_read(big, fx->target, 0x20000200, sizeof(big)), SWDF_OK);
@@ -278,8 +288,9 @@ static void reads_any_alignment(void **state) {
 static void writes_any_alignment_but_not_flash(void **state) {
   fixture *fx = *state;
   connect_f103(fx);
-  fake_usb_script(fx->usb, "> F2 08 00 00 00 20 04 00\n>> 01 02 03 04\n"
-                           "> F2 0D 04 00 00 20 01 00\n>> 05\n");
+  fake_usb_script(fx->usb, "> F2 08 00 00 00 20 04 00\n>> 01 02 03 04\n");
+  script_rw_status(fx->usb, 0x80, 0);
+  fake_usb_script(fx->usb, "> F2 0D 04 00 00 20 01 00\n>> 05\n");
   script_rw_status(fx->usb, 0x80, 0);
   const uint8_t data[5] = {1, 2, 3, 4, 5};
   check(fx, swdf_mem_write(fx->target, 0x20000000, data, sizeof(data)), SWDF_OK);
@@ -341,6 +352,7 @@ static void repeated_wire_errors_slow_the_clock(void **state) {
   check(fx, swdf_mem_read32(&v, fx->target, 0x20000000), SWDF_OK);
   assert_int_equal(v, 0xCAFEF00D);
   assert_non_null(strstr(fx->warnings, "slowing the SWD clock down to 1800 kHz"));
+  script_unique_id(fx->usb);
   swdf_chip_info chip;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_int_equal(chip.freq_khz, 1800);
@@ -360,6 +372,42 @@ static void usb_failure_mid_read_is_a_clean_error(void **state) {
   swdf_target_disconnect(fx->target);
   fx->target = NULL;
   fake_usb_assert_done(fx->usb);
+}
+
+static void a_fault_stops_the_read_at_its_command(void **state) {
+  fixture *fx = *state;
+  connect_f103(fx);
+  fake_usb_script(fx->usb, "> F2 07 00 00 00 20 00 18\n< x6144\n");
+  script_rw_status(fx->usb, 0x11, 0x20001000);
+  fake_usb_script(fx->usb, "> F2 46 FF FF 00 00 1E 00 00 00\n< 80 00\n");
+  uint8_t *buf = malloc(8192);
+  check(fx, swdf_mem_read(buf, fx->target, 0x20000000, 8192), SWDF_ERR_MEM_FAULT);
+  free(buf);
+  assert_non_null(strstr(swdf_ctx_errmsg(fx->ctx), "0x20000000-0x200017FF at 0x20001000"));
+  fake_usb_assert_done(fx->usb);
+  script_disconnect_resume(fx->usb);
+}
+
+static void posted_writes_are_checked_before_the_next_memory_call(void **state) {
+  fixture *fx = *state;
+  connect_f103(fx);
+  /* The posted write's status waits while registers are polled... */
+  fake_usb_script(fx->usb, "> F2 08 00 00 00 20 08 00\n>> 01 00 00 00 02 00 00 00\n");
+  script_read32(fx->usb, 0x20004000, 0);
+  /* ...and is checked before the next memory command, which it fails. */
+  script_rw_status(fx->usb, 0x11, 0x20000004);
+  fake_usb_script(fx->usb, "> F2 46 FF FF 00 00 1E 00 00 00\n< 80 00\n");
+  const uint8_t data[8] = {1, 0, 0, 0, 2, 0, 0, 0};
+  check(fx, swdf__mem_write_posted(fx->target, 0x20000000, data, sizeof(data)), SWDF_OK);
+  uint32_t v;
+  check(fx, swdf__read32(&v, fx->target, 0x20004000), SWDF_OK);
+  uint8_t buf[4];
+  check(fx, swdf__mem_read(buf, fx->target, 0x20000100, 4), SWDF_ERR_MEM_FAULT);
+  assert_non_null(strstr(swdf_ctx_errmsg(fx->ctx), "writing 0x20000000-0x20000007"));
+  /* Nothing pending any more: the sync is free. */
+  check(fx, swdf__mem_sync(fx->target), SWDF_OK);
+  fake_usb_assert_done(fx->usb);
+  script_disconnect_resume(fx->usb);
 }
 
 /* ---- core ------------------------------------------------------------------ */
@@ -425,13 +473,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(under_reset_without_nrst_says_so, setup, teardown),
       cmocka_unit_test_setup_teardown(auto_falls_back_to_under_reset_and_says_so, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(reads_in_large_commands_with_one_status_check, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(reads_in_large_commands, setup, teardown),
       cmocka_unit_test_setup_teardown(reads_any_alignment, setup, teardown),
       cmocka_unit_test_setup_teardown(writes_any_alignment_but_not_flash, setup, teardown),
       cmocka_unit_test_setup_teardown(a_fault_in_flash_under_rdp_says_read_protected, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(wait_is_retried_after_an_abort, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_fault_stops_the_read_at_its_command, setup, teardown),
+      cmocka_unit_test_setup_teardown(posted_writes_are_checked_before_the_next_memory_call, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(repeated_wire_errors_slow_the_clock, setup, teardown),
       cmocka_unit_test_setup_teardown(usb_failure_mid_read_is_a_clean_error, setup, teardown),
       cmocka_unit_test_setup_teardown(registers_and_run_control, setup, teardown),

@@ -1,0 +1,102 @@
+#!/bin/sh
+# swdflash info against swdsim: every simulated probe personality in every
+# connect mode, on every simulated chip this issue covers; then the
+# swd-disabled and nrst-not-wired scenarios.
+sim=$1
+cli=$2
+. "$(dirname "$0")/lib.sh"
+need_simulator "$sim"
+
+chip_name() {
+  case $1 in
+    stm32f103c8) echo "STM32F10x medium density" ;;
+    stm32f103re) echo "STM32F10x high density" ;;
+    stm32f446*) echo "STM32F446xC/E" ;;
+  esac
+}
+
+chip_flash() {
+  case $1 in
+    stm32f103c8) echo 65536 ;;
+    stm32f103re | stm32f446*) echo 524288 ;;
+  esac
+}
+
+probes=$("$sim" probes | awk '{print $1}')
+chips=$("$sim" chips | awk '$1 ~ /^stm32f103c8$|^stm32f103re$|^stm32f446/ {print $1}')
+[ -n "$probes" ] || fail "swdsim lists no probes"
+[ -n "$chips" ] || fail "swdsim lists none of the F103/F446 chips"
+
+for chip in $chips; do
+  for probe in $probes; do
+    for mode in normal hot-plug under-reset auto; do
+      what="info on $chip through $probe, --connect $mode"
+      expect_exit 0 "$what" -- "$sim" run --chip "$chip" --probe "$probe" -- \
+        "$cli" --json --connect "$mode" info
+      expect_match "$out" "\"name\":\"$(chip_name "$chip")\"" "$what: chip name"
+      expect_match "$out" "\"flash\":\\{\"base\":\"0x08000000\",\"size\":$(chip_flash "$chip")," \
+        "$what: flash size"
+      want_mode=$mode
+      [ "$mode" = auto ] && want_mode=normal
+      expect_match "$out" "\"mode\":\"$want_mode\"" "$what: mode used"
+      expect_match "$out" "\"rdp_level\":0" "$what: protection level"
+    done
+  done
+done
+
+# Firmware in flash, for the scenarios that need it to run: a vector table
+# (stack at 0x20005000, reset handler at 0x08000008) and "b .".
+printf '\000\120\000\040\011\000\000\010\376\347\376\347' >"$tmp/fw.bin"
+
+for chip in $chips; do
+  "$sim" state init "$tmp/state.bin" --chip "$chip" --load "$tmp/fw.bin@0x08000000" ||
+    fail "cannot create a state for $chip"
+
+  # The firmware turns SWD off: only under reset gets in.
+  for mode in normal hot-plug; do
+    cp "$tmp/state.bin" "$tmp/run.bin"
+    expect_exit 4 "swd-disabled, $chip, --connect $mode" -- "$sim" run --chip "$chip" \
+      --state "$tmp/run.bin" --scenario swd-disabled -- "$cli" --connect "$mode" info
+    expect_match "$err" "error: .*(no answer|IDCODE)" "swd-disabled, $mode: says nothing answers"
+    expect_match "$err" "under-reset" "swd-disabled, $mode: suggests --connect under-reset"
+  done
+  cp "$tmp/state.bin" "$tmp/run.bin"
+  expect_exit 0 "swd-disabled, $chip, --connect under-reset" -- "$sim" run --chip "$chip" \
+    --state "$tmp/run.bin" --scenario swd-disabled -- "$cli" --connect under-reset info
+  expect_match "$out" "connection: +under-reset" "swd-disabled, under-reset: mode shown"
+  expect_match "$out" "chip: +$(chip_name "$chip")" "swd-disabled, under-reset: chip"
+  cp "$tmp/state.bin" "$tmp/run.bin"
+  expect_exit 0 "swd-disabled, $chip, --connect auto" -- "$sim" run --chip "$chip" \
+    --state "$tmp/run.bin" --scenario swd-disabled -- "$cli" info
+  expect_match "$out" "connection: +under-reset" "swd-disabled, auto: falls back to under-reset"
+  expect_match "$err" "normal connect failed.*connected under reset" \
+    "swd-disabled, auto: says which mode worked"
+  cp "$tmp/state.bin" "$tmp/run.bin"
+  expect_exit 0 "swd-disabled, $chip, auto, JSON" -- "$sim" run --chip "$chip" \
+    --state "$tmp/run.bin" --scenario swd-disabled -- "$cli" --json info
+  expect_match "$out" '"mode":"under-reset","freq_khz":[0-9]+,"note":"normal connect failed' \
+    "swd-disabled, auto, JSON: mode and note"
+
+  # NRST does nothing: under reset fails and says why; the others work.
+  expect_exit 4 "nrst-not-wired, $chip, --connect under-reset" -- "$sim" run --chip "$chip" \
+    --state "$tmp/state.bin" --scenario nrst-not-wired -- "$cli" --connect under-reset info
+  expect_match "$err" "NRST seems unconnected" "nrst-not-wired: the error names NRST"
+  expect_match "$err" "hint: .*NRST" "nrst-not-wired: the hint says to wire NRST"
+  for mode in normal hot-plug auto; do
+    expect_exit 0 "nrst-not-wired, $chip, --connect $mode" -- "$sim" run --chip "$chip" \
+      --state "$tmp/state.bin" --scenario nrst-not-wired -- "$cli" --connect "$mode" info
+  done
+
+  # Both: no way in, and the message says what to check.
+  cp "$tmp/state.bin" "$tmp/run.bin"
+  expect_exit 4 "swd-disabled and nrst-not-wired, $chip" -- "$sim" run --chip "$chip" \
+    --state "$tmp/run.bin" --scenario swd-disabled --scenario nrst-not-wired -- "$cli" info
+  expect_match "$err" "hint: .*NRST" "swd-disabled and nrst-not-wired: NRST in the hint"
+done
+
+# Nothing at the other end of the wires.
+expect_exit 4 "no-target" -- "$sim" run --chip stm32f103c8 --scenario no-target -- "$cli" info
+expect_match "$err" "error: .*(target voltage|no answer|IDCODE)" "no-target: message"
+expect_match "$err" "hint: " "no-target: a hint"
+
+finish
