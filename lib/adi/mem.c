@@ -223,24 +223,24 @@ swdf_err swdf__mem_write(swdf_target *t, uint32_t addr, const void *buf, size_t 
   return err != SWDF_OK ? err : run(t, &op);
 }
 
+static swdf_err run_sized(swdf_target *t, mem_op *op) {
+  swdf_err err = check_range(t, op->addr, op->len);
+  if (err == SWDF_OK) {
+    err = check_sized(t, op->addr, op->len, op->width);
+  }
+  return err != SWDF_OK ? err : run(t, op);
+}
+
 swdf_err swdf__mem_read_sized(void *buf, swdf_target *t, uint32_t addr, size_t len,
                               unsigned width) {
-  swdf_err err = check_range(t, addr, len);
-  if (err == SWDF_OK) {
-    err = check_sized(t, addr, len, width);
-  }
   mem_op op = {.write = false, .addr = addr, .rbuf = buf, .len = len, .width = width};
-  return err != SWDF_OK ? err : run(t, &op);
+  return run_sized(t, &op);
 }
 
 swdf_err swdf__mem_write_sized(swdf_target *t, uint32_t addr, const void *buf, size_t len,
                                unsigned width) {
-  swdf_err err = check_range(t, addr, len);
-  if (err == SWDF_OK) {
-    err = check_sized(t, addr, len, width);
-  }
   mem_op op = {.write = true, .addr = addr, .wbuf = buf, .len = len, .width = width};
-  return err != SWDF_OK ? err : run(t, &op);
+  return run_sized(t, &op);
 }
 
 swdf_err swdf__mem_write_posted(swdf_target *t, uint32_t addr, const void *buf, size_t len) {

@@ -98,28 +98,28 @@ swdf_err swdf_core_is_halted(int *out, swdf_target *target) {
   return err;
 }
 
+static swdf_err require_halted(swdf_target *t, const char *what) {
+  bool halted = false;
+  swdf_err err = swdf__core_is_halted(&halted, t);
+  if (err == SWDF_OK && !halted) {
+    return swdf__fail(t->ctx, SWDF_ERR_HALT, "halt the core first (swdf_core_halt)",
+                      "core registers can only be %s while the core is halted", what);
+  }
+  return err;
+}
+
 swdf_err swdf_core_reg_read(uint32_t *out, swdf_target *target, unsigned reg) {
   BEGIN(target);
   if (out == NULL) {
     return null_arg(target, "the result pointer");
   }
-  bool halted = false;
-  swdf_err err = swdf__core_is_halted(&halted, target);
-  if (err == SWDF_OK && !halted) {
-    return swdf__fail(target->ctx, SWDF_ERR_HALT, "halt the core first (swdf_core_halt)",
-                      "core registers can only be read while the core is halted");
-  }
+  swdf_err err = require_halted(target, "read");
   return err != SWDF_OK ? err : swdf__core_reg_read(out, target, reg);
 }
 
 swdf_err swdf_core_reg_write(swdf_target *target, unsigned reg, uint32_t value) {
   BEGIN(target);
-  bool halted = false;
-  swdf_err err = swdf__core_is_halted(&halted, target);
-  if (err == SWDF_OK && !halted) {
-    return swdf__fail(target->ctx, SWDF_ERR_HALT, "halt the core first (swdf_core_halt)",
-                      "core registers can only be written while the core is halted");
-  }
+  swdf_err err = require_halted(target, "written");
   return err != SWDF_OK ? err : swdf__core_reg_write(target, reg, value);
 }
 

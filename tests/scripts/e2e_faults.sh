@@ -9,9 +9,7 @@ cli=$2
 . "$(dirname "$0")/lib.sh"
 need_simulator "$sim"
 
-head -c 65536 /dev/urandom >"$tmp/image.bin"
-"$sim" state init "$tmp/state.bin" --chip stm32f103c8 --load "$tmp/image.bin@0x08000000" ||
-  fail "cannot create the chip state"
+random_flash_state "$sim" "$tmp/state.bin"
 
 sim_run() { # sim_run [--fault SPEC] -- ARGS...
   "$sim" run --chip stm32f103c8 --state "$tmp/state.bin" "$@"

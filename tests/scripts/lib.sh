@@ -44,6 +44,17 @@ need_simulator() {
   fi
 }
 
+# random_flash_state SWDSIM STATE [OPTION...]: an F103C8 state whose flash
+# holds 64 KiB of random bytes, also left in $tmp/image.bin.
+random_flash_state() {
+  rfs_sim=$1
+  rfs_state=$2
+  shift 2
+  head -c 65536 /dev/urandom >"$tmp/image.bin"
+  "$rfs_sim" state init "$rfs_state" --chip stm32f103c8 --load "$tmp/image.bin@0x08000000" "$@" ||
+    fail "cannot create the chip state $rfs_state"
+}
+
 finish() {
   echo "$checks passed, $failures failed"
   [ "$failures" -eq 0 ]

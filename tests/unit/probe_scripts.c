@@ -32,28 +32,29 @@ void script_voltage(fake_usb *f, unsigned mv) {
   fake_usb_scriptf(f, "> F7\n< 40 06 00 00 %s\n", a);
 }
 
-void script_read32(fake_usb *f, uint32_t addr, uint32_t value) {
+/* READDEBUGREG (0x36) or WRITEDEBUGREG (0x35) with an OK status. */
+static void debug_reg(fake_usb *f, bool write, bool repeat, uint32_t addr, uint32_t value) {
   char a[16];
   char v[16];
   le32(a, sizeof(a), addr);
   le32(v, sizeof(v), value);
-  fake_usb_scriptf(f, "> F2 36 %s\n< 80 00 00 00 %s\n", a, v);
+  if (write) {
+    fake_usb_scriptf(f, "> F2 35 %s %s\n< 80 00\n", a, v);
+  } else {
+    fake_usb_scriptf(f, "%s> F2 36 %s\n< 80 00 00 00 %s\n", repeat ? "*" : "", a, v);
+  }
+}
+
+void script_read32(fake_usb *f, uint32_t addr, uint32_t value) {
+  debug_reg(f, false, false, addr, value);
 }
 
 void script_poll32(fake_usb *f, uint32_t addr, uint32_t value) {
-  char a[16];
-  char v[16];
-  le32(a, sizeof(a), addr);
-  le32(v, sizeof(v), value);
-  fake_usb_scriptf(f, "*> F2 36 %s\n< 80 00 00 00 %s\n", a, v);
+  debug_reg(f, false, true, addr, value);
 }
 
 void script_write32(fake_usb *f, uint32_t addr, uint32_t value) {
-  char a[16];
-  char v[16];
-  le32(a, sizeof(a), addr);
-  le32(v, sizeof(v), value);
-  fake_usb_scriptf(f, "> F2 35 %s %s\n< 80 00\n", a, v);
+  debug_reg(f, true, false, addr, value);
 }
 
 void script_rw_status(fake_usb *f, uint8_t status, uint32_t fault_addr) {
