@@ -12,6 +12,14 @@ enum {
   CMD_SIZE = 16,
   DATA_MAX = 6144,            /* the firmware's transfer buffer */
   REPLY_MAX = DATA_MAX + 16,
+  /* RW_MISC batches: what OpenOCD assumes the firmware holds (it has no way
+   * to ask; RW_MISC_GET_MAX is not implemented by any host). */
+  MISC_MAX_V2 = 64,
+  MISC_MAX_V3 = 1227,
+  MISC_ADDRESS = 1,
+  MISC_WRITE = 2,
+  MISC_READ = 3,
+  MISC_APNUM = 5,
   MAX_RW8_FULL_SPEED = 64,
   MAX_RW8_V3 = 512,
 
@@ -81,8 +89,13 @@ struct sim_stlink {
   size_t data_len, data_got;
   uint8_t data[DATA_MAX];
 
-  uint8_t reply[REPLY_MAX];
+  uint8_t reply[MISC_MAX_V3 * 8 > REPLY_MAX ? MISC_MAX_V3 * 8 : REPLY_MAX];
   size_t reply_len, reply_pos;
+
+  /* Outcome of the last RW_MISC_OUT batch: a value and a status per item. */
+  uint32_t misc_items;
+  uint32_t misc_value[MISC_MAX_V3];
+  uint32_t misc_status[MISC_MAX_V3];
 
   sim_mem_op last_rw;
   bool write_unchecked; /* last_rw was a write whose final access is still posted */
@@ -165,6 +178,11 @@ static bool has_multi_ap(const sim_stlink *s)
 static bool has_dpbanksel(const sim_stlink *s)
 {
   return has_jtag(s, 32, 2);
+}
+
+static uint32_t misc_max(const sim_stlink *s)
+{
+  return is_v3(s) ? MISC_MAX_V3 : MISC_MAX_V2;
 }
 
 static size_t max_rw8(const sim_stlink *s)
@@ -646,6 +664,64 @@ static void close_ap(sim_stlink *s)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Batched memory accesses (RW_MISC, OpenOCD's dap-direct driver)          */
+/* ---------------------------------------------------------------------- */
+
+static uint8_t misc_item(sim_stlink *s, uint8_t op, uint32_t operand, uint8_t *ap,
+                         uint32_t *addr, uint32_t *value)
+{
+  uint8_t buf[4];
+  sim_mem_op mop = {.ap = *ap, .addr = *addr, .size = 4, .increment = true};
+  switch (op) {
+  case MISC_APNUM:
+    if (operand > 0xFF || !s->ap_open[operand])
+      return STLINK_BAD_AP;
+    *ap = (uint8_t)operand;
+    return STLINK_OK;
+  case MISC_ADDRESS:
+    *addr = operand;
+    return STLINK_OK;
+  case MISC_READ:
+    mop.addr = operand;
+    sim_swd_mem_read(&s->swd, &mop, buf, 4);
+    *value = get32(buf);
+    return mop.status;
+  case MISC_WRITE:
+    put32(buf, operand);
+    sim_swd_mem_write(&s->swd, &mop, buf, 4);
+    sim_swd_mem_flush(&s->swd, &mop);
+    return mop.status;
+  default:
+    return STLINK_FAULT;
+  }
+}
+
+static void rw_misc_out(sim_stlink *s)
+{
+  uint32_t items = get32(s->cmd + 2);
+  if (items > misc_max(s))
+    items = misc_max(s);
+  const uint8_t *ops = s->data, *operands = s->data + (items + 3) / 4 * 4;
+  uint8_t ap = 0;
+  uint32_t addr = 0;
+  for (uint32_t i = 0; i < items; i++) {
+    s->misc_value[i] = 0;
+    s->misc_status[i] = misc_item(s, ops[i], get32(operands + 4 * i), &ap, &addr,
+                                  &s->misc_value[i]);
+  }
+  s->misc_items = items;
+}
+
+static void rw_misc_in(sim_stlink *s)
+{
+  uint8_t *r = reply(s, 8 * (size_t)s->misc_items);
+  for (uint32_t i = 0; i < s->misc_items; i++) {
+    put32(r + 4 * i, s->misc_value[i]);
+    put32(r + 4 * (s->misc_items + i), s->misc_status[i]);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
 /* Trace and miscellany                                                    */
 /* ---------------------------------------------------------------------- */
 
@@ -697,6 +773,8 @@ static const command debug_commands[] = {
   {0x4B, 28, 0, NO_DATA, init_ap},
   {0x4C, 28, 0, NO_DATA, close_ap},
   {0x50, 26, 0, DATA_BY_LENGTH, write_mem32_no_inc},
+  {0x51, 32, 2, DATA_BY_ITEMS, rw_misc_out},
+  {0x52, 32, 2, NO_DATA, rw_misc_in},
   {0x54, 32, 2, NO_DATA, read_mem32_no_inc},
   {0x61, NONE, 0, NO_DATA, set_com_freq},
   {0x62, NONE, 0, NO_DATA, get_com_freq},
@@ -714,7 +792,14 @@ static const command *find_debug_command(const sim_stlink *s, uint8_t sub)
 
 static size_t data_phase_length(const sim_stlink *s, const command *c)
 {
-  size_t len = c->data == DATA_BY_LENGTH ? get16(s->cmd + 6) : 0;
+  size_t len = 0;
+  if (c->data == DATA_BY_LENGTH) {
+    len = get16(s->cmd + 6);
+  } else if (c->data == DATA_BY_ITEMS) {
+    /* One opcode byte per item (padded to 4), then a 32-bit operand each. */
+    size_t items = get32(s->cmd + 2);
+    len = (items + 3) / 4 * 4 + 4 * items;
+  }
   return len > DATA_MAX ? DATA_MAX : len;
 }
 

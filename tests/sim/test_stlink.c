@@ -428,6 +428,29 @@ static void short_read_of_a_reply_overflows(void **state)
   assert_int_equal(sim_stlink_reply_pending(f->probe), 0);
 }
 
+static void batched_rw_misc(void **state)
+{
+  fixture *f = *state;
+  enter_swd(f);
+  uint8_t *m = fake_target_memory(f->target, FAKE_SRAM_BASE + 0x40);
+  m[0] = 0x44, m[1] = 0x33, m[2] = 0x22, m[3] = 0x11;
+  /* APNUM 0; READ 0x20000040; ADDRESS 0x20000080; WRITE 0xCAFEF00D */
+  uint8_t cmd[16] = {0xF2, 0x51, 4};
+  uint8_t data[4 + 16] = {5, 3, 1, 2};
+  const uint32_t operands[4] = {0, FAKE_SRAM_BASE + 0x40, FAKE_SRAM_BASE + 0x80, 0xCAFEF00D};
+  for (int i = 0; i < 4; i++)
+    for (int b = 0; b < 4; b++)
+      data[4 + 4 * i + b] = (uint8_t)(operands[i] >> (8 * b));
+  sim_stlink_receive(f->probe, cmd, 16);
+  sim_stlink_receive(f->probe, data, sizeof data);
+  assert_int_equal(sim_stlink_reply_pending(f->probe), 0);
+  assert_int_equal(RUN(f, 0xF2, 0x52), 32);
+  assert_int_equal(le32(f->reply + 4), 0x11223344);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(le32(f->reply + 16 + 4 * i), 0x80);
+  assert_int_equal(le32(fake_target_memory(f->target, FAKE_SRAM_BASE + 0x80)), 0xCAFEF00D);
+}
+
 static void unknown_debug_command(void **state)
 {
   fixture *f = *state;
@@ -459,6 +482,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(access_ports_must_be_opened, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(command_and_data_in_one_transfer, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(short_read_of_a_reply_overflows, setup_v2, teardown),
+    cmocka_unit_test_setup_teardown(batched_rw_misc, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(unknown_debug_command, setup_v2, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
