@@ -9,7 +9,7 @@ need_tool openocd openocd
 run() { "$swdsim" run --chip stm32f103c8 --state "$tmp/chip.state" "$@"; }
 
 random_image "$tmp/image.bin" 65536
-expect_exit 0 "openocd program verify" -- run -- openocd -f interface/stlink.cfg \
+expect_exit 0 "openocd program verify" -- run -- openocd -c "$ocd_quiet" -f interface/stlink.cfg \
   -f target/stm32f1x.cfg -c "program $tmp/image.bin 0x08000000 verify reset exit"
 expect_match "$err" "Verified OK" "openocd verified the image"
 expect_exit 0 "state dump" -- "$swdsim" state dump "$tmp/chip.state" 0x08000000 65536 "$tmp/dump.bin"
@@ -22,7 +22,7 @@ fi
 
 # The dap-direct driver (READ/WRITE_DAP_REG, RW_MISC batches).
 random_image "$tmp/image2.bin" 4096
-expect_exit 0 "openocd dap-direct program" -- run -- openocd -f interface/stlink-dap.cfg \
+expect_exit 0 "openocd dap-direct program" -- run -- openocd -c "$ocd_quiet" -f interface/stlink-dap.cfg \
   -c "transport select dapdirect_swd" -f target/stm32f1x.cfg \
   -c "program $tmp/image2.bin 0x08004000 verify exit"
 expect_exit 0 "state dump" -- "$swdsim" state dump "$tmp/chip.state" 0x08004000 4096 "$tmp/dump2.bin"

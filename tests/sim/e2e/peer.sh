@@ -41,3 +41,7 @@ expect_equal() {
     fail "$3: got '$1', expected '$2'"
   fi
 }
+
+# openocd without its TCP servers (tests run in parallel, also with others'
+# openocd instances on the machine): ocd STATE-ARGS... -- OPENOCD-ARGS...
+ocd_quiet='gdb_port disabled; tcl_port disabled; telnet_port disabled'
