@@ -24,6 +24,17 @@ for probe in $("$sim" probes | awk '{print $1}'); do
   if cmp -s "$tmp/out.bin" "$tmp/dump.bin"; then pass; else fail "$probe: read differs from the dump"; fi
 done
 
+# The F446 (and any other F4 the simulator has) reads the same way.
+for chip in $("$sim" chips | awk '$1 ~ /^stm32f4/ {print $1}'); do
+  "$sim" state init "$tmp/f4.bin" --chip "$chip" --load "$tmp/image.bin@0x08000000" ||
+    fail "cannot create a $chip state"
+  "$sim" state dump "$tmp/f4.bin" 0x08000000 65536 "$tmp/f4_dump.bin" || fail "$chip dump failed"
+  rm -f "$tmp/f4_out.bin"
+  expect_exit 0 "read 64 KiB of $chip" -- "$sim" run --chip "$chip" --state "$tmp/f4.bin" -- \
+    "$cli" read 0x08000000 64K "$tmp/f4_out.bin"
+  if cmp -s "$tmp/f4_out.bin" "$tmp/f4_dump.bin"; then pass; else fail "$chip: read differs"; fi
+done
+
 expect_exit 0 "read to standard output" -- run v2 -q read 0x08000000 0x10000 -
 run v2 -q read 0x08000000 0x10000 - >"$tmp/stdout.bin"
 if cmp -s "$tmp/stdout.bin" "$tmp/dump.bin"; then pass; else fail "standard output differs"; fi
