@@ -103,6 +103,16 @@ for chip in $scenario_chips; do
   expect_match "$err" "hint: .*NRST" "swd-disabled and nrst-not-wired: NRST in the hint"
 done
 
+# A chip database directory adds or replaces chips without a rebuild.
+mkdir "$tmp/chips"
+printf '[stm32f1-md]\ninherit = stm32f1-md\nname = Board-specific F103\n' >"$tmp/chips/mine.chip"
+expect_exit 0 "SWDFLASH_CHIPDB" -- env SWDFLASH_CHIPDB="$tmp/chips" "$sim" run -- "$cli" info
+expect_match "$out" "chip: +Board-specific F103" "SWDFLASH_CHIPDB: the entry from the directory"
+printf 'nonsense\n' >"$tmp/chips/bad.chip"
+expect_exit 1 "SWDFLASH_CHIPDB with a broken file" -- \
+  env SWDFLASH_CHIPDB="$tmp/chips" "$sim" run -- "$cli" info
+expect_match "$err" "bad.chip:1:" "a broken chip file is named with its line"
+
 # Nothing at the other end of the wires.
 expect_exit 4 "no-target" -- "$sim" run --chip stm32f103c8 --scenario no-target -- "$cli" info
 expect_match "$err" "error: .*(target voltage|no answer|IDCODE)" "no-target: message"

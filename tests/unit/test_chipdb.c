@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "chipdb.h"
+#include "internal.h"
 
 static const char *source_dir; /* chipdb/ in the source tree (argv[1]) */
 
@@ -418,6 +419,43 @@ static void loads_extra_files_from_a_directory(void **state) {
   swdf_chipdb_free(&db);
 }
 
+static void context_loads_its_directory(void **state) {
+  (void)state;
+  char dir[] = "/tmp/swdf-ctxdb-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof(path), "%s/mine.chip", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("[stm32f1-md]\ninherit = stm32f1-md\nname = My F103\n", f);
+  fclose(f);
+  swdf_ctx_opts opts = SWDF_CTX_OPTS_INIT;
+  opts.chipdb_dir = dir;
+  swdf_ctx *ctx = NULL;
+  assert_int_equal(swdf_ctx_new(&ctx, &opts), SWDF_OK);
+  const swdf_chipdb *db = NULL;
+  assert_int_equal(swdf__ctx_chipdb(&db, ctx), SWDF_OK);
+  size_t n;
+  builtin(&n);
+  assert_int_equal(db->count, n); /* replaced, not added */
+  swdf_chip_ids ids = {.dp_idcode = 0x1BA01477, .cpuid = 0x411FC231,
+                       .dbgmcu_idcode = 0x20036410, .idcode_addr = 0xE0042000};
+  assert_string_equal(swdf_chipdb_find(db->chips, db->count, &ids)->name, "My F103");
+  swdf_ctx_free(ctx);
+  /* A broken file is an error naming it, with a hint. */
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("[oops\n", f);
+  fclose(f);
+  assert_int_equal(swdf_ctx_new(&ctx, &opts), SWDF_OK);
+  assert_int_equal(swdf__ctx_chipdb(&db, ctx), SWDF_ERR_IO);
+  assert_non_null(strstr(swdf_ctx_errmsg(ctx), "mine.chip:1:"));
+  assert_non_null(strstr(swdf_ctx_hint(ctx), "SWDFLASH_CHIPDB"));
+  swdf_ctx_free(ctx);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(int argc, char **argv) {
   source_dir = argc > 1 ? argv[1] : NULL;
   const struct CMUnitTest tests[] = {
@@ -434,6 +472,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(reports_errors_with_file_and_line),
       cmocka_unit_test(builtin_table_matches_the_source_files),
       cmocka_unit_test(loads_extra_files_from_a_directory),
+      cmocka_unit_test(context_loads_its_directory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
