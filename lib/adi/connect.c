@@ -175,7 +175,8 @@ static swdf_err attach_under_reset(swdf_target *t) {
   if (err == SWDF_ERR_NO_TARGET) {
     swdf__set_hint(t->ctx, "nothing answers even with NRST held low: check the SWDIO, SWCLK "
                            "and GND wires and target power, and that NRST is wired (without "
-                           "NRST, firmware that turns SWD off cannot be reached)");
+                           "NRST, firmware that turns SWD off cannot be reached; a chip at "
+                           "read protection level 2 never answers)");
   }
   if (err != SWDF_OK) {
     return err;
