@@ -161,6 +161,11 @@ typedef struct swdf_chip_info {
   char note[192];            /* caveats from the chip database (clone parts), or "" */
 } swdf_chip_info;
 
+/*
+ * What the connected chip is: IDs, names, memory, how the connection was
+ * made. Reads the unique ID from the chip the first time (so it can fail
+ * like any target access); the rest was learnt while connecting.
+ */
 SWDF_API swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target);
 
 /* A run of equal erase units (pages or sectors) in the flash. */
