@@ -54,7 +54,8 @@ typedef struct swdf_probe_info {
   uint32_t target_voltage_mv;   /* 0 when unknown or unpowered */
   int usb_bus;
   int usb_address;
-  int busy;                     /* 1 when another program holds the probe */
+  int busy;                     /* 1 when the probe could not be opened: another program
+                                   holds it, or no permission (udev rules) */
 } swdf_probe_info;
 
 /*
