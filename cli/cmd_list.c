@@ -44,7 +44,8 @@ static void print_text(const swdf_probe_info *list, size_t n) {
     }
     printf("%-26s %-5s %-12s %-8s %s%s\n", p->serial, swdf_probe_kind_name(p->kind),
            p->firmware[0] != '\0' ? p->firmware : "?", volts, p->product,
-           p->busy ? " (busy: in use by another program, or no permission - see the udev rules)" : "");
+           p->busy ? " (busy: used by another program, or no permission: see the udev rules)"
+                   : "");
   }
 }
 
