@@ -382,16 +382,22 @@ static void builtin_table_matches_the_source_files(void **state) {
   swdf_chipdb_free(&db);
 }
 
+/* Write `text` to PATH (replacing it). */
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  assert_int_equal(fclose(f), 0);
+}
+
 static void loads_extra_files_from_a_directory(void **state) {
   (void)state;
   char dir[] = "/tmp/swdf-chipdb-XXXXXX";
   assert_non_null(mkdtemp(dir));
   char path[128];
   snprintf(path, sizeof(path), "%s/extra.chip", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("[stm32f4-9zz]\ninherit = stm32f4-446\nname = STM32F4 future part\ndev_id = 0x4FF\n", f);
-  fclose(f);
+  write_file(path, "[stm32f4-9zz]\ninherit = stm32f4-446\nname = STM32F4 future part\n"
+                   "dev_id = 0x4FF\n");
   swdf_chipdb db = {0};
   char err[256];
   assert_true(swdf_chipdb_add_builtin(&db));
@@ -407,10 +413,7 @@ static void loads_extra_files_from_a_directory(void **state) {
   assert_string_equal(c->name, "STM32F4 future part");
   assert_int_equal(c->flash_max, 512 * 1024);
   /* A broken file names itself and the line. */
-  f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("[broken]\n\nflash_max = lots\n", f);
-  fclose(f);
+  write_file(path, "[broken]\n\nflash_max = lots\n");
   assert_false(swdf_chipdb_load_dir(&db, dir, err, sizeof(err)));
   assert_non_null(strstr(err, "extra.chip:3:"));
   assert_false(swdf_chipdb_load_dir(&db, "/nonexistent/chips", err, sizeof(err)));
@@ -425,10 +428,7 @@ static void context_loads_its_directory(void **state) {
   assert_non_null(mkdtemp(dir));
   char path[128];
   snprintf(path, sizeof(path), "%s/mine.chip", dir);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("[stm32f1-md]\ninherit = stm32f1-md\nname = My F103\n", f);
-  fclose(f);
+  write_file(path, "[stm32f1-md]\ninherit = stm32f1-md\nname = My F103\n");
   swdf_ctx_opts opts = SWDF_CTX_OPTS_INIT;
   opts.chipdb_dir = dir;
   swdf_ctx *ctx = NULL;
@@ -443,10 +443,7 @@ static void context_loads_its_directory(void **state) {
   assert_string_equal(swdf_chipdb_find(db->chips, db->count, &ids)->name, "My F103");
   swdf_ctx_free(ctx);
   /* A broken file is an error naming it, with a hint. */
-  f = fopen(path, "w");
-  assert_non_null(f);
-  fputs("[oops\n", f);
-  fclose(f);
+  write_file(path, "[oops\n");
   assert_int_equal(swdf_ctx_new(&ctx, &opts), SWDF_OK);
   assert_int_equal(swdf__ctx_chipdb(&db, ctx), SWDF_ERR_IO);
   assert_non_null(strstr(swdf_ctx_errmsg(ctx), "mine.chip:1:"));
