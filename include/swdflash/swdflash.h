@@ -72,6 +72,7 @@ typedef enum swdf_err {
   SWDF_ERR_CANCELLED = -24,       /* the progress callback asked to stop */
   SWDF_ERR_PERMANENT = -25,       /* refused: the change is irreversible */
   SWDF_ERR_INTERNAL = -26,        /* a bug in libswdflash */
+  SWDF_ERR_NRST = -27,            /* NRST seems not to be connected */
 } swdf_err;
 
 /* Short English description of an error code; never NULL. */
@@ -128,9 +129,11 @@ typedef struct swdf_ctx_opts {
   swdf_log_level log_level;  /* messages above this level are not built */
   swdf_progress_fn progress; /* NULL: no progress reports */
   void *user;                /* passed to both callbacks */
+  const char *chipdb_dir;    /* extra chip database files (*.chip) to load; NULL: the
+                                SWDFLASH_CHIPDB environment variable, if set */
 } swdf_ctx_opts;
 
-#define SWDF_CTX_OPTS_INIT {sizeof(swdf_ctx_opts), NULL, SWDF_LOG_INFO, NULL, NULL}
+#define SWDF_CTX_OPTS_INIT {sizeof(swdf_ctx_opts), NULL, SWDF_LOG_INFO, NULL, NULL, NULL}
 
 /*
  * Create a context. `opts` may be NULL for the defaults. The caller owns the
