@@ -205,6 +205,8 @@ uint8_t *bus_ram_ptr(sim_target *t, uint32_t addr, uint32_t len)
 
 void bus_flash_changed(sim_target *t, uint32_t offset, uint32_t len)
 {
+  if (!t->core.flash_code_cached)
+    return; /* nothing was ever translated from the flash */
   core_flush_code(t, 0x08000000 + offset, len);
   if (t->boot_target == REGION_FLASH)
     core_flush_code(t, offset, len);

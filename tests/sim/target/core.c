@@ -324,6 +324,8 @@ static const uint8_t *fetch_ptr(sim_target *t, uint32_t addr)
   c->code_lo = lo;
   c->code_hi = hi;
   c->code_ptr = p - (addr - lo);
+  if (r->kind == REGION_FLASH || (r->kind == REGION_ALIAS && t->boot_target == REGION_FLASH))
+    c->flash_code_cached = true;
   return p;
 }
 

@@ -11,6 +11,8 @@
  *    takes the x32 time;
  *  - an SNB that names no sector of the chip, SER together with MER/MER1,
  *    or PG together with an erase, set PGSERR and erase nothing;
+ *  - setting LOCK clears the other FLASH_CR bits (st-flash depends on it
+ *    after a sector erase: "fails to program if this is not done here");
  *  - OPTSTRT keeps BSY for the erase time of a 16 KiB sector at the
  *    current PSIZE (the datasheets give no figure for option changes);
  *  - with SPRMOD = 1 the nWRP bits select PCROP, which is not modelled: no
@@ -349,11 +351,16 @@ static bus_status f4_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     uint32_t v = (f->cr & ~mask) | (value & mask);
     if (f->cr & CR_LOCK)
       return BUS_OK;
+    if (v & CR_LOCK) {
+      /* locking clears the operation bits: st-flash leaves SER set after a
+       * sector erase and relies on its lock/unlock to program afterwards */
+      f->cr = CR_LOCK;
+      return BUS_OK;
+    }
     uint32_t snb_mask = ((1u << t->chip->snb_bits) - 1) << 3;
     uint32_t mer1 = t->chip->bank2_first_sector ? CR_MER1 : 0;
-    f->cr = v & (CR_PG | CR_SER | CR_MER | mer1 | snb_mask | (3u << 8) | CR_EOPIE | CR_ERRIE |
-                 CR_LOCK);
-    if (!(v & CR_LOCK) && (v & CR_STRT))
+    f->cr = v & (CR_PG | CR_SER | CR_MER | mer1 | snb_mask | (3u << 8) | CR_EOPIE | CR_ERRIE);
+    if (v & CR_STRT)
       start_erase(t);
     return BUS_OK;
   }

@@ -343,6 +343,7 @@ typedef struct sim_core {
   int fault_pending;     /* exception number to take after the run, 0 = none */
   uint32_t fault_cfsr, fault_hfsr, fault_addr;
   uint32_t exc_return;   /* EXC_RETURN value of a pending exception return */
+  bool flash_code_cached; /* code from the flash may sit in Unicorn's cache */
   /* where instructions were last fetched from */
   uint32_t code_lo, code_hi;
   const uint8_t *code_ptr;
