@@ -1,5 +1,6 @@
 /* Target-side scenarios (swd-disabled, nrst-not-wired, sleep), firmware
  * that turns SWD off through AFIO, and exceptions taken and returned. */
+#include "cortex_m.h"
 #include "test_support.h"
 #include "target.h"
 
@@ -10,13 +11,7 @@
 
 #include <cmocka.h>
 
-enum {
-  DEMCR = 0xE000EDFC,
-  AIRCR = 0xE000ED0C,
-  DBGMCU_CR = 0xE0042004,
-  S_HALT = 1u << 17,
-  S_SLEEP = 1u << 18,
-};
+enum { DBGMCU_CR = 0xE0042004 };
 
 /* Vector table at 0 with an SVC handler (svc.s in the commit message):
  * reset (0x30): movs r0,#0; svc #0; movs r1,#2; bkpt
@@ -34,7 +29,7 @@ static const uint8_t fw[] = {
 static void fw_state(char *path, size_t len, const char *tag)
 {
   tp_temp_path(path, len, tag);
-  tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw);
+  tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw, NULL);
 }
 
 static void open_with(tp *p, const char *path, const char *s1, const char *s2)
@@ -50,8 +45,8 @@ static sim_ack connect_under_reset(tp *p)
   sim_ack ack = tp_connect(p, NULL);
   if (ack != SIM_ACK_OK)
     return ack;
-  tp_write32(p, 0xE000EDF0, 0xA05F0001);
-  tp_write32(p, DEMCR, 1);
+  tp_write32(p, CM_DHCSR, 0xA05F0001);
+  tp_write32(p, CM_DEMCR, 1);
   sim_target_set_nrst(p->t, false);
   return SIM_ACK_OK;
 }
@@ -117,9 +112,9 @@ static void test_swd_disabled_needs_connect_under_reset(void **state)
   assert_int_equal(tp_reg(&p, 15), 0x30); /* halted at the reset vector, SWD kept */
   /* a plain reset with the debugger detached lets the firmware run: 1 ms
    * later SWD is gone */
-  tp_write32(&p, DEMCR, 0);
-  tp_write32(&p, 0xE000EDF0, 0xA05F0000);
-  tp_write32(&p, AIRCR, 0x05FA0004);
+  tp_write32(&p, CM_DEMCR, 0);
+  tp_write32(&p, CM_DHCSR, 0xA05F0000);
+  tp_write32(&p, CM_AIRCR, 0x05FA0004);
   tp_wait(&p, SIM_US(900));
   uint32_t v;
   assert_int_equal(tp_dp_read(&p, 0x4, &v), SIM_ACK_OK);
@@ -142,7 +137,7 @@ static void test_sleeping_firmware(void **state)
   open_with(&p, path, "sleep", NULL);
   assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK); /* the DP answers */
   uint32_t v;
-  assert_int_equal(sim_target_ap_write(p.t, 0x04, 0xE000EDF0), SIM_ACK_WAIT);
+  assert_int_equal(sim_target_ap_write(p.t, 0x04, CM_DHCSR), SIM_ACK_WAIT);
   /* retried long enough, an access gets through in a wake window */
   unsigned waits = p.waits;
   assert_int_equal(tp_read(&p, 0xE0042000, 4, &v), SIM_ACK_OK);
