@@ -228,18 +228,33 @@ static bus_status mem_write(sim_target *t, uint32_t addr, unsigned bytes, uint32
   return bus_write(t, MASTER_DEBUG, addr, bytes, v);
 }
 
-/* DRW at TAR (auto-incremented), or BD0-3 in the 16-byte block at TAR. */
+/* DRW at TAR (auto-incremented), or BD0-3 in the 16-byte block at TAR.
+ * With AddrInc "packed" a DRW access of bytes or half-words moves a whole
+ * word: 4 (or 2) bus transfers at successive addresses, each in the byte
+ * lanes of its own address (ADIv5 §7.2.2). */
 static bus_status ap_mem_access(sim_target *t, uint8_t reg, bool write, uint32_t *value)
 {
   sim_dp *dp = &t->dp;
   unsigned bytes = csw_bytes(dp->csw);
   if (!bytes)
     return BUS_ERROR;
-  bool drw = reg == AP_DRW;
-  uint32_t addr = drw ? dp->tar : (dp->tar & ~0xFu) | (reg & 0xCu);
-  bus_status s = write ? mem_write(t, addr, bytes, *value) : mem_read(t, addr, bytes, value);
-  if (s == BUS_OK && drw)
-    tar_advance(dp, bytes);
+  if (reg != AP_DRW) {
+    uint32_t addr = (dp->tar & ~0xFu) | (reg & 0xCu);
+    return write ? mem_write(t, addr, bytes, *value) : mem_read(t, addr, bytes, value);
+  }
+  bool packed = ((dp->csw >> 4) & 3) == 2;
+  unsigned transfers = packed ? 4 / bytes : 1;
+  uint32_t word = 0;
+  bus_status s = BUS_OK;
+  for (unsigned i = 0; i < transfers && s == BUS_OK; i++) {
+    uint32_t lanes = 0;
+    s = write ? mem_write(t, dp->tar, bytes, *value) : mem_read(t, dp->tar, bytes, &lanes);
+    word |= lanes;
+    if (s == BUS_OK)
+      tar_advance(dp, bytes);
+  }
+  if (!write)
+    *value = word;
   return s;
 }
 
