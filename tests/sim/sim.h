@@ -78,10 +78,11 @@ typedef struct sim_fault {
 typedef struct sim_probe_config {
   char kind[24];   /* "v2", "v2-1", "v3", "clone-j29s7", "clone-j37s7", "clone-slow" */
   char serial[64]; /* empty: the personality's default serial */
+  int start_mode;  /* GET_CURRENT_MODE answer at power-up; -1: mass storage */
 } sim_probe_config;
 
 typedef struct sim_config {
-  char chip[32];                 /* default "stm32f103c8" */
+  char chip[32];                 /* empty: the state file's chip, else stm32f103c8 */
   char state_path[4096];         /* empty: fresh chip, discarded at exit */
   char report_path[4096];        /* empty: no report file */
   int probe_count;               /* at least 1 */
