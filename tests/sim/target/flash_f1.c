@@ -16,7 +16,6 @@ enum {
   CR_EOPIE = 1u << 12,
   CR_WRITABLE = CR_PG | CR_PER | CR_MER | CR_OPTPG | CR_OPTER | CR_ERRIE | CR_EOPIE,
 
-  KEY1 = 0x45670123, KEY2 = 0xCDEF89AB,
   RDP_OFF = 0xA5,
 };
 
@@ -176,7 +175,7 @@ static void write_key(sim_target *t, uint32_t key)
   sim_flash *f = &t->flash;
   if (!(f->cr & CR_LOCK))
     return;
-  key_result r = flash_key_write(&f->key_stage, key, KEY1, KEY2);
+  key_result r = flash_key_write(&f->key_stage, key, FLASH_KEY1, FLASH_KEY2);
   if (r == KEY_UNLOCKED)
     f->cr &= ~CR_LOCK;
   else if (r == KEY_WRONG)
@@ -187,7 +186,9 @@ static void write_key(sim_target *t, uint32_t key)
 static void write_optkey(sim_target *t, uint32_t key)
 {
   sim_flash *f = &t->flash;
-  if (!(f->cr & CR_LOCK) && flash_key_write(&f->optkey_stage, key, KEY1, KEY2) == KEY_UNLOCKED)
+  if (f->cr & CR_LOCK)
+    return;
+  if (flash_key_write(&f->optkey_stage, key, FLASH_KEY1, FLASH_KEY2) == KEY_UNLOCKED)
     f->cr |= CR_OPTWRE;
 }
 
@@ -380,7 +381,8 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
   bool opterr = false;
   uint8_t rdp = ob_byte(opts, OB_RDP, &opterr);
   if (n < max)
-    out[n++] = (option_field){"rdp", rdp, rdp == RDP_OFF ? "read protection off" : "read protection on"};
+    out[n++] = (option_field){"rdp", rdp,
+                              rdp == RDP_OFF ? "read protection off" : "read protection on"};
   for (size_t i = 0; i < sizeof f1_fields / sizeof f1_fields[0] && n < max; i++) {
     uint8_t b = ob_byte(opts, f1_fields[i].index, &opterr);
     uint32_t v = f1_fields[i].bit == 0xFF ? b : (b >> f1_fields[i].bit) & 1u;
@@ -394,7 +396,8 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
     out[n++] = (option_field){f1_fields[i].name, v, text};
   }
   if (n < max)
-    out[n++] = (option_field){"opterr", opterr, opterr ? "an option byte does not match its complement" : NULL};
+    out[n++] = (option_field){"opterr", opterr,
+                              opterr ? "an option byte does not match its complement" : NULL};
   return n;
 }
 

@@ -20,8 +20,6 @@ enum {
   AR = 0x40022014,
   OBR = 0x4002201C,
   WRPR = 0x40022020,
-  KEY1 = 0x45670123,
-  KEY2 = 0xCDEF89AB,
   SR_BSY = 1,
   SR_PGERR = 4,
   SR_WRPRTERR = 0x10,
@@ -46,8 +44,8 @@ static void open_chip(tp *p, const char *state)
 
 static void unlock(tp *p)
 {
-  tp_write32(p, KEYR, KEY1);
-  tp_write32(p, KEYR, KEY2);
+  tp_write32(p, KEYR, FLASH_KEY1);
+  tp_write32(p, KEYR, FLASH_KEY2);
   assert_int_equal(tp_read32(p, CR) & CR_LOCK, 0);
 }
 
@@ -61,7 +59,7 @@ static uint32_t wait_idle(tp *p)
 
 static void reset_chip(tp *p)
 {
-  tp_write32(p, CM_AIRCR, 0x05FA0004);
+  tp_write32(p, AIRCR, 0x05FA0004);
   tp_halt(p);
 }
 
@@ -79,10 +77,10 @@ static void test_keys_and_lock(void **state)
   tp_write32(&p, CR, CR_LOCK);
   assert_int_equal(tp_read32(&p, CR), CR_LOCK);
   /* a wrong sequence locks the FPEC until reset; further KEYR writes fault */
-  tp_write32(&p, KEYR, KEY1);
+  tp_write32(&p, KEYR, FLASH_KEY1);
   tp_write32(&p, KEYR, 0x12345678);
   assert_int_equal(tp_read32(&p, CR), CR_LOCK);
-  assert_int_equal(tp_write(&p, KEYR, 4, KEY1), SIM_ACK_FAULT);
+  assert_int_equal(tp_write(&p, KEYR, 4, FLASH_KEY1), SIM_ACK_FAULT);
   tp_abort(&p);
   reset_chip(&p);
   unlock(&p);
@@ -189,7 +187,8 @@ static void test_write_protection(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "wrp");
-  tp_make_state(path, "stm32f103c8", 0, NULL, 0, (const char *[]){"wrp0=0xFE", NULL}); /* pages 0-3 */
+  /* pages 0-3 protected */
+  tp_make_state(path, "stm32f103c8", 0, NULL, 0, (const char *[]){"wrp0=0xFE", NULL});
   tp p;
   open_chip(&p, path);
   assert_int_equal(tp_read32(&p, WRPR), 0xFFFFFFFE);
@@ -229,8 +228,8 @@ static void test_option_bytes(void **state)
   assert_int_equal(tp_read32(&p, OBR), 0x03FFFFFC);
   assert_int_equal(tp_read32(&p, 0x1FFFF800), 0x00FF5AA5);
   unlock(&p);
-  tp_write32(&p, OPTKEYR, KEY1);
-  tp_write32(&p, OPTKEYR, KEY2);
+  tp_write32(&p, OPTKEYR, FLASH_KEY1);
+  tp_write32(&p, OPTKEYR, FLASH_KEY2);
   assert_int_equal(tp_read32(&p, CR) & CR_OPTWRE, CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_STRT | CR_OPTWRE);
@@ -285,8 +284,8 @@ static void test_read_protection(void **state)
   assert_int_equal(wait_idle(&p), SR_WRPRTERR);
   tp_write32(&p, SR, SR_WRPRTERR);
   /* unprotect: erase the options, program RDP = 0xA5 -> mass erase first */
-  tp_write32(&p, OPTKEYR, KEY1);
-  tp_write32(&p, OPTKEYR, KEY2);
+  tp_write32(&p, OPTKEYR, FLASH_KEY1);
+  tp_write32(&p, OPTKEYR, FLASH_KEY2);
   tp_write32(&p, CR, CR_OPTER | CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_STRT | CR_OPTWRE);
   wait_idle(&p);
