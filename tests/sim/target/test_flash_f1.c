@@ -355,6 +355,43 @@ static void test_loader_on_the_cpu(void **state)
   tp_close(&p);
 }
 
+/* strh r1,[r0]; ldrh r2,[r0]; bkpt */
+static const uint8_t store_then_load[] = {0x01, 0x80, 0x02, 0x88, 0x00, 0xbe, 0x00, 0x00};
+
+static void run_store(tp *p, uint32_t addr, uint32_t value)
+{
+  tp_set_reg(p, 0, addr);
+  tp_set_reg(p, 1, value);
+  tp_set_reg(p, 2, 0);
+  tp_set_reg(p, 15, 0x20000000);
+  tp_set_reg(p, 16, 1u << 24);
+  tp_run(p);
+  tp_wait(p, SIM_US(100));
+  assert_true(tp_dhcsr(p) & (1u << 17));
+}
+
+/* The CPU writes the array only through the controller: a refused store
+ * leaves the old data for the very next load, and a load right after an
+ * accepted one waits for the programming to end. */
+static void test_cpu_stores_go_through_the_controller(void **state)
+{
+  (void)state;
+  tp p;
+  open_chip(&p, NULL);
+  assert_int_equal(tp_write_block(&p, 0x20000000, store_then_load, sizeof store_then_load),
+                   SIM_ACK_OK);
+  unlock(&p);
+  tp_write32(&p, CR, CR_PG);
+  run_store(&p, 0x08000000, 0x1234);
+  assert_int_equal(tp_reg(&p, 2), 0x1234);
+  assert_int_equal(tp_read32(&p, SR), SR_EOP);
+  run_store(&p, 0x08000000, 0x5678); /* not erased: PGERR */
+  assert_int_equal(tp_reg(&p, 2), 0x1234);
+  assert_int_equal(tp_read32(&p, SR) & SR_PGERR, SR_PGERR);
+  assert_int_equal(tp_read32(&p, 0x08000000) & 0xFFFF, 0x1234);
+  tp_close(&p);
+}
+
 static void test_flash_error_fault(void **state)
 {
   (void)state;
@@ -431,6 +468,7 @@ int main(void)
       cmocka_unit_test(test_option_bytes),
       cmocka_unit_test(test_read_protection),
       cmocka_unit_test(test_loader_on_the_cpu),
+      cmocka_unit_test(test_cpu_stores_go_through_the_controller),
       cmocka_unit_test(test_flash_error_fault),
       cmocka_unit_test(test_power_loss_fault),
   };
