@@ -712,6 +712,13 @@ static void reply_ok(sim_stlink *s)
   reply_status(s, STLINK_OK);
 }
 
+/* GET_BOARD_IDENTIFIERS: a 4-character Mbed board id after the status; the
+ * simulated probes sit on no board, so it is all zeros. */
+static void get_board_ids(sim_stlink *s)
+{
+  reply(s, 36)[0] = STLINK_OK;
+}
+
 static void get_trace_nb(sim_stlink *s)
 {
   reply(s, 2); /* no SWO data is ever captured */
@@ -758,6 +765,7 @@ static const command debug_commands[] = {
   {0x51, 32, 2, DATA_BY_ITEMS, rw_misc_out},
   {0x52, 32, 2, NO_DATA, rw_misc_in},
   {0x54, 32, 2, NO_DATA, read_mem32_no_inc},
+  {0x56, 36, 6, NO_DATA, get_board_ids},
   {0x61, NONE, 0, NO_DATA, set_com_freq},
   {0x62, NONE, 0, NO_DATA, get_com_freq},
 };
