@@ -44,7 +44,6 @@ enum {
   AP_TAR = 0x04,
   AP_DRW = 0x0C,
   AP_BD0 = 0x10,
-  AP_CFG = 0xF4,
   AP_BASE = 0xF8,
   AP_IDR = 0xFC,
 
@@ -229,71 +228,76 @@ static bus_status mem_write(sim_target *t, uint32_t addr, unsigned bytes, uint32
   return bus_write(t, MASTER_DEBUG, addr, bytes, v);
 }
 
-static bus_status ap_reg_read(sim_target *t, uint8_t reg, uint32_t *value)
+/* DRW at TAR (auto-incremented), or BD0-3 in the 16-byte block at TAR.
+ * With AddrInc "packed" a DRW access of bytes or half-words moves a whole
+ * word: 4 (or 2) bus transfers at successive addresses, each in the byte
+ * lanes of its own address (ADIv5 §7.2.2). */
+static bus_status ap_mem_access(sim_target *t, uint8_t reg, bool write, uint32_t *value)
 {
   sim_dp *dp = &t->dp;
   unsigned bytes = csw_bytes(dp->csw);
+  if (!bytes)
+    return BUS_ERROR;
+  if (reg != AP_DRW) {
+    uint32_t addr = (dp->tar & ~0xFu) | (reg & 0xCu);
+    return write ? mem_write(t, addr, bytes, *value) : mem_read(t, addr, bytes, value);
+  }
+  bool packed = ((dp->csw >> 4) & 3) == 2;
+  unsigned transfers = packed ? 4 / bytes : 1;
+  uint32_t word = 0;
+  bus_status s = BUS_OK;
+  for (unsigned i = 0; i < transfers && s == BUS_OK; i++) {
+    uint32_t lanes = 0;
+    s = write ? mem_write(t, dp->tar, bytes, *value) : mem_read(t, dp->tar, bytes, &lanes);
+    word |= lanes;
+    if (s == BUS_OK)
+      tar_advance(dp, bytes);
+  }
+  if (!write)
+    *value = word;
+  return s;
+}
+
+static bool is_data_reg(uint8_t reg)
+{
+  return reg == AP_DRW || (reg >= AP_BD0 && reg <= AP_BD0 + 12);
+}
+
+static bus_status ap_reg_read(sim_target *t, uint8_t reg, uint32_t *value)
+{
+  sim_dp *dp = &t->dp;
   *value = 0;
+  if (is_data_reg(reg))
+    return ap_mem_access(t, reg, false, value);
   switch (reg) {
   case AP_CSW:
     *value = dp->csw | CSW_DEVICE_EN;
-    return BUS_OK;
+    break;
   case AP_TAR:
     *value = dp->tar;
-    return BUS_OK;
-  case AP_DRW: {
-    if (!bytes)
-      return BUS_ERROR;
-    bus_status s = mem_read(t, dp->tar, bytes, value);
-    if (s == BUS_OK)
-      tar_advance(dp, bytes);
-    return s;
-  }
-  case AP_BD0:
-  case AP_BD0 + 4:
-  case AP_BD0 + 8:
-  case AP_BD0 + 12:
-    return bytes ? mem_read(t, (dp->tar & ~0xFu) | (reg & 0xCu), bytes, value) : BUS_ERROR;
-  case AP_CFG:
-    return BUS_OK; /* little endian */
+    break;
   case AP_BASE:
     *value = ROM_TABLE;
-    return BUS_OK;
+    break;
   case AP_IDR:
     *value = AHB_AP_IDR;
-    return BUS_OK;
-  default:
-    return BUS_OK;
+    break;
+  default: /* CFG: little endian; the rest reads as zero */
+    break;
   }
+  return BUS_OK;
 }
 
 static bus_status ap_reg_write(sim_target *t, uint8_t reg, uint32_t value)
 {
   sim_dp *dp = &t->dp;
-  unsigned bytes = csw_bytes(dp->csw);
-  switch (reg) {
-  case AP_CSW:
+  if (is_data_reg(reg))
+    return ap_mem_access(t, reg, true, &value);
+  if (reg == AP_CSW)
     dp->csw = value & CSW_WRITABLE;
-    return BUS_OK;
-  case AP_TAR:
+  else if (reg == AP_TAR)
     dp->tar = value;
-    return BUS_OK;
-  case AP_DRW: {
-    if (!bytes)
-      return BUS_ERROR;
-    bus_status s = mem_write(t, dp->tar, bytes, value);
-    if (s == BUS_OK)
-      tar_advance(dp, bytes);
-    return s;
-  }
-  case AP_BD0:
-  case AP_BD0 + 4:
-  case AP_BD0 + 8:
-  case AP_BD0 + 12:
-    return bytes ? mem_write(t, (dp->tar & ~0xFu) | (reg & 0xCu), bytes, value) : BUS_ERROR;
-  default:
-    return BUS_OK;
-  }
+  return BUS_OK;
 }
 
 static sim_ack ap_result(sim_target *t, bus_status s)

@@ -176,30 +176,19 @@ static void write_key(sim_target *t, uint32_t key)
   sim_flash *f = &t->flash;
   if (!(f->cr & CR_LOCK))
     return;
-  if ((f->key_stage == 0 && key == KEY1) || (f->key_stage == 1 && key == KEY2)) {
-    if (++f->key_stage == 2) {
-      f->cr &= ~CR_LOCK;
-      f->key_stage = 0;
-    }
-    return;
-  }
-  /* PM0075 §2.3.1: a wrong sequence locks the FPEC until the next reset */
-  f->key_lockout = true;
+  key_result r = flash_key_write(&f->key_stage, key, KEY1, KEY2);
+  if (r == KEY_UNLOCKED)
+    f->cr &= ~CR_LOCK;
+  else if (r == KEY_WRONG)
+    f->key_lockout = true; /* PM0075 §2.3.1: locked until the next reset */
 }
 
+/* OPTKEYR takes the same keys and sets OPTWRE (PM0075 §2.5). */
 static void write_optkey(sim_target *t, uint32_t key)
 {
   sim_flash *f = &t->flash;
-  if (f->cr & CR_LOCK)
-    return;
-  if ((f->optkey_stage == 0 && key == KEY1) || (f->optkey_stage == 1 && key == KEY2)) {
-    if (++f->optkey_stage == 2) {
-      f->cr |= CR_OPTWRE;
-      f->optkey_stage = 0;
-    }
-    return;
-  }
-  f->optkey_stage = 0;
+  if (!(f->cr & CR_LOCK) && flash_key_write(&f->optkey_stage, key, KEY1, KEY2) == KEY_UNLOCKED)
+    f->cr |= CR_OPTWRE;
 }
 
 static bus_status f1_reg_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
@@ -251,8 +240,6 @@ static bus_status f1_array_write(sim_target *t, bus_master m, uint32_t offset, u
 {
   (void)m;
   sim_flash *f = &t->flash;
-  if (flash_busy(t))
-    return BUS_BUSY;
   if (!(f->cr & CR_PG) || (f->cr & CR_LOCK))
     return BUS_ERROR; /* the array is not writable outside programming mode */
   if (size != 2) {
@@ -284,19 +271,6 @@ static bool f1_option_image(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS
   return true;
 }
 
-static bus_status f1_option_read(sim_target *t, uint32_t addr, unsigned size, uint32_t *value)
-{
-  uint32_t off = addr - t->chip->family->option_base;
-  *value = 0;
-  if (off + size > SIM_OPTIONS_SIZE)
-    return BUS_ERROR;
-  if (flash_busy(t) && t->flash.op.kind == FLASH_OP_OPTIONS)
-    return BUS_BUSY;
-  for (unsigned i = 0; i < size; i++)
-    *value |= (uint32_t)t->st.options[off + i] << (8 * i);
-  return BUS_OK;
-}
-
 static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, unsigned size,
                                   uint32_t value)
 {
@@ -305,8 +279,6 @@ static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, un
   uint32_t off = addr - t->chip->family->option_base;
   if (off >= SIM_OPTIONS_SIZE)
     return BUS_ERROR;
-  if (flash_busy(t))
-    return BUS_BUSY;
   if (!(f->cr & CR_OPTPG) || !(f->cr & CR_OPTWRE))
     return BUS_ERROR;
   if (size != 2) {
@@ -431,7 +403,6 @@ const flash_family sim_flash_f1 = {
     .reg_read = f1_reg_read,
     .reg_write = f1_reg_write,
     .array_write = f1_array_write,
-    .option_read = f1_option_read,
     .option_write = f1_option_write,
     .op_done = f1_op_done,
     .op_failed = f1_op_failed,

@@ -3,6 +3,7 @@
  * the debug registers (ARMv7-M ARM C1.6), FPB, DWT, ITM, TPIU, ETM, the STM32
  * DBGMCU and the ROM table that lets a debugger find them.
  */
+#include "cortex_m.h"
 #include "target.h"
 
 #include <string.h>
@@ -16,27 +17,6 @@ enum {
   PPB_ETM = 0xE0041000,
   PPB_DBGMCU = 0xE0042000,
   PPB_ROM = 0xE00FF000,
-
-  DHCSR_KEY = 0xA05Fu << 16,
-  C_DEBUGEN = 1u << 0,
-  C_HALT = 1u << 1,
-  C_STEP = 1u << 2,
-  C_MASKINTS = 1u << 3,
-  C_SNAPSTALL = 1u << 5,
-  S_REGRDY = 1u << 16,
-  S_HALT = 1u << 17,
-  S_SLEEP = 1u << 18,
-  S_LOCKUP = 1u << 19,
-  S_RETIRE_ST = 1u << 24,
-  S_RESET_ST = 1u << 25,
-
-  DCRSR_REGWNR = 1u << 16,
-  DEMCR_MASK = 0x010F07F1,
-  DEMCR_TRCENA = 1u << 24,
-
-  AIRCR_VECTKEY = 0x05FAu << 16,
-  AIRCR_VECTRESET = 1u << 0,
-  AIRCR_SYSRESETREQ = 1u << 2,
 };
 
 /* ---- CoreSight identification ---- */

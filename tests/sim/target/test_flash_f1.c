@@ -1,5 +1,6 @@
 /* STM32F1 FPEC: keys, program and erase rules and timing, WRP, RDP, option
  * bytes, flash faults, and a loader running on the CPU. */
+#include "cortex_m.h"
 #include "test_support.h"
 #include "target.h"
 
@@ -33,7 +34,6 @@ enum {
   CR_STRT = 0x40,
   CR_LOCK = 0x80,
   CR_OPTWRE = 0x200,
-  AIRCR = 0xE000ED0C,
 };
 
 static void open_chip(tp *p, const char *state)
@@ -61,24 +61,8 @@ static uint32_t wait_idle(tp *p)
 
 static void reset_chip(tp *p)
 {
-  tp_write32(p, AIRCR, 0x05FA0004);
+  tp_write32(p, CM_AIRCR, 0x05FA0004);
   tp_halt(p);
-}
-
-/* Create a state with `swdsim state init` and the given options. */
-static void make_state(const char *path, const char *opt1, const char *opt2)
-{
-  char *argv[10] = {"state", "init", (char *)path, "--chip", "stm32f103c8"};
-  int argc = 5;
-  if (opt1) {
-    argv[argc++] = "--option";
-    argv[argc++] = (char *)opt1;
-  }
-  if (opt2) {
-    argv[argc++] = "--option";
-    argv[argc++] = (char *)opt2;
-  }
-  assert_int_equal(sim_state_main(argc, argv), 0);
 }
 
 static void test_keys_and_lock(void **state)
@@ -171,7 +155,7 @@ static void test_page_and_mass_erase(void **state)
     image[i] = (uint8_t)i;
   char path[256];
   tp_temp_path(path, sizeof path, "erase");
-  tp_make_state(path, "stm32f103c8", 0, image, sizeof image);
+  tp_make_state(path, "stm32f103c8", 0, image, sizeof image, NULL);
   tp p;
   open_chip(&p, path);
   unlock(&p);
@@ -205,7 +189,7 @@ static void test_write_protection(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "wrp");
-  make_state(path, "wrp0=0xFE", NULL); /* pages 0-3 protected */
+  tp_make_state(path, "stm32f103c8", 0, NULL, 0, (const char *[]){"wrp0=0xFE", NULL}); /* pages 0-3 */
   tp p;
   open_chip(&p, path);
   assert_int_equal(tp_read32(&p, WRPR), 0xFFFFFFFE);
@@ -285,17 +269,7 @@ static void test_read_protection(void **state)
   memset(image, 0x5A, sizeof image);
   char path[256];
   tp_temp_path(path, sizeof path, "rdp");
-  tp_make_state(path, "stm32f103c8", 0x1000, image, sizeof image);
-  char *argv[] = {"state", "init", path, "--chip", "stm32f103c8", "--option", "rdp=1"};
-  /* keep the image: init replaces the file, so set RDP on a copy made by init */
-  assert_int_equal(sim_state_main(7, argv), 0);
-  sim_chip_state st;
-  const sim_chip *chip;
-  char err[256];
-  assert_true(sim_state_load(path, &st, &chip, err, sizeof err));
-  memcpy(st.flash + 0x1000, image, sizeof image);
-  assert_true(sim_state_store(path, &st, chip, err, sizeof err));
-  sim_state_release(&st);
+  tp_make_state(path, "stm32f103c8", 0x1000, image, sizeof image, (const char *[]){"rdp=1", NULL});
 
   tp p;
   open_chip(&p, path);
@@ -408,7 +382,7 @@ static void test_power_loss_fault(void **state)
   memset(image, 0, sizeof image);
   char path[256];
   tp_temp_path(path, sizeof path, "power");
-  tp_make_state(path, "stm32f103c8", 0, image, sizeof image);
+  tp_make_state(path, "stm32f103c8", 0, image, sizeof image, NULL);
   tp p;
   tp_options o = {.chip = "stm32f103c8", .state = path, .faults = {{SIM_FAULT_POWER_LOSS, 1}}};
   tp_open(&p, &o);

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "cortex_m.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +12,6 @@
 
 #include <cmocka.h>
 
-enum {
-  DHCSR = 0xE000EDF0,
-  DCRSR = 0xE000EDF4,
-  DCRDR = 0xE000EDF8,
-};
 
 void tp_open(tp *p, const tp_options *o)
 {
@@ -194,29 +191,29 @@ sim_ack tp_read_block(tp *p, uint32_t addr, void *data, uint32_t len)
 
 uint32_t tp_dhcsr(tp *p)
 {
-  return tp_read32(p, DHCSR);
+  return tp_read32(p, CM_DHCSR);
 }
 
 void tp_halt(tp *p)
 {
-  tp_write32(p, DHCSR, 0xA05F0003);
+  tp_write32(p, CM_DHCSR, 0xA05F0003);
 }
 
 void tp_run(tp *p)
 {
-  tp_write32(p, DHCSR, 0xA05F0001);
+  tp_write32(p, CM_DHCSR, 0xA05F0001);
 }
 
 uint32_t tp_reg(tp *p, unsigned sel)
 {
-  tp_write32(p, DCRSR, sel);
-  return tp_read32(p, DCRDR);
+  tp_write32(p, CM_DCRSR, sel);
+  return tp_read32(p, CM_DCRDR);
 }
 
 void tp_set_reg(tp *p, unsigned sel, uint32_t v)
 {
-  tp_write32(p, DCRDR, v);
-  tp_write32(p, DCRSR, sel | 0x10000);
+  tp_write32(p, CM_DCRDR, v);
+  tp_write32(p, CM_DCRSR, sel | 0x10000);
 }
 
 void tp_temp_path(char *buf, size_t len, const char *tag)
@@ -229,14 +226,23 @@ void tp_temp_path(char *buf, size_t len, const char *tag)
 #include "target.h"
 
 void tp_make_state(const char *path, const char *chip, uint32_t offset, const void *image,
-                   uint32_t len)
+                   uint32_t len, const char *const *options)
 {
   const sim_chip *c = sim_chip_find(chip);
   assert_non_null(c);
   sim_chip_state st;
   assert_true(sim_state_init_fresh(&st, c));
-  memcpy(st.flash + offset, image, len);
+  if (len)
+    memcpy(st.flash + offset, image, len);
   char err[256];
+  for (int i = 0; options && options[i]; i++) {
+    char name[32];
+    long value;
+    assert_int_equal(sscanf(options[i], "%31[^=]=%li", name, &value), 2);
+    if (!c->family->flash->set_option(c, st.options, name, (uint32_t)value, err, sizeof err))
+      fail_msg("%s", err);
+  }
+  memcpy(st.loaded, st.options, SIM_OPTIONS_SIZE);
   if (!sim_state_store(path, &st, c, err, sizeof err))
     fail_msg("%s", err);
   sim_state_release(&st);
