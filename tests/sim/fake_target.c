@@ -1,7 +1,8 @@
 /* See fake_target.h. Behaviour follows ADIv5 (IHI0031) in the parts used. */
 #include "fake_target.h"
 
-#include "debug_regs.h"
+#include "adiv5.h"
+#include "target/cortex_m.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,16 +135,16 @@ static bool bus_read(sim_target *t, uint32_t addr, uint32_t *value)
   if (bus_faults(t, addr))
     return false;
   switch (word) {
-  case DHCSR:
+  case CM_DHCSR:
     *value = t->dhcsr | S_REGRDY | ((t->dhcsr & C_HALT) ? S_HALT : 0);
     return true;
-  case DCRDR:
+  case CM_DCRDR:
     *value = t->dcrdr;
     return true;
-  case DEMCR:
+  case CM_DEMCR:
     *value = t->demcr;
     return true;
-  case CPUID:
+  case CM_CPUID:
     *value = 0x411FC231; /* Cortex-M3 r1p1 */
     return true;
   default:
@@ -162,11 +163,11 @@ static bool bus_write(sim_target *t, uint32_t addr, uint32_t value, uint32_t siz
   if (bus_faults(t, addr))
     return false;
   switch (word) {
-  case DHCSR:
-    if ((value & 0xFFFF0000u) == DBGKEY)
+  case CM_DHCSR:
+    if ((value & 0xFFFF0000u) == DHCSR_KEY)
       t->dhcsr = value & 0xFFFF;
     return true;
-  case DCRSR: {
+  case CM_DCRSR: {
     uint32_t sel = value & 0x7F;
     if (value & (1u << 16))
       t->regs[sel] = t->dcrdr;
@@ -174,13 +175,13 @@ static bool bus_write(sim_target *t, uint32_t addr, uint32_t value, uint32_t siz
       t->dcrdr = t->regs[sel];
     return true;
   }
-  case DCRDR:
+  case CM_DCRDR:
     t->dcrdr = value;
     return true;
-  case DEMCR:
+  case CM_DEMCR:
     t->demcr = value;
     return true;
-  case AIRCR:
+  case CM_AIRCR:
     t->log.aircr_writes++;
     return true;
   default:
