@@ -1,8 +1,7 @@
 /* See fake_target.h. Behaviour follows ADIv5 (IHI0031) in the parts used. */
 #include "fake_target.h"
 
-#include "adiv5.h"
-#include "target/cortex_m.h"
+#include "debug_regs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,16 +134,16 @@ static bool bus_read(sim_target *t, uint32_t addr, uint32_t *value)
   if (bus_faults(t, addr))
     return false;
   switch (word) {
-  case CM_DHCSR:
+  case DHCSR:
     *value = t->dhcsr | S_REGRDY | ((t->dhcsr & C_HALT) ? S_HALT : 0);
     return true;
-  case CM_DCRDR:
+  case DCRDR:
     *value = t->dcrdr;
     return true;
-  case CM_DEMCR:
+  case DEMCR:
     *value = t->demcr;
     return true;
-  case CM_CPUID:
+  case CPUID:
     *value = 0x411FC231; /* Cortex-M3 r1p1 */
     return true;
   default:
@@ -163,11 +162,11 @@ static bool bus_write(sim_target *t, uint32_t addr, uint32_t value, uint32_t siz
   if (bus_faults(t, addr))
     return false;
   switch (word) {
-  case CM_DHCSR:
-    if ((value & 0xFFFF0000u) == DHCSR_KEY)
+  case DHCSR:
+    if ((value & 0xFFFF0000u) == DBGKEY)
       t->dhcsr = value & 0xFFFF;
     return true;
-  case CM_DCRSR: {
+  case DCRSR: {
     uint32_t sel = value & 0x7F;
     if (value & (1u << 16))
       t->regs[sel] = t->dcrdr;
@@ -175,13 +174,13 @@ static bool bus_write(sim_target *t, uint32_t addr, uint32_t value, uint32_t siz
       t->dcrdr = t->regs[sel];
     return true;
   }
-  case CM_DCRDR:
+  case DCRDR:
     t->dcrdr = value;
     return true;
-  case CM_DEMCR:
+  case DEMCR:
     t->demcr = value;
     return true;
-  case CM_AIRCR:
+  case AIRCR:
     t->log.aircr_writes++;
     return true;
   default:

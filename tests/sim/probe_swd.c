@@ -6,7 +6,7 @@
  * where it failed and clear the sticky flags so the next command starts
  * clean, as host tools that never touch DP ABORT (stlink-org) rely on.
  */
-#include "adiv5.h"
+#include "debug_regs.h"
 #include "probe.h"
 
 #include <string.h>

@@ -3,9 +3,8 @@
  * (stlink-protocol.md 2-6), each executed as the SWD transactions a real
  * probe issues, with the firmware-version gating of section 5.
  */
-#include "adiv5.h"
+#include "debug_regs.h"
 #include "stlink_internal.h"
-#include "target/cortex_m.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -160,13 +159,13 @@ static void read_idcodes(sim_stlink *s)
 
 static void write_dhcsr(sim_stlink *s, uint32_t bits)
 {
-  reply_status(s, sim_swd_write32(&s->swd, CM_DHCSR, DHCSR_KEY | bits));
+  reply_status(s, sim_swd_write32(&s->swd, DHCSR, DBGKEY | bits));
 }
 
 static void get_status(sim_stlink *s)
 {
   uint32_t dhcsr;
-  uint8_t st = sim_swd_read32(&s->swd, CM_DHCSR, &dhcsr);
+  uint8_t st = sim_swd_read32(&s->swd, DHCSR, &dhcsr);
   reply_status(s, st != STLINK_OK ? st : (dhcsr & S_HALT) ? 0x81 : 0x80);
 }
 
@@ -187,14 +186,14 @@ static void step_core(sim_stlink *s)
 
 static void reset_sys(sim_stlink *s)
 {
-  reply_status(s, sim_swd_write32(&s->swd, CM_AIRCR, AIRCR_VECTKEY | AIRCR_SYSRESETREQ));
+  reply_status(s, sim_swd_write32(&s->swd, AIRCR, AIRCR_SYSRESETREQ));
 }
 
 static uint8_t wait_regrdy(sim_stlink *s)
 {
   for (int i = 0; i < REGRDY_POLLS; i++) {
     uint32_t dhcsr;
-    uint8_t st = sim_swd_read32(&s->swd, CM_DHCSR, &dhcsr);
+    uint8_t st = sim_swd_read32(&s->swd, DHCSR, &dhcsr);
     if (st != STLINK_OK || (dhcsr & S_REGRDY))
       return st;
   }
@@ -205,11 +204,11 @@ static uint8_t wait_regrdy(sim_stlink *s)
 static uint8_t core_reg_read(sim_stlink *s, uint8_t index, uint32_t *value)
 {
   *value = 0;
-  uint8_t st = sim_swd_write32(&s->swd, CM_DCRSR, index);
+  uint8_t st = sim_swd_write32(&s->swd, DCRSR, index);
   if (st == STLINK_OK)
     st = wait_regrdy(s);
   if (st == STLINK_OK)
-    st = sim_swd_read32(&s->swd, CM_DCRDR, value);
+    st = sim_swd_read32(&s->swd, DCRDR, value);
   return st;
 }
 
@@ -222,9 +221,9 @@ static void read_reg(sim_stlink *s)
 
 static void write_reg(sim_stlink *s)
 {
-  uint8_t st = sim_swd_write32(&s->swd, CM_DCRDR, get32(s->cmd + 3));
+  uint8_t st = sim_swd_write32(&s->swd, DCRDR, get32(s->cmd + 3));
   if (st == STLINK_OK)
-    st = sim_swd_write32(&s->swd, CM_DCRSR, DCRSR_REGWNR | s->cmd[2]);
+    st = sim_swd_write32(&s->swd, DCRSR, DCRSR_WRITE | s->cmd[2]);
   if (st == STLINK_OK)
     st = wait_regrdy(s);
   reply_status(s, st);

@@ -3,7 +3,7 @@
  * commands, with the size limits and alignment rules of
  * stlink-protocol.md 6 and the last-status bookkeeping of section 4.
  */
-#include "adiv5.h"
+#include "debug_regs.h"
 #include "stlink_internal.h"
 
 enum {

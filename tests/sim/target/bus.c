@@ -85,7 +85,8 @@ bool bus_setup(sim_target *t, char *err, size_t err_len)
   add_region(t, REGION_FLASH, 0x08000000, chip->flash_size, t->st.flash);
   add_region(t, REGION_SYSMEM, fam->sysmem_base, fam->sysmem_size, t->sysmem);
   sim_region *opt = add_region(t, REGION_OPTIONS, fam->option_base, UC_PAGE, NULL);
-  sim_region *opt2 = chip->has_optcr1 ? add_region(t, REGION_OPTIONS, 0x1FFEC000, UC_PAGE, NULL) : NULL;
+  sim_region *opt2 =
+      chip->has_optcr1 ? add_region(t, REGION_OPTIONS, 0x1FFEC000, UC_PAGE, NULL) : NULL;
   add_region(t, REGION_SRAM, 0x20000000, chip->sram_size, t->sram);
   if (t->ccm)
     add_region(t, REGION_CCM, 0x10000000, chip->ccm_size, t->ccm);

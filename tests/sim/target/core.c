@@ -29,13 +29,14 @@ static const int core_regs[17] = {
 enum {
   EXC_HARDFAULT = 3,
   EXC_SVCALL = 11,
-  LOCKUP_PC = 0xEFFFFFFE,
   /* QEMU exception numbers reported through UC_HOOK_INTR */
   EXCP_SWI = 2,
   EXCP_BKPT = 7,
   EXCP_EXCEPTION_EXIT = 8,
   EXCP_NOCP = 17,
 };
+
+#define LOCKUP_PC 0xEFFFFFFEu /* what the PC reads in lockup (ARMv7-M B1.5.15) */
 
 static uint32_t reg(sim_core *c, int r)
 {
@@ -429,8 +430,10 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
   int model = t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4 : UC_CPU_ARM_CORTEX_M3;
   uint32_t fsize = t->chip->flash_size;
   bool ok = uc_ctl_set_cpu_model(c->uc, model) == UC_ERR_OK &&
-            uc_hook_add(c->uc, &c->hooks[0], UC_HOOK_CODE, (void *)hook_code, t, 1, 0) == UC_ERR_OK &&
-            uc_hook_add(c->uc, &c->hooks[1], UC_HOOK_INTR, (void *)hook_intr, t, 1, 0) == UC_ERR_OK &&
+            uc_hook_add(c->uc, &c->hooks[0], UC_HOOK_CODE, (void *)hook_code, t, 1, 0) ==
+                UC_ERR_OK &&
+            uc_hook_add(c->uc, &c->hooks[1], UC_HOOK_INTR, (void *)hook_intr, t, 1, 0) ==
+                UC_ERR_OK &&
             uc_hook_add(c->uc, &c->hooks[2], UC_HOOK_MEM_READ, (void *)hook_flash_read, t,
                         0x08000000, 0x08000000 + (uint64_t)fsize - 1) == UC_ERR_OK &&
             uc_hook_add(c->uc, &c->hooks[3], UC_HOOK_MEM_READ, (void *)hook_flash_read, t, 0,

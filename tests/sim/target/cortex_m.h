@@ -1,48 +1,42 @@
 /*
- * ARMv7-M (Cortex-M3/M4) architecture constants shared by the core model
- * and its tests: debug and system control registers and their bits
- * (ARMv7-M Architecture Reference Manual, B3.2 and C1.6).
+ * ARMv7-M (Cortex-M3/M4) constants of the target side and its tests, on top
+ * of the debug register names the probe side shares (../debug_regs.h):
+ * system control and debug registers and their bits (ARMv7-M Architecture
+ * Reference Manual, B3.2 and C1.6). Addresses are macros: they do not fit
+ * an int enumerator.
  */
 #ifndef SWDSIM_CORTEX_M_H
 #define SWDSIM_CORTEX_M_H
 
-enum {
-  CM_CPUID = 0xE000ED00,
-  CM_VTOR = 0xE000ED08,
-  CM_AIRCR = 0xE000ED0C,
-  CM_CFSR = 0xE000ED28,
-  CM_HFSR = 0xE000ED2C,
-  CM_DFSR = 0xE000ED30,
-  CM_BFAR = 0xE000ED38,
-  CM_DHCSR = 0xE000EDF0,
-  CM_DCRSR = 0xE000EDF4,
-  CM_DCRDR = 0xE000EDF8,
-  CM_DEMCR = 0xE000EDFC,
-  CM_FP_CTRL = 0xE0002000,
-  CM_FP_COMP0 = 0xE0002008,
+#include "debug_regs.h"
 
-  DHCSR_KEY = 0xA05Fu << 16,
-  C_DEBUGEN = 1u << 0,
-  C_HALT = 1u << 1,
-  C_STEP = 1u << 2,
+#define VTOR 0xE000ED08u
+#define CFSR 0xE000ED28u
+#define HFSR 0xE000ED2Cu
+#define DFSR 0xE000ED30u
+#define BFAR 0xE000ED38u
+#define FP_CTRL 0xE0002000u
+#define FP_COMP0 0xE0002008u
+
+#define AIRCR_KEY 0x05FA0000u
+#define HFSR_FORCED 0x40000000u
+#define HFSR_DEBUGEVT 0x80000000u
+
+enum {
   C_MASKINTS = 1u << 3,
   C_SNAPSTALL = 1u << 5,
-  S_REGRDY = 1u << 16,
-  S_HALT = 1u << 17,
   S_SLEEP = 1u << 18,
   S_LOCKUP = 1u << 19,
   S_RETIRE_ST = 1u << 24,
   S_RESET_ST = 1u << 25,
 
-  DCRSR_REGWNR = 1u << 16,
   DEMCR_VC_CORERESET = 1u << 0,
   DEMCR_VC_HARDERR = 1u << 10,
   DEMCR_TRCENA = 1u << 24,
   DEMCR_MASK = 0x010F07F1,
 
-  AIRCR_VECTKEY = 0x05FAu << 16,
-  AIRCR_VECTRESET = 1u << 0,
-  AIRCR_SYSRESETREQ = 1u << 2,
+  AIRCR_VECTRESET_BIT = 1u << 0,
+  AIRCR_SYSRESETREQ_BIT = 1u << 2,
 
   XPSR_T = 1u << 24,
 
@@ -52,8 +46,6 @@ enum {
   CFSR_UNDEFINSTR = 1u << 16,
   CFSR_INVSTATE = 1u << 17,
   CFSR_NOCP = 1u << 19,
-  HFSR_FORCED = 1u << 30,
-  HFSR_DEBUGEVT = 1u << 31,
 };
 
 #endif

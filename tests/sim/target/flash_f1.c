@@ -16,7 +16,6 @@ enum {
   CR_EOPIE = 1u << 12,
   CR_WRITABLE = CR_PG | CR_PER | CR_MER | CR_OPTPG | CR_OPTER | CR_ERRIE | CR_EOPIE,
 
-  KEY1 = 0x45670123, KEY2 = 0xCDEF89AB,
   RDP_OFF = 0xA5,
 };
 
@@ -30,12 +29,12 @@ enum { OB_RDP = 0, OB_USER = 1, OB_DATA0 = 2, OB_DATA1 = 3, OB_WRP0 = 4 };
 
 /* The value the option loader sees: a byte whose complement does not match
  * reads as 0xFF and sets OPTERR (PM0075 §2.5). */
-static uint8_t ob_byte(const uint8_t *opts, int index, bool *opterr)
+static uint8_t ob_byte(const uint8_t *opts, int index, bool *bad_pair)
 {
   uint8_t v = opts[2 * index], n = opts[2 * index + 1];
   if ((uint8_t)(v ^ n) != 0xFF) {
-    if (opterr)
-      *opterr = true;
+    if (bad_pair)
+      *bad_pair = true;
     return 0xFF;
   }
   return v;
@@ -83,12 +82,12 @@ static void f1_factory_options(uint8_t opts[SIM_OPTIONS_SIZE])
 static uint32_t obr_value(const sim_target *t)
 {
   const uint8_t *l = t->st.loaded;
-  bool opterr = false;
-  uint8_t rdp = ob_byte(l, OB_RDP, &opterr), user = ob_byte(l, OB_USER, &opterr);
-  uint8_t d0 = ob_byte(l, OB_DATA0, &opterr), d1 = ob_byte(l, OB_DATA1, &opterr);
+  bool bad_pair = false;
+  uint8_t rdp = ob_byte(l, OB_RDP, &bad_pair), user = ob_byte(l, OB_USER, &bad_pair);
+  uint8_t d0 = ob_byte(l, OB_DATA0, &bad_pair), d1 = ob_byte(l, OB_DATA1, &bad_pair);
   for (int i = 0; i < 4; i++)
-    ob_byte(l, OB_WRP0 + i, &opterr);
-  return (opterr ? 1u : 0) | (rdp != RDP_OFF ? 2u : 0) | (uint32_t)user << 2 | (uint32_t)d0 << 10 |
+    ob_byte(l, OB_WRP0 + i, &bad_pair);
+  return (bad_pair ? 1u : 0) | (rdp != RDP_OFF ? 2u : 0) | (uint32_t)user << 2 | (uint32_t)d0 << 10 |
          (uint32_t)d1 << 18;
 }
 
@@ -176,7 +175,7 @@ static void write_key(sim_target *t, uint32_t key)
   sim_flash *f = &t->flash;
   if (!(f->cr & CR_LOCK))
     return;
-  key_result r = flash_key_write(&f->key_stage, key, KEY1, KEY2);
+  key_result r = flash_key_write(&f->key_stage, key, FLASH_KEY1, FLASH_KEY2);
   if (r == KEY_UNLOCKED)
     f->cr &= ~CR_LOCK;
   else if (r == KEY_WRONG)
@@ -187,7 +186,9 @@ static void write_key(sim_target *t, uint32_t key)
 static void write_optkey(sim_target *t, uint32_t key)
 {
   sim_flash *f = &t->flash;
-  if (!(f->cr & CR_LOCK) && flash_key_write(&f->optkey_stage, key, KEY1, KEY2) == KEY_UNLOCKED)
+  if (f->cr & CR_LOCK)
+    return;
+  if (flash_key_write(&f->optkey_stage, key, FLASH_KEY1, FLASH_KEY2) == KEY_UNLOCKED)
     f->cr |= CR_OPTWRE;
 }
 
@@ -377,12 +378,13 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
 {
   (void)chip;
   int n = 0;
-  bool opterr = false;
-  uint8_t rdp = ob_byte(opts, OB_RDP, &opterr);
+  bool bad_pair = false;
+  uint8_t rdp = ob_byte(opts, OB_RDP, &bad_pair);
   if (n < max)
-    out[n++] = (option_field){"rdp", rdp, rdp == RDP_OFF ? "read protection off" : "read protection on"};
+    out[n++] = (option_field){"rdp", rdp,
+                              rdp == RDP_OFF ? "read protection off" : "read protection on"};
   for (size_t i = 0; i < sizeof f1_fields / sizeof f1_fields[0] && n < max; i++) {
-    uint8_t b = ob_byte(opts, f1_fields[i].index, &opterr);
+    uint8_t b = ob_byte(opts, f1_fields[i].index, &bad_pair);
     uint32_t v = f1_fields[i].bit == 0xFF ? b : (b >> f1_fields[i].bit) & 1u;
     const char *text = NULL;
     if (strcmp(f1_fields[i].name, "wdg_sw") == 0)
@@ -394,7 +396,8 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
     out[n++] = (option_field){f1_fields[i].name, v, text};
   }
   if (n < max)
-    out[n++] = (option_field){"opterr", opterr, opterr ? "an option byte does not match its complement" : NULL};
+    out[n++] = (option_field){"opterr", bad_pair,
+                              bad_pair ? "an option byte does not match its complement" : NULL};
   return n;
 }
 

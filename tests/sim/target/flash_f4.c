@@ -33,17 +33,18 @@ enum {
   SR_W1C = SR_EOP | SR_OPERR | SR_WRPERR | SR_PGAERR | SR_PGPERR | SR_PGSERR | SR_RDERR,
 
   CR_PG = 1u << 0, CR_SER = 1u << 1, CR_MER = 1u << 2, CR_MER1 = 1u << 15, CR_STRT = 1u << 16,
-  CR_EOPIE = 1u << 24, CR_ERRIE = 1u << 25, CR_LOCK = 1u << 31,
+  CR_EOPIE = 1u << 24, CR_ERRIE = 1u << 25,
 
   OPTCR_OPTLOCK = 1u << 0, OPTCR_OPTSTRT = 1u << 1,
 
-  KEY1 = 0x45670123, KEY2 = 0xCDEF89AB,
   OPTKEY1 = 0x08192A3B, OPTKEY2 = 0x4C5D6E7F,
   RDP_LEVEL0 = 0xAA, RDP_LEVEL2 = 0xCC,
 };
 
 /* DS8626 Table 40 / DS10693, typical values (timing model §4), in ms,
  * indexed by PSIZE x8, x16, x32. */
+#define CR_LOCK 0x80000000u
+
 static const struct {
   uint32_t kib;
   uint32_t ms[3];
@@ -317,7 +318,8 @@ static bus_status f4_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     return BUS_OK;
   case KEYR:
     if (!f->key_lockout)
-      unlock_step(&f->cr, CR_LOCK, &f->key_stage, &f->key_lockout, value, KEY1, KEY2);
+      unlock_step(&f->cr, CR_LOCK, &f->key_stage, &f->key_lockout, value, FLASH_KEY1,
+                  FLASH_KEY2);
     return f->key_lockout ? BUS_ERROR : BUS_OK;
   case OPTKEYR:
     if (!f->optkey_lockout)

@@ -24,6 +24,9 @@
 #include <unicorn/unicorn.h>
 
 #define KIB(x) ((uint32_t)(x) * 1024u)
+/* The flash unlock keys of every STM32 FPEC (PM0075, RM0090) */
+#define FLASH_KEY1 0x45670123u
+#define FLASH_KEY2 0xCDEF89ABu
 #define SIM_MS(x) ((sim_ns)(x) * 1000000u)
 
 typedef struct sim_target sim_target;

@@ -53,15 +53,15 @@ static void test_halt_step_resume(void **state)
   tp p;
   open_connected(&p, NULL);
   load_and_point(&p, loop_prog, sizeof loop_prog, 0x20000000);
-  assert_int_equal(tp_read32(&p, CM_DFSR) & 1, 1); /* HALTED */
-  tp_write32(&p, CM_DFSR, 0x1F);
+  assert_int_equal(tp_read32(&p, DFSR) & 1, 1); /* HALTED */
+  tp_write32(&p, DFSR, 0x1F);
   /* step: one instruction, then halted again */
-  tp_write32(&p, CM_DHCSR, 0xA05F0005);
+  tp_write32(&p, DHCSR, 0xA05F0005);
   assert_true(tp_dhcsr(&p) & S_HALT);
   assert_int_equal(tp_reg(&p, 15), 0x20000002);
   assert_int_equal(tp_reg(&p, 0), 100);
-  assert_int_equal(tp_read32(&p, CM_DFSR), 1);
-  tp_write32(&p, CM_DHCSR, 0xA05F0005);
+  assert_int_equal(tp_read32(&p, DFSR), 1);
+  tp_write32(&p, DHCSR, 0xA05F0005);
   assert_int_equal(tp_reg(&p, 0), 99);
   /* resume: the loop ends on its BKPT */
   tp_run(&p);
@@ -70,7 +70,7 @@ static void test_halt_step_resume(void **state)
   assert_true(dhcsr & S_HALT);
   assert_true(dhcsr & S_RETIRE_ST);
   assert_false(tp_dhcsr(&p) & S_RETIRE_ST); /* sticky, cleared on read */
-  assert_int_equal(tp_read32(&p, CM_DFSR) & 2, 2); /* BKPT */
+  assert_int_equal(tp_read32(&p, DFSR) & 2, 2); /* BKPT */
   assert_int_equal(tp_reg(&p, 15), 0x20000006);
   assert_int_equal(tp_reg(&p, 0), 0);
   tp_close(&p);
@@ -129,19 +129,19 @@ static void test_vector_catch_and_reset_status(void **state)
   tp_halt(&p);
   tp_dhcsr(&p); /* consume S_RESET_ST of the power-on */
   assert_false(tp_dhcsr(&p) & S_RESET_ST);
-  tp_write32(&p, CM_DEMCR, 1); /* VC_CORERESET */
-  tp_write32(&p, CM_DFSR, 0x1F);
-  tp_write32(&p, CM_AIRCR, 0x05FA0004); /* SYSRESETREQ */
+  tp_write32(&p, DEMCR, 1); /* VC_CORERESET */
+  tp_write32(&p, DFSR, 0x1F);
+  tp_write32(&p, AIRCR, 0x05FA0004); /* SYSRESETREQ */
   uint32_t dhcsr = tp_dhcsr(&p);
   assert_true(dhcsr & S_HALT);
   assert_true(dhcsr & S_RESET_ST);
   assert_false(tp_dhcsr(&p) & S_RESET_ST);
-  assert_int_equal(tp_read32(&p, CM_DFSR), 8); /* VCATCH */
+  assert_int_equal(tp_read32(&p, DFSR), 8); /* VCATCH */
   assert_int_equal(tp_reg(&p, 15), 0x10);
   assert_int_equal(tp_reg(&p, 13), 0x20005000);
   assert_int_equal(tp_reg(&p, 16), XPSR_T);
   /* a wrong key is ignored */
-  tp_write32(&p, CM_AIRCR, 0x12340004);
+  tp_write32(&p, AIRCR, 0x12340004);
   assert_int_equal(tp_reg(&p, 15), 0x10);
   tp_close(&p);
   remove(path);
@@ -156,15 +156,15 @@ static void test_fpb_breakpoint_and_hardfault(void **state)
   tp p;
   open_connected(&p, path);
   tp_halt(&p);
-  tp_write32(&p, CM_DEMCR, 1);
-  tp_write32(&p, CM_AIRCR, 0x05FA0004);
+  tp_write32(&p, DEMCR, 1);
+  tp_write32(&p, AIRCR, 0x05FA0004);
   tp_write32(&p, 0xE0002008, 0x40000014 | 1); /* FP_COMP0: lower half-word at 0x14 */
   tp_write32(&p, 0xE0002000, 3);              /* FP_CTRL: KEY | ENABLE */
-  tp_write32(&p, CM_DFSR, 0x1F);
+  tp_write32(&p, DFSR, 0x1F);
   tp_run(&p);
   tp_wait(&p, SIM_US(50));
   assert_true(tp_dhcsr(&p) & S_HALT);
-  assert_int_equal(tp_read32(&p, CM_DFSR), 2); /* BKPT */
+  assert_int_equal(tp_read32(&p, DFSR), 2); /* BKPT */
   assert_int_equal(tp_reg(&p, 15), 0x14);
   assert_int_equal(tp_reg(&p, 0), 42);
   /* resuming on the breakpoint halts again at once, as on the core */
@@ -218,7 +218,7 @@ static void test_bkpt_without_debugger_faults(void **state)
   assert_int_equal(tp_write_block(&p, 0x20000200, table, sizeof table), SIM_ACK_OK);
   tp_write32(&p, 0x20000104, 0xE7FEE7FE);
   tp_write32(&p, 0xE000ED08, 0x20000200);
-  tp_write32(&p, CM_DHCSR, 0xA05F0000); /* debug off: the core runs on its own */
+  tp_write32(&p, DHCSR, 0xA05F0000); /* debug off: the core runs on its own */
   tp_wait(&p, SIM_US(100));
   tp_halt(&p);
   assert_int_equal(tp_reg(&p, 15), 0x20000104);

@@ -20,8 +20,6 @@ enum {
   AR = 0x40022014,
   OBR = 0x4002201C,
   WRPR = 0x40022020,
-  KEY1 = 0x45670123,
-  KEY2 = 0xCDEF89AB,
   SR_BSY = 1,
   SR_PGERR = 4,
   SR_WRPRTERR = 0x10,
@@ -46,8 +44,8 @@ static void open_chip(tp *p, const char *state)
 
 static void unlock(tp *p)
 {
-  tp_write32(p, KEYR, KEY1);
-  tp_write32(p, KEYR, KEY2);
+  tp_write32(p, KEYR, FLASH_KEY1);
+  tp_write32(p, KEYR, FLASH_KEY2);
   assert_int_equal(tp_read32(p, CR) & CR_LOCK, 0);
 }
 
@@ -61,7 +59,7 @@ static uint32_t wait_idle(tp *p)
 
 static void reset_chip(tp *p)
 {
-  tp_write32(p, CM_AIRCR, 0x05FA0004);
+  tp_write32(p, AIRCR, 0x05FA0004);
   tp_halt(p);
 }
 
@@ -79,10 +77,10 @@ static void test_keys_and_lock(void **state)
   tp_write32(&p, CR, CR_LOCK);
   assert_int_equal(tp_read32(&p, CR), CR_LOCK);
   /* a wrong sequence locks the FPEC until reset; further KEYR writes fault */
-  tp_write32(&p, KEYR, KEY1);
+  tp_write32(&p, KEYR, FLASH_KEY1);
   tp_write32(&p, KEYR, 0x12345678);
   assert_int_equal(tp_read32(&p, CR), CR_LOCK);
-  assert_int_equal(tp_write(&p, KEYR, 4, KEY1), SIM_ACK_FAULT);
+  assert_int_equal(tp_write(&p, KEYR, 4, FLASH_KEY1), SIM_ACK_FAULT);
   tp_abort(&p);
   reset_chip(&p);
   unlock(&p);
@@ -189,7 +187,8 @@ static void test_write_protection(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "wrp");
-  tp_make_state(path, "stm32f103c8", 0, NULL, 0, (const char *[]){"wrp0=0xFE", NULL}); /* pages 0-3 */
+  /* pages 0-3 protected */
+  tp_make_state(path, "stm32f103c8", 0, NULL, 0, (const char *[]){"wrp0=0xFE", NULL});
   tp p;
   open_chip(&p, path);
   assert_int_equal(tp_read32(&p, WRPR), 0xFFFFFFFE);
@@ -229,8 +228,8 @@ static void test_option_bytes(void **state)
   assert_int_equal(tp_read32(&p, OBR), 0x03FFFFFC);
   assert_int_equal(tp_read32(&p, 0x1FFFF800), 0x00FF5AA5);
   unlock(&p);
-  tp_write32(&p, OPTKEYR, KEY1);
-  tp_write32(&p, OPTKEYR, KEY2);
+  tp_write32(&p, OPTKEYR, FLASH_KEY1);
+  tp_write32(&p, OPTKEYR, FLASH_KEY2);
   assert_int_equal(tp_read32(&p, CR) & CR_OPTWRE, CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_STRT | CR_OPTWRE);
@@ -285,8 +284,8 @@ static void test_read_protection(void **state)
   assert_int_equal(wait_idle(&p), SR_WRPRTERR);
   tp_write32(&p, SR, SR_WRPRTERR);
   /* unprotect: erase the options, program RDP = 0xA5 -> mass erase first */
-  tp_write32(&p, OPTKEYR, KEY1);
-  tp_write32(&p, OPTKEYR, KEY2);
+  tp_write32(&p, OPTKEYR, FLASH_KEY1);
+  tp_write32(&p, OPTKEYR, FLASH_KEY2);
   tp_write32(&p, CR, CR_OPTER | CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_STRT | CR_OPTWRE);
   wait_idle(&p);
@@ -353,6 +352,43 @@ static void test_loader_on_the_cpu(void **state)
   uint64_t cycles = p.clock.report.cpu_cycles - before.cpu_cycles;
   assert_true(cycles >= 1024 * 420 && cycles <= 1024 * 460);
   assert_true(p.t->core.idle_skipped_cycles > 0);
+  tp_close(&p);
+}
+
+/* strh r1,[r0]; ldrh r2,[r0]; bkpt */
+static const uint8_t store_then_load[] = {0x01, 0x80, 0x02, 0x88, 0x00, 0xbe, 0x00, 0x00};
+
+static void run_store(tp *p, uint32_t addr, uint32_t value)
+{
+  tp_set_reg(p, 0, addr);
+  tp_set_reg(p, 1, value);
+  tp_set_reg(p, 2, 0);
+  tp_set_reg(p, 15, 0x20000000);
+  tp_set_reg(p, 16, 1u << 24);
+  tp_run(p);
+  tp_wait(p, SIM_US(100));
+  assert_true(tp_dhcsr(p) & (1u << 17));
+}
+
+/* The CPU writes the array only through the controller: a refused store
+ * leaves the old data for the very next load, and a load right after an
+ * accepted one waits for the programming to end. */
+static void test_cpu_stores_go_through_the_controller(void **state)
+{
+  (void)state;
+  tp p;
+  open_chip(&p, NULL);
+  assert_int_equal(tp_write_block(&p, 0x20000000, store_then_load, sizeof store_then_load),
+                   SIM_ACK_OK);
+  unlock(&p);
+  tp_write32(&p, CR, CR_PG);
+  run_store(&p, 0x08000000, 0x1234);
+  assert_int_equal(tp_reg(&p, 2), 0x1234);
+  assert_int_equal(tp_read32(&p, SR), SR_EOP);
+  run_store(&p, 0x08000000, 0x5678); /* not erased: PGERR */
+  assert_int_equal(tp_reg(&p, 2), 0x1234);
+  assert_int_equal(tp_read32(&p, SR) & SR_PGERR, SR_PGERR);
+  assert_int_equal(tp_read32(&p, 0x08000000) & 0xFFFF, 0x1234);
   tp_close(&p);
 }
 
@@ -432,6 +468,7 @@ int main(void)
       cmocka_unit_test(test_option_bytes),
       cmocka_unit_test(test_read_protection),
       cmocka_unit_test(test_loader_on_the_cpu),
+      cmocka_unit_test(test_cpu_stores_go_through_the_controller),
       cmocka_unit_test(test_flash_error_fault),
       cmocka_unit_test(test_power_loss_fault),
   };

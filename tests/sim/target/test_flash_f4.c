@@ -134,7 +134,7 @@ static void test_program_rules(void **state)
   assert_int_equal(tp_write(&p, KEYR, 4, 0x45670123), SIM_ACK_FAULT);
   tp_abort(&p);
   assert_int_equal(tp_read32(&p, CR) >> 31, 1);
-  tp_write32(&p, CM_AIRCR, 0x05FA0004);
+  tp_write32(&p, AIRCR, 0x05FA0004);
   tp_halt(&p);
   unlock(&p);
   /* writing without PG: PGSERR, nothing written */
@@ -274,7 +274,8 @@ static void test_write_protection_and_voltage(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "f4wrp");
-  tp_make_state(path, "stm32f407vg", 0, NULL, 0, (const char *[]){"nwrp=0xFFD", NULL}); /* sector 1 */
+  /* sector 1 protected */
+  tp_make_state(path, "stm32f407vg", 0, NULL, 0, (const char *[]){"nwrp=0xFFD", NULL});
   tp p;
   open_chip(&p, "stm32f407vg", path, "vdd=2500");
   unlock(&p);
@@ -331,7 +332,7 @@ static void test_option_bytes(void **state)
   tp_write32(&p, CR, CR_PG | PSIZE_X32);
   assert_int_equal(tp_write(&p, 0x08000000, 4, 0), SIM_ACK_OK);
   assert_int_equal(wait_idle(&p), 0);
-  tp_write32(&p, CM_AIRCR, 0x05FA0004);
+  tp_write32(&p, AIRCR, 0x05FA0004);
   tp_halt(&p);
   assert_int_equal(tp_read32(&p, OPTCR), 0x0FFEAAC9);
   unlock(&p);
@@ -441,7 +442,7 @@ static void test_boot_pins(void **state)
   tp p;
   open_chip(&p, "stm32f446re", path, "boot0=1");
   tp_write32(&p, 0xE000EDFC, 1);
-  tp_write32(&p, CM_AIRCR, 0x05FA0004);
+  tp_write32(&p, AIRCR, 0x05FA0004);
   /* the ROM bootloader's reset handler */
   assert_int_equal(tp_reg(&p, 15), 0x1FFF0100);
   assert_int_equal(tp_reg(&p, 13), 0x20003000);

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-enum { DBGMCU_CR = 0xE0042004 };
+#define DBGMCU_CR 0xE0042004u
 
 /* Vector table at 0 with an SVC handler (svc.s in the commit message):
  * reset (0x30): movs r0,#0; svc #0; movs r1,#2; bkpt
@@ -45,8 +45,8 @@ static sim_ack connect_under_reset(tp *p)
   sim_ack ack = tp_connect(p, NULL);
   if (ack != SIM_ACK_OK)
     return ack;
-  tp_write32(p, CM_DHCSR, 0xA05F0001);
-  tp_write32(p, CM_DEMCR, 1);
+  tp_write32(p, DHCSR, 0xA05F0001);
+  tp_write32(p, DEMCR, 1);
   sim_target_set_nrst(p->t, false);
   return SIM_ACK_OK;
 }
@@ -112,9 +112,9 @@ static void test_swd_disabled_needs_connect_under_reset(void **state)
   assert_int_equal(tp_reg(&p, 15), 0x30); /* halted at the reset vector, SWD kept */
   /* a plain reset with the debugger detached lets the firmware run: 1 ms
    * later SWD is gone */
-  tp_write32(&p, CM_DEMCR, 0);
-  tp_write32(&p, CM_DHCSR, 0xA05F0000);
-  tp_write32(&p, CM_AIRCR, 0x05FA0004);
+  tp_write32(&p, DEMCR, 0);
+  tp_write32(&p, DHCSR, 0xA05F0000);
+  tp_write32(&p, AIRCR, 0x05FA0004);
   tp_wait(&p, SIM_US(900));
   uint32_t v;
   assert_int_equal(tp_dp_read(&p, 0x4, &v), SIM_ACK_OK);
@@ -137,7 +137,7 @@ static void test_sleeping_firmware(void **state)
   open_with(&p, path, "sleep", NULL);
   assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK); /* the DP answers */
   uint32_t v;
-  assert_int_equal(sim_target_ap_write(p.t, 0x04, CM_DHCSR), SIM_ACK_WAIT);
+  assert_int_equal(sim_target_ap_write(p.t, 0x04, DHCSR), SIM_ACK_WAIT);
   /* retried long enough, an access gets through in a wake window */
   unsigned waits = p.waits;
   assert_int_equal(tp_read(&p, 0xE0042000, 4, &v), SIM_ACK_OK);

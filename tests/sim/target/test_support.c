@@ -191,29 +191,29 @@ sim_ack tp_read_block(tp *p, uint32_t addr, void *data, uint32_t len)
 
 uint32_t tp_dhcsr(tp *p)
 {
-  return tp_read32(p, CM_DHCSR);
+  return tp_read32(p, DHCSR);
 }
 
 void tp_halt(tp *p)
 {
-  tp_write32(p, CM_DHCSR, 0xA05F0003);
+  tp_write32(p, DHCSR, 0xA05F0003);
 }
 
 void tp_run(tp *p)
 {
-  tp_write32(p, CM_DHCSR, 0xA05F0001);
+  tp_write32(p, DHCSR, 0xA05F0001);
 }
 
 uint32_t tp_reg(tp *p, unsigned sel)
 {
-  tp_write32(p, CM_DCRSR, sel);
-  return tp_read32(p, CM_DCRDR);
+  tp_write32(p, DCRSR, sel);
+  return tp_read32(p, DCRDR);
 }
 
 void tp_set_reg(tp *p, unsigned sel, uint32_t v)
 {
-  tp_write32(p, CM_DCRDR, v);
-  tp_write32(p, CM_DCRSR, sel | 0x10000);
+  tp_write32(p, DCRDR, v);
+  tp_write32(p, DCRSR, sel | 0x10000);
 }
 
 void tp_temp_path(char *buf, size_t len, const char *tag)
