@@ -168,5 +168,6 @@ SWDF_API swdf_err swdf_ctx_last_error(const swdf_ctx *ctx);
 #endif
 
 #include <swdflash/probe.h>
+#include <swdflash/boot.h>
 
 #endif /* SWDFLASH_H */
