@@ -166,5 +166,6 @@ SWDF_API swdf_err swdf_ctx_last_error(const swdf_ctx *ctx);
 #endif
 
 #include <swdflash/probe.h>
+#include <swdflash/image.h>
 
 #endif /* SWDFLASH_H */
