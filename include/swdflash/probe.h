@@ -1,6 +1,22 @@
 /*
  * ST-Link probes and the target behind them.
  * Included by <swdflash/swdflash.h>; do not include directly.
+ *
+ * Typical use:
+ *
+ *   swdf_probe *probe;
+ *   swdf_target *target;
+ *   swdf_connect_opts copts = SWDF_CONNECT_OPTS_INIT;
+ *   if (swdf_probe_open(&probe, ctx, NULL) == SWDF_OK) {
+ *     if (swdf_target_connect(&target, probe, &copts) == SWDF_OK) {
+ *       swdf_mem_read(buf, target, 0x08000000, sizeof(buf));
+ *       swdf_target_disconnect(target);
+ *     }
+ *     swdf_probe_close(probe);
+ *   }
+ *
+ * Handles belong to the context they were made from: use them from one
+ * thread at a time and close them before freeing the context.
  */
 #ifndef SWDFLASH_PROBE_H
 #define SWDFLASH_PROBE_H
@@ -21,6 +37,9 @@ typedef enum swdf_probe_kind {
   SWDF_PROBE_V3 = 2,   /* STLINK-V3 family */
 } swdf_probe_kind;
 
+/* Short name of a probe kind: "V2", "V2-1", "V3". */
+SWDF_API const char *swdf_probe_kind_name(swdf_probe_kind kind);
+
 /* What discovery learns about a probe without taking it over. */
 typedef struct swdf_probe_info {
   size_t size;                  /* sizeof(swdf_probe_info); set by the library */
@@ -40,26 +59,32 @@ typedef struct swdf_probe_info {
 
 /*
  * List the connected probes. `*out` becomes a newly allocated array of
- * `*count` entries (NULL when there are none), freed with
- * swdf_probe_list_free(). Probes in DFU or mass-storage mode are listed too;
- * their firmware and voltage are filled in when the probe answers.
+ * `*count` entries (NULL when there are none, which is not an error), freed
+ * with swdf_probe_list_free(). Probes in DFU or mass-storage mode are listed
+ * too; their firmware and voltage are filled in when the probe answers. A
+ * probe held by another program is listed with `busy` set.
  */
 SWDF_API swdf_err swdf_probe_list(swdf_probe_info **out, size_t *count, swdf_ctx *ctx);
+
+/* Free a list from swdf_probe_list(). NULL is ignored. */
 SWDF_API void swdf_probe_list_free(swdf_probe_info *list);
 
 /*
  * Open a probe by serial number, or the only probe when `serial` is NULL.
  * Several probes and no serial fail with SWDF_ERR_PROBE_AMBIGUOUS and a
- * message listing them. A probe in DFU or mass-storage mode is switched to
- * debug mode. Close with swdf_probe_close().
+ * message listing them; no probe fails with SWDF_ERR_NO_PROBE. A probe in
+ * DFU or mass-storage mode is switched to debug mode. Close with
+ * swdf_probe_close().
  */
 SWDF_API swdf_err swdf_probe_open(swdf_probe **out, swdf_ctx *ctx, const char *serial);
+
+/* Release the probe (and leave its debug mode). NULL is ignored. */
 SWDF_API void swdf_probe_close(swdf_probe *probe);
 
 /* Details of an open probe (kind, serial, firmware, voltage measured now). */
 SWDF_API swdf_err swdf_probe_get_info(swdf_probe_info *out, swdf_probe *probe);
 
-/* Drive the NRST line: 1 asserts reset (low), 0 releases it. */
+/* Drive the NRST line: non-zero asserts reset (low), 0 releases it. */
 SWDF_API swdf_err swdf_probe_set_nrst(swdf_probe *probe, int asserted);
 
 /* ------------------------------------------------------------------------ */
@@ -75,22 +100,36 @@ typedef enum swdf_connect_mode {
   SWDF_CONNECT_UNDER_RESET = 3, /* NRST held while attaching, halt at reset vector */
 } swdf_connect_mode;
 
+/* Name of a connect mode as the CLI spells it: "auto", "normal", "hot-plug", "under-reset". */
+SWDF_API const char *swdf_connect_mode_name(swdf_connect_mode mode);
+
 typedef struct swdf_connect_opts {
   size_t size;
   swdf_connect_mode mode;
-  uint32_t freq_khz; /* 0: the probe's default; else the fastest supported <= this */
+  uint32_t freq_khz; /* 0: the library's default for the probe (4 MHz on V2, 8 MHz on V3);
+                        else the fastest supported clock not above this */
 } swdf_connect_opts;
 
 #define SWDF_CONNECT_OPTS_INIT {sizeof(swdf_connect_opts), SWDF_CONNECT_AUTO, 0}
 
 /*
  * Attach to the target over SWD and identify the chip. The target borrows
- * the probe: close the target before the probe.
+ * the probe: disconnect the target before closing the probe. `opts` may be
+ * NULL for the defaults.
+ *
+ * Failures: SWDF_ERR_TARGET_POWER (target voltage near 0 V),
+ * SWDF_ERR_NO_TARGET (no answer on SWD; with under-reset also when NRST
+ * seems unconnected), SWDF_ERR_UNKNOWN_CHIP (the message gives the IDs read
+ * and how to add the chip), SWDF_ERR_HALT, SWDF_ERR_USB.
  */
 SWDF_API swdf_err swdf_target_connect(swdf_target **out, swdf_probe *probe,
                                       const swdf_connect_opts *opts);
 
-/* Detach (leaving the core running unless it was halted by the caller). */
+/*
+ * Detach. A core that the library halted while connecting is let run again;
+ * one halted through swdf_core_halt() or a SWDF_RESET_HALT stays halted.
+ * NULL is ignored.
+ */
 SWDF_API void swdf_target_disconnect(swdf_target *target);
 
 /* ------------------------------------------------------------------------ */
@@ -99,13 +138,17 @@ SWDF_API void swdf_target_disconnect(swdf_target *target);
 
 typedef struct swdf_chip_info {
   size_t size;
-  char name[48];             /* "STM32F446xC/E" */
-  char family[16];           /* "f4" (flash controller family) */
+  char id[32];               /* chip database key, "stm32f4-446" */
+  char name[64];             /* "STM32F446xC/E" */
+  char family[16];           /* "f4" (fact-sheet family) */
+  char driver[16];           /* flash controller family, "stm32f4" */
   char core[24];             /* "Cortex-M4F" */
   swdf_connect_mode connected_with; /* the mode that worked (never AUTO) */
+  char connect_note[160];    /* how the connection was made, when worth saying */
   uint32_t freq_khz;         /* SWD clock in use */
   uint32_t dp_idcode;        /* SW-DP IDR */
   uint32_t cpuid;            /* Cortex-M CPUID */
+  uint32_t dbgmcu_idcode;    /* raw DBGMCU_IDCODE */
   uint16_t dev_id;           /* DBGMCU_IDCODE[11:0] */
   uint16_t rev_id;           /* DBGMCU_IDCODE[31:16] */
   char revision[8];          /* "A", "Z", "Y", ... or "" */
@@ -115,23 +158,78 @@ typedef struct swdf_chip_info {
   uint32_t ram_size;
   uint32_t unique_id[3];     /* 96-bit unique ID; zero when the part has none */
   int has_unique_id;
+  char note[192];            /* caveats from the chip database (clone parts), or "" */
 } swdf_chip_info;
 
 SWDF_API swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target);
+
+/* A run of equal erase units (pages or sectors) in the flash. */
+typedef struct swdf_sector_group {
+  uint32_t addr;             /* first unit */
+  uint32_t count;
+  uint32_t size;             /* bytes per unit */
+  uint32_t first_index;      /* reference manual's number of the first unit */
+  uint8_t bank;              /* 0 or 1 */
+} swdf_sector_group;
+
+typedef struct swdf_flash_info {
+  size_t size;
+  uint32_t base;
+  uint32_t total;            /* bytes */
+  uint32_t program_unit;     /* bytes programmed at once */
+  uint32_t bank_count;
+  uint32_t group_count;
+  swdf_sector_group groups[16];
+  char summary[96];          /* "64 pages of 1 KiB" */
+} swdf_flash_info;
+
+/* Flash layout of the connected chip: banks and erase units. */
+SWDF_API swdf_err swdf_target_flash_info(swdf_flash_info *out, swdf_target *target);
+
+/* One raw option word, as read from the option-byte area or a register. */
+typedef struct swdf_option_word {
+  char name[16];             /* "OBR", "OPTCR", "0x1FFFF800" */
+  uint32_t addr;
+  uint32_t value;
+} swdf_option_word;
+
+typedef struct swdf_protection_info {
+  size_t size;
+  int rdp_level;             /* 0, 1 or 2; -1 when it could not be read */
+  uint32_t rdp_raw;          /* the raw RDP field */
+  char rdp_text[160];        /* the level in words */
+  uint32_t word_count;
+  swdf_option_word words[40];
+} swdf_protection_info;
+
+/*
+ * Read the raw option bytes and the read-protection level. Reading works
+ * under read protection (option bytes stay readable).
+ */
+SWDF_API swdf_err swdf_target_protection(swdf_protection_info *out, swdf_target *target);
 
 /* ------------------------------------------------------------------------ */
 /* Memory                                                                   */
 /* ------------------------------------------------------------------------ */
 
 /*
- * Read or write any memory with any length and alignment. The library picks
- * 8/16/32-bit accesses and splits at the probe's limits and the 1 KiB TAR
- * boundary. Flash is written by the flash API, not by swdf_mem_write.
+ * Read any memory with any length and alignment into `out`. The library
+ * picks 8/16/32-bit accesses and splits at the probe's limits and the 1 KiB
+ * TAR boundary. Reports SWDF_PHASE_READ progress. A bus fault fails with
+ * SWDF_ERR_MEM_FAULT naming the address, or SWDF_ERR_READ_PROTECTED inside
+ * flash under read protection.
  */
-SWDF_API swdf_err swdf_mem_read(swdf_target *target, uint32_t addr, void *buf, size_t len);
+SWDF_API swdf_err swdf_mem_read(void *out, swdf_target *target, uint32_t addr, size_t len);
+
+/*
+ * Write any RAM or peripheral memory with any length and alignment. Flash
+ * is written by the flash API, not by swdf_mem_write.
+ */
 SWDF_API swdf_err swdf_mem_write(swdf_target *target, uint32_t addr, const void *buf,
                                  size_t len);
-SWDF_API swdf_err swdf_mem_read32(swdf_target *target, uint32_t addr, uint32_t *value);
+
+/* One aligned 32-bit access. */
+SWDF_API swdf_err swdf_mem_read32(uint32_t *out, swdf_target *target, uint32_t addr);
 SWDF_API swdf_err swdf_mem_write32(swdf_target *target, uint32_t addr, uint32_t value);
 
 /* ------------------------------------------------------------------------ */
@@ -148,12 +246,27 @@ typedef enum swdf_reset_kind {
 enum { SWDF_REG_SP = 13, SWDF_REG_LR = 14, SWDF_REG_PC = 15, SWDF_REG_XPSR = 16,
        SWDF_REG_MSP = 17, SWDF_REG_PSP = 18 };
 
+/* Halt the core; it stays halted after disconnecting. */
 SWDF_API swdf_err swdf_core_halt(swdf_target *target);
+
+/* Let the halted core run from where it stopped. */
 SWDF_API swdf_err swdf_core_run(swdf_target *target);
+
+/* Execute one instruction (with interrupts masked) and halt again. */
 SWDF_API swdf_err swdf_core_step(swdf_target *target);
-SWDF_API swdf_err swdf_core_is_halted(swdf_target *target, int *halted);
-SWDF_API swdf_err swdf_core_reg_read(swdf_target *target, unsigned reg, uint32_t *value);
+
+/* *out = 1 when the core is halted, 0 when running. */
+SWDF_API swdf_err swdf_core_is_halted(int *out, swdf_target *target);
+
+/* Read or write a core register of the halted core (numbers above). */
+SWDF_API swdf_err swdf_core_reg_read(uint32_t *out, swdf_target *target, unsigned reg);
 SWDF_API swdf_err swdf_core_reg_write(swdf_target *target, unsigned reg, uint32_t value);
+
+/*
+ * Reset the chip. SWDF_RESET_HARD without a wired NRST falls back to a
+ * software reset and logs a warning saying so. After SWDF_RESET_HALT the
+ * core stays halted at the reset vector, also after disconnecting.
+ */
 SWDF_API swdf_err swdf_target_reset(swdf_target *target, swdf_reset_kind kind);
 
 #ifdef __cplusplus

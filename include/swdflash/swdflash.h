@@ -128,9 +128,11 @@ typedef struct swdf_ctx_opts {
   swdf_log_level log_level;  /* messages above this level are not built */
   swdf_progress_fn progress; /* NULL: no progress reports */
   void *user;                /* passed to both callbacks */
+  const char *chipdb_dir;    /* extra chip database files (*.chip) to load; NULL: the
+                                SWDFLASH_CHIPDB environment variable, if set */
 } swdf_ctx_opts;
 
-#define SWDF_CTX_OPTS_INIT {sizeof(swdf_ctx_opts), NULL, SWDF_LOG_INFO, NULL, NULL}
+#define SWDF_CTX_OPTS_INIT {sizeof(swdf_ctx_opts), NULL, SWDF_LOG_INFO, NULL, NULL, NULL}
 
 /*
  * Create a context. `opts` may be NULL for the defaults. The caller owns the
