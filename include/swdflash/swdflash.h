@@ -169,5 +169,6 @@ SWDF_API swdf_err swdf_ctx_last_error(const swdf_ctx *ctx);
 
 #include <swdflash/probe.h>
 #include <swdflash/image.h>
+#include <swdflash/flash.h>
 
 #endif /* SWDFLASH_H */
