@@ -147,6 +147,12 @@ typedef struct swdf_chip {
   swdf_chip_option_reg option_regs[SWDF_CHIP_MAX_OPTION_REGS];
   swdf_chip_rdp rdp;
 
+  /* Debug configuration set after connecting (not in hot-plug mode): bits
+   * ORed into registers, e.g. DBGMCU_CR low-power debug and watchdog
+   * freezes, so that sleeping firmware and watchdogs do not cut the link. */
+  uint8_t debug_set_count;
+  swdf_chip_map_entry debug_set[SWDF_CHIP_MAX_MAP]; /* from = address, to = bits */
+
   /* Datasheet maxima, for deadlines (0 = unknown). */
   uint32_t program_time_us;      /* one program unit */
   uint32_t erase_time_ms;        /* one page, or the largest sector */

@@ -146,6 +146,8 @@ static void emit_chip(FILE *out, const swdf_chip *c) {
     fprintf(out, "{0x%" PRIX32 ", %" PRIu32 "},", c->rdp.map[i].from, c->rdp.map[i].to);
   }
   close_array(out, c->rdp.map_count, "},\n");
+  FIELD_HEX(debug_set_count);
+  emit_map(out, "debug_set", c->debug_set, c->debug_set_count);
   FIELD_HEX(program_time_us);
   FIELD_HEX(erase_time_ms);
   FIELD_HEX(mass_erase_time_ms);

@@ -25,6 +25,7 @@ typedef struct parser {
   int section_line;
   enum { SECTION_NONE, SECTION_DEFAULTS, SECTION_CHIP } section;
   bool option_regs_replaced; /* first option_reg of a section drops inherited ones */
+  bool debug_set_replaced;
 } parser;
 
 static bool fail(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -476,6 +477,28 @@ const char *swdf_chip_quirk_name(uint32_t bit) {
   return NULL;
 }
 
+/* "ADDR BITS", repeatable (the first in a section replaces inherited ones). */
+static bool key_debug_set(parser *p, swdf_chip *c, char *value, const char *key) {
+  char *tok[MAX_TOKENS];
+  uint32_t addr;
+  uint32_t bits;
+  if (!p->debug_set_replaced) {
+    c->debug_set_count = 0;
+    p->debug_set_replaced = true;
+  }
+  if (split(value, tok, MAX_TOKENS) != 2 || !parse_number(tok[0], &addr, false) ||
+      !parse_number(tok[1], &bits, false)) {
+    return fail(p, "'%s' needs an address and the bits to set, e.g. '0xE0042004 0x307'", key);
+  }
+  if (c->debug_set_count >= SWDF_CHIP_MAX_MAP) {
+    return fail(p, "more than %d '%s' lines", SWDF_CHIP_MAX_MAP, key);
+  }
+  c->debug_set[c->debug_set_count].from = addr;
+  c->debug_set[c->debug_set_count].to = bits;
+  c->debug_set_count++;
+  return true;
+}
+
 static bool key_quirks(parser *p, swdf_chip *c, char *value, const char *key) {
   char *tok[MAX_TOKENS];
   size_t n = split(value, tok, MAX_TOKENS);
@@ -503,6 +526,7 @@ static bool key_inherit(parser *p, swdf_chip *c, char *value, const char *key) {
       *c = p->db->chips[i];
       memcpy(c->id, id, sizeof(id));
       p->option_regs_replaced = false;
+      p->debug_set_replaced = false;
       return true;
     }
   }
@@ -553,6 +577,7 @@ static const struct {
     {"program_time_us", key_program_time_us},
     {"erase_time_ms", key_erase_time_ms},
     {"mass_erase_time_ms", key_mass_erase_time_ms},
+    {"debug_set", key_debug_set},
     {"quirks", key_quirks},
 };
 
@@ -639,6 +664,7 @@ static bool start_section(parser *p, char *line) {
   }
   p->section_line = p->line;
   p->option_regs_replaced = false;
+  p->debug_set_replaced = false;
   if (strcmp(id, "defaults") == 0) {
     p->section = SECTION_DEFAULTS;
     p->chip = p->defaults;

@@ -90,11 +90,13 @@ swdf_err swdf__stlink_cmd(swdf_stlink *st, const uint8_t cmd[STLINK_CMD_SIZE], u
                           size_t reply_len, bool retry_wait, uint8_t *status, const char *what) {
   uint32_t pause_us = 1000;
   for (unsigned attempt = 0;; attempt++) {
+    st->last_status = 0;
     swdf_err err = swdf__stlink_xfer(st, cmd, NULL, 0, reply, reply_len, 4, what);
     if (err != SWDF_OK) {
       return err;
     }
     uint8_t code = reply[0];
+    st->last_status = code;
     if (status != NULL) {
       *status = code;
     }
@@ -256,7 +258,7 @@ swdf_err swdf__stlink_read_debug32(uint32_t *value, swdf_stlink *st, uint32_t ad
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_READDEBUGREG);
   put_le32(cmd + 2, addr);
   uint8_t status = 0;
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), true, &status, "reading memory");
+  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, &status, "reading memory");
   if (err == SWDF_OK) {
     *value = get_le32(reply + 4);
   } else if (status != 0) {
@@ -272,7 +274,7 @@ swdf_err swdf__stlink_write_debug32(swdf_stlink *st, uint32_t addr, uint32_t val
   put_le32(cmd + 2, addr);
   put_le32(cmd + 6, value);
   uint8_t status = 0;
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), true, &status, "writing memory");
+  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, &status, "writing memory");
   if (err != SWDF_OK && status != 0) {
     swdf__prefix_error(st->ctx, "at 0x%08X", addr);
   }
@@ -285,7 +287,7 @@ swdf_err swdf__stlink_read_reg(uint32_t *value, swdf_stlink *st, uint8_t index) 
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_READREG);
   cmd[2] = index;
   swdf_err err =
-      swdf__stlink_cmd(st, cmd, reply, sizeof(reply), true, NULL, "reading a core register");
+      swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL, "reading a core register");
   if (err == SWDF_OK) {
     *value = get_le32(reply + 4);
   }
@@ -298,7 +300,7 @@ swdf_err swdf__stlink_write_reg(swdf_stlink *st, uint8_t index, uint32_t value) 
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_WRITEREG);
   cmd[2] = index;
   put_le32(cmd + 3, value);
-  return swdf__stlink_cmd(st, cmd, reply, sizeof(reply), true, NULL, "writing a core register");
+  return swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL, "writing a core register");
 }
 
 static uint8_t mem_opcode(unsigned width, bool write) {

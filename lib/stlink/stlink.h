@@ -206,6 +206,7 @@ typedef struct swdf_stlink {
   bool needs_resync;                /* a transfer failed: clean up before the next one */
   bool ap0_open;
   uint32_t max_rw8;
+  uint8_t last_status;              /* status byte of the last status-bearing reply; 0 if none */
   uint64_t commands;                /* statistics for tests and traces */
   uint64_t wait_retries;
 } swdf_stlink;
@@ -233,7 +234,7 @@ swdf_err swdf__stlink_xfer(swdf_stlink *st, const uint8_t cmd[STLINK_CMD_SIZE],
  * A command whose reply carries a status in byte 0. WAIT answers are retried
  * up to STLINK_WAIT_RETRIES times with growing pauses when `retry_wait`.
  * On a bad status returns its swdf_err with a message naming `what`; the raw
- * code is stored in *status when status != NULL.
+ * code is stored in *status when status != NULL, and in st->last_status.
  */
 swdf_err swdf__stlink_cmd(swdf_stlink *st, const uint8_t cmd[STLINK_CMD_SIZE], uint8_t *reply,
                           size_t reply_len, bool retry_wait, uint8_t *status, const char *what);
@@ -280,11 +281,13 @@ swdf_err swdf__stlink_write_dap(swdf_stlink *st, uint16_t port, uint16_t addr, u
 /* Open AP 0 for memory access (J28+; a no-op before). */
 swdf_err swdf__stlink_init_ap0(swdf_stlink *st);
 
-/* One 32-bit read/write with its own status (READ/WRITEDEBUGREG). */
+/* One 32-bit read/write with its own status (READ/WRITEDEBUGREG). WAIT is
+ * not retried here: the target layer retries with sticky-error clearing. */
 swdf_err swdf__stlink_read_debug32(uint32_t *value, swdf_stlink *st, uint32_t addr);
 swdf_err swdf__stlink_write_debug32(swdf_stlink *st, uint32_t addr, uint32_t value);
 
-/* Core register of the halted core (READREG/WRITEREG, index as in section 3.6). */
+/* Core register of the halted core (READREG/WRITEREG, index as in section
+ * 3.6). WAIT is not retried here either. */
 swdf_err swdf__stlink_read_reg(uint32_t *value, swdf_stlink *st, uint8_t index);
 swdf_err swdf__stlink_write_reg(swdf_stlink *st, uint8_t index, uint32_t value);
 
