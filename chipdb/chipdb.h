@@ -111,6 +111,8 @@ typedef struct swdf_chip {
   uint32_t dp_idcode;            /* SW-DP IDR, 0 = any */
   uint16_t rev_id;               /* DBGMCU_IDCODE[31:16] */
   bool match_rev_id;             /* rev_id is a match criterion */
+  uint16_t designer;             /* JEP106 designer in the core's ROM table
+                                    ((continuation << 8) | id), 0 = any */
   uint32_t idcode_addr;          /* where DBGMCU_IDCODE is read */
   uint8_t revision_count;
   swdf_chip_revision revisions[SWDF_CHIP_MAX_REVISIONS];
@@ -124,7 +126,8 @@ typedef struct swdf_chip {
   swdf_chip_geometry geometry;   /* single-bank (or fixed dual-bank) layout */
   uint32_t dual_bank_reg;        /* 0: the layout does not depend on an option bit */
   uint8_t dual_bank_bit;
-  swdf_chip_geometry dual_geometry; /* used when dual_bank_reg's bit is 1 */
+  uint8_t dual_bank_value;       /* the bit's value that means dual bank (0 for nDBANK) */
+  swdf_chip_geometry dual_geometry; /* used in dual-bank mode */
   uint32_t program_unit;         /* bytes written per programming operation */
   uint8_t erased_value;          /* 0xFF */
   uint32_t flash_regs;           /* flash interface register base */
@@ -144,6 +147,12 @@ typedef struct swdf_chip {
   swdf_chip_option_reg option_regs[SWDF_CHIP_MAX_OPTION_REGS];
   swdf_chip_rdp rdp;
 
+  /* Debug configuration set after connecting (not in hot-plug mode): bits
+   * ORed into registers, e.g. DBGMCU_CR low-power debug and watchdog
+   * freezes, so that sleeping firmware and watchdogs do not cut the link. */
+  uint8_t debug_set_count;
+  swdf_chip_map_entry debug_set[SWDF_CHIP_MAX_MAP]; /* from = address, to = bits */
+
   /* Datasheet maxima, for deadlines (0 = unknown). */
   uint32_t program_time_us;      /* one program unit */
   uint32_t erase_time_ms;        /* one page, or the largest sector */
@@ -162,6 +171,7 @@ typedef struct swdf_chipdb {
 
 /* What a probe reads from an unknown chip, for lookup and error messages. */
 typedef struct swdf_chip_ids {
+  uint16_t designer;             /* from the ROM table; 0 when unreadable */
   uint32_t dp_idcode;
   uint32_t cpuid;
   uint32_t dbgmcu_idcode;        /* the raw register value */
@@ -220,6 +230,9 @@ uint32_t swdf_chip_flash_size(const swdf_chip *chip, uint16_t raw_kib);
 
 /* Read-protection level 0/1/2 from the raw register holding the RDP field. */
 int swdf_chip_rdp_level(const swdf_chip *chip, uint32_t reg_value, uint32_t *field);
+
+/* True when an option register value selects the dual-bank geometry. */
+bool swdf_chip_dual_bank(const swdf_chip *chip, uint32_t reg_value);
 
 /* Name of a quirk bit ("wait-bsy-each-unit"), NULL for an unknown bit. */
 const char *swdf_chip_quirk_name(uint32_t bit);

@@ -99,6 +99,11 @@ typedef struct cli_command {
   int (*run)(int argc, char **argv, cli_globals *g);
 } cli_command;
 
+/* Flash commands (cmd_flash.c). */
+int cli_cmd_write(int argc, char **argv, cli_globals *g);
+int cli_cmd_erase(int argc, char **argv, cli_globals *g);
+int cli_cmd_verify(int argc, char **argv, cli_globals *g);
+
 /* NULL-terminated table of every command, in help order. */
 extern const cli_command cli_commands[];
 

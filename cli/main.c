@@ -12,6 +12,12 @@ static int cmd_version(int argc, char **argv, cli_globals *g);
 const cli_command cli_commands[] = {
     {"help", "[COMMAND]", "show help for swdflash or for one command", cmd_help},
     {"version", "", "show the versions of the tool and the library", cmd_version},
+    {"write", "FILE [ADDR]",
+     "write an image (bin, HEX, S-record, ELF) to flash and verify it; ADDR for raw binary",
+     cli_cmd_write},
+    {"erase", "--mass | ADDR LEN", "erase the whole flash, or the pages/sectors of a range",
+     cli_cmd_erase},
+    {"verify", "FILE [ADDR]", "compare the flash with an image", cli_cmd_verify},
     {NULL, NULL, NULL, NULL},
 };
 

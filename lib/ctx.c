@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chipdb.h"
 #include "internal.h"
+#include "transport/usb.h"
 
 swdf_err swdf_ctx_new(swdf_ctx **out, const swdf_ctx_opts *opts) {
   if (out == NULL) {
@@ -23,11 +25,62 @@ swdf_err swdf_ctx_new(swdf_ctx **out, const swdf_ctx_opts *opts) {
     memcpy(&ctx->opts, opts, opts->size);
     ctx->opts.size = sizeof(ctx->opts);
   }
+  if (ctx->opts.chipdb_dir != NULL) {
+    ctx->chipdb_dir = strdup(ctx->opts.chipdb_dir);
+    if (ctx->chipdb_dir == NULL) {
+      free(ctx);
+      return SWDF_ERR_NO_MEMORY;
+    }
+  }
+  ctx->opts.chipdb_dir = ctx->chipdb_dir;
   *out = ctx;
   return SWDF_OK;
 }
 
-void swdf_ctx_free(swdf_ctx *ctx) { free(ctx); }
+void swdf_ctx_free(swdf_ctx *ctx) {
+  if (ctx == NULL) {
+    return;
+  }
+  if (ctx->usb_backend != NULL && ctx->usb_backend->free_state != NULL) {
+    ctx->usb_backend->free_state(ctx->usb_state);
+  }
+  if (ctx->chipdb != NULL) {
+    swdf_chipdb_free(ctx->chipdb);
+    free(ctx->chipdb);
+  }
+  free(ctx->chipdb_dir);
+  free(ctx);
+}
+
+swdf_err swdf__ctx_chipdb(const swdf_chipdb **out, swdf_ctx *ctx) {
+  if (ctx->chipdb != NULL) {
+    *out = ctx->chipdb;
+    return SWDF_OK;
+  }
+  swdf_chipdb *db = calloc(1, sizeof(*db));
+  if (db == NULL || !swdf_chipdb_add_builtin(db)) {
+    free(db);
+    return swdf__fail(ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory loading the chip database");
+  }
+  const char *dir = ctx->chipdb_dir;
+  if (dir == NULL) {
+    dir = getenv("SWDFLASH_CHIPDB");
+  }
+  if (dir != NULL && dir[0] != '\0') {
+    char err[SWDF_MSG_MAX];
+    if (!swdf_chipdb_load_dir(db, dir, err, sizeof(err))) {
+      swdf_chipdb_free(db);
+      free(db);
+      return swdf__fail(ctx, SWDF_ERR_IO,
+                        "fix the file, or unset SWDFLASH_CHIPDB to use the built-in database",
+                        "chip database %s: %s", dir, err);
+    }
+    swdf__log(ctx, SWDF_LOG_DEBUG, "chip database: %zu chips after loading %s", db->count, dir);
+  }
+  ctx->chipdb = db;
+  *out = db;
+  return SWDF_OK;
+}
 
 void swdf_ctx_set_log_level(swdf_ctx *ctx, swdf_log_level level) {
   if (ctx != NULL) {
@@ -78,6 +131,18 @@ void swdf__prefix_error(swdf_ctx *ctx, const char *fmt, ...) {
     used += len;
   }
   ctx->errmsg[used] = '\0';
+}
+
+void swdf__save_error(swdf_saved_error *saved, const swdf_ctx *ctx) {
+  saved->err = ctx->last_err;
+  memcpy(saved->errmsg, ctx->errmsg, sizeof(saved->errmsg));
+  memcpy(saved->hint, ctx->hint, sizeof(saved->hint));
+}
+
+void swdf__restore_error(swdf_ctx *ctx, const swdf_saved_error *saved) {
+  ctx->last_err = saved->err;
+  memcpy(ctx->errmsg, saved->errmsg, sizeof(ctx->errmsg));
+  memcpy(ctx->hint, saved->hint, sizeof(ctx->hint));
 }
 
 void swdf__set_hint(swdf_ctx *ctx, const char *fmt, ...) {

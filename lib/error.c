@@ -37,6 +37,7 @@ static const struct err_entry err_table[] = {
     {SWDF_ERR_CANCELLED, "SWDF_ERR_CANCELLED", "operation cancelled"},
     {SWDF_ERR_PERMANENT, "SWDF_ERR_PERMANENT", "refused: the change would be irreversible"},
     {SWDF_ERR_INTERNAL, "SWDF_ERR_INTERNAL", "internal error in libswdflash"},
+    {SWDF_ERR_NRST, "SWDF_ERR_NRST", "NRST seems not to be connected"},
 };
 
 static const struct err_entry *find(swdf_err err) {

@@ -20,12 +20,24 @@
 
 enum { SWDF_MSG_MAX = 512 };
 
+struct swdf_usb_backend;
+struct swdf_chipdb;
+
 struct swdf_ctx {
   swdf_ctx_opts opts;
   swdf_err last_err;
   char errmsg[SWDF_MSG_MAX];
   char hint[SWDF_MSG_MAX];
+  char *chipdb_dir;                            /* owned copy of opts.chipdb_dir */
+  /* USB backend: libusb unless a test installs a fake before first use. */
+  const struct swdf_usb_backend *usb_backend;
+  void *usb_state;
+  /* Chip database: built-in plus files loaded on first use. */
+  struct swdf_chipdb *chipdb;
 };
+
+/* The chip database of this context (loaded on first use). */
+swdf_err swdf__ctx_chipdb(const struct swdf_chipdb **out, swdf_ctx *ctx);
 
 /*
  * Record a failure on the context and return `err`, so that error paths can
@@ -42,6 +54,16 @@ void swdf__clear_error(swdf_ctx *ctx);
 
 /* Append context to the current message: "reading 0x08000000: <old>". */
 void swdf__prefix_error(swdf_ctx *ctx, const char *fmt, ...) SWDF_PRINTF(2, 3);
+
+/* A failure put aside while cleaning up, so that the cleanup cannot hide it. */
+typedef struct swdf_saved_error {
+  swdf_err err;
+  char errmsg[SWDF_MSG_MAX];
+  char hint[SWDF_MSG_MAX];
+} swdf_saved_error;
+
+void swdf__save_error(swdf_saved_error *saved, const swdf_ctx *ctx);
+void swdf__restore_error(swdf_ctx *ctx, const swdf_saved_error *saved);
 
 /* Set or replace the hint of the current failure. */
 void swdf__set_hint(swdf_ctx *ctx, const char *fmt, ...) SWDF_PRINTF(2, 3);

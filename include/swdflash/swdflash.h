@@ -72,6 +72,7 @@ typedef enum swdf_err {
   SWDF_ERR_CANCELLED = -24,       /* the progress callback asked to stop */
   SWDF_ERR_PERMANENT = -25,       /* refused: the change is irreversible */
   SWDF_ERR_INTERNAL = -26,        /* a bug in libswdflash */
+  SWDF_ERR_NRST = -27,            /* NRST seems not to be connected */
 } swdf_err;
 
 /* Short English description of an error code; never NULL. */
@@ -168,6 +169,8 @@ SWDF_API swdf_err swdf_ctx_last_error(const swdf_ctx *ctx);
 #endif
 
 #include <swdflash/probe.h>
+#include <swdflash/image.h>
+#include <swdflash/flash.h>
 #include <swdflash/boot.h>
 
 #endif /* SWDFLASH_H */

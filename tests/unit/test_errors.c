@@ -10,7 +10,7 @@
 
 static void every_code_has_text_and_name(void **state) {
   (void)state;
-  for (int code = SWDF_OK; code >= SWDF_ERR_INTERNAL; code--) {
+  for (int code = SWDF_OK; code >= SWDF_ERR_NRST; code--) {
     const char *text = swdf_strerror((swdf_err)code);
     const char *name = swdf_err_name((swdf_err)code);
     assert_non_null(text);
@@ -21,8 +21,8 @@ static void every_code_has_text_and_name(void **state) {
 
 static void names_are_unique(void **state) {
   (void)state;
-  for (int a = SWDF_OK; a >= SWDF_ERR_INTERNAL; a--) {
-    for (int b = a - 1; b >= SWDF_ERR_INTERNAL; b--) {
+  for (int a = SWDF_OK; a >= SWDF_ERR_NRST; a--) {
+    for (int b = a - 1; b >= SWDF_ERR_NRST; b--) {
       assert_string_not_equal(swdf_err_name((swdf_err)a), swdf_err_name((swdf_err)b));
       assert_string_not_equal(swdf_strerror((swdf_err)a), swdf_strerror((swdf_err)b));
     }

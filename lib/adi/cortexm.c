@@ -1,0 +1,360 @@
+/*
+ * Cortex-M core control through the debug registers (ARMv7-M ARM C1.6,
+ * ARMv6-M ARM C1.6): halt, run, step, registers, code start, resets.
+ */
+#include <stdio.h>
+
+#include "adi/adi.h"
+
+enum {
+  HALT_TIMEOUT_US = 100000,   /* a core halts within a few cycles; allow for slow clocks */
+  REGRDY_TIMEOUT_US = 50000,
+  RESET_TIMEOUT_US = 200000,  /* reset release to first instruction: POR delay, clock start */
+  NRST_PULSE_US = 2000,       /* NRST minimum pulse is 20 us (datasheets); be generous */
+  PROBE_REG_LAST = 18,        /* READREG/WRITEREG cover R0-R15, xPSR, MSP, PSP */
+  XPSR_THUMB = 1u << 24,
+};
+
+swdf_err swdf__dhcsr_read(uint32_t *dhcsr, swdf_target *t) {
+  return swdf__read32(dhcsr, t, DHCSR_ADDR);
+}
+
+swdf_err swdf__dhcsr_write(swdf_target *t, uint32_t control_bits) {
+  return swdf__write32(t, DHCSR_ADDR, DHCSR_DBGKEY | (control_bits & 0xFFFF));
+}
+
+swdf_err swdf__vector_catch(swdf_target *t, bool enable) {
+  swdf_err err = swdf__modify32(t, DEMCR_ADDR, enable ? 0 : DEMCR_VC_CORERESET,
+                                enable ? DEMCR_VC_CORERESET : 0);
+  if (err == SWDF_OK) {
+    t->vector_catch_set = enable;
+  }
+  return err;
+}
+
+static swdf_err wait_dhcsr(uint32_t *dhcsr, swdf_target *t, uint32_t mask, uint64_t timeout_us,
+                           const char *what) {
+  swdf_err err = swdf__poll32(dhcsr, t, DHCSR_ADDR, mask, mask, timeout_us);
+  if (err == SWDF_ERR_TIMEOUT) {
+    swdf__prefix_error(t->ctx, "%s", what);
+  }
+  return err;
+}
+
+swdf_err swdf__core_halt(swdf_target *t) {
+  swdf_err err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN | DHCSR_C_HALT);
+  uint32_t dhcsr = 0;
+  if (err == SWDF_OK) {
+    err = wait_dhcsr(&dhcsr, t, DHCSR_S_HALT, HALT_TIMEOUT_US, "halting the core");
+  }
+  if (err == SWDF_ERR_TIMEOUT) {
+    return swdf__fail(t->ctx, SWDF_ERR_HALT,
+                      "the core may be held in reset or locked up; try --connect under-reset",
+                      "the core did not halt (DHCSR 0x%08X)", dhcsr);
+  }
+  return err;
+}
+
+swdf_err swdf__core_resume(swdf_target *t) {
+  swdf_err err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN);
+  if (err == SWDF_OK) {
+    t->halted_by_user = false;
+    t->halted_by_connect = false;
+  }
+  return err;
+}
+
+swdf_err swdf__core_is_halted(bool *halted, swdf_target *t) {
+  uint32_t dhcsr = 0;
+  swdf_err err = swdf__dhcsr_read(&dhcsr, t);
+  *halted = (dhcsr & DHCSR_S_HALT) != 0;
+  return err;
+}
+
+static swdf_err require_halted(swdf_target *t, const char *what) {
+  bool halted = false;
+  swdf_err err = swdf__core_is_halted(&halted, t);
+  if (err == SWDF_OK && !halted) {
+    return swdf__fail(t->ctx, SWDF_ERR_HALT, "halt the core first", "%s: the core is running",
+                      what);
+  }
+  return err;
+}
+
+swdf_err swdf__core_step(swdf_target *t) {
+  swdf_err err = require_halted(t, "stepping");
+  /* C_MASKINTS may only change while halted: set it, step, restore. */
+  if (err == SWDF_OK) {
+    err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN | DHCSR_C_HALT | DHCSR_C_MASKINTS);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN | DHCSR_C_STEP | DHCSR_C_MASKINTS);
+  }
+  uint32_t dhcsr;
+  if (err == SWDF_OK) {
+    err = wait_dhcsr(&dhcsr, t, DHCSR_S_HALT, HALT_TIMEOUT_US, "stepping");
+  }
+  if (err == SWDF_OK) {
+    err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN | DHCSR_C_HALT);
+  }
+  return err;
+}
+
+/* ---- registers ----------------------------------------------------------- */
+
+typedef struct reg_access {
+  unsigned reg;
+  uint32_t value;
+} reg_access;
+
+static swdf_err probe_read_reg(swdf_target *t, void *arg) {
+  reg_access *r = arg;
+  return swdf__stlink_read_reg(&r->value, t->st, (uint8_t)r->reg);
+}
+
+static swdf_err probe_write_reg(swdf_target *t, void *arg) {
+  const reg_access *r = arg;
+  return swdf__stlink_write_reg(t->st, (uint8_t)r->reg, r->value);
+}
+
+/* Other registers (CONTROL/PRIMASK = 20, FPSCR = 33, S0-S31 = 64-95) through
+ * DCRSR/DCRDR, waiting for S_REGRDY. */
+static swdf_err dcrsr_transfer(swdf_target *t, unsigned reg, uint32_t *value, bool write) {
+  swdf_err err = SWDF_OK;
+  if (write) {
+    err = swdf__write32(t, DCRDR_ADDR, *value);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, DCRSR_ADDR, (reg & 0x7F) | (write ? DCRSR_REGWNR : 0));
+  }
+  uint32_t dhcsr;
+  if (err == SWDF_OK) {
+    err = wait_dhcsr(&dhcsr, t, DHCSR_S_REGRDY, REGRDY_TIMEOUT_US, "core register transfer");
+  }
+  if (err == SWDF_OK && !write) {
+    err = swdf__read32(value, t, DCRDR_ADDR);
+  }
+  return err;
+}
+
+static swdf_err check_reg(swdf_target *t, unsigned reg) {
+  if (reg > 0x7F) {
+    return swdf__fail(t->ctx, SWDF_ERR_INVALID_ARG, NULL, "no core register %u", reg);
+  }
+  return SWDF_OK;
+}
+
+swdf_err swdf__core_reg_read(uint32_t *value, swdf_target *t, unsigned reg) {
+  swdf_err err = check_reg(t, reg);
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (reg > PROBE_REG_LAST) {
+    return dcrsr_transfer(t, reg, value, false);
+  }
+  reg_access r = {reg, 0};
+  err = swdf__link_retry(t, probe_read_reg, &r);
+  *value = r.value;
+  return err;
+}
+
+swdf_err swdf__core_reg_write(swdf_target *t, unsigned reg, uint32_t value) {
+  swdf_err err = check_reg(t, reg);
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (reg > PROBE_REG_LAST) {
+    return dcrsr_transfer(t, reg, &value, true);
+  }
+  reg_access r = {reg, value};
+  return swdf__link_retry(t, probe_write_reg, &r);
+}
+
+swdf_err swdf__core_regs_read(uint32_t *values, swdf_target *t, const unsigned *regs,
+                              size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    swdf_err err = swdf__core_reg_read(&values[i], t, regs[i]);
+    if (err != SWDF_OK) {
+      return err;
+    }
+  }
+  return SWDF_OK;
+}
+
+swdf_err swdf__core_start(swdf_target *t, const swdf_core_call *call) {
+  if (call->arg_count > 8) {
+    return swdf__fail(t->ctx, SWDF_ERR_INVALID_ARG, NULL, "at most 8 arguments in R0-R7");
+  }
+  swdf_err err = require_halted(t, "starting code");
+  for (unsigned i = 0; i < call->arg_count && err == SWDF_OK; i++) {
+    err = swdf__core_reg_write(t, i, call->args[i]);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__core_reg_write(t, SWDF_REG_MSP, call->sp);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__core_reg_write(t, SWDF_REG_SP, call->sp);
+  }
+  if (err == SWDF_OK && call->lr != 0) {
+    err = swdf__core_reg_write(t, SWDF_REG_LR, call->lr | 1u);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__core_reg_write(t, SWDF_REG_XPSR, XPSR_THUMB);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__core_reg_write(t, SWDF_REG_PC, call->entry & ~1u);
+  }
+  uint32_t mask = call->mask_interrupts ? DHCSR_C_MASKINTS : 0;
+  if (err == SWDF_OK) {
+    err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN | DHCSR_C_HALT | mask);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN | mask);
+  }
+  if (err != SWDF_OK) {
+    swdf__prefix_error(t->ctx, "starting code at 0x%08X", call->entry);
+  }
+  return err;
+}
+
+swdf_err swdf__core_wait_halt(swdf_target *t, uint64_t timeout_us) {
+  uint32_t dhcsr = 0;
+  swdf_err err = swdf__poll32(&dhcsr, t, DHCSR_ADDR, DHCSR_S_HALT, DHCSR_S_HALT, timeout_us);
+  if (err != SWDF_ERR_TIMEOUT) {
+    return err;
+  }
+  /* Leave the core in a known state: stopped, and say where it was. */
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  uint32_t pc = 0;
+  bool where = swdf__core_halt(t) == SWDF_OK && swdf__core_reg_read(&pc, t, SWDF_REG_PC) == SWDF_OK;
+  swdf__restore_error(t->ctx, &saved);
+  char at[32] = "";
+  if (where) {
+    snprintf(at, sizeof(at), "; halted it at PC 0x%08X", pc);
+  }
+  return swdf__fail(t->ctx, SWDF_ERR_TIMEOUT, NULL,
+                    "code on the target did not finish within %llu ms%s",
+                    (unsigned long long)(timeout_us / 1000), at);
+}
+
+/* ---- resets ------------------------------------------------------------ */
+
+/* Read DHCSR until S_RESET_ST shows that a reset happened; accesses may fail
+ * while the chip is in reset, which is expected. */
+static bool reset_seen(swdf_target *t, uint64_t timeout_us, uint32_t wait_mask) {
+  swdf_deadline d;
+  swdf__deadline_start(&d, timeout_us);
+  bool seen = false;
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  for (;;) {
+    uint32_t dhcsr = 0;
+    if (swdf__dhcsr_read(&dhcsr, t) == SWDF_OK) {
+      seen = seen || (dhcsr & DHCSR_S_RESET_ST) != 0;
+      if (seen && (dhcsr & wait_mask) == wait_mask) {
+        break;
+      }
+    }
+    if (swdf__deadline_passed(&d)) {
+      break;
+    }
+    swdf__deadline_sleep(&d);
+  }
+  swdf__restore_error(t->ctx, &saved);
+  return seen;
+}
+
+static swdf_err soft_reset(swdf_target *t, bool halt) {
+  uint32_t dhcsr;
+  swdf_err err = swdf__dhcsr_read(&dhcsr, t); /* clears S_RESET_ST */
+  if (err == SWDF_OK) {
+    err = swdf__vector_catch(t, halt);
+  }
+  if (err == SWDF_OK) {
+    /* With C_HALT left set the core would stop before the reset vector's
+     * first instruction anyway; keep debug enabled, drop the halt request. */
+    err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN);
+  }
+  if (err != SWDF_OK) {
+    return err;
+  }
+  /* The write may not be acknowledged: the system resets under it. */
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  swdf__write32(t, AIRCR_ADDR, AIRCR_VECTKEY | AIRCR_SYSRESETREQ);
+  swdf__restore_error(t->ctx, &saved);
+  if (!reset_seen(t, RESET_TIMEOUT_US, halt ? DHCSR_S_HALT : 0)) {
+    swdf__link_clear_errors(t, false);
+    return swdf__fail(t->ctx, SWDF_ERR_TIMEOUT, NULL,
+                      "the chip did not report a reset after SYSRESETREQ");
+  }
+  swdf__link_clear_errors(t, false);
+  return SWDF_OK;
+}
+
+static swdf_err hard_reset(swdf_target *t, bool *worked) {
+  uint32_t dhcsr;
+  swdf_err err = swdf__dhcsr_write(t, DHCSR_C_DEBUGEN);
+  if (err == SWDF_OK) {
+    err = swdf__dhcsr_read(&dhcsr, t); /* clears S_RESET_ST */
+  }
+  if (err == SWDF_OK) {
+    err = swdf__stlink_drive_nrst(t->st, STLINK_NRST_LOW, true);
+  }
+  if (err != SWDF_OK) {
+    return err;
+  }
+  swdf__sleep_us(NRST_PULSE_US);
+  bool during = false;
+  if (swdf__dhcsr_read(&dhcsr, t) == SWDF_OK) {
+    during = (dhcsr & DHCSR_S_RESET_ST) != 0;
+  }
+  err = swdf__stlink_drive_nrst(t->st, STLINK_NRST_HIGH, true);
+  if (err != SWDF_OK) {
+    return err;
+  }
+  *worked = reset_seen(t, RESET_TIMEOUT_US / 4, 0) || during;
+  swdf__link_clear_errors(t, false);
+  return SWDF_OK;
+}
+
+swdf_err swdf__target_reset(swdf_target *t, swdf_reset_kind kind) {
+  swdf_err err = SWDF_OK;
+  switch (kind) {
+  case SWDF_RESET_HARD: {
+    if (t->nrst_wired != 0) {
+      bool worked = false;
+      err = hard_reset(t, &worked);
+      if (err != SWDF_OK || worked) {
+        if (worked) {
+          t->nrst_wired = 1;
+        }
+        break;
+      }
+      t->nrst_wired = 0;
+    }
+    swdf__log(t->ctx, SWDF_LOG_WARN,
+              "NRST seems not to be connected (the chip did not reset when the probe pulled "
+              "NRST low): using a software reset (SYSRESETREQ) instead");
+    err = soft_reset(t, false);
+    break;
+  }
+  case SWDF_RESET_SOFT:
+    err = soft_reset(t, false);
+    break;
+  case SWDF_RESET_HALT:
+    err = soft_reset(t, true);
+    if (err == SWDF_OK) {
+      err = swdf__vector_catch(t, false);
+    }
+    break;
+  default:
+    return swdf__fail(t->ctx, SWDF_ERR_INVALID_ARG, NULL, "unknown reset kind %d", (int)kind);
+  }
+  if (err == SWDF_OK) {
+    t->halted_by_user = kind == SWDF_RESET_HALT;
+    t->halted_by_connect = false;
+  }
+  return err;
+}

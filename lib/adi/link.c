@@ -1,0 +1,108 @@
+/*
+ * The SWD link: entering SWD, clearing sticky errors, the retry policy and
+ * stepping the SWD clock down when the wire misbehaves.
+ */
+#include <stdio.h>
+
+#include "adi/adi.h"
+
+enum {
+  WIRE_RETRIES = 4,        /* attempts after a wire-level error */
+  WIRE_ERRORS_TO_SLOW = 2, /* consecutive wire errors before slowing the clock */
+  WAIT_PAUSE_MAX_US = 128000,
+};
+
+swdf_err swdf__link_restart(swdf_target *t) {
+  swdf_stlink *st = t->st;
+  swdf_err err = swdf__stlink_exit_debug(st);
+  if (err == SWDF_OK) {
+    err = swdf__stlink_set_freq(st, t->limits.freq_khz);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__stlink_enter_swd(st);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__stlink_init_ap0(st);
+  }
+  t->limits.freq_khz = st->freq_khz;
+  return err;
+}
+
+void swdf__link_clear_errors(swdf_target *t, bool dap_abort) {
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  swdf_err err = SWDF_ERR_PROBE_FIRMWARE;
+  if ((t->st->features & STLINK_F_DAP_REG) != 0) {
+    uint32_t abort_bits = DP_ABORT_CLEAR_STICKY | (dap_abort ? DP_ABORT_DAPABORT : 0);
+    err = swdf__stlink_write_dap(t->st, STLINK_DP_PORT, DP_ABORT, abort_bits);
+  }
+  if (err != SWDF_OK && !t->st->usb->gone) {
+    /* Firmware without DP register access, or a DP that did not take the
+     * write: entering SWD again powers the debug port up afresh. */
+    swdf__link_restart(t);
+  }
+  swdf__restore_error(t->ctx, &saved);
+}
+
+static void slow_down(swdf_target *t, uint8_t status) {
+  uint32_t slower = swdf__stlink_slower_freq(t->st, t->limits.freq_khz);
+  if (slower == 0) {
+    return;
+  }
+  swdf__log(t->ctx, SWDF_LOG_WARN,
+            "repeated SWD errors at %u kHz (%s): slowing the SWD clock down to %u kHz",
+            t->limits.freq_khz, swdf__stlink_status_name(status), slower);
+  t->limits.freq_khz = slower;
+  t->wire_errors = 0;
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  swdf__link_restart(t);
+  swdf__restore_error(t->ctx, &saved);
+}
+
+bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
+  switch (swdf__stlink_status_class(status)) {
+  case STLINK_CLASS_WAIT: {
+    if (attempt >= STLINK_WAIT_RETRIES) {
+      return false;
+    }
+    swdf__link_clear_errors(t, true);
+    uint32_t pause = 1000u << (attempt < 7 ? attempt : 7);
+    swdf__sleep_us(pause < WAIT_PAUSE_MAX_US ? pause : WAIT_PAUSE_MAX_US);
+    t->st->wait_retries++;
+    return true;
+  }
+  case STLINK_CLASS_WIRE:
+    t->wire_errors++;
+    if (attempt >= WIRE_RETRIES) {
+      return false;
+    }
+    swdf__link_clear_errors(t, false);
+    if (t->wire_errors >= WIRE_ERRORS_TO_SLOW) {
+      slow_down(t, status);
+    }
+    return true;
+  default:
+    return false;
+  }
+}
+
+swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg) {
+  for (unsigned attempt = 0;; attempt++) {
+    swdf_err err = fn(t, arg);
+    if (err == SWDF_OK) {
+      t->wire_errors = 0;
+      return SWDF_OK;
+    }
+    uint8_t status = t->st->last_status;
+    if (status == 0 || status == STLINK_OK) {
+      return err; /* USB or argument error: nothing to retry at this level */
+    }
+    if (!swdf__link_should_retry(t, status, attempt)) {
+      if (swdf__stlink_status_class(status) == STLINK_CLASS_FAULT) {
+        swdf__link_clear_errors(t, false);
+      }
+      return err;
+    }
+  }
+}
