@@ -18,6 +18,11 @@ const cli_command cli_commands[] = {
     {"erase", "--mass | ADDR LEN", "erase the whole flash, or the pages/sectors of a range",
      cli_cmd_erase},
     {"verify", "FILE [ADDR]", "compare the flash with an image", cli_cmd_verify},
+    {"options", "[--raw] | set NAME=VALUE...",
+     "show every option byte decoded, or change them (validated, confirmed, read back)",
+     cli_cmd_options},
+    {"unlock", "[--yes]",
+     "remove read protection (erases the whole flash) and write protection", cli_cmd_unlock},
     {NULL, NULL, NULL, NULL},
 };
 
