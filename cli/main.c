@@ -23,6 +23,9 @@ const cli_command cli_commands[] = {
      cli_cmd_options},
     {"unlock", "[--yes]",
      "remove read protection (erases the whole flash) and write protection", cli_cmd_unlock},
+    {"check-bootloader", "[--base ADDR]",
+     "show which bootloader/firmware is in flash and whether the chip will boot it",
+     cli_cmd_check_bootloader},
     {NULL, NULL, NULL, NULL},
 };
 
