@@ -22,7 +22,7 @@ enum {
   /* A slot whose data leaves less than this unused goes out as one write. */
   PAD_LIMIT = 256,
   WRITE_ATTEMPTS = 3,
-  POLL_ATTEMPTS = 3,
+  READ_ATTEMPTS = 3,
   DEADLINE_MARGIN_US = 500000,
 };
 
@@ -174,18 +174,20 @@ static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
                     (unsigned)code, (unsigned)addr);
 }
 
-static swdf_err read_status(swdf__flash_session *s, uint32_t *st) {
-  loader_state *ls = state_of(s);
+static swdf_err read_retrying(swdf__flash_session *s, void *buf, uint32_t addr, size_t len) {
   int attempt = 0;
   swdf_err err;
   do {
-    count_wire(s, SWDF_LOADER_STATUS_WORDS * 4);
-    err = with_retries(s,
-                       swdf__mem_read(st, s->t, ls->lay.ctl + SWDF_LOADER_STATUS_OFFSET,
-                                      SWDF_LOADER_STATUS_WORDS * 4),
-                       &attempt, POLL_ATTEMPTS, "reading the loader's status");
+    count_wire(s, len);
+    err = with_retries(s, swdf__mem_read(buf, s->t, addr, len), &attempt, READ_ATTEMPTS,
+                       "reading the loader's SRAM");
   } while (err == SWDF_ERR_WAIT);
   return err;
+}
+
+static swdf_err read_status(swdf__flash_session *s, uint32_t *st) {
+  return read_retrying(s, st, state_of(s)->lay.ctl + SWDF_LOADER_STATUS_OFFSET,
+                       SWDF_LOADER_STATUS_WORDS * 4);
 }
 
 /* Read the loader's status and account for the slots it finished. */
@@ -418,7 +420,7 @@ static swdf_err loader_check(swdf__flash_session *s, uint32_t op, const swdf_loa
     }
     uint32_t used = (end > result_count ? (uint32_t)result_count : end) - base;
     if (err == SWDF_OK) {
-      err = swdf__mem_read(results + base, s->t, ls->lay.results, used * 4u);
+      err = read_retrying(s, results + base, ls->lay.results, used * 4u);
     }
     if (err != SWDF_OK) {
       return err;
