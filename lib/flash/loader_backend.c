@@ -63,6 +63,9 @@ typedef struct loader_state {
   loader_clock clock;
   uint64_t progress_at; /* session clock when done_seq last moved */
   bool dead;            /* failed or halted: nothing more is queued */
+  bool grouping;        /* hold back the next trailer (see group_begin) */
+  uint32_t held_seq;    /* a slot whose trailer is not written yet, or 0 */
+  swdf_loader_trailer held;
 } loader_state;
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) & ~(a - 1); }
@@ -249,6 +252,22 @@ static swdf_err timed_out(swdf__flash_session *s) {
                     (unsigned)(op->max_us / 1000));
 }
 
+/* Write a held-back trailer: the loader may start on that slot now. */
+static swdf_err commit_held(swdf__flash_session *s) {
+  loader_state *ls = state_of(s);
+  if (ls->held_seq == 0) {
+    return SWDF_OK;
+  }
+  uint32_t seq = ls->held_seq;
+  ls->held_seq = 0;
+  swdf_err err =
+      write_retrying(s, slot_addr(ls, seq) + ls->lay.slot_size, &ls->held, sizeof(ls->held));
+  if (err == SWDF_OK) {
+    op_for(ls, seq)->queued_at = now_us(ls);
+  }
+  return err;
+}
+
 /* When the operation of slot `seq` started at the latest. */
 static uint64_t started_by(const loader_state *ls, const op_record *op) {
   return op->queued_at > ls->progress_at ? op->queued_at : ls->progress_at;
@@ -263,6 +282,10 @@ static uint64_t started_by(const loader_state *ls, const op_record *op) {
  */
 static swdf_err wait_done(swdf__flash_session *s, uint32_t need, uint32_t hope) {
   loader_state *ls = state_of(s);
+  swdf_err held = commit_held(s);
+  if (held != SWDF_OK) {
+    return held;
+  }
   uint32_t pending = ls->next_seq - 1 - ls->done_seq;
   while (need != ls->done_seq && need - ls->done_seq <= pending) {
     const op_record *op = op_for(ls, ls->done_seq + 1);
@@ -302,9 +325,15 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
   uint32_t addr = slot_addr(ls, seq);
   swdf_loader_trailer trailer = {op_word, arg0, arg1, seq};
   swdf_err err = SWDF_OK;
+  if (ls->grouping && ls->held_seq == 0) {
+    /* The data goes out now, the trailer when the group is complete. */
+    ls->held = trailer;
+    ls->held_seq = seq;
+    trailer.seq = 0;
+  }
   if (len > 0 && ls->lay.slot_size - len > PAD_LIMIT) {
     err = write_retrying(s, addr, data, len);
-    if (err == SWDF_OK) {
+    if (err == SWDF_OK && trailer.seq != 0) {
       err = write_retrying(s, addr + ls->lay.slot_size, &trailer, sizeof(trailer));
     }
   } else {
@@ -358,6 +387,13 @@ static swdf_err loader_program(swdf__flash_session *s, unsigned bank, uint32_t a
     len -= n;
   }
   return SWDF_OK;
+}
+
+static void loader_group_begin(swdf__flash_session *s) { state_of(s)->grouping = true; }
+
+static swdf_err loader_group_end(swdf__flash_session *s) {
+  state_of(s)->grouping = false;
+  return commit_held(s);
 }
 
 static swdf_err loader_flush(swdf__flash_session *s) {
@@ -551,6 +587,8 @@ const swdf__backend swdf__loader_backend = {
     .erase = loader_erase,
     .program = loader_program,
     .check = loader_check,
+    .group_begin = loader_group_begin,
+    .group_end = loader_group_end,
     .flush = loader_flush,
     .stop = loader_stop,
 };
