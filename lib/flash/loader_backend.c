@@ -336,7 +336,7 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
     if (err == SWDF_OK && trailer.seq != 0) {
       err = write_retrying(s, addr + ls->lay.slot_size, &trailer, sizeof(trailer));
     }
-  } else {
+  } else if (len > 0 || trailer.seq != 0) {
     uint32_t from = len > 0 ? 0 : ls->lay.slot_size;
     if (len > 0) {
       memcpy(ls->buf, data, len);
