@@ -78,6 +78,7 @@ typedef struct sim_fault {
 typedef struct sim_probe_config {
   char kind[24];   /* "v2", "v2-1", "v3", "clone-j29s7", "clone-j37s7", "clone-slow" */
   char serial[64]; /* empty: the personality's default serial */
+  int start_mode;  /* GET_CURRENT_MODE answer at power-up; -1: mass storage */
 } sim_probe_config;
 
 typedef struct sim_config {

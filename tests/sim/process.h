@@ -1,0 +1,86 @@
+/*
+ * The one simulator of a process. libusb's C API (a default context, sleep
+ * and clock functions without any context) forces a process-wide object;
+ * everything the simulator owns hangs off it.
+ */
+#ifndef SWDSIM_PROCESS_H
+#define SWDSIM_PROCESS_H
+
+#include "probe.h"
+
+#include <libusb.h>
+#include <pthread.h>
+
+struct sim_device;
+
+/* libusb's opaque types, as the drop-in defines them. */
+struct libusb_context {
+  int debug_level;
+};
+
+struct libusb_device {
+  struct sim_device *sim;
+  int refs;
+};
+
+struct libusb_device_handle {
+  struct libusb_device *dev;
+  libusb_context *ctx;
+  uint32_t claimed; /* bit per interface */
+};
+
+/* A virtual USB device: one probe and the target behind it. */
+typedef struct sim_device {
+  struct libusb_device usb;
+  int index;
+  const sim_probe_kind *kind;
+  char serial[64];
+  uint8_t serial_raw[64]; /* as the string descriptor carries it */
+  size_t serial_len;
+  sim_stlink *firmware;
+  sim_target *target;
+  bool disconnected;
+  bool halted[3]; /* endpoint stalled until libusb_clear_halt: OUT, IN, trace */
+} sim_device;
+
+struct sim_xfer;
+
+typedef struct sim_process {
+  pthread_mutex_t lock;
+  bool started;          /* configuration read, devices created */
+  sim_config config;
+  sim_clock clock;
+  int device_count;
+  sim_device devices[SIM_MAX_PROBES];
+  uint64_t usb_transfer_count; /* for the usb-* faults */
+  uint32_t idle_clock_reads;   /* clock reads since the clock last moved */
+  sim_ns idle_clock_at;        /* the virtual time those reads saw */
+  bool have_real_base;         /* real clocks at the first virtual clock read */
+  sim_ns real_base_realtime, real_base_monotonic;
+  struct sim_xfer *in_flight;  /* submitted transfers, in submission order */
+  struct sim_xfer *done;       /* completed transfers whose callback is due */
+  int contexts;                /* libusb_init calls not matched by libusb_exit */
+  struct libusb_context default_context;
+} sim_process;
+
+sim_process *sim_process_get(void);
+
+/* Read the configuration and create the devices (idempotent). */
+bool sim_process_start(sim_process *p, char *err, size_t err_len);
+
+/* Save target states and write the report (process exit, libusb_exit). */
+void sim_process_checkpoint(sim_process *p);
+
+/*
+ * Let `ns` of virtual time pass for everyone: in-flight USB transfers
+ * progress, targets run. Caller holds the lock.
+ */
+void sim_process_advance(sim_process *p, sim_ns ns);
+
+/* Run the targets up to the clock (after it moved). */
+void sim_process_sync_targets(sim_process *p);
+
+/* USB scheduler hook (usb.c): process in-flight transfers up to `limit`. */
+void sim_usb_run_until(sim_process *p, sim_ns limit);
+
+#endif

@@ -1,0 +1,941 @@
+/*
+ * ST-Link probe firmware: the 16-byte command blocks of the V2/V3 protocol
+ * (stlink-protocol.md 2-6), each executed as the SWD transactions a real
+ * probe issues, with the firmware-version gating of section 5.
+ */
+#include "probe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  CMD_SIZE = 16,
+  DATA_MAX = 6144,            /* the firmware's transfer buffer */
+  REPLY_MAX = DATA_MAX + 16,
+  /* RW_MISC batches: what OpenOCD assumes the firmware holds (it has no way
+   * to ask; RW_MISC_GET_MAX is not implemented by any host). */
+  MISC_MAX_V2 = 64,
+  MISC_MAX_V3 = 1227,
+  MISC_ADDRESS = 1,
+  MISC_WRITE = 2,
+  MISC_READ = 3,
+  MISC_APNUM = 5,
+  MAX_RW8_FULL_SPEED = 64,
+  MAX_RW8_V3 = 512,
+
+  TOP_GET_VERSION = 0xF1,
+  TOP_DEBUG = 0xF2,
+  TOP_DFU = 0xF3,
+  TOP_SWIM = 0xF4,
+  TOP_GET_CURRENT_MODE = 0xF5,
+  TOP_GET_TARGET_VOLTAGE = 0xF7,
+  TOP_GET_VERSION_APIV3 = 0xFB,
+
+  DFU_EXIT = 0x07,
+  SWIM_EXIT = 0x01,
+
+  ENTER_SWD = 0xA3,
+  NRST_LOW = 0,
+  NRST_HIGH = 1,
+  NRST_PULSE = 2,
+  DP_PORT = 0xFFFF,
+  AP_IDR = 0xFC,
+
+  /* Cortex-M debug registers (ARMv7-M ARM C1.6). */
+  DHCSR = 0xE000EDF0,
+  DCRSR = 0xE000EDF4,
+  DCRDR = 0xE000EDF8,
+  AIRCR = 0xE000ED0C,
+  DBGKEY = 0xA05F0000,
+  C_DEBUGEN = 1u << 0,
+  C_HALT = 1u << 1,
+  C_STEP = 1u << 2,
+  S_REGRDY = 1u << 16,
+  S_HALT = 1u << 17,
+  DCRSR_WRITE = 1u << 16,
+  AIRCR_SYSRESETREQ = 0x05FA0004,
+  REGRDY_POLLS = 10,
+  POWERUP_POLLS = 10,
+  CTRL_POWERUP_REQ = 0x50000000,  /* CSYSPWRUPREQ | CDBGPWRUPREQ */
+  CTRL_POWERUP_ACK = 0xA0000000,  /* CSYSPWRUPACK | CDBGPWRUPACK */
+  DP_CTRL_STAT = 0x4,
+  DP_SELECT = 0x8,
+};
+
+/* How long DRIVE_NRST "pulse" holds the line (not documented by ST). */
+#define NRST_PULSE_NS SIM_US(1000)
+
+/* GET_COM_FREQ list of the V3 (stlink-protocol.md 3.7), highest first. */
+static const uint32_t v3_swd_khz[] = {24000, 8000, 3300, 1000, 200, 50, 5};
+
+/* V2 SWD_SET_FREQ divisors with the speeds both host tables agree on. */
+static const struct {
+  uint16_t divisor;
+  uint32_t khz;
+} v2_divisors[] = {
+  {0, 4000}, {1, 1800}, {2, 1200}, {3, 950}, {5, 650}, {7, 480}, {9, 400}, {10, 360},
+  {15, 240}, {25, 150}, {31, 125}, {40, 100}, {79, 50}, {158, 25}, {265, 15}, {798, 5},
+};
+
+struct sim_stlink {
+  const sim_probe_kind *kind;
+  sim_clock *clock;
+  sim_target *target;
+  sim_swd swd;
+  sim_probe_mode mode;
+
+  uint8_t cmd[CMD_SIZE];
+  bool awaiting_data;
+  size_t data_len, data_got;
+  uint8_t data[DATA_MAX];
+
+  uint8_t reply[MISC_MAX_V3 * 8 > REPLY_MAX ? MISC_MAX_V3 * 8 : REPLY_MAX];
+  size_t reply_len, reply_pos;
+
+  /* Outcome of the last RW_MISC_OUT batch: a value and a status per item. */
+  uint32_t misc_items;
+  uint32_t misc_value[MISC_MAX_V3];
+  uint32_t misc_status[MISC_MAX_V3];
+
+  sim_mem_op last_rw;
+  bool write_unchecked; /* last_rw was a write whose final access is still posted */
+  bool ap_open[256];
+};
+
+typedef void (*command_fn)(sim_stlink *s);
+
+/* Minimum J version per generation; NONE: that generation lacks the command. */
+enum { NONE = 0xFF };
+
+typedef struct command {
+  uint8_t sub;
+  uint8_t v2_min, v3_min;
+  enum { NO_DATA, DATA_BY_LENGTH, DATA_BY_ITEMS } data;
+  command_fn run;
+} command;
+
+/* ---------------------------------------------------------------------- */
+/* Little helpers                                                          */
+/* ---------------------------------------------------------------------- */
+
+static uint16_t get16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static uint8_t *reply(sim_stlink *s, size_t len)
+{
+  memset(s->reply, 0, len);
+  s->reply_len = len;
+  s->reply_pos = 0;
+  return s->reply;
+}
+
+/* The common 2-byte status reply (R[1] = 0: pyOCD reads a u16). */
+static void reply_status(sim_stlink *s, uint8_t status)
+{
+  reply(s, 2)[0] = status;
+}
+
+/* Status plus a 32-bit value at offset 4. */
+static void reply_value(sim_stlink *s, uint8_t status, uint32_t value)
+{
+  uint8_t *r = reply(s, 8);
+  r[0] = status;
+  put32(r + 4, value);
+}
+
+static bool is_v3(const sim_stlink *s)
+{
+  return s->kind->hw >= 3;
+}
+
+static bool has_jtag(const sim_stlink *s, uint8_t v2_min, uint8_t v3_min)
+{
+  uint8_t min = is_v3(s) ? v3_min : v2_min;
+  return min != NONE && s->kind->jtag >= min;
+}
+
+/* Features of stlink-protocol.md section 5. */
+static bool has_multi_ap(const sim_stlink *s)
+{
+  return has_jtag(s, 28, 2);
+}
+
+static bool has_dpbanksel(const sim_stlink *s)
+{
+  return has_jtag(s, 32, 2);
+}
+
+static uint32_t misc_max(const sim_stlink *s)
+{
+  return is_v3(s) ? MISC_MAX_V3 : MISC_MAX_V2;
+}
+
+static size_t max_rw8(const sim_stlink *s)
+{
+  return has_jtag(s, NONE, 6) ? MAX_RW8_V3 : MAX_RW8_FULL_SPEED;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Top-level commands                                                      */
+/* ---------------------------------------------------------------------- */
+
+static void get_version(sim_stlink *s)
+{
+  const sim_probe_kind *k = s->kind;
+  /* A V3 reports X = Y = 0 here; the real version needs GET_VERSION_APIV3. */
+  unsigned low = k->msd ? k->msd : k->swim;
+  unsigned word = is_v3(s) ? (unsigned)k->hw << 12
+                           : (unsigned)k->hw << 12 | (unsigned)k->jtag << 6 | low;
+  uint8_t *r = reply(s, 6);
+  r[0] = (uint8_t)(word >> 8); /* big-endian, unlike everything else */
+  r[1] = (uint8_t)word;
+  r[2] = 0x83;
+  r[3] = 0x04;
+  r[4] = (uint8_t)k->pid;
+  r[5] = (uint8_t)(k->pid >> 8);
+}
+
+static void get_version_apiv3(sim_stlink *s)
+{
+  const sim_probe_kind *k = s->kind;
+  uint8_t *r = reply(s, 12);
+  r[0] = k->hw;
+  r[1] = k->swim;
+  r[2] = k->jtag;
+  r[3] = k->msd;
+  r[4] = k->bridge;
+  r[8] = 0x83;
+  r[9] = 0x04;
+  r[10] = (uint8_t)k->pid;
+  r[11] = (uint8_t)(k->pid >> 8);
+}
+
+static void get_current_mode(sim_stlink *s)
+{
+  reply(s, 2)[0] = (uint8_t)s->mode;
+}
+
+static void get_target_voltage(sim_stlink *s)
+{
+  uint8_t *r = reply(s, 8);
+  if (s->mode == SIM_MODE_DFU)
+    return; /* not measured in DFU mode: a0 = 0 reads as 0 V */
+  /* voltage = 2 * 1.2 V * a1 / a0 (stlink-protocol.md 3.5) */
+  uint32_t mv = s->target ? sim_target_voltage_mv(s->target) : 0;
+  put32(r, 1600);
+  put32(r + 4, mv * 1600 / 2400);
+}
+
+static void leave_to_idle(sim_stlink *s)
+{
+  s->mode = SIM_MODE_MASS_STORAGE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Debug commands: connection and core                                    */
+/* ---------------------------------------------------------------------- */
+
+static uint8_t power_up_debug(sim_stlink *s)
+{
+  sim_swd *w = &s->swd;
+  uint32_t id;
+  sim_swd_line_reset(w);
+  if (sim_swd_dp_read(w, 0x0, &id) != STLINK_OK)
+    return STLINK_GET_IDCODE_ERROR;
+  sim_swd_clear_sticky(w);
+  uint8_t st = sim_swd_dp_write(w, DP_CTRL_STAT, CTRL_POWERUP_REQ);
+  if (st != STLINK_OK)
+    return st;
+  for (int i = 0; i < POWERUP_POLLS; i++) {
+    uint32_t ctrl;
+    st = sim_swd_dp_read(w, DP_CTRL_STAT, &ctrl);
+    if (st != STLINK_OK)
+      return st;
+    if ((ctrl & CTRL_POWERUP_ACK) == CTRL_POWERUP_ACK)
+      return STLINK_OK;
+  }
+  return STLINK_DBG_POWER_ERROR;
+}
+
+static void debug_enter(sim_stlink *s)
+{
+  if (s->cmd[2] != ENTER_SWD) {
+    reply_status(s, 0x04); /* JTAG: nothing on a JTAG chain here */
+    return;
+  }
+  memset(s->ap_open, 0, sizeof s->ap_open);
+  s->ap_open[0] = true;
+  s->write_unchecked = false;
+  uint8_t st = power_up_debug(s);
+  if (st == STLINK_OK)
+    s->mode = SIM_MODE_DEBUG;
+  reply_status(s, st);
+}
+
+static void debug_exit(sim_stlink *s)
+{
+  leave_to_idle(s);
+}
+
+static void read_idcodes(sim_stlink *s)
+{
+  uint32_t id;
+  uint8_t st = sim_swd_dp_read(&s->swd, 0x0, &id);
+  uint8_t *r = reply(s, 12);
+  r[0] = st;
+  if (st == STLINK_OK)
+    put32(r + 4, id);
+}
+
+static void write_dhcsr(sim_stlink *s, uint32_t bits)
+{
+  reply_status(s, sim_swd_write32(&s->swd, DHCSR, DBGKEY | bits));
+}
+
+static void get_status(sim_stlink *s)
+{
+  uint32_t dhcsr;
+  uint8_t st = sim_swd_read32(&s->swd, DHCSR, &dhcsr);
+  reply_status(s, st != STLINK_OK ? st : (dhcsr & S_HALT) ? 0x81 : 0x80);
+}
+
+static void force_debug(sim_stlink *s)
+{
+  write_dhcsr(s, C_DEBUGEN | C_HALT);
+}
+
+static void run_core(sim_stlink *s)
+{
+  write_dhcsr(s, C_DEBUGEN);
+}
+
+static void step_core(sim_stlink *s)
+{
+  write_dhcsr(s, C_DEBUGEN | C_STEP);
+}
+
+static void reset_sys(sim_stlink *s)
+{
+  reply_status(s, sim_swd_write32(&s->swd, AIRCR, AIRCR_SYSRESETREQ));
+}
+
+static uint8_t wait_regrdy(sim_stlink *s)
+{
+  for (int i = 0; i < REGRDY_POLLS; i++) {
+    uint32_t dhcsr;
+    uint8_t st = sim_swd_read32(&s->swd, DHCSR, &dhcsr);
+    if (st != STLINK_OK || (dhcsr & S_REGRDY))
+      return st;
+  }
+  return STLINK_OK; /* the firmware reads DCRDR anyway */
+}
+
+/* Core register through DCRSR/DCRDR; the index is the DCRSR REGSEL. */
+static uint8_t core_reg_read(sim_stlink *s, uint8_t index, uint32_t *value)
+{
+  *value = 0;
+  uint8_t st = sim_swd_write32(&s->swd, DCRSR, index);
+  if (st == STLINK_OK)
+    st = wait_regrdy(s);
+  if (st == STLINK_OK)
+    st = sim_swd_read32(&s->swd, DCRDR, value);
+  return st;
+}
+
+static void read_reg(sim_stlink *s)
+{
+  uint32_t value;
+  uint8_t st = core_reg_read(s, s->cmd[2], &value);
+  reply_value(s, st, value);
+}
+
+static void write_reg(sim_stlink *s)
+{
+  uint8_t st = sim_swd_write32(&s->swd, DCRDR, get32(s->cmd + 3));
+  if (st == STLINK_OK)
+    st = sim_swd_write32(&s->swd, DCRSR, DCRSR_WRITE | s->cmd[2]);
+  if (st == STLINK_OK)
+    st = wait_regrdy(s);
+  reply_status(s, st);
+}
+
+static void read_all_regs(sim_stlink *s)
+{
+  /* R0-R15, xPSR, MSP, PSP and REGSEL 19, 20 (special registers). */
+  uint8_t *r = reply(s, 88);
+  uint8_t st = STLINK_OK;
+  for (uint8_t i = 0; i < 21 && st == STLINK_OK; i++) {
+    uint32_t value;
+    st = core_reg_read(s, i, &value);
+    put32(r + 4 + 4 * i, value);
+  }
+  r[0] = st;
+}
+
+static void read_debug_reg(sim_stlink *s)
+{
+  uint32_t value;
+  uint8_t st = sim_swd_read32(&s->swd, get32(s->cmd + 2), &value);
+  reply_value(s, st, value);
+}
+
+static void write_debug_reg(sim_stlink *s)
+{
+  reply_status(s, sim_swd_write32(&s->swd, get32(s->cmd + 2), get32(s->cmd + 6)));
+}
+
+static void drive_nrst(sim_stlink *s)
+{
+  uint8_t how = s->cmd[2];
+  if (how > NRST_PULSE) {
+    reply_status(s, STLINK_FAULT);
+    return;
+  }
+  if (s->target) {
+    sim_target_set_nrst(s->target, how != NRST_HIGH);
+    if (how == NRST_PULSE) {
+      sim_swd_wait_ns(&s->swd, NRST_PULSE_NS);
+      sim_target_set_nrst(s->target, false);
+    }
+  }
+  reply_status(s, STLINK_OK);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Clock                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static void swd_set_freq(sim_stlink *s)
+{
+  uint16_t divisor = get16(s->cmd + 2);
+  uint32_t khz = 0;
+  for (size_t i = 0; i < sizeof v2_divisors / sizeof v2_divisors[0]; i++)
+    if (v2_divisors[i].divisor == divisor)
+      khz = v2_divisors[i].khz;
+  if (!khz && divisor <= 798)
+    khz = 4000u / (divisor + 1u); /* the firmware's clock is about 4 MHz / (divisor + 1) */
+  if (!khz) {
+    reply_status(s, STLINK_FREQ_NOT_SUPPORTED);
+    return;
+  }
+  s->swd.khz = khz;
+  reply_status(s, STLINK_OK);
+}
+
+static void jtag_set_freq(sim_stlink *s)
+{
+  reply_status(s, STLINK_OK); /* JTAG is not simulated; the setting is kept nowhere */
+}
+
+static void set_com_freq(sim_stlink *s)
+{
+  uint32_t want = get32(s->cmd + 4);
+  size_t n = sizeof v3_swd_khz / sizeof v3_swd_khz[0];
+  uint32_t khz = v3_swd_khz[n - 1];
+  for (size_t i = 0; i < n; i++)
+    if (v3_swd_khz[i] <= want) {
+      khz = v3_swd_khz[i];
+      break;
+    }
+  if (s->cmd[2] == 0)
+    s->swd.khz = khz;
+  reply_value(s, STLINK_OK, khz);
+}
+
+static void get_com_freq(sim_stlink *s)
+{
+  uint8_t *r = reply(s, 52);
+  size_t n = sizeof v3_swd_khz / sizeof v3_swd_khz[0];
+  r[0] = STLINK_OK;
+  put32(r + 4, s->swd.khz);
+  r[8] = (uint8_t)n;
+  for (size_t i = 0; i < n; i++)
+    put32(r + 12 + 4 * i, v3_swd_khz[i]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memory                                                                  */
+/* ---------------------------------------------------------------------- */
+
+typedef struct mem_shape {
+  uint8_t size;
+  bool increment;
+} mem_shape;
+
+/* Decode a memory command; returns a status other than OK if it cannot run. */
+static uint8_t mem_decode(sim_stlink *s, mem_shape shape, sim_mem_op *op, size_t *len)
+{
+  memset(op, 0, sizeof *op);
+  op->addr = get32(s->cmd + 2);
+  op->size = shape.size;
+  op->increment = shape.increment;
+  *len = get16(s->cmd + 6);
+  if (has_multi_ap(s))
+    op->ap = s->cmd[8];
+  if (has_dpbanksel(s))
+    op->csw_high = (uint32_t)s->cmd[9] | (uint32_t)s->cmd[10] << 8 | (uint32_t)s->cmd[11] << 16;
+  op->fault_addr = op->addr;
+  size_t limit = shape.size == 1 ? max_rw8(s) : DATA_MAX;
+  if (*len > limit)
+    return STLINK_FAULT;
+  if (op->addr % shape.size || *len % shape.size)
+    return STLINK_ALIGNMENT_ERROR;
+  if (!s->ap_open[op->ap])
+    return STLINK_BAD_AP;
+  return STLINK_OK;
+}
+
+static void mem_read(sim_stlink *s, mem_shape shape)
+{
+  sim_mem_op op;
+  size_t len;
+  uint8_t st = mem_decode(s, shape, &op, &len);
+  /* A 1-byte READMEM_8BIT answers 2 bytes (stlink-protocol.md 6.1). */
+  size_t answer = (shape.size == 1 && len == 1) ? 2 : len;
+  uint8_t *r = reply(s, answer > DATA_MAX ? DATA_MAX : answer);
+  if (st == STLINK_OK)
+    sim_swd_mem_read(&s->swd, &op, r, len);
+  else
+    op.status = st;
+  s->last_rw = op;
+  s->write_unchecked = false;
+}
+
+static void mem_write(sim_stlink *s, mem_shape shape)
+{
+  sim_mem_op op;
+  size_t len;
+  uint8_t st = mem_decode(s, shape, &op, &len);
+  if (st == STLINK_OK)
+    sim_swd_mem_write(&s->swd, &op, s->data, len);
+  else
+    op.status = st;
+  s->last_rw = op;
+  s->write_unchecked = st == STLINK_OK && len > 0;
+}
+
+static void read_mem8(sim_stlink *s)
+{
+  mem_read(s, (mem_shape){1, true});
+}
+static void read_mem16(sim_stlink *s)
+{
+  mem_read(s, (mem_shape){2, true});
+}
+static void read_mem32(sim_stlink *s)
+{
+  mem_read(s, (mem_shape){4, true});
+}
+static void read_mem32_no_inc(sim_stlink *s)
+{
+  mem_read(s, (mem_shape){4, false});
+}
+static void write_mem8(sim_stlink *s)
+{
+  mem_write(s, (mem_shape){1, true});
+}
+static void write_mem16(sim_stlink *s)
+{
+  mem_write(s, (mem_shape){2, true});
+}
+static void write_mem32(sim_stlink *s)
+{
+  mem_write(s, (mem_shape){4, true});
+}
+static void write_mem32_no_inc(sim_stlink *s)
+{
+  mem_write(s, (mem_shape){4, false});
+}
+
+/* The outcome of the last memory command, waiting for a posted write. */
+static const sim_mem_op *last_rw_status(sim_stlink *s)
+{
+  if (s->write_unchecked) {
+    sim_swd_mem_flush(&s->swd, &s->last_rw);
+    s->write_unchecked = false;
+  }
+  if (s->last_rw.status == 0)
+    s->last_rw.status = STLINK_OK; /* nothing transferred yet */
+  return &s->last_rw;
+}
+
+static void get_last_rw_status(sim_stlink *s)
+{
+  reply_status(s, last_rw_status(s)->status);
+}
+
+static void get_last_rw_status2(sim_stlink *s)
+{
+  const sim_mem_op *op = last_rw_status(s);
+  uint8_t *r = reply(s, 12);
+  r[0] = op->status;
+  if (op->status != STLINK_OK)
+    put32(r + 4, op->fault_addr);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Raw DAP access and access ports                                         */
+/* ---------------------------------------------------------------------- */
+
+/* DP register with its bank (address bits 7..4) selected first. */
+static uint8_t dp_bank_select(sim_stlink *s, uint16_t addr)
+{
+  uint32_t bank = (addr >> 4) & 0xF;
+  if (bank == 0 && (!s->swd.select_known || (s->swd.select & 0xF) == 0))
+    return STLINK_OK;
+  if (bank && !has_dpbanksel(s))
+    return STLINK_SWD_DP_ERROR; /* firmware before J32 has no banked DP registers */
+  uint32_t select = s->swd.select_known ? (s->swd.select & ~0xFu) : 0;
+  return sim_swd_dp_write(&s->swd, DP_SELECT, select | bank);
+}
+
+static uint8_t check_ap(sim_stlink *s, uint16_t port, uint16_t addr)
+{
+  if (port > 0xFF)
+    return STLINK_BAD_AP;
+  if (has_multi_ap(s) && !s->ap_open[port] && addr != AP_IDR)
+    return STLINK_BAD_AP;
+  return STLINK_OK;
+}
+
+static void read_dap_reg(sim_stlink *s)
+{
+  uint16_t port = get16(s->cmd + 2), addr = get16(s->cmd + 4);
+  uint32_t value = 0;
+  uint8_t st;
+  if (port == DP_PORT) {
+    st = dp_bank_select(s, addr);
+    if (st == STLINK_OK)
+      st = sim_swd_dp_read(&s->swd, (uint8_t)(addr & 0xC), &value);
+  } else {
+    st = check_ap(s, port, addr);
+    if (st == STLINK_OK)
+      st = sim_swd_ap_read(&s->swd, (uint8_t)port, (uint8_t)addr, &value);
+  }
+  reply_value(s, st, value);
+}
+
+static void write_dap_reg(sim_stlink *s)
+{
+  uint16_t port = get16(s->cmd + 2), addr = get16(s->cmd + 4);
+  uint32_t value = get32(s->cmd + 6);
+  uint8_t st;
+  if (port == DP_PORT) {
+    st = (addr & 0xC) == DP_SELECT ? STLINK_OK : dp_bank_select(s, addr);
+    if (st == STLINK_OK)
+      st = sim_swd_dp_write(&s->swd, (uint8_t)(addr & 0xC), value);
+  } else {
+    st = check_ap(s, port, addr);
+    if (st == STLINK_OK)
+      st = sim_swd_ap_write(&s->swd, (uint8_t)port, (uint8_t)addr, value);
+  }
+  reply_status(s, st);
+}
+
+static void init_ap(sim_stlink *s)
+{
+  uint8_t ap = s->cmd[2];
+  uint32_t idr;
+  uint8_t st = sim_swd_ap_read(&s->swd, ap, AP_IDR, &idr);
+  if (st == STLINK_OK)
+    s->ap_open[ap] = true;
+  reply_status(s, st);
+}
+
+static void close_ap(sim_stlink *s)
+{
+  s->ap_open[s->cmd[2]] = false;
+  reply_status(s, STLINK_OK);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Batched memory accesses (RW_MISC, OpenOCD's dap-direct driver)          */
+/* ---------------------------------------------------------------------- */
+
+static uint8_t misc_item(sim_stlink *s, uint8_t op, uint32_t operand, uint8_t *ap,
+                         uint32_t *addr, uint32_t *value)
+{
+  uint8_t buf[4];
+  sim_mem_op mop = {.ap = *ap, .addr = *addr, .size = 4, .increment = true};
+  switch (op) {
+  case MISC_APNUM:
+    if (operand > 0xFF || !s->ap_open[operand])
+      return STLINK_BAD_AP;
+    *ap = (uint8_t)operand;
+    return STLINK_OK;
+  case MISC_ADDRESS:
+    *addr = operand;
+    return STLINK_OK;
+  case MISC_READ:
+    mop.addr = operand;
+    sim_swd_mem_read(&s->swd, &mop, buf, 4);
+    *value = get32(buf);
+    return mop.status;
+  case MISC_WRITE:
+    put32(buf, operand);
+    sim_swd_mem_write(&s->swd, &mop, buf, 4);
+    sim_swd_mem_flush(&s->swd, &mop);
+    return mop.status;
+  default:
+    return STLINK_FAULT;
+  }
+}
+
+static void rw_misc_out(sim_stlink *s)
+{
+  uint32_t items = get32(s->cmd + 2);
+  if (items > misc_max(s))
+    items = misc_max(s);
+  const uint8_t *ops = s->data, *operands = s->data + (items + 3) / 4 * 4;
+  uint8_t ap = 0;
+  uint32_t addr = 0;
+  for (uint32_t i = 0; i < items; i++) {
+    s->misc_value[i] = 0;
+    s->misc_status[i] = misc_item(s, ops[i], get32(operands + 4 * i), &ap, &addr,
+                                  &s->misc_value[i]);
+  }
+  s->misc_items = items;
+}
+
+static void rw_misc_in(sim_stlink *s)
+{
+  uint8_t *r = reply(s, 8 * (size_t)s->misc_items);
+  for (uint32_t i = 0; i < s->misc_items; i++) {
+    put32(r + 4 * i, s->misc_value[i]);
+    put32(r + 4 * (s->misc_items + i), s->misc_status[i]);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Trace and miscellany                                                    */
+/* ---------------------------------------------------------------------- */
+
+static void reply_ok(sim_stlink *s)
+{
+  reply_status(s, STLINK_OK);
+}
+
+static void get_trace_nb(sim_stlink *s)
+{
+  reply(s, 2); /* no SWO data is ever captured */
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dispatch                                                                */
+/* ---------------------------------------------------------------------- */
+
+static const command debug_commands[] = {
+  {0x01, 0, 0, NO_DATA, get_status},
+  {0x02, 0, 0, NO_DATA, force_debug},
+  {0x07, 0, 0, NO_DATA, read_mem32},
+  {0x08, 0, 0, DATA_BY_LENGTH, write_mem32},
+  {0x09, 0, 0, NO_DATA, run_core},
+  {0x0A, 0, 0, NO_DATA, step_core},
+  {0x0C, 0, 0, NO_DATA, read_mem8},
+  {0x0D, 0, 0, DATA_BY_LENGTH, write_mem8},
+  {0x21, 0, 0, NO_DATA, debug_exit},
+  {0x30, 0, 0, NO_DATA, debug_enter},
+  {0x31, 0, 0, NO_DATA, read_idcodes},
+  {0x32, 0, 0, NO_DATA, reset_sys},
+  {0x33, 0, 0, NO_DATA, read_reg},
+  {0x34, 0, 0, NO_DATA, write_reg},
+  {0x35, 0, 0, NO_DATA, write_debug_reg},
+  {0x36, 0, 0, NO_DATA, read_debug_reg},
+  {0x3A, 0, 0, NO_DATA, read_all_regs},
+  {0x3B, 0, 0, NO_DATA, get_last_rw_status},
+  {0x3C, 0, 0, NO_DATA, drive_nrst},
+  {0x3E, 15, 0, NO_DATA, get_last_rw_status2},
+  {0x40, 13, 0, NO_DATA, reply_ok},     /* START_TRACE_RX */
+  {0x41, 13, 0, NO_DATA, reply_ok},     /* STOP_TRACE_RX */
+  {0x42, 13, 0, NO_DATA, get_trace_nb},
+  {0x43, 22, NONE, NO_DATA, swd_set_freq},
+  {0x44, 24, NONE, NO_DATA, jtag_set_freq},
+  {0x45, 24, 0, NO_DATA, read_dap_reg},
+  {0x46, 24, 0, NO_DATA, write_dap_reg},
+  {0x47, 26, 0, NO_DATA, read_mem16},
+  {0x48, 26, 0, DATA_BY_LENGTH, write_mem16},
+  {0x49, 28, 0, NO_DATA, reply_ok},     /* BLINK_LED */
+  {0x4B, 28, 0, NO_DATA, init_ap},
+  {0x4C, 28, 0, NO_DATA, close_ap},
+  {0x50, 26, 0, DATA_BY_LENGTH, write_mem32_no_inc},
+  {0x51, 32, 2, DATA_BY_ITEMS, rw_misc_out},
+  {0x52, 32, 2, NO_DATA, rw_misc_in},
+  {0x54, 32, 2, NO_DATA, read_mem32_no_inc},
+  {0x61, NONE, 0, NO_DATA, set_com_freq},
+  {0x62, NONE, 0, NO_DATA, get_com_freq},
+};
+
+static const command *find_debug_command(const sim_stlink *s, uint8_t sub)
+{
+  for (size_t i = 0; i < sizeof debug_commands / sizeof debug_commands[0]; i++) {
+    const command *c = &debug_commands[i];
+    if (c->sub == sub)
+      return has_jtag(s, c->v2_min, c->v3_min) ? c : NULL;
+  }
+  return NULL;
+}
+
+static size_t data_phase_length(const sim_stlink *s, const command *c)
+{
+  size_t len = 0;
+  if (c->data == DATA_BY_LENGTH) {
+    len = get16(s->cmd + 6);
+  } else if (c->data == DATA_BY_ITEMS) {
+    /* One opcode byte per item (padded to 4), then a 32-bit operand each. */
+    size_t items = get32(s->cmd + 2);
+    len = (items + 3) / 4 * 4 + 4 * items;
+  }
+  return len > DATA_MAX ? DATA_MAX : len;
+}
+
+/* Run the top-level command in s->cmd (its data, if any, has arrived). */
+static void execute(sim_stlink *s)
+{
+  const uint8_t *c = s->cmd;
+  switch (c[0]) {
+  case TOP_GET_VERSION:
+    get_version(s);
+    break;
+  case TOP_GET_VERSION_APIV3:
+    if (is_v3(s))
+      get_version_apiv3(s);
+    break; /* V2 firmware does not answer an unknown top-level command */
+  case TOP_GET_CURRENT_MODE:
+    get_current_mode(s);
+    break;
+  case TOP_GET_TARGET_VOLTAGE:
+    if (has_jtag(s, 13, 0))
+      get_target_voltage(s);
+    break;
+  case TOP_DFU:
+    if (c[1] == DFU_EXIT && s->mode == SIM_MODE_DFU)
+      leave_to_idle(s);
+    break;
+  case TOP_SWIM:
+    if (c[1] == SWIM_EXIT && s->mode == SIM_MODE_SWIM)
+      leave_to_idle(s);
+    break;
+  case TOP_DEBUG: {
+    const command *cmd = find_debug_command(s, c[1]);
+    if (cmd)
+      cmd->run(s);
+    else
+      reply_status(s, STLINK_UNKNOWN_CMD);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
+{
+  if (s->awaiting_data) {
+    size_t take = s->data_len - s->data_got;
+    if (take > len)
+      take = len;
+    memcpy(s->data + s->data_got, data, take);
+    s->data_got += take;
+    if (s->data_got == s->data_len) {
+      s->awaiting_data = false;
+      execute(s);
+    }
+    return;
+  }
+  /* A new command block: the firmware drops an unread reply. */
+  s->reply_len = s->reply_pos = 0;
+  memset(s->cmd, 0, sizeof s->cmd);
+  memcpy(s->cmd, data, len < CMD_SIZE ? len : CMD_SIZE);
+  s->clock->report.probe_commands++;
+  sim_swd_wait_ns(&s->swd, s->kind->firmware_ns);
+
+  const command *cmd = s->cmd[0] == TOP_DEBUG ? find_debug_command(s, s->cmd[1]) : NULL;
+  size_t data_len = cmd ? data_phase_length(s, cmd) : 0;
+  if (data_len == 0) {
+    execute(s);
+    return;
+  }
+  s->awaiting_data = true;
+  s->data_len = data_len;
+  s->data_got = 0;
+  if (len > CMD_SIZE) /* command and data packed into one transfer */
+    sim_stlink_receive(s, data + CMD_SIZE, len - CMD_SIZE);
+}
+
+size_t sim_stlink_reply_pending(const sim_stlink *s)
+{
+  return s->reply_len - s->reply_pos;
+}
+
+size_t sim_stlink_take_reply(sim_stlink *s, uint8_t *buf, size_t cap, bool *overflow)
+{
+  size_t avail = sim_stlink_reply_pending(s);
+  size_t n = avail < cap ? avail : cap;
+  memcpy(buf, s->reply + s->reply_pos, n);
+  s->reply_pos += n;
+  *overflow = false;
+  size_t packet = s->kind->max_packet;
+  if (n < avail && n % packet != 0) {
+    /* The host's buffer ended inside a packet: the rest of it is lost. */
+    *overflow = true;
+    size_t packet_end = (s->reply_pos / packet + 1) * packet;
+    s->reply_pos = packet_end < s->reply_len ? packet_end : s->reply_len;
+  }
+  return n;
+}
+
+void sim_stlink_drop_reply(sim_stlink *s)
+{
+  s->reply_len = s->reply_pos = 0;
+}
+
+void sim_stlink_usb_reset(sim_stlink *s)
+{
+  sim_stlink_drop_reply(s);
+  s->awaiting_data = false;
+}
+
+sim_probe_mode sim_stlink_mode(const sim_stlink *s)
+{
+  return s->mode;
+}
+
+uint32_t sim_stlink_swd_khz(const sim_stlink *s)
+{
+  return s->swd.khz;
+}
+
+sim_stlink *sim_stlink_new(const sim_probe_kind *kind, sim_target *target, sim_clock *clock,
+                           sim_probe_mode start_mode)
+{
+  sim_stlink *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  s->kind = kind;
+  s->clock = clock;
+  s->target = target;
+  s->mode = start_mode;
+  s->ap_open[0] = true;
+  sim_swd_init(&s->swd, target, clock, kind->default_swd_khz);
+  return s;
+}
+
+void sim_stlink_free(sim_stlink *s)
+{
+  free(s);
+}

@@ -1,0 +1,994 @@
+/*
+ * libusb-1.0 drop-in: contexts, devices, handles and transfers of the
+ * virtual probes.
+ *
+ * Transfers, synchronous or not, go through one scheduler. A submitted
+ * transfer waits in submission order; when the client waits (event handling,
+ * a synchronous call, a sleep) the first transfer that can proceed does:
+ * an OUT always can, an IN once the probe has reply data. Each one occupies
+ * the bus for its cost (timing model 1) from the moment the previous one
+ * finished, so transfers in flight together add up while the client's gaps
+ * between submissions cost nothing. A command's probe time is charged when
+ * its OUT transfer arrives, so the IN with the reply completes after it. An
+ * IN without data completes only by its timeout.
+ */
+#include "usb_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long an unbounded wait with nothing left to happen may last. */
+#define FOREVER_NS ((sim_ns)60 * 1000000000u)
+
+typedef struct sim_xfer {
+  struct sim_xfer *next;
+  bool in_flight;
+  bool cancel;
+  sim_ns submitted;
+} sim_xfer;
+
+/* The private part precedes the public transfer, as in libusb itself. */
+#define PRIV_SIZE ((sizeof(sim_xfer) + 15u) & ~(size_t)15u)
+
+static struct libusb_transfer *pub_of(sim_xfer *x)
+{
+  return (struct libusb_transfer *)(void *)((char *)x + PRIV_SIZE);
+}
+
+static sim_xfer *priv_of(struct libusb_transfer *t)
+{
+  return (sim_xfer *)(void *)((char *)t - PRIV_SIZE);
+}
+
+static void lock(sim_process *p)
+{
+  pthread_mutex_lock(&p->lock);
+}
+
+static void unlock(sim_process *p)
+{
+  pthread_mutex_unlock(&p->lock);
+}
+
+int sim_usb_endpoint_slot(const sim_device *d, unsigned char endpoint)
+{
+  if (endpoint == d->kind->ep_out)
+    return 0;
+  if (endpoint == d->kind->ep_in)
+    return 1;
+  if (endpoint == d->kind->ep_trace)
+    return 2;
+  return -1;
+}
+
+static sim_device *device_of(struct libusb_transfer *t)
+{
+  return t->dev_handle->dev->sim;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Queues                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static void append(sim_xfer **head, sim_xfer *x)
+{
+  x->next = NULL;
+  while (*head)
+    head = &(*head)->next;
+  *head = x;
+}
+
+static bool unlink_from(sim_xfer **head, sim_xfer *x)
+{
+  for (; *head; head = &(*head)->next)
+    if (*head == x) {
+      *head = x->next;
+      x->next = NULL;
+      return true;
+    }
+  return false;
+}
+
+static void complete(sim_process *p, sim_xfer *x, enum libusb_transfer_status status, int actual)
+{
+  unlink_from(&p->in_flight, x);
+  x->in_flight = false;
+  struct libusb_transfer *t = pub_of(x);
+  t->status = status;
+  t->actual_length = actual;
+  append(&p->done, x);
+}
+
+/* Run the callbacks of completed transfers (without the lock held). */
+static void deliver(sim_process *p)
+{
+  for (;;) {
+    lock(p);
+    sim_xfer *x = p->done;
+    if (x)
+      p->done = x->next;
+    unlock(p);
+    if (!x)
+      return;
+    x->next = NULL;
+    struct libusb_transfer *t = pub_of(x);
+    uint8_t flags = t->flags;
+    if (t->callback)
+      t->callback(t);
+    if (flags & LIBUSB_TRANSFER_FREE_TRANSFER)
+      libusb_free_transfer(t);
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Control requests (descriptors and standard requests, no cost)           */
+/* ---------------------------------------------------------------------- */
+
+static int control_request(sim_device *d, uint8_t request_type, uint8_t request, uint16_t value,
+                           uint16_t index, unsigned char *data, uint16_t length)
+{
+  if (d->disconnected)
+    return LIBUSB_ERROR_NO_DEVICE;
+  bool in = request_type & LIBUSB_ENDPOINT_IN;
+  uint8_t kind = request_type & (0x03 << 5);
+  if (kind != LIBUSB_REQUEST_TYPE_STANDARD)
+    return LIBUSB_ERROR_PIPE; /* the probe has no class or vendor control requests */
+  switch (request) {
+  case LIBUSB_REQUEST_GET_DESCRIPTOR:
+    if (!in)
+      return LIBUSB_ERROR_PIPE;
+    return sim_usb_raw_descriptor(d, (uint8_t)(value >> 8), (uint8_t)value, data, length);
+  case LIBUSB_REQUEST_GET_STATUS:
+    if (!in || length < 2)
+      return LIBUSB_ERROR_PIPE;
+    data[0] = data[1] = 0;
+    return 2;
+  case LIBUSB_REQUEST_GET_CONFIGURATION:
+    if (!in || length < 1)
+      return LIBUSB_ERROR_PIPE;
+    data[0] = 1;
+    return 1;
+  case LIBUSB_REQUEST_SET_CONFIGURATION:
+    return value <= 1 ? 0 : LIBUSB_ERROR_PIPE;
+  case LIBUSB_REQUEST_SET_INTERFACE:
+    return index == 0 && value == 0 ? 0 : LIBUSB_ERROR_PIPE;
+  case LIBUSB_REQUEST_CLEAR_FEATURE: {
+    int slot = sim_usb_endpoint_slot(d, (unsigned char)index);
+    if ((request_type & 0x1F) != LIBUSB_RECIPIENT_ENDPOINT || value != 0 || slot < 0)
+      return LIBUSB_ERROR_PIPE;
+    d->halted[slot] = false;
+    return 0;
+  }
+  default:
+    return LIBUSB_ERROR_PIPE;
+  }
+}
+
+static void run_control(sim_process *p, sim_xfer *x)
+{
+  struct libusb_transfer *t = pub_of(x);
+  struct libusb_control_setup *setup = libusb_control_transfer_get_setup(t);
+  uint16_t length = libusb_le16_to_cpu(setup->wLength);
+  if ((size_t)t->length < LIBUSB_CONTROL_SETUP_SIZE + length) {
+    complete(p, x, LIBUSB_TRANSFER_ERROR, 0);
+    return;
+  }
+  int r = control_request(device_of(t), setup->bmRequestType, setup->bRequest,
+                          libusb_le16_to_cpu(setup->wValue), libusb_le16_to_cpu(setup->wIndex),
+                          libusb_control_transfer_get_data(t), length);
+  if (r >= 0)
+    complete(p, x, LIBUSB_TRANSFER_COMPLETED, r + LIBUSB_CONTROL_SETUP_SIZE);
+  else if (r == LIBUSB_ERROR_NO_DEVICE)
+    complete(p, x, LIBUSB_TRANSFER_NO_DEVICE, 0);
+  else
+    complete(p, x, LIBUSB_TRANSFER_STALL, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bulk transfers on the virtual bus                                       */
+/* ---------------------------------------------------------------------- */
+
+static void charge(sim_process *p, const sim_device *d, size_t bytes, bool in)
+{
+  p->clock.now += d->kind->usb_fixed_ns + bytes * d->kind->usb_byte_ns;
+  p->clock.report.usb_transfers++;
+  if (in)
+    p->clock.report.usb_bytes_in += bytes;
+  else
+    p->clock.report.usb_bytes_out += bytes;
+  sim_process_sync_targets(p);
+}
+
+static void advance_to(sim_process *p, sim_ns t)
+{
+  if (p->clock.now < t) {
+    p->clock.now = t;
+    sim_process_sync_targets(p);
+  }
+}
+
+static sim_ns timeout_ns(const struct libusb_transfer *t)
+{
+  return (sim_ns)t->timeout * 1000000u;
+}
+
+/* The usb-* fault due at this transfer, if any. */
+static const sim_fault *usb_fault_now(const sim_process *p)
+{
+  for (int i = 0; i < p->config.fault_count; i++) {
+    const sim_fault *f = &p->config.faults[i];
+    if (sim_fault_is_usb(f->kind) && f->at == p->usb_transfer_count)
+      return f;
+  }
+  return NULL;
+}
+
+static bool is_in(const struct libusb_transfer *t)
+{
+  return t->endpoint & LIBUSB_ENDPOINT_IN;
+}
+
+static bool can_proceed(const sim_xfer *x)
+{
+  struct libusb_transfer *t = pub_of((sim_xfer *)x);
+  if (x->cancel || t->type == LIBUSB_TRANSFER_TYPE_CONTROL)
+    return true;
+  sim_device *d = device_of(t);
+  int slot = sim_usb_endpoint_slot(d, t->endpoint);
+  if (d->disconnected || slot < 0 || d->halted[slot] || !is_in(t))
+    return true;
+  return slot == 1 && sim_stlink_reply_pending(d->firmware) > 0;
+}
+
+static void run_bulk(sim_process *p, sim_xfer *x)
+{
+  struct libusb_transfer *t = pub_of(x);
+  sim_device *d = device_of(t);
+  int slot = sim_usb_endpoint_slot(d, t->endpoint);
+  if (d->disconnected) {
+    complete(p, x, LIBUSB_TRANSFER_NO_DEVICE, 0);
+    return;
+  }
+  if (slot < 0) {
+    complete(p, x, LIBUSB_TRANSFER_ERROR, 0);
+    return;
+  }
+  p->usb_transfer_count++;
+  const sim_fault *fault = usb_fault_now(p);
+  sim_fault_kind kind = fault ? fault->kind : SIM_FAULT_USB_STALL;
+  if (fault && kind == SIM_FAULT_USB_DISCONNECT) {
+    d->disconnected = true; /* for good: the probe has left the bus */
+    complete(p, x, LIBUSB_TRANSFER_NO_DEVICE, 0);
+    return;
+  }
+  if (d->halted[slot] || (fault && kind == SIM_FAULT_USB_STALL)) {
+    d->halted[slot] = true;
+    if (slot == 1)
+      sim_stlink_drop_reply(d->firmware);
+    charge(p, d, 0, is_in(t));
+    complete(p, x, LIBUSB_TRANSFER_STALL, 0);
+    return;
+  }
+  if (fault && kind == SIM_FAULT_USB_TIMEOUT) {
+    /* Nothing gets through; the host gives up after its timeout. */
+    advance_to(p, x->submitted + (t->timeout ? timeout_ns(t) : FOREVER_NS));
+    p->clock.report.usb_transfers++;
+    complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
+    return;
+  }
+  if (!is_in(t)) {
+    size_t len = (size_t)t->length;
+    charge(p, d, len, false);
+    if (slot == 0)
+      sim_stlink_receive(d->firmware, t->buffer, len);
+    complete(p, x, LIBUSB_TRANSFER_COMPLETED, t->length);
+    return;
+  }
+  bool overflow = false;
+  size_t n = sim_stlink_take_reply(d->firmware, t->buffer, (size_t)t->length, &overflow);
+  charge(p, d, n, true);
+  enum libusb_transfer_status status = LIBUSB_TRANSFER_COMPLETED;
+  if (overflow)
+    status = LIBUSB_TRANSFER_OVERFLOW;
+  else if ((t->flags & LIBUSB_TRANSFER_SHORT_NOT_OK) && n < (size_t)t->length)
+    status = LIBUSB_TRANSFER_ERROR;
+  complete(p, x, status, (int)n);
+}
+
+static void proceed(sim_process *p, sim_xfer *x)
+{
+  struct libusb_transfer *t = pub_of(x);
+  if (x->cancel)
+    complete(p, x, LIBUSB_TRANSFER_CANCELLED, 0);
+  else if (t->type == LIBUSB_TRANSFER_TYPE_CONTROL)
+    run_control(p, x);
+  else
+    run_bulk(p, x);
+}
+
+/* The in-flight transfer whose timeout expires first, NULL if none. */
+static sim_xfer *first_timeout(sim_process *p, sim_ns *when)
+{
+  sim_xfer *best = NULL;
+  for (sim_xfer *x = p->in_flight; x; x = x->next) {
+    struct libusb_transfer *t = pub_of(x);
+    if (t->timeout == 0)
+      continue;
+    sim_ns deadline = x->submitted + timeout_ns(t);
+    if (!best || deadline < *when) {
+      best = x;
+      *when = deadline;
+    }
+  }
+  return best;
+}
+
+/*
+ * Make the next thing happen: the first transfer that can proceed does (if
+ * it starts before `start_limit`), else the earliest timeout expires if it
+ * is due by `limit`. Returns false if nothing happened.
+ */
+static bool step(sim_process *p, sim_ns start_limit, sim_ns limit)
+{
+  for (sim_xfer *x = p->in_flight; x; x = x->next)
+    if (can_proceed(x)) {
+      if (p->clock.now >= start_limit)
+        return false;
+      proceed(p, x);
+      return true;
+    }
+  sim_ns when = 0;
+  sim_xfer *x = first_timeout(p, &when);
+  if (!x || when > limit)
+    return false;
+  advance_to(p, when);
+  complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
+  return true;
+}
+
+void sim_usb_run_until(sim_process *p, sim_ns limit)
+{
+  while (step(p, limit, limit))
+    ;
+}
+
+/*
+ * Wait for events as libusb's event handling does: something completes, or
+ * `wait_ns` passes (virtually) with nothing to do.
+ */
+static void handle_events(sim_process *p, sim_ns wait_ns, const int *completed)
+{
+  lock(p);
+  bool pending = p->done != NULL || (completed && *completed);
+  if (!pending && !step(p, (sim_ns)-1, p->clock.now + wait_ns))
+    sim_process_advance(p, wait_ns);
+  unlock(p);
+  deliver(p);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Transfers: the libusb API                                               */
+/* ---------------------------------------------------------------------- */
+
+struct libusb_transfer *LIBUSB_CALL libusb_alloc_transfer(int iso_packets)
+{
+  if (iso_packets < 0)
+    return NULL;
+  size_t size = PRIV_SIZE + sizeof(struct libusb_transfer) +
+                (size_t)iso_packets * sizeof(struct libusb_iso_packet_descriptor);
+  sim_xfer *x = calloc(1, size);
+  if (!x)
+    return NULL;
+  struct libusb_transfer *t = pub_of(x);
+  t->num_iso_packets = iso_packets;
+  return t;
+}
+
+void LIBUSB_CALL libusb_free_transfer(struct libusb_transfer *transfer)
+{
+  if (!transfer)
+    return;
+  sim_xfer *x = priv_of(transfer);
+  sim_process *p = sim_process_get();
+  lock(p);
+  /* Freeing a transfer in flight is a client bug; forget it rather than crash. */
+  unlink_from(&p->in_flight, x);
+  unlink_from(&p->done, x);
+  unlock(p);
+  if ((transfer->flags & LIBUSB_TRANSFER_FREE_BUFFER) && transfer->buffer)
+    free(transfer->buffer);
+  free(x);
+}
+
+int LIBUSB_CALL libusb_submit_transfer(struct libusb_transfer *transfer)
+{
+  if (!transfer || !transfer->dev_handle || transfer->length < 0)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_xfer *x = priv_of(transfer);
+  sim_process *p = sim_process_get();
+  int r = LIBUSB_SUCCESS;
+  lock(p);
+  sim_device *d = device_of(transfer);
+  if (x->in_flight)
+    r = LIBUSB_ERROR_BUSY;
+  else if (d->disconnected)
+    r = LIBUSB_ERROR_NO_DEVICE;
+  else if (transfer->type == LIBUSB_TRANSFER_TYPE_ISOCHRONOUS ||
+           transfer->type == LIBUSB_TRANSFER_TYPE_BULK_STREAM)
+    r = LIBUSB_ERROR_NOT_SUPPORTED;
+  else if (transfer->type == LIBUSB_TRANSFER_TYPE_CONTROL)
+    r = (size_t)transfer->length < LIBUSB_CONTROL_SETUP_SIZE ? LIBUSB_ERROR_INVALID_PARAM : 0;
+  else if (sim_usb_endpoint_slot(d, transfer->endpoint) < 0)
+    r = LIBUSB_ERROR_NOT_FOUND;
+  if (r == LIBUSB_SUCCESS) {
+    x->in_flight = true;
+    x->cancel = false;
+    x->submitted = p->clock.now;
+    transfer->status = LIBUSB_TRANSFER_COMPLETED;
+    transfer->actual_length = 0;
+    append(&p->in_flight, x);
+  }
+  unlock(p);
+  return r;
+}
+
+int LIBUSB_CALL libusb_cancel_transfer(struct libusb_transfer *transfer)
+{
+  if (!transfer)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_xfer *x = priv_of(transfer);
+  sim_process *p = sim_process_get();
+  lock(p);
+  int r = LIBUSB_ERROR_NOT_FOUND;
+  if (x->in_flight && !x->cancel) {
+    x->cancel = true; /* completes as CANCELLED at the next event handling */
+    r = LIBUSB_SUCCESS;
+  }
+  unlock(p);
+  return r;
+}
+
+void LIBUSB_CALL libusb_transfer_set_stream_id(struct libusb_transfer *transfer,
+                                               uint32_t stream_id)
+{
+  (void)transfer;
+  (void)stream_id;
+}
+
+uint32_t LIBUSB_CALL libusb_transfer_get_stream_id(struct libusb_transfer *transfer)
+{
+  (void)transfer;
+  return 0;
+}
+
+static void LIBUSB_CALL sync_done(struct libusb_transfer *t)
+{
+  *(int *)t->user_data = 1;
+}
+
+static int status_to_error(enum libusb_transfer_status status)
+{
+  switch (status) {
+  case LIBUSB_TRANSFER_COMPLETED:
+    return LIBUSB_SUCCESS;
+  case LIBUSB_TRANSFER_TIMED_OUT:
+    return LIBUSB_ERROR_TIMEOUT;
+  case LIBUSB_TRANSFER_STALL:
+    return LIBUSB_ERROR_PIPE;
+  case LIBUSB_TRANSFER_NO_DEVICE:
+    return LIBUSB_ERROR_NO_DEVICE;
+  case LIBUSB_TRANSFER_OVERFLOW:
+    return LIBUSB_ERROR_OVERFLOW;
+  case LIBUSB_TRANSFER_CANCELLED:
+    return LIBUSB_ERROR_INTERRUPTED;
+  default:
+    return LIBUSB_ERROR_IO;
+  }
+}
+
+/* Submit and wait, handling events (other transfers' callbacks run too). */
+static int run_sync(struct libusb_transfer *t, int *done)
+{
+  int r = libusb_submit_transfer(t);
+  if (r < 0)
+    return r;
+  sim_process *p = sim_process_get();
+  sim_xfer *x = priv_of(t);
+  while (!*done) {
+    lock(p);
+    if (x->in_flight && !step(p, (sim_ns)-1, (sim_ns)-1)) {
+      /* Waiting forever for something that cannot come: give up. */
+      advance_to(p, x->submitted + FOREVER_NS);
+      complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
+    }
+    unlock(p);
+    deliver(p);
+  }
+  return LIBUSB_SUCCESS;
+}
+
+static int sync_bulk(libusb_device_handle *h, unsigned char endpoint, unsigned char *data,
+                     int length, int *transferred, unsigned int timeout, unsigned char type)
+{
+  if (!h)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  struct libusb_transfer *t = libusb_alloc_transfer(0);
+  if (!t)
+    return LIBUSB_ERROR_NO_MEM;
+  int done = 0;
+  libusb_fill_bulk_transfer(t, h, endpoint, data, length, sync_done, &done, timeout);
+  t->type = type;
+  int r = run_sync(t, &done);
+  if (r == LIBUSB_SUCCESS) {
+    if (transferred)
+      *transferred = t->actual_length;
+    r = status_to_error(t->status);
+  }
+  libusb_free_transfer(t);
+  return r;
+}
+
+int LIBUSB_CALL libusb_bulk_transfer(libusb_device_handle *dev_handle, unsigned char endpoint,
+                                     unsigned char *data, int length, int *actual_length,
+                                     unsigned int timeout)
+{
+  return sync_bulk(dev_handle, endpoint, data, length, actual_length, timeout,
+                   LIBUSB_TRANSFER_TYPE_BULK);
+}
+
+int LIBUSB_CALL libusb_interrupt_transfer(libusb_device_handle *dev_handle,
+                                          unsigned char endpoint, unsigned char *data,
+                                          int length, int *actual_length, unsigned int timeout)
+{
+  return sync_bulk(dev_handle, endpoint, data, length, actual_length, timeout,
+                   LIBUSB_TRANSFER_TYPE_INTERRUPT);
+}
+
+int LIBUSB_CALL libusb_control_transfer(libusb_device_handle *dev_handle, uint8_t request_type,
+                                        uint8_t bRequest, uint16_t wValue, uint16_t wIndex,
+                                        unsigned char *data, uint16_t wLength,
+                                        unsigned int timeout)
+{
+  (void)timeout;
+  if (!dev_handle || (wLength && !data))
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_process *p = sim_process_get();
+  lock(p);
+  int r = control_request(dev_handle->dev->sim, request_type, bRequest, wValue, wIndex, data,
+                          wLength);
+  unlock(p);
+  return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Event handling                                                          */
+/* ---------------------------------------------------------------------- */
+
+static sim_ns tv_ns(const struct timeval *tv)
+{
+  if (!tv)
+    return FOREVER_NS;
+  return (sim_ns)tv->tv_sec * 1000000000u + (sim_ns)tv->tv_usec * 1000u;
+}
+
+int LIBUSB_CALL libusb_handle_events_timeout_completed(libusb_context *ctx, struct timeval *tv,
+                                                       int *completed)
+{
+  (void)ctx;
+  handle_events(sim_process_get(), tv_ns(tv), completed);
+  return LIBUSB_SUCCESS;
+}
+
+int LIBUSB_CALL libusb_handle_events_timeout(libusb_context *ctx, struct timeval *tv)
+{
+  return libusb_handle_events_timeout_completed(ctx, tv, NULL);
+}
+
+int LIBUSB_CALL libusb_handle_events(libusb_context *ctx)
+{
+  return libusb_handle_events_timeout_completed(ctx, NULL, NULL);
+}
+
+int LIBUSB_CALL libusb_handle_events_completed(libusb_context *ctx, int *completed)
+{
+  return libusb_handle_events_timeout_completed(ctx, NULL, completed);
+}
+
+int LIBUSB_CALL libusb_handle_events_locked(libusb_context *ctx, struct timeval *tv)
+{
+  return libusb_handle_events_timeout_completed(ctx, tv, NULL);
+}
+
+int LIBUSB_CALL libusb_wait_for_event(libusb_context *ctx, struct timeval *tv)
+{
+  libusb_handle_events_timeout_completed(ctx, tv, NULL);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Contexts                                                                */
+/* ---------------------------------------------------------------------- */
+
+int LIBUSB_CALL libusb_init(libusb_context **ctx)
+{
+  sim_process *p = sim_process_get();
+  char err[512];
+  lock(p);
+  if (!sim_process_start(p, err, sizeof err)) {
+    unlock(p);
+    fprintf(stderr, "swdsim: %s\n", err);
+    return LIBUSB_ERROR_OTHER;
+  }
+  if (ctx) {
+    *ctx = calloc(1, sizeof **ctx);
+    if (!*ctx) {
+      unlock(p);
+      return LIBUSB_ERROR_NO_MEM;
+    }
+  }
+  p->contexts++;
+  unlock(p);
+  return LIBUSB_SUCCESS;
+}
+
+void LIBUSB_CALL libusb_exit(libusb_context *ctx)
+{
+  sim_process *p = sim_process_get();
+  lock(p);
+  if (p->contexts > 0)
+    p->contexts--;
+  sim_process_checkpoint(p);
+  unlock(p);
+  if (ctx && ctx != &p->default_context)
+    free(ctx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Devices                                                                 */
+/* ---------------------------------------------------------------------- */
+
+ssize_t LIBUSB_CALL libusb_get_device_list(libusb_context *ctx, libusb_device ***list)
+{
+  (void)ctx;
+  if (!list)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_process *p = sim_process_get();
+  char err[512];
+  lock(p);
+  if (!sim_process_start(p, err, sizeof err)) {
+    unlock(p);
+    fprintf(stderr, "swdsim: %s\n", err);
+    return LIBUSB_ERROR_OTHER;
+  }
+  libusb_device **devs = calloc((size_t)p->device_count + 1, sizeof *devs);
+  if (!devs) {
+    unlock(p);
+    return LIBUSB_ERROR_NO_MEM;
+  }
+  ssize_t n = 0;
+  for (int i = 0; i < p->device_count; i++) {
+    sim_device *d = &p->devices[i];
+    if (d->disconnected)
+      continue;
+    d->usb.sim = d;
+    d->usb.refs++;
+    devs[n++] = &d->usb;
+  }
+  unlock(p);
+  *list = devs;
+  return n;
+}
+
+void LIBUSB_CALL libusb_free_device_list(libusb_device **list, int unref_devices)
+{
+  if (!list)
+    return;
+  if (unref_devices)
+    for (libusb_device **d = list; *d; d++)
+      libusb_unref_device(*d);
+  free(list);
+}
+
+libusb_device *LIBUSB_CALL libusb_ref_device(libusb_device *dev)
+{
+  if (dev) {
+    sim_process *p = sim_process_get();
+    lock(p);
+    dev->refs++;
+    unlock(p);
+  }
+  return dev;
+}
+
+void LIBUSB_CALL libusb_unref_device(libusb_device *dev)
+{
+  /* Devices live as long as the process; the count is only kept for show. */
+  if (dev) {
+    sim_process *p = sim_process_get();
+    lock(p);
+    if (dev->refs > 0)
+      dev->refs--;
+    unlock(p);
+  }
+}
+
+uint8_t LIBUSB_CALL libusb_get_bus_number(libusb_device *dev)
+{
+  (void)dev;
+  return 1;
+}
+
+uint8_t LIBUSB_CALL libusb_get_port_number(libusb_device *dev)
+{
+  return dev ? (uint8_t)(dev->sim->index + 1) : 0;
+}
+
+int LIBUSB_CALL libusb_get_port_numbers(libusb_device *dev, uint8_t *port_numbers,
+                                        int port_numbers_len)
+{
+  if (!dev || !port_numbers || port_numbers_len <= 0)
+    return port_numbers_len <= 0 ? LIBUSB_ERROR_OVERFLOW : LIBUSB_ERROR_INVALID_PARAM;
+  port_numbers[0] = libusb_get_port_number(dev);
+  return 1;
+}
+
+int LIBUSB_CALL libusb_get_port_path(libusb_context *ctx, libusb_device *dev, uint8_t *path,
+                                     uint8_t path_length)
+{
+  (void)ctx;
+  return libusb_get_port_numbers(dev, path, path_length);
+}
+
+libusb_device *LIBUSB_CALL libusb_get_parent(libusb_device *dev)
+{
+  (void)dev;
+  return NULL; /* the root hub is not listed */
+}
+
+uint8_t LIBUSB_CALL libusb_get_device_address(libusb_device *dev)
+{
+  return dev ? (uint8_t)(dev->sim->index + 2) : 0;
+}
+
+int LIBUSB_CALL libusb_get_device_speed(libusb_device *dev)
+{
+  if (!dev)
+    return LIBUSB_SPEED_UNKNOWN;
+  return dev->sim->kind->high_speed ? LIBUSB_SPEED_HIGH : LIBUSB_SPEED_FULL;
+}
+
+int LIBUSB_CALL libusb_get_max_packet_size(libusb_device *dev, unsigned char endpoint)
+{
+  if (!dev)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  if (sim_usb_endpoint_slot(dev->sim, endpoint) < 0)
+    return LIBUSB_ERROR_NOT_FOUND;
+  return dev->sim->kind->max_packet;
+}
+
+int LIBUSB_CALL libusb_get_max_iso_packet_size(libusb_device *dev, unsigned char endpoint)
+{
+  return libusb_get_max_packet_size(dev, endpoint);
+}
+
+int LIBUSB_CALL libusb_wrap_sys_device(libusb_context *ctx, intptr_t sys_dev,
+                                       libusb_device_handle **dev_handle)
+{
+  (void)ctx;
+  (void)sys_dev;
+  (void)dev_handle;
+  return LIBUSB_ERROR_NOT_SUPPORTED;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Handles                                                                 */
+/* ---------------------------------------------------------------------- */
+
+int LIBUSB_CALL libusb_open(libusb_device *dev, libusb_device_handle **dev_handle)
+{
+  if (!dev || !dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_process *p = sim_process_get();
+  lock(p);
+  bool gone = dev->sim->disconnected;
+  unlock(p);
+  if (gone)
+    return LIBUSB_ERROR_NO_DEVICE;
+  libusb_device_handle *h = calloc(1, sizeof *h);
+  if (!h)
+    return LIBUSB_ERROR_NO_MEM;
+  h->dev = libusb_ref_device(dev);
+  *dev_handle = h;
+  return LIBUSB_SUCCESS;
+}
+
+void LIBUSB_CALL libusb_close(libusb_device_handle *dev_handle)
+{
+  if (!dev_handle)
+    return;
+  sim_process *p = sim_process_get();
+  lock(p);
+  /* Transfers still in flight on this handle end as cancelled. */
+  for (sim_xfer *x = p->in_flight, *next; x; x = next) {
+    next = x->next;
+    if (pub_of(x)->dev_handle == dev_handle)
+      complete(p, x, LIBUSB_TRANSFER_CANCELLED, 0);
+  }
+  sim_process_checkpoint(p);
+  unlock(p);
+  deliver(p);
+  libusb_unref_device(dev_handle->dev);
+  free(dev_handle);
+}
+
+libusb_device *LIBUSB_CALL libusb_get_device(libusb_device_handle *dev_handle)
+{
+  return dev_handle ? dev_handle->dev : NULL;
+}
+
+libusb_device_handle *LIBUSB_CALL libusb_open_device_with_vid_pid(libusb_context *ctx,
+                                                                  uint16_t vendor_id,
+                                                                  uint16_t product_id)
+{
+  libusb_device **list;
+  ssize_t n = libusb_get_device_list(ctx, &list);
+  libusb_device_handle *h = NULL;
+  for (ssize_t i = 0; i < n && !h; i++) {
+    struct libusb_device_descriptor desc;
+    libusb_get_device_descriptor(list[i], &desc);
+    if (desc.idVendor == vendor_id && desc.idProduct == product_id && libusb_open(list[i], &h) != 0)
+      h = NULL;
+  }
+  if (n >= 0)
+    libusb_free_device_list(list, 1);
+  return h;
+}
+
+int LIBUSB_CALL libusb_get_configuration(libusb_device_handle *dev_handle, int *config)
+{
+  if (!dev_handle || !config)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  *config = 1;
+  return LIBUSB_SUCCESS;
+}
+
+int LIBUSB_CALL libusb_set_configuration(libusb_device_handle *dev_handle, int configuration)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  if (dev_handle->dev->sim->disconnected)
+    return LIBUSB_ERROR_NO_DEVICE;
+  return configuration == 1 || configuration == -1 ? LIBUSB_SUCCESS : LIBUSB_ERROR_NOT_FOUND;
+}
+
+int LIBUSB_CALL libusb_claim_interface(libusb_device_handle *dev_handle, int interface_number)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  if (dev_handle->dev->sim->disconnected)
+    return LIBUSB_ERROR_NO_DEVICE;
+  if (interface_number != 0)
+    return LIBUSB_ERROR_NOT_FOUND;
+  dev_handle->claimed |= 1u;
+  return LIBUSB_SUCCESS;
+}
+
+int LIBUSB_CALL libusb_release_interface(libusb_device_handle *dev_handle, int interface_number)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  if (interface_number != 0 || !(dev_handle->claimed & 1u))
+    return LIBUSB_ERROR_NOT_FOUND;
+  dev_handle->claimed &= ~1u;
+  return LIBUSB_SUCCESS;
+}
+
+int LIBUSB_CALL libusb_set_interface_alt_setting(libusb_device_handle *dev_handle,
+                                                 int interface_number, int alternate_setting)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  if (dev_handle->dev->sim->disconnected)
+    return LIBUSB_ERROR_NO_DEVICE;
+  return interface_number == 0 && alternate_setting == 0 ? LIBUSB_SUCCESS : LIBUSB_ERROR_NOT_FOUND;
+}
+
+int LIBUSB_CALL libusb_clear_halt(libusb_device_handle *dev_handle, unsigned char endpoint)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_process *p = sim_process_get();
+  lock(p);
+  sim_device *d = dev_handle->dev->sim;
+  int slot = sim_usb_endpoint_slot(d, endpoint);
+  int r = LIBUSB_SUCCESS;
+  if (d->disconnected)
+    r = LIBUSB_ERROR_NO_DEVICE;
+  else if (slot < 0)
+    r = LIBUSB_ERROR_NOT_FOUND;
+  else
+    d->halted[slot] = false;
+  unlock(p);
+  return r;
+}
+
+int LIBUSB_CALL libusb_reset_device(libusb_device_handle *dev_handle)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  sim_process *p = sim_process_get();
+  lock(p);
+  sim_device *d = dev_handle->dev->sim;
+  int r = LIBUSB_SUCCESS;
+  if (d->disconnected) {
+    r = LIBUSB_ERROR_NOT_FOUND; /* what libusb says when the device is gone after a reset */
+  } else {
+    memset(d->halted, 0, sizeof d->halted);
+    sim_stlink_usb_reset(d->firmware);
+  }
+  unlock(p);
+  return r;
+}
+
+int LIBUSB_CALL libusb_kernel_driver_active(libusb_device_handle *dev_handle, int interface_number)
+{
+  if (!dev_handle)
+    return LIBUSB_ERROR_INVALID_PARAM;
+  return interface_number == 0 ? 0 : LIBUSB_ERROR_NOT_FOUND;
+}
+
+int LIBUSB_CALL libusb_detach_kernel_driver(libusb_device_handle *dev_handle, int interface_number)
+{
+  (void)dev_handle;
+  (void)interface_number;
+  return LIBUSB_ERROR_NOT_FOUND; /* no kernel driver is bound */
+}
+
+int LIBUSB_CALL libusb_attach_kernel_driver(libusb_device_handle *dev_handle, int interface_number)
+{
+  (void)dev_handle;
+  (void)interface_number;
+  return LIBUSB_ERROR_NOT_FOUND;
+}
+
+int LIBUSB_CALL libusb_set_auto_detach_kernel_driver(libusb_device_handle *dev_handle, int enable)
+{
+  (void)enable;
+  return dev_handle ? LIBUSB_SUCCESS : LIBUSB_ERROR_INVALID_PARAM;
+}
+
+int LIBUSB_CALL libusb_alloc_streams(libusb_device_handle *dev_handle, uint32_t num_streams,
+                                     unsigned char *endpoints, int num_endpoints)
+{
+  (void)dev_handle;
+  (void)num_streams;
+  (void)endpoints;
+  (void)num_endpoints;
+  return LIBUSB_ERROR_NOT_SUPPORTED;
+}
+
+int LIBUSB_CALL libusb_free_streams(libusb_device_handle *dev_handle, unsigned char *endpoints,
+                                    int num_endpoints)
+{
+  (void)dev_handle;
+  (void)endpoints;
+  (void)num_endpoints;
+  return LIBUSB_ERROR_NOT_SUPPORTED;
+}
+
+unsigned char *LIBUSB_CALL libusb_dev_mem_alloc(libusb_device_handle *dev_handle, size_t length)
+{
+  (void)dev_handle;
+  (void)length;
+  return NULL;
+}
+
+int LIBUSB_CALL libusb_dev_mem_free(libusb_device_handle *dev_handle, unsigned char *buffer,
+                                    size_t length)
+{
+  (void)dev_handle;
+  (void)buffer;
+  (void)length;
+  return LIBUSB_ERROR_NOT_SUPPORTED;
+}
