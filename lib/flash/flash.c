@@ -335,11 +335,19 @@ static swdf_err write_units(swdf_flash_plan *plan) {
   swdf_err err = plan->opts.mass_erase ? mass_erase(s) : SWDF_OK;
   for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
+    bool group = unit->kept_bytes > 0 && s->backend->group_begin != NULL;
+    if (group) {
+      s->backend->group_begin(s);
+    }
     if (unit->action == SWDF_UNIT_ERASE) {
       err = erase_unit(s, unit);
     }
     if (err == SWDF_OK) {
       err = swdf__plan_program_runs(p, u, program_run, s);
+    }
+    if (group) {
+      swdf_err ended = s->backend->group_end(s);
+      err = err != SWDF_OK ? err : ended;
     }
   }
   if (err == SWDF_OK) {

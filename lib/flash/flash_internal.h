@@ -38,6 +38,12 @@ typedef struct swdf__backend {
    * store one value per result index in results[]. */
   swdf_err (*check)(swdf__flash_session *s, uint32_t op, const swdf_loader_check *checks,
                     size_t count, uint32_t *results, size_t result_count);
+  /* Between these two, hold back the first operation until the rest is
+   * queued too (as far as the ring allows): an erase whose unit has bytes
+   * to keep then only starts once those bytes are on the target, so that a
+   * lost link cannot leave them erased. May be NULL. */
+  void (*group_begin)(swdf__flash_session *s);
+  swdf_err (*group_end)(swdf__flash_session *s);
   /* Wait until everything queued is done. */
   swdf_err (*flush)(swdf__flash_session *s);
   /* Stop (after success or failure) and leave the core halted. */

@@ -22,7 +22,7 @@ enum {
   /* A slot whose data leaves less than this unused goes out as one write. */
   PAD_LIMIT = 256,
   WRITE_ATTEMPTS = 3,
-  POLL_ATTEMPTS = 3,
+  READ_ATTEMPTS = 3,
   DEADLINE_MARGIN_US = 500000,
 };
 
@@ -63,6 +63,9 @@ typedef struct loader_state {
   loader_clock clock;
   uint64_t progress_at; /* session clock when done_seq last moved */
   bool dead;            /* failed or halted: nothing more is queued */
+  bool grouping;        /* hold back the next trailer (see group_begin) */
+  uint32_t held_seq;    /* a slot whose trailer is not written yet, or 0 */
+  swdf_loader_trailer held;
 } loader_state;
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) & ~(a - 1); }
@@ -174,18 +177,20 @@ static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
                     (unsigned)code, (unsigned)addr);
 }
 
-static swdf_err read_status(swdf__flash_session *s, uint32_t *st) {
-  loader_state *ls = state_of(s);
+static swdf_err read_retrying(swdf__flash_session *s, void *buf, uint32_t addr, size_t len) {
   int attempt = 0;
   swdf_err err;
   do {
-    count_wire(s, SWDF_LOADER_STATUS_WORDS * 4);
-    err = with_retries(s,
-                       swdf__mem_read(st, s->t, ls->lay.ctl + SWDF_LOADER_STATUS_OFFSET,
-                                      SWDF_LOADER_STATUS_WORDS * 4),
-                       &attempt, POLL_ATTEMPTS, "reading the loader's status");
+    count_wire(s, len);
+    err = with_retries(s, swdf__mem_read(buf, s->t, addr, len), &attempt, READ_ATTEMPTS,
+                       "reading the loader's SRAM");
   } while (err == SWDF_ERR_WAIT);
   return err;
+}
+
+static swdf_err read_status(swdf__flash_session *s, uint32_t *st) {
+  return read_retrying(s, st, state_of(s)->lay.ctl + SWDF_LOADER_STATUS_OFFSET,
+                       SWDF_LOADER_STATUS_WORDS * 4);
 }
 
 /* Read the loader's status and account for the slots it finished. */
@@ -247,6 +252,22 @@ static swdf_err timed_out(swdf__flash_session *s) {
                     (unsigned)(op->max_us / 1000));
 }
 
+/* Write a held-back trailer: the loader may start on that slot now. */
+static swdf_err commit_held(swdf__flash_session *s) {
+  loader_state *ls = state_of(s);
+  if (ls->held_seq == 0) {
+    return SWDF_OK;
+  }
+  uint32_t seq = ls->held_seq;
+  ls->held_seq = 0;
+  swdf_err err =
+      write_retrying(s, slot_addr(ls, seq) + ls->lay.slot_size, &ls->held, sizeof(ls->held));
+  if (err == SWDF_OK) {
+    op_for(ls, seq)->queued_at = now_us(ls);
+  }
+  return err;
+}
+
 /* When the operation of slot `seq` started at the latest. */
 static uint64_t started_by(const loader_state *ls, const op_record *op) {
   return op->queued_at > ls->progress_at ? op->queued_at : ls->progress_at;
@@ -261,6 +282,10 @@ static uint64_t started_by(const loader_state *ls, const op_record *op) {
  */
 static swdf_err wait_done(swdf__flash_session *s, uint32_t need, uint32_t hope) {
   loader_state *ls = state_of(s);
+  swdf_err held = commit_held(s);
+  if (held != SWDF_OK) {
+    return held;
+  }
   uint32_t pending = ls->next_seq - 1 - ls->done_seq;
   while (need != ls->done_seq && need - ls->done_seq <= pending) {
     const op_record *op = op_for(ls, ls->done_seq + 1);
@@ -300,12 +325,18 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
   uint32_t addr = slot_addr(ls, seq);
   swdf_loader_trailer trailer = {op_word, arg0, arg1, seq};
   swdf_err err = SWDF_OK;
+  if (ls->grouping && ls->held_seq == 0) {
+    /* The data goes out now, the trailer when the group is complete. */
+    ls->held = trailer;
+    ls->held_seq = seq;
+    trailer.seq = 0;
+  }
   if (len > 0 && ls->lay.slot_size - len > PAD_LIMIT) {
     err = write_retrying(s, addr, data, len);
-    if (err == SWDF_OK) {
+    if (err == SWDF_OK && trailer.seq != 0) {
       err = write_retrying(s, addr + ls->lay.slot_size, &trailer, sizeof(trailer));
     }
-  } else {
+  } else if (len > 0 || trailer.seq != 0) {
     uint32_t from = len > 0 ? 0 : ls->lay.slot_size;
     if (len > 0) {
       memcpy(ls->buf, data, len);
@@ -356,6 +387,13 @@ static swdf_err loader_program(swdf__flash_session *s, unsigned bank, uint32_t a
     len -= n;
   }
   return SWDF_OK;
+}
+
+static void loader_group_begin(swdf__flash_session *s) { state_of(s)->grouping = true; }
+
+static swdf_err loader_group_end(swdf__flash_session *s) {
+  state_of(s)->grouping = false;
+  return commit_held(s);
 }
 
 static swdf_err loader_flush(swdf__flash_session *s) {
@@ -418,7 +456,7 @@ static swdf_err loader_check(swdf__flash_session *s, uint32_t op, const swdf_loa
     }
     uint32_t used = (end > result_count ? (uint32_t)result_count : end) - base;
     if (err == SWDF_OK) {
-      err = swdf__mem_read(results + base, s->t, ls->lay.results, used * 4u);
+      err = read_retrying(s, results + base, ls->lay.results, used * 4u);
     }
     if (err != SWDF_OK) {
       return err;
@@ -549,6 +587,8 @@ const swdf__backend swdf__loader_backend = {
     .erase = loader_erase,
     .program = loader_program,
     .check = loader_check,
+    .group_begin = loader_group_begin,
+    .group_end = loader_group_end,
     .flush = loader_flush,
     .stop = loader_stop,
 };

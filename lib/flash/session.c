@@ -143,9 +143,22 @@ static swdf_err start_backend(swdf__flash_session *s, swdf_flash_method method) 
   if (use_loader) {
     s->backend = &swdf__loader_backend;
     swdf_err err = s->backend->start(s);
+    if (err != SWDF_OK && err != SWDF_ERR_CANCELLED) {
+      /* Once more, in case the link hiccupped (the core is halted again first). */
+      swdf__log(s->ctx, SWDF_LOG_DEBUG, "starting the flash loader failed (%s), trying again",
+                swdf_ctx_errmsg(s->ctx));
+      s->backend->stop(s);
+      free(s->backend_state);
+      s->backend_state = NULL;
+      swdf__clear_error(s->ctx);
+      err = s->backend->start(s);
+    }
     if (err == SWDF_OK || method == SWDF_FLASH_LOADER) {
       return err;
     }
+    s->backend->stop(s);
+    free(s->backend_state);
+    s->backend_state = NULL;
     swdf__log(s->ctx, SWDF_LOG_WARN,
               "the flash loader did not start (%s): writing through the flash registers (slow)",
               swdf_ctx_errmsg(s->ctx));

@@ -117,7 +117,8 @@ typedef enum sim_ack {
 } sim_ack;
 
 typedef struct sim_target_options {
-  const char *chip;       /* name from sim_chip_names() */
+  const char *chip;       /* name from sim_chip_names(); NULL or "": the chip of the
+                           * state file, or stm32f103c8 without one */
   const char *state_path; /* NULL or "": fresh erased chip, not persisted */
   const sim_fault *faults; /* target-side faults (SWD and flash kinds) */
   int fault_count;
@@ -155,6 +156,15 @@ sim_ack sim_target_ap_write(sim_target *t, uint8_t addr, uint32_t value);
 void sim_target_set_nrst(sim_target *t, bool asserted);
 uint32_t sim_target_voltage_mv(const sim_target *t);
 
+/* The chip being simulated (e.g. for the report). */
+const char *sim_target_chip(const sim_target *t);
+
+/* Whether `name` is a scenario the target side knows ("no-target",
+ * "nrst-not-wired", "swd-disabled", "sleep", "boot0=0|1", "boot1=0|1",
+ * "vdd=MV"); false with a message in `err` otherwise. sim_target_new rejects
+ * unknown names the same way. */
+bool sim_target_scenario_valid(const char *name, char *err, size_t err_len);
+
 /* Names of the chips that can be simulated, NULL-terminated. */
 const char *const *sim_chip_names(void);
 /* One-line description of a chip, NULL if unknown. */
@@ -164,7 +174,9 @@ const char *sim_chip_describe(const char *name);
 /* State files without a client (swdsim state ...)                         */
 /* ---------------------------------------------------------------------- */
 
-int sim_state_main(int argc, char **argv); /* "init", "dump", "show" */
+/* argv[0] is the command's own name (e.g. "state"), argv[1] the subcommand:
+ * "init", "dump", "show", "power-cycle" or "--help". Returns the exit status. */
+int sim_state_main(int argc, char **argv);
 
 /* ---------------------------------------------------------------------- */
 /* Report                                                                  */

@@ -1,0 +1,355 @@
+/*
+ * SW-DP (ADIv5, DPv1 as on the Cortex-M3/M4 SWJ-DP) and the AHB-AP.
+ * Cortex-M3 TRM §12 / Cortex-M4 TRM, RM0008 §31.8, RM0090 §38.8.
+ *
+ * Each sim_target_dp_* / sim_target_ap_* call is one SWD transaction.
+ * Modelling choices:
+ *  - a bus error is answered FAULT on the access that causes it (the SW-DP's
+ *    one-transaction delay of posted writes is not modelled) and sets
+ *    STICKYERR;
+ *  - an access to the flash array while the flash is busy (or to FLASH_CR on
+ *    the controllers that stall it) answers WAIT and is not performed: the
+ *    probe retries it, and it succeeds once the operation has ended;
+ *  - DPIDR reads, CTRL/STAT accesses and ABORT writes never get WAIT or
+ *    FAULT (Cortex-M3 TRM §12.3.x "The FAULT response").
+ */
+#include "target.h"
+
+enum {
+  DP_DPIDR = 0x0, /* read */
+  DP_ABORT = 0x0, /* write */
+  DP_CTRL_STAT = 0x4,
+  DP_SELECT = 0x8, /* write; read: RESEND */
+  DP_RDBUFF = 0xC,
+
+  ABORT_DAPABORT = 1u << 0,
+  ABORT_STKCMPCLR = 1u << 1,
+  ABORT_STKERRCLR = 1u << 2,
+  ABORT_WDERRCLR = 1u << 3,
+  ABORT_ORUNERRCLR = 1u << 4,
+
+  CS_ORUNDETECT = 1u << 0,
+  CS_STICKYORUN = 1u << 1,
+  CS_STICKYCMP = 1u << 4,
+  CS_STICKYERR = 1u << 5,
+  CS_READOK = 1u << 6,
+  CS_WDATAERR = 1u << 7,
+  CS_CDBGRSTREQ = 1u << 26,
+  CS_CDBGPWRUPREQ = 1u << 28,
+  CS_CSYSPWRUPREQ = 1u << 30,
+  CS_STICKY = CS_STICKYORUN | CS_STICKYCMP | CS_STICKYERR | CS_WDATAERR,
+  CS_WRITABLE = CS_ORUNDETECT | 0x00FFFF0Cu | CS_CDBGRSTREQ | CS_CDBGPWRUPREQ | CS_CSYSPWRUPREQ,
+
+  AP_CSW = 0x00,
+  AP_TAR = 0x04,
+  AP_DRW = 0x0C,
+  AP_BD0 = 0x10,
+  AP_CFG = 0xF4,
+  AP_BASE = 0xF8,
+  AP_IDR = 0xFC,
+
+  CSW_DEVICE_EN = 1u << 6,
+  CSW_WRITABLE = 0xFF000037u,
+  AHB_AP_IDR = 0x24770011, /* AHB-AP of the Cortex-M3/M4 */
+  ROM_TABLE = 0xE00FF003,  /* entry present, at 0xE00FF000 */
+};
+
+void dp_power_on(sim_target *t)
+{
+  sim_dp *dp = &t->dp;
+  *dp = (sim_dp){0};
+  dp->csw = 0x03000000 | CSW_DEVICE_EN | 0x2; /* HPROT data+privileged, word */
+  dp->wcr = 0x40;
+}
+
+void sim_target_line_reset(sim_target *t)
+{
+  sim_target_sync(t);
+  if (target_swd_off(t))
+    return;
+  t->dp.line_reset_seen = true;
+  t->dp.idcode_pending = true;
+}
+
+static void latch_debugger(sim_target *t)
+{
+  if (!t->st.debugger_latched) {
+    t->st.debugger_latched = true;
+    target_mark_dirty(t);
+  }
+}
+
+/* DPIDR reads, ABORT writes and CTRL/STAT accesses */
+static bool exempt(bool ap, uint8_t addr)
+{
+  return !ap && (addr == DP_DPIDR || addr == DP_CTRL_STAT);
+}
+
+/* What every transaction goes through before it reaches a register. */
+static bool gate(sim_target *t, bool ap, bool read, uint8_t addr, sim_ack *ack)
+{
+  sim_target_sync(t);
+  uint64_t n = ++t->swd_count;
+  if (target_swd_off(t) || !t->dp.line_reset_seen) {
+    *ack = SIM_ACK_NONE;
+    return false;
+  }
+  if (target_fault_at(t, SIM_FAULT_SWD_FAULT, n)) {
+    t->dp.ctrl_stat |= CS_STICKYERR;
+    *ack = SIM_ACK_FAULT;
+    return false;
+  }
+  if (target_fault_at(t, SIM_FAULT_SWD_WAIT, n))
+    t->wait_storm_left = SWD_WAIT_STORM;
+  bool special = exempt(ap, addr);
+  if (t->wait_storm_left && !special) {
+    t->wait_storm_left--;
+    if (t->dp.ctrl_stat & CS_ORUNDETECT)
+      t->dp.ctrl_stat |= CS_STICKYORUN;
+    *ack = SIM_ACK_WAIT;
+    return false;
+  }
+  if (t->dp.idcode_pending && !(!ap && read && addr == DP_DPIDR)) {
+    *ack = SIM_ACK_FAULT; /* RM0008 §31.8.3: DPIDR must be read first */
+    return false;
+  }
+  if (!special && (t->dp.ctrl_stat & CS_STICKY)) {
+    *ack = SIM_ACK_FAULT;
+    return false;
+  }
+  return true;
+}
+
+static uint32_t ctrl_stat_value(const sim_dp *dp)
+{
+  uint32_t cs = dp->ctrl_stat;
+  cs |= (cs & (CS_CDBGRSTREQ | CS_CDBGPWRUPREQ | CS_CSYSPWRUPREQ)) << 1; /* ACKs follow */
+  return cs | (dp->readok ? CS_READOK : 0);
+}
+
+sim_ack sim_target_dp_read(sim_target *t, uint8_t addr, uint32_t *value)
+{
+  sim_ack ack;
+  *value = 0;
+  if (!gate(t, false, true, addr & 0xC, &ack))
+    return ack;
+  sim_dp *dp = &t->dp;
+  switch (addr & 0xC) {
+  case DP_DPIDR:
+    *value = t->chip->dpidr;
+    dp->idcode_pending = false;
+    break;
+  case DP_CTRL_STAT:
+    *value = (dp->select & 1) ? dp->wcr : ctrl_stat_value(dp);
+    break;
+  case DP_SELECT: /* RESEND */
+  case DP_RDBUFF:
+    *value = dp->rdbuff;
+    break;
+  }
+  return SIM_ACK_OK;
+}
+
+sim_ack sim_target_dp_write(sim_target *t, uint8_t addr, uint32_t value)
+{
+  sim_ack ack;
+  if (!gate(t, false, false, addr & 0xC, &ack))
+    return ack;
+  sim_dp *dp = &t->dp;
+  switch (addr & 0xC) {
+  case DP_ABORT:
+    if (value & ABORT_DAPABORT)
+      t->wait_storm_left = 0; /* the stalled transaction is abandoned */
+    if (value & ABORT_STKCMPCLR)
+      dp->ctrl_stat &= ~CS_STICKYCMP;
+    if (value & ABORT_STKERRCLR)
+      dp->ctrl_stat &= ~CS_STICKYERR;
+    if (value & ABORT_WDERRCLR)
+      dp->ctrl_stat &= ~CS_WDATAERR;
+    if (value & ABORT_ORUNERRCLR)
+      dp->ctrl_stat &= ~CS_STICKYORUN;
+    break;
+  case DP_CTRL_STAT:
+    if (dp->select & 1) {
+      dp->wcr = value;
+      break;
+    }
+    dp->ctrl_stat = (dp->ctrl_stat & CS_STICKY) | (value & CS_WRITABLE);
+    if (value & CS_CDBGPWRUPREQ)
+      latch_debugger(t);
+    break;
+  case DP_SELECT:
+    dp->select = value;
+    break;
+  case DP_RDBUFF:
+    break; /* no TARGETSEL on a DPv1 */
+  }
+  return SIM_ACK_OK;
+}
+
+/* ---- AHB-AP ---- */
+
+static unsigned csw_bytes(uint32_t csw)
+{
+  switch (csw & 7) {
+  case 0:
+    return 1;
+  case 1:
+    return 2;
+  case 2:
+    return 4;
+  default:
+    return 0;
+  }
+}
+
+static void tar_advance(sim_dp *dp, unsigned bytes)
+{
+  if (((dp->csw >> 4) & 3) == 0)
+    return;
+  /* auto-increment only carries within the 1 KiB block (ADIv5 §7.2.2) */
+  dp->tar = (dp->tar & ~0x3FFu) | ((dp->tar + bytes) & 0x3FFu);
+}
+
+static bus_status mem_read(sim_target *t, uint32_t addr, unsigned bytes, uint32_t *lanes)
+{
+  uint32_t v = 0;
+  addr &= ~(bytes - 1);
+  bus_status s = bus_read(t, MASTER_DEBUG, addr, bytes, &v);
+  *lanes = v << (8 * (addr & 3));
+  return s;
+}
+
+static bus_status mem_write(sim_target *t, uint32_t addr, unsigned bytes, uint32_t lanes)
+{
+  addr &= ~(bytes - 1);
+  uint32_t v = lanes >> (8 * (addr & 3));
+  if (bytes < 4)
+    v &= (1u << (8 * bytes)) - 1;
+  return bus_write(t, MASTER_DEBUG, addr, bytes, v);
+}
+
+static bus_status ap_reg_read(sim_target *t, uint8_t reg, uint32_t *value)
+{
+  sim_dp *dp = &t->dp;
+  unsigned bytes = csw_bytes(dp->csw);
+  *value = 0;
+  switch (reg) {
+  case AP_CSW:
+    *value = dp->csw | CSW_DEVICE_EN;
+    return BUS_OK;
+  case AP_TAR:
+    *value = dp->tar;
+    return BUS_OK;
+  case AP_DRW: {
+    if (!bytes)
+      return BUS_ERROR;
+    bus_status s = mem_read(t, dp->tar, bytes, value);
+    if (s == BUS_OK)
+      tar_advance(dp, bytes);
+    return s;
+  }
+  case AP_BD0:
+  case AP_BD0 + 4:
+  case AP_BD0 + 8:
+  case AP_BD0 + 12:
+    return bytes ? mem_read(t, (dp->tar & ~0xFu) | (reg & 0xCu), bytes, value) : BUS_ERROR;
+  case AP_CFG:
+    return BUS_OK; /* little endian */
+  case AP_BASE:
+    *value = ROM_TABLE;
+    return BUS_OK;
+  case AP_IDR:
+    *value = AHB_AP_IDR;
+    return BUS_OK;
+  default:
+    return BUS_OK;
+  }
+}
+
+static bus_status ap_reg_write(sim_target *t, uint8_t reg, uint32_t value)
+{
+  sim_dp *dp = &t->dp;
+  unsigned bytes = csw_bytes(dp->csw);
+  switch (reg) {
+  case AP_CSW:
+    dp->csw = value & CSW_WRITABLE;
+    return BUS_OK;
+  case AP_TAR:
+    dp->tar = value;
+    return BUS_OK;
+  case AP_DRW: {
+    if (!bytes)
+      return BUS_ERROR;
+    bus_status s = mem_write(t, dp->tar, bytes, value);
+    if (s == BUS_OK)
+      tar_advance(dp, bytes);
+    return s;
+  }
+  case AP_BD0:
+  case AP_BD0 + 4:
+  case AP_BD0 + 8:
+  case AP_BD0 + 12:
+    return bytes ? mem_write(t, (dp->tar & ~0xFu) | (reg & 0xCu), bytes, value) : BUS_ERROR;
+  default:
+    return BUS_OK;
+  }
+}
+
+static sim_ack ap_result(sim_target *t, bus_status s)
+{
+  switch (s) {
+  case BUS_OK:
+    return SIM_ACK_OK;
+  case BUS_BUSY:
+    if (t->dp.ctrl_stat & CS_ORUNDETECT)
+      t->dp.ctrl_stat |= CS_STICKYORUN;
+    return SIM_ACK_WAIT;
+  default:
+    t->dp.ctrl_stat |= CS_STICKYERR;
+    return SIM_ACK_FAULT;
+  }
+}
+
+static bool ap_reachable(sim_target *t, sim_ack *ack)
+{
+  latch_debugger(t);
+  if (target_deep_sleep_blocks_ap(t)) {
+    *ack = SIM_ACK_WAIT; /* the AHB is not clocked in Stop mode */
+    return false;
+  }
+  return true;
+}
+
+sim_ack sim_target_ap_read(sim_target *t, uint8_t addr, uint32_t *value)
+{
+  sim_ack ack;
+  *value = 0;
+  if (!gate(t, true, true, addr, &ack) || !ap_reachable(t, &ack))
+    return ack;
+  sim_dp *dp = &t->dp;
+  uint32_t result = 0;
+  bus_status s = BUS_OK;
+  if ((dp->select >> 24) == 0)
+    s = ap_reg_read(t, (uint8_t)((dp->select & 0xF0) | (addr & 0xC)), &result);
+  ack = ap_result(t, s);
+  if (ack == SIM_ACK_WAIT)
+    return ack;
+  /* posted: this transaction returns the previous AP read */
+  *value = dp->ap_posted;
+  dp->ap_posted = result;
+  dp->rdbuff = result;
+  dp->readok = ack == SIM_ACK_OK;
+  return ack;
+}
+
+sim_ack sim_target_ap_write(sim_target *t, uint8_t addr, uint32_t value)
+{
+  sim_ack ack;
+  if (!gate(t, true, false, addr, &ack) || !ap_reachable(t, &ack))
+    return ack;
+  sim_dp *dp = &t->dp;
+  if ((dp->select >> 24) != 0)
+    return SIM_ACK_OK; /* no other AP: the write goes nowhere */
+  return ap_result(t, ap_reg_write(t, (uint8_t)((dp->select & 0xF0) | (addr & 0xC)), value));
+}

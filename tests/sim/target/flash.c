@@ -1,0 +1,157 @@
+/*
+ * Program and erase operations, common to the flash controllers: an operation
+ * keeps BSY set for its datasheet time (timing model §4) and changes the array
+ * when it ends. This is where the report's flash counters, the flash-error and
+ * power-loss faults and the read-protection rules live.
+ */
+#include "target.h"
+
+#include <string.h>
+
+static uint8_t noise(sim_target *t)
+{
+  t->flash.noise = t->flash.noise * 1664525u + 1013904223u;
+  return (uint8_t)(t->flash.noise >> 24);
+}
+
+static void apply(sim_target *t, const flash_op *op)
+{
+  uint8_t *array = t->st.flash;
+  if (op->erase_all_first) {
+    memset(array, 0xFF, t->chip->flash_size);
+    bus_flash_changed(t, 0, t->chip->flash_size);
+  }
+  switch (op->kind) {
+  case FLASH_OP_PROGRAM:
+    for (uint32_t i = 0; i < op->len; i++)
+      array[op->offset + i] &= (uint8_t)(op->data >> (8 * i));
+    bus_flash_changed(t, op->offset, op->len);
+    break;
+  case FLASH_OP_ERASE:
+    memset(array + op->offset, 0xFF, op->len);
+    bus_flash_changed(t, op->offset, op->len);
+    break;
+  default:
+    break;
+  }
+}
+
+/* What the supply failing half-way leaves: a program has cleared only some of
+ * its bits, an erase has set only some of them. */
+static void apply_partial(sim_target *t, const flash_op *op)
+{
+  uint8_t *array = t->st.flash;
+  if (op->erase_all_first || op->kind == FLASH_OP_ERASE) {
+    uint32_t off = op->erase_all_first ? 0 : op->offset;
+    uint32_t len = op->erase_all_first ? t->chip->flash_size : op->len;
+    for (uint32_t i = 0; i < len; i++)
+      array[off + i] = i < len / 4 ? 0xFF : array[off + i] | noise(t);
+    bus_flash_changed(t, off, len);
+  } else if (op->kind == FLASH_OP_PROGRAM) {
+    for (uint32_t i = 0; i < op->len; i++)
+      array[op->offset + i] &= (uint8_t)(op->data >> (8 * i)) | noise(t);
+    bus_flash_changed(t, op->offset, op->len);
+  }
+}
+
+static void complete(sim_target *t)
+{
+  flash_op op = t->flash.op;
+  t->flash.op.kind = FLASH_OP_NONE;
+  apply(t, &op);
+  target_mark_dirty(t);
+  t->chip->family->flash->op_done(t, &op);
+}
+
+static void power_fails(sim_target *t)
+{
+  flash_op op = t->flash.op;
+  sim_ns fail_at = op.start + (op.end - op.start) / 2;
+  t->flash.op.kind = FLASH_OP_NONE;
+  t->clock->report.flash_busy_ns -= op.end - fail_at;
+  apply_partial(t, &op);
+  target_mark_dirty(t);
+  target_power_fail(t);
+}
+
+sim_ns flash_next_event(const sim_target *t)
+{
+  const flash_op *op = &t->flash.op;
+  if (op->kind == FLASH_OP_NONE)
+    return UINT64_MAX;
+  return op->power_loss ? op->start + (op->end - op->start) / 2 : op->end;
+}
+
+void flash_update(sim_target *t)
+{
+  if (t->flash.op.kind == FLASH_OP_NONE)
+    return;
+  if (target_time(t) < flash_next_event(t))
+    return;
+  if (t->flash.op.power_loss)
+    power_fails(t);
+  else
+    complete(t);
+}
+
+bool flash_busy(sim_target *t)
+{
+  flash_update(t);
+  return t->flash.op.kind != FLASH_OP_NONE;
+}
+
+void flash_finish_now(sim_target *t)
+{
+  if (t->flash.op.kind == FLASH_OP_NONE)
+    return;
+  if (t->flash.op.power_loss)
+    power_fails(t);
+  else
+    complete(t);
+}
+
+bool flash_start(sim_target *t, const flash_op *op, sim_ns duration, uint64_t program_units,
+                 uint64_t erase_units, bool mass)
+{
+  uint64_t n = ++t->flash.op_count;
+  if (target_fault_at(t, SIM_FAULT_FLASH_ERROR, n)) {
+    t->chip->family->flash->op_failed(t);
+    return false;
+  }
+  t->flash.op = *op;
+  t->flash.op.start = target_time(t);
+  t->flash.op.end = t->flash.op.start + duration;
+  t->flash.op.power_loss = target_fault_at(t, SIM_FAULT_POWER_LOSS, n);
+  core_limit_run(t, flash_next_event(t));
+  sim_report *r = &t->clock->report;
+  r->flash_busy_ns += duration;
+  r->flash_program_units += program_units;
+  r->flash_erase_units += erase_units;
+  r->mass_erases += mass ? 1 : 0;
+  return true;
+}
+
+int flash_loaded_rdp(const sim_target *t)
+{
+  return t->chip->family->flash->rdp_level(t->st.loaded);
+}
+
+/* RM0008 §2.3 / RM0090 §3.7.3: with read protection active, the main flash
+ * is out of reach as soon as a debugger has been connected since power-on, or
+ * when the chip did not boot from flash. */
+static bool debug_mode(const sim_target *t)
+{
+  return t->st.debugger_latched || t->boot_target != REGION_FLASH;
+}
+
+bool flash_read_blocked(const sim_target *t, bus_master m)
+{
+  if (flash_loaded_rdp(t) == 0)
+    return false;
+  return m == MASTER_DEBUG || debug_mode(t);
+}
+
+bool flash_rdp_blocks_writes(const sim_target *t)
+{
+  return flash_loaded_rdp(t) != 0 && debug_mode(t);
+}

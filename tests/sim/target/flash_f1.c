@@ -1,0 +1,446 @@
+/*
+ * STM32F1 flash program/erase controller (FPEC) and option bytes.
+ * PM0075 §2-3, RM0008 §3 and the fact sheet §1.4-1.6.
+ */
+#include "target.h"
+
+#include <string.h>
+
+enum {
+  ACR = 0x00, KEYR = 0x04, OPTKEYR = 0x08, SR = 0x0C, CR = 0x10, AR = 0x14, OBR = 0x1C, WRPR = 0x20,
+
+  SR_BSY = 1u << 0, SR_PGERR = 1u << 2, SR_WRPRTERR = 1u << 4, SR_EOP = 1u << 5,
+
+  CR_PG = 1u << 0, CR_PER = 1u << 1, CR_MER = 1u << 2, CR_OPTPG = 1u << 4, CR_OPTER = 1u << 5,
+  CR_STRT = 1u << 6, CR_LOCK = 1u << 7, CR_OPTWRE = 1u << 9, CR_ERRIE = 1u << 10,
+  CR_EOPIE = 1u << 12,
+  CR_WRITABLE = CR_PG | CR_PER | CR_MER | CR_OPTPG | CR_OPTER | CR_ERRIE | CR_EOPIE,
+
+  KEY1 = 0x45670123, KEY2 = 0xCDEF89AB,
+  RDP_OFF = 0xA5,
+};
+
+/* DS5319 Table 28 (typical t_prog, maximum t_ERASE/t_ME: timing model §4) */
+static const sim_ns T_PROG = 52500;
+static const sim_ns T_PAGE_ERASE = SIM_MS(40);
+static const sim_ns T_MASS_ERASE = SIM_MS(40);
+
+/* Option byte image: eight half-words "byte | ~byte << 8" at 0x1FFFF800. */
+enum { OB_RDP = 0, OB_USER = 1, OB_DATA0 = 2, OB_DATA1 = 3, OB_WRP0 = 4 };
+
+/* The value the option loader sees: a byte whose complement does not match
+ * reads as 0xFF and sets OPTERR (PM0075 §2.5). */
+static uint8_t ob_byte(const uint8_t *opts, int index, bool *opterr)
+{
+  uint8_t v = opts[2 * index], n = opts[2 * index + 1];
+  if ((uint8_t)(v ^ n) != 0xFF) {
+    if (opterr)
+      *opterr = true;
+    return 0xFF;
+  }
+  return v;
+}
+
+static void ob_set(uint8_t *opts, int index, uint8_t value)
+{
+  opts[2 * index] = value;
+  opts[2 * index + 1] = (uint8_t)~value;
+}
+
+static int f1_rdp_level(const uint8_t opts[SIM_OPTIONS_SIZE])
+{
+  return ob_byte(opts, OB_RDP, NULL) == RDP_OFF ? 0 : 1;
+}
+
+static uint32_t wrp_bits(const uint8_t *opts)
+{
+  uint32_t w = 0;
+  for (int i = 0; i < 4; i++)
+    w |= (uint32_t)ob_byte(opts, OB_WRP0 + i, NULL) << (8 * i);
+  return w;
+}
+
+/* One WRP bit per 4 KiB group (4 pages MD, 2 pages HD); bit 31 covers the
+ * rest of the array (fact sheet §1.1). A cleared bit protects. */
+static bool f1_offset_protected(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
+                                uint32_t offset)
+{
+  uint32_t group = offset / chip->page_size / chip->wrp_pages_per_bit;
+  if (group > 31)
+    group = 31;
+  return !(wrp_bits(opts) & (1u << group));
+}
+
+static void f1_factory_options(uint8_t opts[SIM_OPTIONS_SIZE])
+{
+  for (int i = 0; i < 8; i++)
+    ob_set(opts, i, 0xFF);
+  ob_set(opts, OB_RDP, RDP_OFF);
+}
+
+/* ---- registers ---- */
+
+static uint32_t obr_value(const sim_target *t)
+{
+  const uint8_t *l = t->st.loaded;
+  bool opterr = false;
+  uint8_t rdp = ob_byte(l, OB_RDP, &opterr), user = ob_byte(l, OB_USER, &opterr);
+  uint8_t d0 = ob_byte(l, OB_DATA0, &opterr), d1 = ob_byte(l, OB_DATA1, &opterr);
+  for (int i = 0; i < 4; i++)
+    ob_byte(l, OB_WRP0 + i, &opterr);
+  return (opterr ? 1u : 0) | (rdp != RDP_OFF ? 2u : 0) | (uint32_t)user << 2 | (uint32_t)d0 << 10 |
+         (uint32_t)d1 << 18;
+}
+
+static bus_status f1_reg_read(sim_target *t, uint32_t off, uint32_t *value)
+{
+  sim_flash *f = &t->flash;
+  switch (off) {
+  case ACR:
+    *value = f->acr;
+    break;
+  case SR:
+    *value = f->sr | (flash_busy(t) ? SR_BSY : 0);
+    break;
+  case CR:
+    flash_busy(t);
+    *value = f->cr;
+    break;
+  case AR:
+    *value = f->ar;
+    break;
+  case OBR:
+    *value = obr_value(t);
+    break;
+  case WRPR:
+    *value = wrp_bits(t->st.loaded);
+    break;
+  default:
+    *value = 0; /* KEYR, OPTKEYR are write only; the rest is reserved */
+    break;
+  }
+  return BUS_OK;
+}
+
+/* Pages the current master may not program or erase. Under read protection
+ * nothing can be changed from a debugger; code running from flash keeps the
+ * first 4 KiB protected (PM0075 §2.4.1). */
+static bool write_protected(sim_target *t, uint32_t offset)
+{
+  const sim_chip *chip = t->chip;
+  if (f1_offset_protected(chip, t->st.loaded, offset))
+    return true;
+  if (flash_loaded_rdp(t) == 0)
+    return false;
+  return flash_rdp_blocks_writes(t) || offset < KIB(4);
+}
+
+static void start_erase(sim_target *t)
+{
+  sim_flash *f = &t->flash;
+  const sim_chip *chip = t->chip;
+  uint32_t mode = f->cr & (CR_PER | CR_MER | CR_OPTER);
+  flash_op op = {.kind = FLASH_OP_ERASE};
+  if (mode == CR_PER) {
+    uint32_t addr = f->ar & ~(chip->page_size - 1);
+    if (addr < 0x08000000 || addr - 0x08000000 >= chip->flash_size)
+      return; /* nothing at that address to erase */
+    op.offset = addr - 0x08000000;
+    op.len = chip->page_size;
+    if (write_protected(t, op.offset)) {
+      f->sr |= SR_WRPRTERR;
+      return;
+    }
+    if (flash_start(t, &op, T_PAGE_ERASE, 0, 1, false))
+      f->cr |= CR_STRT;
+  } else if (mode == CR_MER) {
+    for (uint32_t off = 0; off < chip->flash_size; off += chip->page_size) {
+      if (write_protected(t, off)) { /* any protected page prevents it */
+        f->sr |= SR_WRPRTERR;
+        return;
+      }
+    }
+    op.len = chip->flash_size;
+    if (flash_start(t, &op, T_MASS_ERASE, 0, 0, true))
+      f->cr |= CR_STRT;
+  } else if (mode == CR_OPTER && (f->cr & CR_OPTWRE)) {
+    op.kind = FLASH_OP_OPTIONS;
+    memset(f->pending_options, 0xFF, sizeof f->pending_options);
+    if (flash_start(t, &op, T_PAGE_ERASE, 0, 1, false))
+      f->cr |= CR_STRT;
+  }
+}
+
+static void write_key(sim_target *t, uint32_t key)
+{
+  sim_flash *f = &t->flash;
+  if (!(f->cr & CR_LOCK))
+    return;
+  if ((f->key_stage == 0 && key == KEY1) || (f->key_stage == 1 && key == KEY2)) {
+    if (++f->key_stage == 2) {
+      f->cr &= ~CR_LOCK;
+      f->key_stage = 0;
+    }
+    return;
+  }
+  /* PM0075 §2.3.1: a wrong sequence locks the FPEC until the next reset */
+  f->key_lockout = true;
+}
+
+static void write_optkey(sim_target *t, uint32_t key)
+{
+  sim_flash *f = &t->flash;
+  if (f->cr & CR_LOCK)
+    return;
+  if ((f->optkey_stage == 0 && key == KEY1) || (f->optkey_stage == 1 && key == KEY2)) {
+    if (++f->optkey_stage == 2) {
+      f->cr |= CR_OPTWRE;
+      f->optkey_stage = 0;
+    }
+    return;
+  }
+  f->optkey_stage = 0;
+}
+
+static bus_status f1_reg_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
+                               uint32_t mask)
+{
+  (void)m;
+  sim_flash *f = &t->flash;
+  switch (off) {
+  case ACR: {
+    uint32_t v = (f->acr & ~mask) | (value & mask);
+    f->acr = (v & 0x1F) | ((v & 0x10) << 1); /* PRFTBS follows PRFTBE */
+    return BUS_OK;
+  }
+  case KEYR:
+    if (f->key_lockout)
+      return BUS_ERROR;
+    write_key(t, value);
+    return BUS_OK;
+  case OPTKEYR:
+    write_optkey(t, value);
+    return BUS_OK;
+  case SR:
+    f->sr &= ~(value & mask & (SR_PGERR | SR_WRPRTERR | SR_EOP));
+    return BUS_OK;
+  case CR: {
+    if (flash_busy(t))
+      return BUS_BUSY;
+    if (f->cr & CR_LOCK)
+      return BUS_OK;
+    uint32_t v = (f->cr & ~mask) | (value & mask);
+    uint32_t optwre = f->cr & v & CR_OPTWRE; /* software can only clear OPTWRE */
+    f->cr = (v & CR_WRITABLE) | optwre;
+    if (v & CR_LOCK)
+      f->cr |= CR_LOCK;
+    else if (v & CR_STRT)
+      start_erase(t);
+    return BUS_OK;
+  }
+  case AR:
+    f->ar = (f->ar & ~mask) | (value & mask);
+    return BUS_OK;
+  default:
+    return BUS_OK;
+  }
+}
+
+static bus_status f1_array_write(sim_target *t, bus_master m, uint32_t offset, unsigned size,
+                                 uint32_t value)
+{
+  (void)m;
+  sim_flash *f = &t->flash;
+  if (flash_busy(t))
+    return BUS_BUSY;
+  if (!(f->cr & CR_PG) || (f->cr & CR_LOCK))
+    return BUS_ERROR; /* the array is not writable outside programming mode */
+  if (size != 2) {
+    f->sr |= SR_PGERR; /* half-word programming only (PM0075 §2.3.3) */
+    return BUS_OK;
+  }
+  if (write_protected(t, offset)) {
+    f->sr |= SR_WRPRTERR;
+    return BUS_OK;
+  }
+  uint16_t old = (uint16_t)(t->st.flash[offset] | t->st.flash[offset + 1] << 8);
+  if (old != 0xFFFF && (value & 0xFFFF) != 0) {
+    f->sr |= SR_PGERR; /* not erased: only 0x0000 may still be written */
+    return BUS_OK;
+  }
+  flash_op op = {.kind = FLASH_OP_PROGRAM, .offset = offset, .len = 2, .data = value & 0xFFFF};
+  flash_start(t, &op, T_PROG, 1, 0, false);
+  return BUS_OK;
+}
+
+/* ---- option bytes at 0x1FFFF800 ---- */
+
+static bool f1_option_image(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
+                            uint32_t base, uint8_t out[SIM_OPTIONS_SIZE])
+{
+  if (base != chip->family->option_base)
+    return false;
+  memcpy(out, opts, SIM_OPTIONS_SIZE); /* the state keeps the image itself */
+  return true;
+}
+
+static bus_status f1_option_read(sim_target *t, uint32_t addr, unsigned size, uint32_t *value)
+{
+  uint32_t off = addr - t->chip->family->option_base;
+  *value = 0;
+  if (off + size > SIM_OPTIONS_SIZE)
+    return BUS_ERROR;
+  if (flash_busy(t) && t->flash.op.kind == FLASH_OP_OPTIONS)
+    return BUS_BUSY;
+  for (unsigned i = 0; i < size; i++)
+    *value |= (uint32_t)t->st.options[off + i] << (8 * i);
+  return BUS_OK;
+}
+
+static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, unsigned size,
+                                  uint32_t value)
+{
+  (void)m;
+  sim_flash *f = &t->flash;
+  uint32_t off = addr - t->chip->family->option_base;
+  if (off >= SIM_OPTIONS_SIZE)
+    return BUS_ERROR;
+  if (flash_busy(t))
+    return BUS_BUSY;
+  if (!(f->cr & CR_OPTPG) || !(f->cr & CR_OPTWRE))
+    return BUS_ERROR;
+  if (size != 2) {
+    f->sr |= SR_PGERR;
+    return BUS_OK;
+  }
+  if (t->st.options[off] != 0xFF || t->st.options[off + 1] != 0xFF) {
+    f->sr |= SR_PGERR;
+    return BUS_OK;
+  }
+  /* the hardware writes the complement itself (PM0075 §2.5) */
+  memcpy(f->pending_options, t->st.options, SIM_OPTIONS_SIZE);
+  ob_set(f->pending_options, (int)off / 2, (uint8_t)value);
+  flash_op op = {.kind = FLASH_OP_OPTIONS};
+  sim_ns duration = T_PROG;
+  bool unprotect = off == 0 && (uint8_t)value == RDP_OFF && flash_loaded_rdp(t) != 0;
+  if (unprotect) { /* RDP removal mass-erases the main flash first */
+    op.erase_all_first = true;
+    duration += T_MASS_ERASE;
+  }
+  flash_start(t, &op, duration, 1, 0, unprotect);
+  return BUS_OK;
+}
+
+static void f1_op_done(sim_target *t, const flash_op *op)
+{
+  sim_flash *f = &t->flash;
+  if (op->kind == FLASH_OP_OPTIONS)
+    memcpy(t->st.options, f->pending_options, SIM_OPTIONS_SIZE);
+  f->cr &= ~CR_STRT;
+  f->sr |= SR_EOP;
+}
+
+static void f1_op_failed(sim_target *t)
+{
+  t->flash.sr |= SR_PGERR;
+}
+
+static void f1_reset(sim_target *t)
+{
+  sim_flash *f = &t->flash;
+  f->acr = 0x30;
+  f->sr = 0;
+  f->cr = CR_LOCK;
+  f->ar = 0;
+  f->key_stage = f->optkey_stage = 0;
+  f->key_lockout = f->optkey_lockout = false;
+  memcpy(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE);
+}
+
+/* ---- state tool ---- */
+
+static const struct {
+  const char *name;
+  int index;
+  uint8_t bit; /* 0xFF: the whole byte */
+} f1_fields[] = {
+    {"wdg_sw", OB_USER, 0},  {"nrst_stop", OB_USER, 1}, {"nrst_stdby", OB_USER, 2},
+    {"data0", OB_DATA0, 0xFF}, {"data1", OB_DATA1, 0xFF}, {"wrp0", OB_WRP0, 0xFF},
+    {"wrp1", OB_WRP0 + 1, 0xFF}, {"wrp2", OB_WRP0 + 2, 0xFF}, {"wrp3", OB_WRP0 + 3, 0xFF},
+};
+
+static bool f1_set_option(const sim_chip *chip, uint8_t opts[SIM_OPTIONS_SIZE], const char *name,
+                          uint32_t value, char *err, size_t err_len)
+{
+  (void)chip;
+  if (strcmp(name, "rdp") == 0) {
+    if (value > 1) {
+      snprintf(err, err_len, "rdp=%u: the STM32F1 has only levels 0 and 1", value);
+      return false;
+    }
+    ob_set(opts, OB_RDP, value ? 0x00 : RDP_OFF);
+    return true;
+  }
+  for (size_t i = 0; i < sizeof f1_fields / sizeof f1_fields[0]; i++) {
+    if (strcmp(name, f1_fields[i].name) != 0)
+      continue;
+    uint32_t max = f1_fields[i].bit == 0xFF ? 0xFF : 1;
+    if (value > max) {
+      snprintf(err, err_len, "%s=%u is out of range (0..%u)", name, value, max);
+      return false;
+    }
+    uint8_t b = opts[2 * f1_fields[i].index];
+    if (f1_fields[i].bit == 0xFF)
+      b = (uint8_t)value;
+    else
+      b = (uint8_t)((b & ~(1u << f1_fields[i].bit)) | (value << f1_fields[i].bit));
+    ob_set(opts, f1_fields[i].index, b);
+    return true;
+  }
+  snprintf(err, err_len, "unknown STM32F1 option '%s'", name);
+  return false;
+}
+
+static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
+                     option_field *out, int max)
+{
+  (void)chip;
+  int n = 0;
+  bool opterr = false;
+  uint8_t rdp = ob_byte(opts, OB_RDP, &opterr);
+  if (n < max)
+    out[n++] = (option_field){"rdp", rdp, rdp == RDP_OFF ? "read protection off" : "read protection on"};
+  for (size_t i = 0; i < sizeof f1_fields / sizeof f1_fields[0] && n < max; i++) {
+    uint8_t b = ob_byte(opts, f1_fields[i].index, &opterr);
+    uint32_t v = f1_fields[i].bit == 0xFF ? b : (b >> f1_fields[i].bit) & 1u;
+    const char *text = NULL;
+    if (strcmp(f1_fields[i].name, "wdg_sw") == 0)
+      text = v ? "software watchdog" : "hardware watchdog";
+    else if (strcmp(f1_fields[i].name, "nrst_stop") == 0)
+      text = v ? "no reset on Stop" : "reset on Stop";
+    else if (strcmp(f1_fields[i].name, "nrst_stdby") == 0)
+      text = v ? "no reset on Standby" : "reset on Standby";
+    out[n++] = (option_field){f1_fields[i].name, v, text};
+  }
+  if (n < max)
+    out[n++] = (option_field){"opterr", opterr, opterr ? "an option byte does not match its complement" : NULL};
+  return n;
+}
+
+const flash_family sim_flash_f1 = {
+    .reset = f1_reset,
+    .reg_read = f1_reg_read,
+    .reg_write = f1_reg_write,
+    .array_write = f1_array_write,
+    .option_read = f1_option_read,
+    .option_write = f1_option_write,
+    .op_done = f1_op_done,
+    .op_failed = f1_op_failed,
+    .rdp_level = f1_rdp_level,
+    .offset_protected = f1_offset_protected,
+    .factory_options = f1_factory_options,
+    .option_image = f1_option_image,
+    .set_option = f1_set_option,
+    .decode = f1_decode,
+    .option_names = "rdp=0|1 wdg_sw nrst_stop nrst_stdby data0 data1 wrp0 wrp1 wrp2 wrp3",
+};

@@ -1,0 +1,387 @@
+/*
+ * The peripherals a flash tool or a rescue can touch: the clock tree (RCC,
+ * with the PLL so that a client enabling it gets the faster CPU rate of the
+ * timing model §3), DBGMCU, the GPIO/AFIO bits that decide whether PA13/PA14
+ * still carry SWD, and the IWDG key register. Every other register in the
+ * peripheral windows is plain storage, so that tools may save and restore
+ * anything (e.g. st-flash clearing the DMA enables) without faulting.
+ */
+#include "target.h"
+
+#include <string.h>
+
+enum {
+  IWDG_BASE = 0x40003000,
+  RCC_CR = 0x00 / 4,
+  RCC_CR_HSEON = 1u << 16,
+  RCC_CR_HSERDY = 1u << 17,
+  RCC_CR_PLLON = 1u << 24,
+  RCC_CR_PLLRDY = 1u << 25,
+  RCC_CR_PLLI2SON = 1u << 26,
+  RCC_CR_PLLSAION = 1u << 28,
+};
+
+/* Register indexes of the RCC that differ between the families. */
+typedef struct rcc_layout {
+  unsigned cfgr, pllcfgr, csr;
+  struct {
+    unsigned index;
+    uint32_t value;
+  } resets[8];
+} rcc_layout;
+
+static const rcc_layout rcc_f1 = {
+    .cfgr = 0x04 / 4,
+    .pllcfgr = 0,
+    .csr = 0x24 / 4,
+    /* RM0008 §7.3: CR (HSITRIM 16, HSION, HSIRDY), AHBENR (SRAM, FLITF clocks) */
+    .resets = {{0x00 / 4, 0x00000083}, {0x14 / 4, 0x00000014}},
+};
+
+static const rcc_layout rcc_f4 = {
+    .cfgr = 0x08 / 4,
+    .pllcfgr = 0x04 / 4,
+    .csr = 0x74 / 4,
+    /* RM0090 §7.3: CR, PLLCFGR, AHB1ENR (CCM data RAM clock) */
+    .resets = {{0x00 / 4, 0x00000083}, {0x04 / 4, 0x24003010}, {0x30 / 4, 0x00100000}},
+};
+
+static const rcc_layout *rcc_of(const sim_target *t)
+{
+  return t->chip->family->id == SIM_FAMILY_F1 ? &rcc_f1 : &rcc_f4;
+}
+
+/* RCC_CSR reset flags (both families): PINRSTF 26, PORRSTF 27, SFTRSTF 28. */
+static uint32_t reset_flags(reset_cause cause)
+{
+  switch (cause) {
+  case RESET_POWER:
+    return (1u << 26) | (1u << 27);
+  case RESET_SOFTWARE:
+    return (1u << 26) | (1u << 28);
+  default:
+    return 1u << 26;
+  }
+}
+
+static void gpio_reset(sim_target *t)
+{
+  memset(t->periph.gpio, 0, sizeof t->periph.gpio);
+  if (t->chip->family->id == SIM_FAMILY_F1) {
+    for (int p = 0; p < 11; p++)
+      t->periph.gpio[p][0] = t->periph.gpio[p][1] = 0x44444444; /* floating inputs */
+  } else {
+    /* RM0090 §8.4: PA13/PA14/PA15 and PB3/PB4 start in their debug function */
+    t->periph.gpio[0][0] = 0xA8000000;
+    t->periph.gpio[0][2] = 0x0C000000;
+    t->periph.gpio[0][3] = 0x64000000;
+    t->periph.gpio[1][0] = 0x00000280;
+    t->periph.gpio[1][2] = 0x000000C0;
+    t->periph.gpio[1][3] = 0x00000100;
+  }
+  memset(t->periph.afio, 0, sizeof t->periph.afio);
+  t->periph.swd_pins_off = false;
+}
+
+void periph_reset(sim_target *t, reset_cause cause)
+{
+  const rcc_layout *l = rcc_of(t);
+  uint32_t flags = t->periph.rcc[l->csr] & 0xFE000000u;
+  memset(t->periph.rcc, 0, sizeof t->periph.rcc);
+  for (int i = 0; i < 8 && l->resets[i].value; i++)
+    t->periph.rcc[l->resets[i].index] = l->resets[i].value;
+  t->periph.rcc[l->csr] = flags | reset_flags(cause);
+  gpio_reset(t);
+  memset(t->periph.iwdg, 0, sizeof t->periph.iwdg);
+  t->periph.iwdg[2] = 0xFFF; /* RLR */
+  t->periph.iwdg_started = false;
+  if (t->periph.stub)
+    memset(t->periph.stub, 0, t->periph.stub_size);
+}
+
+void periph_power_on(sim_target *t)
+{
+  t->periph.dbgmcu_cr = t->periph.dbgmcu_apb1 = t->periph.dbgmcu_apb2 = 0;
+  t->periph.rcc[rcc_of(t)->csr] = 0;
+}
+
+static uint32_t ahb_divider(uint32_t cfgr)
+{
+  uint32_t hpre = (cfgr >> 4) & 0xF;
+  static const uint16_t div[8] = {2, 4, 8, 16, 64, 128, 256, 512};
+  return hpre & 8 ? div[hpre & 7] : 1;
+}
+
+static uint32_t sysclk_f1(const sim_target *t, uint32_t cfgr)
+{
+  uint32_t hsi = t->chip->family->hsi_hz, hse = t->chip->hse_hz;
+  switch ((cfgr >> 2) & 3) {
+  case 1:
+    return hse;
+  case 2: {
+    uint32_t src = cfgr & (1u << 16) ? hse / (cfgr & (1u << 17) ? 2 : 1) : hsi / 2;
+    uint32_t mul = ((cfgr >> 18) & 0xF) + 2;
+    return src * (mul > 16 ? 16 : mul);
+  }
+  default:
+    return hsi;
+  }
+}
+
+static uint32_t sysclk_f4(const sim_target *t, uint32_t cfgr)
+{
+  uint32_t hsi = t->chip->family->hsi_hz, hse = t->chip->hse_hz;
+  uint32_t pll = t->periph.rcc[rcc_f4.pllcfgr];
+  uint32_t sws = (cfgr >> 2) & 3;
+  if (sws == 0)
+    return hsi;
+  if (sws == 1)
+    return hse;
+  uint32_t m = pll & 0x3F, n = (pll >> 6) & 0x1FF;
+  uint32_t div = sws == 2 ? 2 * (((pll >> 16) & 3) + 1) : (pll >> 28) & 7;
+  if (m < 2 || n < 2 || div < 2)
+    return hsi; /* invalid configuration: RM0090 forbids it; keep running */
+  uint64_t vco = (uint64_t)(pll & (1u << 22) ? hse : hsi) * n / m;
+  return (uint32_t)(vco / div);
+}
+
+uint32_t periph_core_hz(const sim_target *t)
+{
+  uint32_t cfgr = t->periph.rcc[rcc_of(t)->cfgr];
+  uint32_t sys = t->chip->family->id == SIM_FAMILY_F1 ? sysclk_f1(t, cfgr) : sysclk_f4(t, cfgr);
+  uint32_t hz = sys / ahb_divider(cfgr);
+  return hz ? hz : 1;
+}
+
+static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask)
+{
+  const rcc_layout *l = rcc_of(t);
+  uint32_t *reg = &t->periph.rcc[idx];
+  uint32_t old_hz = periph_core_hz(t);
+  if (idx == RCC_CR) {
+    uint32_t v = (*reg & ~mask) | (value & mask);
+    /* oscillators and PLLs lock at once: each READY bit follows its ON bit */
+    uint32_t ready = ((v & 1u) << 1) | ((v & RCC_CR_HSEON) << 1) | ((v & RCC_CR_PLLON) << 1) |
+                     ((v & RCC_CR_PLLI2SON) << 1) | ((v & RCC_CR_PLLSAION) << 1);
+    uint32_t ready_bits = 2u | RCC_CR_HSERDY | RCC_CR_PLLRDY | (RCC_CR_PLLI2SON << 1) |
+                          (RCC_CR_PLLSAION << 1);
+    *reg = (v & ~ready_bits) | ready;
+  } else if (idx == l->cfgr) {
+    uint32_t v = (*reg & ~mask) | (value & mask);
+    uint32_t sw = v & 3, cr = t->periph.rcc[RCC_CR];
+    bool ready = sw == 0 || (sw == 1 && (cr & RCC_CR_HSERDY)) || (sw >= 2 && (cr & RCC_CR_PLLRDY));
+    uint32_t sws = ready ? sw : (*reg >> 2) & 3;
+    *reg = (v & ~0xCu) | (sws << 2);
+  } else if (idx == l->csr) {
+    uint32_t v = (*reg & ~mask) | (value & mask);
+    if (v & (1u << 24)) /* RMVF */
+      v &= 0x00FFFFFFu;
+    *reg = (v & ~(1u << 24)) | ((v & 1u) << 1); /* LSIRDY follows LSION */
+  } else {
+    *reg = (*reg & ~mask) | (value & mask);
+  }
+  if (idx == RCC_CR) { /* switching a running source off falls back to HSI (CSS-like) */
+    uint32_t *cfgr = &t->periph.rcc[l->cfgr];
+    uint32_t sws = (*cfgr >> 2) & 3, cr = *reg;
+    if ((sws == 1 && !(cr & RCC_CR_HSERDY)) || (sws >= 2 && !(cr & RCC_CR_PLLRDY)))
+      *cfgr &= ~0xFu;
+  }
+  if (periph_core_hz(t) != old_hz)
+    core_clock_changed(t);
+}
+
+/* ---- GPIO / AFIO: is SWD still on PA13/PA14? ---- */
+
+static void check_swd_pins(sim_target *t)
+{
+  if (t->chip->family->id == SIM_FAMILY_F1) {
+    /* RM0008 §9.4.2: SWJ_CFG = 100 turns JTAG-DP and SW-DP off */
+    t->periph.swd_pins_off = ((t->periph.afio[1] >> 24) & 7) == 4;
+    return;
+  }
+  /* F4: PA13 (SWDIO) and PA14 (SWCLK) must stay in alternate function 0 */
+  uint32_t moder = t->periph.gpio[0][0], afrh = t->periph.gpio[0][9];
+  bool af = ((moder >> 26) & 3) == 2 && ((moder >> 28) & 3) == 2;
+  bool af0 = ((afrh >> 20) & 0xF) == 0 && ((afrh >> 24) & 0xF) == 0;
+  t->periph.swd_pins_off = !(af && af0);
+}
+
+static bool gpio_port(const sim_target *t, uint32_t addr, unsigned *port, unsigned *reg)
+{
+  uint32_t base = t->chip->family->gpioa;
+  uint32_t ports = t->chip->family->id == SIM_FAMILY_F1 ? 7 : 11; /* GPIOA-G, GPIOA-K */
+  if (addr < base || addr >= base + ports * 0x400)
+    return false;
+  *port = (addr - base) / 0x400;
+  *reg = ((addr - base) % 0x400) / 4;
+  return *reg < 10;
+}
+
+static uint32_t gpio_read(const sim_target *t, unsigned port, unsigned reg)
+{
+  const uint32_t *g = t->periph.gpio[port];
+  bool f1 = t->chip->family->id == SIM_FAMILY_F1;
+  unsigned idr = f1 ? 2 : 4, odr = f1 ? 3 : 5;
+  if (reg == idr) /* inputs read what the pins are driven to; nothing else drives them */
+    return g[odr] & 0xFFFF;
+  if ((f1 && (reg == 4 || reg == 5)) || (!f1 && reg == 6)) /* BSRR, BRR: write only */
+    return 0;
+  return g[reg];
+}
+
+static void gpio_write(sim_target *t, unsigned port, unsigned reg, uint32_t value, uint32_t mask)
+{
+  uint32_t *g = t->periph.gpio[port];
+  bool f1 = t->chip->family->id == SIM_FAMILY_F1;
+  unsigned idr = f1 ? 2 : 4, odr = f1 ? 3 : 5, bsrr = f1 ? 4 : 6;
+  value &= mask;
+  if (reg == idr)
+    return;
+  if (reg == bsrr) {
+    g[odr] = (g[odr] & ~(value >> 16)) | (value & 0xFFFF);
+  } else if (f1 && reg == 5) { /* BRR */
+    g[odr] &= ~(value & 0xFFFF);
+  } else {
+    g[reg] = (g[reg] & ~mask) | value;
+  }
+  if (port == 0)
+    check_swd_pins(t);
+}
+
+/* ---- DBGMCU (0xE0042000), reset by power-on only ---- */
+
+bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
+{
+  bool f4 = t->chip->family->id == SIM_FAMILY_F4;
+  switch (off) {
+  case 0x00:
+    *value = t->chip->idcode;
+    return BUS_OK;
+  case 0x04:
+    *value = t->periph.dbgmcu_cr;
+    return BUS_OK;
+  case 0x08:
+    *value = f4 ? t->periph.dbgmcu_apb1 : 0;
+    return f4 ? BUS_OK : BUS_ERROR;
+  case 0x0C:
+    *value = f4 ? t->periph.dbgmcu_apb2 : 0;
+    return f4 ? BUS_OK : BUS_ERROR;
+  default:
+    *value = 0;
+    return BUS_ERROR;
+  }
+}
+
+bus_status dbgmcu_write(sim_target *t, uint32_t off, uint32_t value)
+{
+  bool f4 = t->chip->family->id == SIM_FAMILY_F4;
+  switch (off) {
+  case 0x00:
+    return BUS_OK; /* read only */
+  case 0x04:
+    t->periph.dbgmcu_cr = value;
+    return BUS_OK;
+  case 0x08:
+    t->periph.dbgmcu_apb1 = value;
+    return f4 ? BUS_OK : BUS_ERROR;
+  case 0x0C:
+    t->periph.dbgmcu_apb2 = value;
+    return f4 ? BUS_OK : BUS_ERROR;
+  default:
+    return BUS_ERROR;
+  }
+}
+
+/* ---- dispatch ---- */
+
+static uint32_t *stub_word(sim_target *t, uint32_t addr)
+{
+  uint32_t off = 0;
+  const sim_family *fam = t->chip->family;
+  for (int i = 0; i < 4 && fam->periph_windows[i][1]; i++) {
+    if (addr >= fam->periph_windows[i][0] && addr < fam->periph_windows[i][1])
+      return (uint32_t *)(void *)(t->periph.stub + off + (addr - fam->periph_windows[i][0]));
+    off += fam->periph_windows[i][1] - fam->periph_windows[i][0];
+  }
+  return NULL;
+}
+
+static bool in_block(uint32_t addr, uint32_t base)
+{
+  return base && addr >= base && addr < base + 0x400;
+}
+
+bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value)
+{
+  const sim_family *fam = t->chip->family;
+  unsigned port, reg;
+  *value = 0;
+  if (in_block(addr, fam->flash_regs))
+    return fam->flash->reg_read(t, addr - fam->flash_regs, value);
+  if (in_block(addr, fam->rcc)) {
+    *value = t->periph.rcc[(addr - fam->rcc) / 4 % 64];
+    return BUS_OK;
+  }
+  if (gpio_port(t, addr, &port, &reg)) {
+    *value = gpio_read(t, port, reg);
+    return BUS_OK;
+  }
+  if (in_block(addr, fam->afio)) {
+    unsigned i = (addr - fam->afio) / 4;
+    /* SWJ_CFG is write only (RM0008 §9.4.2) */
+    *value = i < 8 ? t->periph.afio[i] & (i == 1 ? ~0x07000000u : ~0u) : 0;
+    return BUS_OK;
+  }
+  if (in_block(addr, IWDG_BASE)) {
+    unsigned i = (addr - IWDG_BASE) / 4;
+    *value = i == 0 ? 0 : (i < 4 ? t->periph.iwdg[i] : 0);
+    return BUS_OK;
+  }
+  uint32_t *w = stub_word(t, addr);
+  if (!w)
+    return BUS_ERROR;
+  *value = *w;
+  return BUS_OK;
+}
+
+bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value,
+                        uint32_t mask)
+{
+  const sim_family *fam = t->chip->family;
+  unsigned port, reg;
+  if (in_block(addr, fam->flash_regs))
+    return fam->flash->reg_write(t, m, addr - fam->flash_regs, value, mask);
+  if (in_block(addr, fam->rcc)) {
+    rcc_write(t, (addr - fam->rcc) / 4 % 64, value, mask);
+    return BUS_OK;
+  }
+  if (gpio_port(t, addr, &port, &reg)) {
+    gpio_write(t, port, reg, value, mask);
+    return BUS_OK;
+  }
+  if (in_block(addr, fam->afio)) {
+    unsigned i = (addr - fam->afio) / 4;
+    if (i < 8) {
+      t->periph.afio[i] = (t->periph.afio[i] & ~mask) | (value & mask);
+      check_swd_pins(t);
+    }
+    return BUS_OK;
+  }
+  if (in_block(addr, IWDG_BASE)) {
+    unsigned i = (addr - IWDG_BASE) / 4;
+    if (i == 0) {
+      uint32_t key = value & 0xFFFF;
+      if (key == 0xCCCC)
+        t->periph.iwdg_started = true;
+      /* 0xAAAA reloads and 0x5555 unlocks PR/RLR: accepted, no reset is modelled */
+    } else if (i < 3) {
+      t->periph.iwdg[i] = (t->periph.iwdg[i] & ~mask) | (value & mask);
+    }
+    return BUS_OK;
+  }
+  uint32_t *w = stub_word(t, addr);
+  if (!w)
+    return BUS_ERROR;
+  *w = (*w & ~mask) | (value & mask);
+  return BUS_OK;
+}

@@ -1,0 +1,400 @@
+/*
+ * The simulated chip behind one probe: creation from the state file, virtual
+ * time, resets and power, NRST, and the target-side scenarios and faults.
+ *
+ * Scenarios (given by name in sim_target_options.scenarios):
+ *  no-target       nothing drives SWDIO: every transaction answers NONE and
+ *                  the target voltage reads 0.
+ *  nrst-not-wired  sim_target_set_nrst() has no effect.
+ *  swd-disabled    the firmware in flash reassigns PA13/PA14 once it has run
+ *                  for 1 ms of virtual time after a reset release: from then
+ *                  on the DP answers NONE, until NRST is asserted (the pins
+ *                  return to SWD while the chip is held in reset). A core
+ *                  halted by the debugger before that (e.g. at the reset
+ *                  vector after connect-under-reset) keeps SWD. A session
+ *                  starts with the firmware already running, so only
+ *                  connect-under-reset gets in. "Firmware" means a reset vector
+ *                  that is not erased and booting from flash.
+ *  sleep           the same firmware enters Stop mode 1 ms after reset and
+ *                  wakes for 20 us every 1 ms. While it is stopped and
+ *                  DBGMCU_CR.DBG_STOP is clear, every AP transaction answers
+ *                  WAIT (the AHB is not clocked) and DHCSR shows S_SLEEP; DP
+ *                  registers answer normally. During the wake windows, or
+ *                  once DBG_STOP (low-power debug) is set, the AP works and a
+ *                  halt request halts the core, which ends the sleeping.
+ *  boot0=0|1, boot1=0|1   the level of the boot pins, kept in the state.
+ *  vdd=MV          the supply the probe measures (default 3300 mV); on the F4
+ *                  it limits the program/erase parallelism.
+ * Faults: swd-fault@N, swd-wait@N (SWD_WAIT_STORM WAITs from the Nth
+ * transaction, ended early by ABORT.DAPABORT), flash-error@N, power-loss@N.
+ */
+#include "target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { DBGMCU_CR_DBG_STOP = 1u << 1 };
+
+static const char *const default_chip = "stm32f103c8";
+
+/* ---- scenarios ---- */
+
+static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t err_len)
+{
+  unsigned mv;
+  char tail;
+  if (strcmp(name, "no-target") == 0)
+    s->no_target = true;
+  else if (strcmp(name, "nrst-not-wired") == 0)
+    s->nrst_not_wired = true;
+  else if (strcmp(name, "swd-disabled") == 0)
+    s->swd_disabled = true;
+  else if (strcmp(name, "sleep") == 0)
+    s->sleep = true;
+  else if (strcmp(name, "boot0=0") == 0 || strcmp(name, "boot0=1") == 0)
+    s->boot0 = name[6] - '0';
+  else if (strcmp(name, "boot1=0") == 0 || strcmp(name, "boot1=1") == 0)
+    s->boot1 = name[6] - '0';
+  else if (sscanf(name, "vdd=%u%c", &mv, &tail) == 1 && mv >= 1700 && mv <= 3600)
+    s->vdd_mv = mv;
+  else {
+    snprintf(err, err_len,
+             "unknown scenario '%s' (known: no-target, nrst-not-wired, swd-disabled, sleep, "
+             "boot0=0|1, boot1=0|1, vdd=1700..3600)",
+             name);
+    return false;
+  }
+  return true;
+}
+
+bool sim_target_scenario_valid(const char *name, char *err, size_t err_len)
+{
+  sim_scenarios s = {0};
+  return parse_scenario(&s, name, err, err_len);
+}
+
+static bool firmware_present(sim_target *t)
+{
+  if (t->boot_target != REGION_FLASH)
+    return false;
+  uint32_t vector;
+  memcpy(&vector, t->st.flash + 4, 4);
+  return vector != 0xFFFFFFFFu;
+}
+
+static bool scenario_firmware(const sim_target *t)
+{
+  return t->scen.swd_disabled || t->scen.sleep;
+}
+
+static bool in_wake_window(const sim_target *t)
+{
+  sim_ns phase = (t->now - t->scen_fired_at) % SLEEP_PERIOD_NS;
+  return phase >= SLEEP_PERIOD_NS - SLEEP_AWAKE_NS;
+}
+
+static void scenario_update(sim_target *t)
+{
+  if (t->core.firmware_interrupted)
+    t->stop_mode = false; /* the debugger took the core */
+  if (!scenario_firmware(t) || t->scen_fired || t->nrst || t->core.firmware_interrupted)
+    return;
+  if (t->now - t->released_at < SCENARIO_DELAY_NS || !firmware_present(t))
+    return;
+  t->scen_fired = true;
+  t->scen_fired_at = t->released_at + SCENARIO_DELAY_NS;
+  if (t->scen.sleep)
+    t->stop_mode = true;
+}
+
+static sim_ns scenario_next_event(const sim_target *t)
+{
+  if (!scenario_firmware(t) || t->nrst)
+    return UINT64_MAX;
+  if (!t->scen_fired)
+    return t->core.firmware_interrupted ? UINT64_MAX : t->released_at + SCENARIO_DELAY_NS;
+  if (!t->stop_mode)
+    return UINT64_MAX;
+  sim_ns phase = (t->now - t->scen_fired_at) % SLEEP_PERIOD_NS;
+  sim_ns edge = phase < SLEEP_PERIOD_NS - SLEEP_AWAKE_NS ? SLEEP_PERIOD_NS - SLEEP_AWAKE_NS
+                                                         : SLEEP_PERIOD_NS;
+  return t->now + (edge - phase);
+}
+
+bool target_swd_off(const sim_target *t)
+{
+  if (!t->powered || t->scen.no_target || t->st.rdp2_locked)
+    return true;
+  if (t->nrst)
+    return false; /* the pins are back in their reset (SWD) function */
+  return t->periph.swd_pins_off || (t->scen.swd_disabled && t->scen_fired);
+}
+
+bool target_in_deep_sleep(const sim_target *t)
+{
+  return t->stop_mode && !t->nrst && !in_wake_window(t);
+}
+
+bool target_deep_sleep_blocks_ap(const sim_target *t)
+{
+  return target_in_deep_sleep(t) && !(t->periph.dbgmcu_cr & DBGMCU_CR_DBG_STOP);
+}
+
+/* ---- faults ---- */
+
+bool target_fault_at(sim_target *t, sim_fault_kind kind, uint64_t count)
+{
+  for (int i = 0; i < t->fault_count; i++)
+    if (t->faults[i].kind == kind && t->faults[i].at == count)
+      return true;
+  return false;
+}
+
+void target_mark_dirty(sim_target *t)
+{
+  t->dirty = true;
+}
+
+void target_power_fail(sim_target *t)
+{
+  t->powered = false;
+  t->st.powered = false;
+  t->core.stop_pending = true;
+  t->dirty = true;
+  char err[256];
+  if (!sim_target_save(t, err, sizeof err))
+    fprintf(stderr, "swdsim: %s\n", err);
+}
+
+/* ---- resets ---- */
+
+static void load_option_bytes(sim_target *t)
+{
+  memcpy(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE);
+  if (t->chip->family->flash->rdp_level(t->st.loaded) == 2 && !t->st.rdp2_locked) {
+    t->st.rdp2_locked = true; /* RM0090 §3.7.3: irreversible */
+    t->dirty = true;
+  }
+}
+
+static void system_reset(sim_target *t, reset_cause cause, bool reload_options)
+{
+  flash_finish_now(t);
+  if (!t->powered)
+    return;
+  if (reload_options)
+    load_option_bytes(t);
+  t->chip->family->flash->reset(t);
+  periph_reset(t, cause);
+  bus_remap_boot(t);
+  core_reset(t, true);
+  t->released_at = t->now;
+  t->scen_fired = false;
+  t->stop_mode = false;
+}
+
+void target_system_reset(sim_target *t, reset_cause cause)
+{
+  system_reset(t, cause, true);
+}
+
+/* ---- time ---- */
+
+void target_advance(sim_target *t, sim_ns until)
+{
+  if (t->in_sync)
+    return;
+  t->in_sync = true;
+  while (t->powered && t->now < until) {
+    flash_update(t);
+    scenario_update(t);
+    if (!t->powered)
+      break;
+    sim_ns next = until, ev = flash_next_event(t);
+    if (ev > t->now && ev < next)
+      next = ev;
+    ev = scenario_next_event(t);
+    if (ev > t->now && ev < next)
+      next = ev;
+    if (t->core.state == CORE_RUNNING && !t->nrst && !t->stop_mode)
+      core_run(t, next);
+    else
+      t->now = next;
+  }
+  if (t->now < until)
+    t->now = until;
+  flash_update(t);
+  scenario_update(t);
+  t->in_sync = false;
+}
+
+void sim_target_sync(sim_target *t)
+{
+  target_advance(t, t->clock->now);
+  if (t->dirty && t->state_path[0] && t->now - t->last_save >= SIM_MS(1000)) {
+    char err[512];
+    if (!sim_target_save(t, err, sizeof err) && !t->save_warned) {
+      fprintf(stderr, "swdsim: %s\n", err);
+      t->save_warned = true;
+    }
+  }
+}
+
+/* ---- creation ---- */
+
+static bool resolve_chip(const sim_target_options *opts, const sim_chip *stored,
+                         const sim_chip **out, char *err, size_t err_len)
+{
+  const char *want = opts->chip && opts->chip[0] ? opts->chip : NULL;
+  if (want && !sim_chip_find(want)) {
+    size_t n = (size_t)snprintf(err, err_len, "unknown chip '%s' (known:", want);
+    for (const char *const *c = sim_chip_names(); *c && n < err_len; c++)
+      n += (size_t)snprintf(err + n, err_len - n, " %s", *c);
+    if (n < err_len)
+      snprintf(err + n, err_len - n, ")");
+    return false;
+  }
+  if (stored && want && stored != sim_chip_find(want)) {
+    snprintf(err, err_len, "the state file %s holds a %s, not a %s", opts->state_path,
+             stored->name, want);
+    return false;
+  }
+  *out = stored ? stored : sim_chip_find(want ? want : default_chip);
+  return true;
+}
+
+static bool state_exists(const char *path)
+{
+  FILE *f = path && path[0] ? fopen(path, "rb") : NULL;
+  if (f)
+    fclose(f);
+  return f != NULL;
+}
+
+sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, char *err,
+                           size_t err_len)
+{
+  sim_target *t = calloc(1, sizeof *t);
+  if (!t) {
+    snprintf(err, err_len, "out of memory");
+    return NULL;
+  }
+  t->clock = clock;
+  t->scen.boot0 = t->scen.boot1 = -1;
+  t->scen.vdd_mv = 3300;
+  for (int i = 0; i < opts->scenario_count; i++)
+    if (!parse_scenario(&t->scen, opts->scenarios[i], err, err_len))
+      goto fail;
+  for (int i = 0; i < opts->fault_count && t->fault_count < SIM_MAX_FAULTS; i++) {
+    sim_fault_kind k = opts->faults[i].kind;
+    if (k == SIM_FAULT_SWD_FAULT || k == SIM_FAULT_SWD_WAIT || k == SIM_FAULT_FLASH_ERROR ||
+        k == SIM_FAULT_POWER_LOSS)
+      t->faults[t->fault_count++] = opts->faults[i];
+  }
+  const sim_chip *stored = NULL;
+  bool exists = state_exists(opts->state_path);
+  if (exists && !sim_state_load(opts->state_path, &t->st, &stored, err, err_len))
+    goto fail;
+  if (!resolve_chip(opts, stored, &t->chip, err, err_len))
+    goto fail;
+  if (!exists && !sim_state_init_fresh(&t->st, t->chip)) {
+    snprintf(err, err_len, "out of memory for the flash of %s", t->chip->name);
+    goto fail;
+  }
+  if (opts->state_path && opts->state_path[0]) {
+    if (strlen(opts->state_path) >= sizeof t->state_path) {
+      snprintf(err, err_len, "state file path too long");
+      goto fail;
+    }
+    strcpy(t->state_path, opts->state_path);
+    t->dirty = !exists;
+  }
+  if (!core_setup(t, err, err_len) || !bus_setup(t, err, err_len))
+    goto fail;
+  if (t->scen.boot0 >= 0 && t->st.boot0 != (t->scen.boot0 == 1)) {
+    t->st.boot0 = t->scen.boot0 == 1;
+    t->dirty = true;
+  }
+  if (t->scen.boot1 >= 0 && t->st.boot1 != (t->scen.boot1 == 1)) {
+    t->st.boot1 = t->scen.boot1 == 1;
+    t->dirty = true;
+  }
+
+  t->now = clock->now;
+  t->last_save = t->now;
+  t->powered = true;
+  bool power_on = !t->st.powered; /* otherwise the board stayed powered since the last session */
+  if (power_on) {
+    t->st.powered = true;
+    t->st.debugger_latched = false;
+    t->dirty = true;
+  }
+  dp_power_on(t);
+  core_power_on(t);
+  periph_power_on(t);
+  core_clock_changed(t);
+  system_reset(t, RESET_POWER, power_on);
+  /* the firmware has been running since before the client started */
+  if (scenario_firmware(t) && firmware_present(t)) {
+    t->scen_fired = true;
+    t->scen_fired_at = t->now;
+    t->stop_mode = t->scen.sleep;
+  }
+  return t;
+
+fail:
+  sim_target_free(t);
+  return NULL;
+}
+
+void sim_target_free(sim_target *t)
+{
+  if (!t)
+    return;
+  if (t->chip && t->core.uc) {
+    if (t->powered)
+      flash_finish_now(t); /* the board stays powered: the operation completes */
+    char err[512];
+    if (!sim_target_save(t, err, sizeof err))
+      fprintf(stderr, "swdsim: %s\n", err);
+  }
+  bus_teardown(t);
+  core_teardown(t);
+  sim_state_release(&t->st);
+  free(t);
+}
+
+bool sim_target_save(sim_target *t, char *err, size_t err_len)
+{
+  if (!t->state_path[0] || !t->dirty)
+    return true;
+  if (!sim_state_store(t->state_path, &t->st, t->chip, err, err_len))
+    return false;
+  t->dirty = false;
+  t->last_save = t->now;
+  return true;
+}
+
+/* ---- pins and supply ---- */
+
+void sim_target_set_nrst(sim_target *t, bool asserted)
+{
+  sim_target_sync(t);
+  if (t->scen.nrst_not_wired || !t->powered || t->scen.no_target || asserted == t->nrst)
+    return;
+  t->nrst = asserted;
+  /* asserting resets the system and holds it; releasing starts the core */
+  target_system_reset(t, RESET_PIN);
+}
+
+uint32_t sim_target_voltage_mv(const sim_target *t)
+{
+  if (!t->powered || t->scen.no_target)
+    return 0;
+  return t->scen.vdd_mv;
+}
+
+const char *sim_target_chip(const sim_target *t)
+{
+  return t->chip->name;
+}

@@ -1,0 +1,471 @@
+/*
+ * swdsim target side: internal interfaces between the files of tests/sim/target.
+ *
+ *   chips.c     chip and family data (IDs, memory map, sector tables)
+ *   target.c    sim_target_*: time, events, resets, power, scenarios, faults
+ *   dp.c        SW-DP and AHB-AP (the wire-level entry points)
+ *   bus.c       the memory bus shared by the debugger and the CPU
+ *   periph.c    RCC (clock tree), DBGMCU, GPIO/AFIO, IWDG
+ *   scs.c       Cortex-M system control and debug: DHCSR, DCRSR, DEMCR, FPB...
+ *   core.c      the CPU: Unicorn, cycle accounting, idle skipping, exceptions
+ *   flash.c     program/erase operations shared by the flash controllers
+ *   flash_f1.c  STM32F1 FPEC and option bytes (PM0075)
+ *   flash_f4.c  STM32F4 flash interface and OPTCR (RM0090/RM0390)
+ *   state.c     the persistent chip state file
+ *   state_tool.c  `swdsim state init|dump|show|power-cycle`
+ *   thumb.c     the little Thumb decoding the idle detector needs
+ */
+#ifndef SWDSIM_TARGET_H
+#define SWDSIM_TARGET_H
+
+#include "sim.h"
+
+#include <stdio.h>
+#include <unicorn/unicorn.h>
+
+#define KIB(x) ((uint32_t)(x) * 1024u)
+#define SIM_MS(x) ((sim_ns)(x) * 1000000u)
+
+typedef struct sim_target sim_target;
+
+/* ---------------------------------------------------------------------- */
+/* Chips                                                                   */
+/* ---------------------------------------------------------------------- */
+
+typedef enum sim_family_id { SIM_FAMILY_F1, SIM_FAMILY_F4 } sim_family_id;
+
+typedef struct flash_family flash_family;
+
+/* What is common to every chip of a family: addresses and the controller. */
+typedef struct sim_family {
+  sim_family_id id;
+  const char *name;
+  uint32_t hsi_hz;
+  uint32_t sysmem_base; /* ROM bootloader, OTP and device signature, read-only */
+  uint32_t sysmem_size;
+  uint32_t rom_size;    /* the bootloader part at the start of sysmem */
+  uint32_t flash_size_reg, uid_reg;
+  uint32_t option_base, option_size; /* memory image of the option bytes */
+  uint32_t flash_regs, rcc, gpioa, afio; /* afio: 0 where there is none */
+  uint32_t periph_windows[4][2];         /* [base, end) ranges of peripheral space */
+  const flash_family *flash;
+} sim_family;
+
+typedef struct sim_chip {
+  const char *name;
+  const char *description;
+  const sim_family *family;
+  uint32_t dpidr, cpuid, idcode;
+  uint32_t flash_size;
+  uint32_t page_size;          /* F1: erase page */
+  uint32_t wrp_pages_per_bit;  /* F1 */
+  const uint16_t *sector_kib;  /* F4: sector sizes in KiB, in address order */
+  uint8_t sector_count;
+  uint8_t bank2_first_sector;  /* F4 dual bank: first sector of bank 2; 0 = single bank */
+  uint8_t snb_bits;            /* F4: width of FLASH_CR.SNB */
+  uint32_t sram_size;          /* at 0x20000000 */
+  uint32_t ccm_size;           /* at 0x10000000, data only */
+  uint32_t hse_hz;             /* crystal on the usual boards */
+  uint32_t optcr_reserved1;    /* F4: OPTCR bits that read as 1 but hold nothing */
+  bool has_fpu, has_sprmod, has_db1m, has_optcr1;
+} sim_chip;
+
+const sim_chip *sim_chip_find(const char *name);
+
+/* F4 sector geometry. */
+typedef struct sim_sector {
+  uint32_t offset, size;
+  uint8_t snb;  /* value of FLASH_CR.SNB that selects it */
+  uint8_t bank; /* 0 or 1 */
+} sim_sector;
+bool sim_chip_sector(const sim_chip *chip, unsigned index, sim_sector *out);
+int sim_chip_sector_by_snb(const sim_chip *chip, unsigned snb);
+int sim_chip_sector_at(const sim_chip *chip, uint32_t offset);
+/* Erase units in address order: F1 pages, F4 sectors. */
+bool sim_chip_erase_unit(const sim_chip *chip, unsigned index, uint32_t *offset, uint32_t *size);
+
+/* ---------------------------------------------------------------------- */
+/* Persistent state (state.c)                                              */
+/* ---------------------------------------------------------------------- */
+
+enum { SIM_OPTIONS_SIZE = 16 };
+
+typedef struct sim_chip_state {
+  uint8_t *flash;                     /* chip->flash_size bytes, page aligned */
+  uint8_t options[SIM_OPTIONS_SIZE];  /* option bytes as programmed */
+  uint8_t loaded[SIM_OPTIONS_SIZE];   /* option bytes latched at the last reset */
+  uint8_t uid[12];
+  bool powered;          /* the board was left powered by the last session */
+  bool rdp2_locked;      /* RDP level 2 became effective: the DP is gone for good */
+  bool debugger_latched; /* a debugger was seen since power-on (RDP rules) */
+  bool boot0, boot1;     /* pin levels */
+} sim_chip_state;
+
+/* Allocate an erased state for `chip` (factory option bytes). */
+bool sim_state_init_fresh(sim_chip_state *st, const sim_chip *chip);
+void sim_state_release(sim_chip_state *st);
+/* Load `path` into a fresh state; the chip name stored in the file is
+ * returned in `chip_out`. Returns false with a message. */
+bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_out, char *err,
+                    size_t err_len);
+bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip *chip, char *err,
+                     size_t err_len);
+
+/* ---------------------------------------------------------------------- */
+/* Memory bus                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef enum bus_status {
+  BUS_OK,
+  BUS_ERROR, /* AHB error: FAULT to the debugger, HardFault to the CPU */
+  BUS_BUSY,  /* the flash is busy: WAIT to the debugger, a stall to the CPU */
+} bus_status;
+
+typedef enum bus_master { MASTER_DEBUG, MASTER_CPU } bus_master;
+
+typedef enum region_kind {
+  REGION_SRAM,
+  REGION_CCM,
+  REGION_FLASH,
+  REGION_ALIAS, /* boot memory at 0: flash, system memory or SRAM */
+  REGION_SYSMEM,
+  REGION_OPTIONS,
+  REGION_PERIPH,
+  REGION_PPB,
+} region_kind;
+
+typedef struct sim_region {
+  region_kind kind;
+  uint32_t base, size;
+  uint8_t *ram;        /* host memory for RAM-like regions */
+  sim_target *target;  /* for the Unicorn MMIO callbacks */
+} sim_region;
+
+enum { SIM_MAX_REGIONS = 12 };
+
+bool bus_setup(sim_target *t, char *err, size_t err_len);
+void bus_teardown(sim_target *t);
+/* `size` is 1, 2 or 4; `addr` is aligned to it. */
+bus_status bus_read(sim_target *t, bus_master m, uint32_t addr, unsigned size, uint32_t *value);
+bus_status bus_write(sim_target *t, bus_master m, uint32_t addr, unsigned size, uint32_t value);
+const sim_region *bus_region(const sim_target *t, uint32_t addr);
+/* Host pointer for `len` bytes of RAM-backed memory at `addr`, NULL if not. */
+uint8_t *bus_ram_ptr(sim_target *t, uint32_t addr, uint32_t len);
+/* What address 0 shows, from the boot pins sampled at the last reset. */
+region_kind bus_boot_target(const sim_target *t);
+void bus_remap_boot(sim_target *t);
+void bus_flash_changed(sim_target *t, uint32_t offset, uint32_t len);
+void bus_fill_sysmem(const sim_chip *chip, const sim_chip_state *st, uint8_t *buf);
+
+/* CoreSight identification registers (offsets 0xFD0-0xFFC of a 4 KiB block). */
+uint32_t coresight_id(uint32_t block_base, uint32_t offset, const sim_chip *chip);
+
+/* ---------------------------------------------------------------------- */
+/* Peripherals (periph.c)                                                  */
+/* ---------------------------------------------------------------------- */
+
+typedef enum reset_cause { RESET_POWER, RESET_PIN, RESET_SOFTWARE } reset_cause;
+
+typedef struct sim_periph {
+  uint32_t rcc[64];        /* RCC registers, word indexed */
+  uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
+  uint32_t gpio[11][10];   /* GPIOA.. (F1: CRL CRH IDR ODR BSRR BRR LCKR; F4: 10 regs) */
+  uint32_t afio[8];
+  uint32_t iwdg[4];
+  bool iwdg_started;
+  bool swd_pins_off;       /* the firmware reassigned PA13/PA14 */
+  uint8_t *stub;           /* plain storage for the other peripheral registers */
+  uint32_t stub_size;
+} sim_periph;
+
+void periph_reset(sim_target *t, reset_cause cause);
+void periph_power_on(sim_target *t);
+/* Word-aligned register access; `mask` selects the byte lanes written. */
+bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value);
+bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value,
+                        uint32_t mask);
+uint32_t periph_core_hz(const sim_target *t);
+bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value);
+bus_status dbgmcu_write(sim_target *t, uint32_t off, uint32_t value);
+
+/* ---------------------------------------------------------------------- */
+/* Flash controllers (flash.c, flash_f1.c, flash_f4.c)                     */
+/* ---------------------------------------------------------------------- */
+
+typedef enum flash_op_kind {
+  FLASH_OP_NONE,
+  FLASH_OP_PROGRAM, /* AND `len` bytes of `data` into the array at `offset` */
+  FLASH_OP_ERASE,   /* set [offset, offset + len) to 0xFF */
+  FLASH_OP_OPTIONS, /* family-specific option change, optionally after a full erase */
+} flash_op_kind;
+
+typedef struct flash_op {
+  flash_op_kind kind;
+  sim_ns start, end;
+  uint32_t offset, len;
+  uint32_t data;
+  bool erase_all_first; /* RDP regression: the whole array is erased first */
+  bool power_loss;      /* the supply fails half-way through */
+} flash_op;
+
+typedef struct option_field {
+  const char *name; /* reference-manual field name in lower case */
+  uint32_t value;
+  const char *text; /* the meaning in words, or NULL */
+} option_field;
+
+typedef struct sim_flash {
+  flash_op op;
+  uint32_t acr, sr, cr, ar; /* family registers */
+  uint32_t optcr, optcr1;   /* F4 option control registers */
+  uint8_t key_stage, optkey_stage;
+  bool key_lockout;         /* wrong KEYR sequence: locked until reset */
+  bool optkey_lockout;
+  uint8_t pending_options[SIM_OPTIONS_SIZE]; /* what a running option op writes */
+  uint64_t op_count;        /* program/erase operations started (fault injection) */
+  uint32_t noise;           /* deterministic garbage for power loss */
+} sim_flash;
+
+struct flash_family {
+  /* System reset: registers to reset values, option bytes latched. */
+  void (*reset)(sim_target *t);
+  bus_status (*reg_read)(sim_target *t, uint32_t off, uint32_t *value);
+  /* `off` is word aligned; `mask` selects the byte lanes written. */
+  bus_status (*reg_write)(sim_target *t, bus_master m, uint32_t off, uint32_t value,
+                          uint32_t mask);
+  /* A write to the flash array (or its alias) from either master. */
+  bus_status (*array_write)(sim_target *t, bus_master m, uint32_t offset, unsigned size,
+                            uint32_t value);
+  bus_status (*option_read)(sim_target *t, uint32_t addr, unsigned size, uint32_t *value);
+  bus_status (*option_write)(sim_target *t, bus_master m, uint32_t addr, unsigned size,
+                             uint32_t value);
+  /* End of an operation: status flags, and the option bytes of an option op. */
+  void (*op_done)(sim_target *t, const flash_op *op);
+  /* Called when a flash-error fault hits an operation. */
+  void (*op_failed)(sim_target *t);
+  /* Protection, from an option image (programmed or latched). */
+  int (*rdp_level)(const uint8_t opts[SIM_OPTIONS_SIZE]);
+  bool (*offset_protected)(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
+                           uint32_t offset);
+  /* State tool support. */
+  void (*factory_options)(uint8_t opts[SIM_OPTIONS_SIZE]);
+  /* The memory image of the option bytes at `base` (16 bytes); false if
+   * there is none at that address. */
+  bool (*option_image)(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE], uint32_t base,
+                       uint8_t out[SIM_OPTIONS_SIZE]);
+  bool (*set_option)(const sim_chip *chip, uint8_t opts[SIM_OPTIONS_SIZE], const char *name,
+                     uint32_t value, char *err, size_t err_len);
+  /* The option fields in reference-manual words; returns how many. */
+  int (*decode)(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE], option_field *out,
+                int max);
+  const char *option_names; /* for --help */
+};
+
+extern const flash_family sim_flash_f1;
+extern const flash_family sim_flash_f4;
+
+/* Advance the current operation to the target's present time. */
+void flash_update(sim_target *t);
+bool flash_busy(sim_target *t);
+sim_ns flash_next_event(const sim_target *t);
+/* Start an operation lasting `duration`. Returns false when a flash-error
+ * fault hits it (nothing was started and op_failed() was called). */
+bool flash_start(sim_target *t, const flash_op *op, sim_ns duration, uint64_t program_units,
+                 uint64_t erase_units, bool mass);
+/* Complete an operation at once (reset, end of session). */
+void flash_finish_now(sim_target *t);
+/* Debug-visible read protection of the main array. */
+bool flash_read_blocked(const sim_target *t, bus_master m);
+/* Program/erase forbidden by RDP for the current master (debugger attached). */
+bool flash_rdp_blocks_writes(const sim_target *t);
+int flash_loaded_rdp(const sim_target *t);
+
+/* ---------------------------------------------------------------------- */
+/* Cortex-M core (core.c, scs.c)                                           */
+/* ---------------------------------------------------------------------- */
+
+typedef enum core_state {
+  CORE_RUNNING,
+  CORE_HALTED,
+  CORE_SLEEPING, /* WFI/WFE: nothing wakes it but a debug halt or a reset */
+  CORE_LOCKUP,
+  CORE_IN_RESET, /* NRST held */
+} core_state;
+
+enum {
+  DFSR_HALTED = 1u << 0,
+  DFSR_BKPT = 1u << 1,
+  DFSR_DWTTRAP = 1u << 2,
+  DFSR_VCATCH = 1u << 3,
+  DFSR_EXTERNAL = 1u << 4,
+};
+
+typedef struct spin_detect {
+  uint32_t head;        /* target of the taken branch being watched */
+  uint32_t visits, next_check, backoff;
+  bool have_snap, clean;
+  uint64_t snap_cycles;
+  uint32_t regs[17];
+} spin_detect;
+
+typedef struct sim_core {
+  uc_engine *uc;
+  core_state state;
+  /* debug registers (reset by power-on only) */
+  uint32_t dhcsr_ctrl; /* C_DEBUGEN, C_HALT, C_STEP, C_MASKINTS, C_SNAPSTALL */
+  bool s_retire, s_reset_st;
+  uint32_t dfsr, demcr, dcrdr;
+  uint32_t fp_ctrl, fp_remap, fp_comp[8];
+  uint32_t dwt[32];
+  uint64_t dwt_cyccnt_base;
+  /* system control block (reset by system reset) */
+  uint32_t vtor, scr, ccr, shcsr, cfsr, hfsr, mmfar, bfar, cpacr, aircr_prigroup;
+  uint32_t shpr[3];
+  uint32_t nvic[0x400 / 4]; /* plain storage for NVIC/SysTick/FPU regs not modelled */
+  uint32_t fpccr;
+  uint64_t systick_base;
+  uint32_t components[3][1024]; /* ITM, TPIU, ETM register storage */
+  uint32_t breakpoints[16];     /* addresses the FPB halts at (derived) */
+  int breakpoint_count;
+  int reset_request;            /* from the CPU: 1 system reset, 2 core reset */
+  bool vc_pending; /* VC_CORERESET caught: halt before the first instruction */
+  /* running */
+  uint32_t hz;
+  bool epoch_valid;
+  sim_ns epoch;          /* time at which total_cycles was epoch_cycles */
+  uint64_t epoch_cycles;
+  uint64_t total_cycles; /* since power-on, including idle-skipped ones */
+  uint64_t run_budget;   /* total_cycles at which the current run stops */
+  sim_ns run_until;
+  bool in_run, expect_valid, stop_pending, sleep_request, svc_request, stepping;
+  uint32_t halt_request; /* DFSR reason */
+  uint32_t expect_pc, sleep_pc;
+  int fault_pending;     /* exception number to take after the run, 0 = none */
+  uint32_t fault_cfsr, fault_hfsr, fault_addr;
+  uint32_t exc_return;   /* EXC_RETURN value of a pending exception return */
+  /* where instructions were last fetched from */
+  uint32_t code_lo, code_hi;
+  const uint8_t *code_ptr;
+  /* deferred undo of a CPU store into the flash array */
+  uint8_t *restore_ptr;
+  uint8_t restore_bytes[8];
+  unsigned restore_len;
+  spin_detect spin;
+  uint64_t idle_skipped_cycles;
+  bool firmware_interrupted; /* a debug halt took control since the reset */
+  uc_hook hooks[8];
+} sim_core;
+
+bool core_setup(sim_target *t, char *err, size_t err_len);
+void core_teardown(sim_target *t);
+bool core_map_ram(sim_target *t, uint32_t base, uint32_t size, uint8_t *ptr, uint32_t perms);
+bool core_map_mmio(sim_target *t, sim_region *r);
+void core_unmap(sim_target *t, uint32_t base, uint32_t size);
+void core_flush_code(sim_target *t, uint32_t addr, uint32_t len);
+/* Run the CPU (state RUNNING) until `until` or until it stops. */
+void core_run(sim_target *t, sim_ns until);
+/* Current time as seen by the running CPU, or t->now outside a run. */
+sim_ns target_time(const sim_target *t);
+/* The CPU must wait until `when` (flash stall); called from bus accesses. */
+void core_stall_until(sim_target *t, sim_ns when);
+void core_note_side_effect(sim_target *t);
+/* Something happens at `when`: a run in progress must stop there. */
+void core_limit_run(sim_target *t, sim_ns when);
+void core_clock_changed(sim_target *t);
+void core_reset(sim_target *t, bool system);
+void core_power_on(sim_target *t);
+void core_halt(sim_target *t, uint32_t dfsr_reason);
+void core_resume(sim_target *t);
+void core_step(sim_target *t);
+uint32_t core_reg_read(sim_target *t, unsigned sel);
+void core_reg_write(sim_target *t, unsigned sel, uint32_t value);
+void core_take_exception(sim_target *t, int number, uint32_t return_pc);
+
+/* The private peripheral bus 0xE0000000-0xE00FFFFF, word aligned. */
+bus_status ppb_read(sim_target *t, uint32_t addr, uint32_t *value);
+bus_status ppb_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value, uint32_t mask);
+uint32_t scs_dhcsr(sim_target *t, bool consume);
+
+/* thumb.c */
+bool thumb_is_32bit(uint16_t hw1);
+/* Conservative: true for anything that may write memory or special state. */
+bool thumb_has_side_effects(uint16_t hw1, uint16_t hw2);
+bool thumb_is_sleep(uint16_t hw1, uint16_t hw2);
+
+/* ---------------------------------------------------------------------- */
+/* Debug port (dp.c)                                                       */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_dp {
+  bool line_reset_seen;  /* SWD selected and a line reset done */
+  bool idcode_pending;   /* after a line reset only DPIDR may be read */
+  uint32_t ctrl_stat, select, wcr;
+  uint32_t rdbuff;
+  bool readok;
+  uint32_t csw, tar;
+  uint32_t ap_posted;
+} sim_dp;
+
+void dp_power_on(sim_target *t);
+
+/* ---------------------------------------------------------------------- */
+/* The target                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_scenarios {
+  bool no_target, nrst_not_wired, swd_disabled, sleep;
+  int boot0, boot1; /* -1: as in the state */
+  uint32_t vdd_mv;
+} sim_scenarios;
+
+enum {
+  SCENARIO_DELAY_NS = 1000000,       /* firmware acts 1 ms after reset release */
+  SLEEP_PERIOD_NS = 1000000,         /* the sleeping firmware wakes every 1 ms ... */
+  SLEEP_AWAKE_NS = 20000,            /* ... for 20 us */
+  SWD_WAIT_STORM = 200,
+};
+
+struct sim_target {
+  sim_clock *clock;
+  const sim_chip *chip;
+  char state_path[4096];
+  sim_chip_state st;
+  bool dirty;
+  sim_ns last_save;
+  sim_ns now;
+  bool powered;    /* supply present in this session (power-loss fault clears it) */
+  bool nrst;       /* NRST asserted */
+  sim_scenarios scen;
+  sim_fault faults[SIM_MAX_FAULTS];
+  int fault_count;
+  uint64_t swd_count;
+  uint64_t wait_storm_left;
+  sim_region regions[SIM_MAX_REGIONS];
+  int region_count;
+  uint8_t *sram, *ccm, *sysmem;
+  region_kind boot_target;
+  sim_dp dp;
+  sim_core core;
+  sim_flash flash;
+  sim_periph periph;
+  bool in_sync;
+  bool save_warned;
+  /* the scenario firmware */
+  sim_ns released_at;   /* last reset release */
+  bool scen_fired;      /* it has disabled SWD / gone to sleep */
+  sim_ns scen_fired_at;
+  bool stop_mode;       /* the `sleep` firmware is in Stop mode */
+};
+
+/* target.c */
+void target_advance(sim_target *t, sim_ns until);
+void target_system_reset(sim_target *t, reset_cause cause);
+void target_power_fail(sim_target *t);
+void target_mark_dirty(sim_target *t);
+bool target_fault_at(sim_target *t, sim_fault_kind kind, uint64_t count);
+/* Scenario state of the debug port right now. */
+bool target_swd_off(const sim_target *t);
+bool target_deep_sleep_blocks_ap(const sim_target *t);
+bool target_in_deep_sleep(const sim_target *t);
+
+#endif
