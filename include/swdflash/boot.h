@@ -75,6 +75,15 @@ typedef struct swdf_boot_check_opts {
 SWDF_API swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
                                   const swdf_boot_check_opts *opts);
 
+/*
+ * Only the boot source: which memory the chip booted from at its last
+ * reset, told by comparing what address 0 shows (where the boot memory is
+ * aliased) with the flash, the system memory and the SRAM. `why` (may be
+ * NULL) gets how that was found out, in words.
+ */
+SWDF_API swdf_err swdf_boot_source_detect(swdf_boot_source *out, char *why, size_t why_len,
+                                          swdf_target *target);
+
 /* Describes a chip's memory for swdf_boot_check_buffer. */
 typedef struct swdf_boot_memory {
   size_t size;            /* sizeof(swdf_boot_memory) */

@@ -60,6 +60,21 @@ static void detect_source(swdf_boot_report *r, swdf_target *t) {
   }
 }
 
+swdf_err swdf_boot_source_detect(swdf_boot_source *out, char *why, size_t why_len,
+                                 swdf_target *target) {
+  if (out == NULL || target == NULL) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  swdf__clear_error(swdf__target_ctx(target));
+  swdf_boot_report r;
+  detect_source(&r, target);
+  *out = r.source;
+  if (why != NULL && why_len > 0) {
+    snprintf(why, why_len, "%s", r.source_text);
+  }
+  return SWDF_OK;
+}
+
 swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
                          const swdf_boot_check_opts *opts) {
   if (out == NULL || target == NULL) {
