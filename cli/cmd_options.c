@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "json.h"
 #include "options_view.h"
+#include "recovery.h"
 #include "session.h"
 
 enum { OPT_RAW = 1, OPT_YES, OPT_PERMANENT };
@@ -263,11 +264,18 @@ static void explain_unlock(const swdf_options *o) {
 
 static int unlock(cli_globals *g, bool yes) {
   cli_session s;
-  int rc = cli_session_open(&s, g);
+  int rc = cli_session_ctx(&s, g);
+  char how[900];
+  if (rc == CLI_EXIT_OK) {
+    rc = cli_connect_recovery(&s, how, sizeof(how));
+  }
   if (rc != CLI_EXIT_OK) {
+    cli_session_close(&s);
     return rc;
   }
-  connect_note(&s);
+  if (how[0] != '\0' && !g->json) {
+    printf("%s\n\n", how);
+  }
   swdf_options *o = NULL;
   rc = read_options(&s, &o);
   if (rc == CLI_EXIT_OK) {

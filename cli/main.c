@@ -26,6 +26,9 @@ const cli_command cli_commands[] = {
     {"check-bootloader", "[--base ADDR]",
      "show which bootloader/firmware is in flash and whether the chip will boot it",
      cli_cmd_check_bootloader},
+    {"rescue", "[--write IMAGE [ADDR]] [--yes]",
+     "guided recovery of a board that will not enter DFU: diagnose, unlock, rewrite",
+     cli_cmd_rescue},
     {NULL, NULL, NULL, NULL},
 };
 
