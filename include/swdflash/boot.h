@@ -69,8 +69,9 @@ typedef struct swdf_boot_check_opts {
  * 16, 20, 28, 32, 34, 48, 64 and 128 KiB), checks each (initial stack
  * pointer inside RAM, reset handler inside the flash with the Thumb bit,
  * the other vectors inside the image) and recognises the firmware by its
- * signatures. Reads only what it needs. `opts` may be NULL. Under read
- * protection fails with SWDF_ERR_READ_PROTECTED (the flash cannot be read).
+ * signatures. Reads only what it needs. `opts` may be NULL. A base outside
+ * the flash fails with SWDF_ERR_INVALID_ARG; under read protection the call
+ * fails with SWDF_ERR_READ_PROTECTED (the flash cannot be read).
  */
 SWDF_API swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
                                   const swdf_boot_check_opts *opts);

@@ -86,7 +86,7 @@ swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
   const swdf_flash_layout *layout = swdf__target_flash_layout(target);
   uint32_t base = opts != NULL && opts->has_base ? opts->base : layout->base;
   if (base < layout->base || base >= layout->base + layout->size || base % 4 != 0) {
-    return swdf__fail(ctx, SWDF_ERR_RANGE, "give a word-aligned address inside the flash",
+    return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, "give a word-aligned address inside the flash",
                       "--base 0x%08X is not inside the flash (0x%08X-0x%08X)", base,
                       layout->base, layout->base + layout->size - 1);
   }
