@@ -171,6 +171,7 @@ expect_match "$out" "ERASING ITS WHOLE FLASH" "unlock explains the erase first"
 expect_match "$out" "read protection: level 0" "unlock reports the final state"
 expect_unprotected "$st" "unlock at RDP 1"
 expect_flash_is "$st" /dev/null "unlock at RDP 1 erased the flash"
+"$sim" state power-cycle "$st" # the board is switched off and on again
 expect_exit 0 "unlock of an unprotected chip" -- run "$st" unlock
 expect_match "$out" "not protected" "nothing to do"
 
