@@ -56,26 +56,38 @@ static void connect_note(const cli_session *s) {
 
 /* ---- options --------------------------------------------------------------------- */
 
-static int show(cli_globals *g, bool raw) {
-  cli_session s;
-  int rc = cli_session_open(&s, g);
+/* Connect as the global options say and read the option bytes. On failure
+ * the error is printed and the session closed. */
+static int open_options(cli_session *s, cli_globals *g, swdf_options **o) {
+  *o = NULL;
+  int rc = cli_session_open(s, g);
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
-  connect_note(&s);
-  swdf_options *o = NULL;
-  rc = read_options(&s, &o);
-  if (rc == CLI_EXIT_OK) {
-    cli_boot_source boot;
-    detect_boot(&s, &boot);
-    if (g->json) {
-      cli_json j;
-      json_begin(&j, &s);
-      cli_json_options(&j, o, &boot, raw);
-      json_end(&j);
-    } else {
-      cli_print_options(stdout, o, s.chip.name, &boot, raw);
-    }
+  connect_note(s);
+  rc = read_options(s, o);
+  if (rc != CLI_EXIT_OK) {
+    cli_session_close(s);
+  }
+  return rc;
+}
+
+static int show(cli_globals *g, bool raw) {
+  cli_session s;
+  swdf_options *o;
+  int rc = open_options(&s, g, &o);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  cli_boot_source boot;
+  detect_boot(&s, &boot);
+  if (g->json) {
+    cli_json j;
+    json_begin(&j, &s);
+    cli_json_options(&j, o, &boot, raw);
+    json_end(&j);
+  } else {
+    cli_print_options(stdout, o, s.chip.name, &boot, raw);
   }
   swdf_options_free(o);
   cli_session_close(&s);
@@ -146,16 +158,12 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
     }
   }
   cli_session s;
-  int rc = cli_session_open(&s, g);
+  swdf_options *o;
+  int rc = open_options(&s, g, &o);
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
-  connect_note(&s);
-  swdf_options *o = NULL;
-  rc = read_options(&s, &o);
-  if (rc == CLI_EXIT_OK) {
-    rc = apply_assignments(&s, o, assign, count, flags);
-  }
+  rc = apply_assignments(&s, o, assign, count, flags);
   if (rc == CLI_EXIT_OK && swdf_options_change_count(o) == 0) {
     if (g->json) {
       cli_json j;
