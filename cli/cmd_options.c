@@ -138,6 +138,11 @@ static int write_changes(cli_session *s, swdf_options *o, unsigned flags, const 
     cli_json_object_end(&j);
     json_end(&j);
   } else {
+    if (swdf_options_rdp_level(o) == 2) {
+      printf("\nWritten and read back. Read protection level 2 takes effect at the next reset: "
+             "from then on SWD is off for good.\n");
+      return CLI_EXIT_OK;
+    }
     printf("\nWritten, loaded (the chip was reset) and read back. The option bytes now:\n");
     printf("  read protection: level %d\n", swdf_options_rdp_level(o));
     cli_print_ranges(stdout, o, 0, "  ");

@@ -188,6 +188,13 @@ expect_exit 0 "unlock --yes with RDP 1 and WRP" -- run "$st" unlock --yes
 expect_unprotected "$st" "unlock with RDP 1 and WRP"
 
 if [ "$chip" != f103 ]; then
+  st=$(klipper)
+  expect_exit 0 "options set rdp=2 with the irreversible flag" -- \
+    run "$st" options set rdp=2 --i-understand-this-is-irreversible --yes
+  expect_match "$out" "off for good" "says what level 2 does"
+  expect_eq "$(json "$(show "$st")" 'j["rdp_level"]')" 2 "state: level 2 programmed"
+  "$sim" state power-cycle "$st"
+  expect_exit 4 "nothing answers at level 2" -- run "$st" options
   st=$(state rdp2 --option rdp=2)
   expect_exit 4 "unlock at RDP 2" -- run "$st" unlock --yes
   expect_match "$err" "level 2" "RDP 2: says why"
