@@ -87,12 +87,15 @@ SWDF_API swdf_err swdf_boot_source_detect(swdf_boot_source *out, char *why, size
 
 /* Describes a chip's memory for swdf_boot_check_buffer. */
 typedef struct swdf_boot_memory {
-  size_t size;            /* sizeof(swdf_boot_memory) */
+  size_t size;            /* sizeof(swdf_boot_memory); set by SWDF_BOOT_MEMORY_INIT */
   uint32_t flash_base;
   uint32_t flash_size;
   uint32_t ram_base;
   uint32_t ram_size;
 } swdf_boot_memory;
+
+/* An STM32 with flash at 0x08000000 and SRAM at 0x20000000; set the sizes. */
+#define SWDF_BOOT_MEMORY_INIT {sizeof(swdf_boot_memory), 0x08000000u, 0, 0x20000000u, 0}
 
 /*
  * The same checks on flash contents held in memory (e.g. an image file
