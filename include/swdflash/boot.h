@@ -33,7 +33,8 @@ typedef struct swdf_boot_image {
   int plausible;          /* 1 when the vector table looks like a real program */
   char problem[160];      /* why it is not plausible, in words ("" when it is) */
   char kind[16];          /* "katapult", "canboot", "klipper", "stm32duino", "maple",
-                             "erased", "unknown" (a program we do not recognise), "invalid" */
+                             "erased", "unknown" (a program we do not recognise), "invalid",
+                             "st-rom" (the ROM bootloader, listed when the chip boots it) */
   char name[48];          /* "Katapult bootloader", "Klipper firmware", ... */
   int is_bootloader;      /* 1 for bootloaders that start an application further on */
   char version[48];       /* version found in the image, or "" */
@@ -51,7 +52,8 @@ typedef struct swdf_boot_report {
   char source_text[240];  /* how that was found out, in words */
   int base_ok;            /* 1 when a plausible program or bootloader is at `base` */
   size_t image_count;
-  swdf_boot_image images[SWDF_BOOT_MAX_IMAGES]; /* images[0] is at `base` */
+  swdf_boot_image images[SWDF_BOOT_MAX_IMAGES]; /* images[0] is at `base`; the ST ROM
+                                                    comes last when the chip boots it */
   char verdict[400];      /* whether and what the chip will boot, in plain words */
 } swdf_boot_report;
 

@@ -106,6 +106,12 @@ swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
     swdf__prefix_error(ctx, "reading the flash");
     return err;
   }
+  uint8_t rom[64];
+  if (out->source == SWDF_BOOT_SYSTEM && out->image_count < SWDF_BOOT_MAX_IMAGES &&
+      swdf__mem_read(rom, target, chip->sysmem_base, sizeof(rom)) == SWDF_OK) {
+    swdf__bootscan_rom(&out->images[out->image_count++], rom, chip->sysmem_base,
+                       chip->sysmem_size, &mem);
+  }
   swdf__bootscan_verdict(out);
   return SWDF_OK;
 }

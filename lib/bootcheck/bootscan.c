@@ -116,9 +116,10 @@ static uint32_t flash_end(const swdf_bootscan_mem *mem) {
 }
 
 /* The checks that need no knowledge of the image's end: stack pointer in
- * RAM, reset handler in flash after the table with the Thumb bit. */
+ * RAM, reset handler after the table and before `code_end` (the end of the
+ * flash, or of the ROM) with the Thumb bit. */
 static bool table_plausible(char *why, size_t why_len, const uint32_t *vec, uint32_t addr,
-                            const swdf_bootscan_mem *mem) {
+                            uint32_t code_end, const swdf_bootscan_mem *mem) {
   uint32_t ram_end = mem->ram_base + mem->ram_size;
   if (vec[0] == 0xFFFFFFFFu && vec[1] == 0xFFFFFFFFu) {
     snprintf(why, why_len, "nothing is programmed here (the flash reads 0xFF)");
@@ -138,8 +139,8 @@ static bool table_plausible(char *why, size_t why_len, const uint32_t *vec, uint
              vec[1]);
     return false;
   }
-  if (handler < addr + 8 || handler >= flash_end(mem)) {
-    snprintf(why, why_len, "the reset handler 0x%08X is not inside the flash after 0x%08X",
+  if (handler < addr + 8 || handler >= code_end) {
+    snprintf(why, why_len, "the reset handler 0x%08X is not inside the memory after 0x%08X",
              vec[1], addr);
     return false;
   }
@@ -226,7 +227,8 @@ static swdf_err read_table(swdf_boot_image *img, uint32_t *vec, flash_view *v, u
   }
   img->initial_sp = vec[0];
   img->reset_vector = vec[1];
-  img->plausible = table_plausible(img->problem, sizeof(img->problem), vec, addr, v->mem);
+  img->plausible =
+      table_plausible(img->problem, sizeof(img->problem), vec, addr, flash_end(v->mem), v->mem);
   return SWDF_OK;
 }
 
@@ -318,6 +320,26 @@ swdf_err swdf__bootscan(swdf_boot_report *out, const swdf_bootscan_mem *mem, uin
   return err;
 }
 
+void swdf__bootscan_rom(swdf_boot_image *img, const uint8_t *table, uint32_t base, uint32_t size,
+                        const swdf_bootscan_mem *mem) {
+  uint32_t vec[VECTORS];
+  for (int i = 0; i < VECTORS; i++) {
+    vec[i] = rd32(table + 4 * i);
+  }
+  memset(img, 0, sizeof(*img));
+  img->addr = base;
+  img->size = size;
+  img->initial_sp = vec[0];
+  img->reset_vector = vec[1];
+  img->is_bootloader = 1;
+  img->plausible = table_plausible(img->problem, sizeof(img->problem), vec, base, base + size, mem);
+  set_text(img->kind, sizeof(img->kind), "st-rom");
+  set_text(img->name, sizeof(img->name), "ST ROM bootloader (system memory)");
+  snprintf(img->evidence, sizeof(img->evidence),
+           "the boot pins select the system memory at 0x%08X (it shows at address 0)%s", base,
+           img->plausible ? " and its vector table points into it" : "");
+}
+
 /* ---- what will run --------------------------------------------------------------- */
 
 static void describe_image(char *buf, size_t len, const swdf_boot_image *img) {
@@ -337,7 +359,7 @@ static void describe_image(char *buf, size_t len, const swdf_boot_image *img) {
 /* The application a bootloader at images[0] will start, or NULL. */
 static const swdf_boot_image *application(const swdf_boot_report *r) {
   for (size_t i = 1; i < r->image_count; i++) {
-    if (r->images[i].plausible) {
+    if (r->images[i].plausible && strcmp(r->images[i].kind, "st-rom") != 0) {
       return &r->images[i];
     }
   }

@@ -37,6 +37,11 @@ swdf_err swdf__bootscan(swdf_boot_report *out, const swdf_bootscan_mem *mem, uin
  * is_bootloader, version, mcu and evidence of `img`. */
 void swdf__bootscan_identify(swdf_boot_image *img, const uint8_t *data, size_t len, uint32_t addr);
 
+/* Describe the ST ROM bootloader at `base` (`size` bytes of system memory)
+ * from its first 64 bytes, checked like a program's vector table. */
+void swdf__bootscan_rom(swdf_boot_image *img, const uint8_t *table, uint32_t base, uint32_t size,
+                        const swdf_bootscan_mem *mem);
+
 /* Write the verdict: what the chip will boot given `out->source`. */
 void swdf__bootscan_verdict(swdf_boot_report *out);
 

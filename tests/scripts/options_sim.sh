@@ -244,6 +244,9 @@ expect_exit 0 "check-bootloader with BOOT0 high" -- run "$st" --json check-bootl
 expect_eq "$(json "$out" 'j["boot_source"]')" "system memory (ST ROM bootloader)" \
   "BOOT0 high: boots the ROM"
 expect_eq "$(json "$(show "$st")" 'j["boots_from"]')" system-memory "state agrees on the boot source"
+expect_eq "$(json "$out" 'j["images"][-1]["kind"]+" "+str(j["images"][-1]["plausible"])')" \
+  "st-rom True" "the ST ROM bootloader is recognised"
+expect_match "$(json "$out" 'j["verdict"]')" "ST ROM bootloader" "verdict: the ROM runs"
 
 # ---- rescue: every stuck state ends holding exactly IMAGE, unprotected --------
 for case in rdp1 wrp both swdoff katapult klipper erased random; do
