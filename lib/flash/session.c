@@ -107,8 +107,18 @@ static void lock(swdf__flash_session *s) {
 static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7,  8, 9,
                                                              10, 11, 12, 13, 14, 15, 16, 17, 18};
 
+/* Transfers that failed once are tried again: a probe that missed one USB
+ * transfer answers the next command normally. */
+enum { CORE_ATTEMPTS = 3 };
+
 static swdf_err save_core(swdf__flash_session *s) {
-  swdf_err err = swdf__core_regs_read(s->saved_regs, s->t, saved_reg_numbers, SWDF__SAVED_REGS);
+  swdf_err err = SWDF_OK;
+  for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
+    err = swdf__core_regs_read(s->saved_regs, s->t, saved_reg_numbers, SWDF__SAVED_REGS);
+    if (err == SWDF_OK) {
+      break;
+    }
+  }
   s->regs_saved = err == SWDF_OK;
   return err;
 }
@@ -119,7 +129,13 @@ static swdf_err restore_core(swdf__flash_session *s) {
     if (saved_reg_numbers[i] == SWDF_REG_SP) {
       continue;
     }
-    swdf_err err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
+    swdf_err err = SWDF_OK;
+    for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
+      err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
+      if (err == SWDF_OK) {
+        break;
+      }
+    }
     if (err != SWDF_OK) {
       return err;
     }
