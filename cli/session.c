@@ -4,17 +4,22 @@
 
 #include "session.h"
 
-static void log_line(void *user, swdf_log_level level, const char *msg) {
-  cli_session *s = user;
-  static const char *const prefixes[] = {"error: ", "warning: ", "", "debug: ", "trace: "};
-  cli_progress_clear(s);
-  fprintf(stderr, "swdflash: %s%s\n", (unsigned)level < 5 ? prefixes[level] : "", msg);
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void log_line(void *user, swdf_log_level level, const char *msg) {
+  cli_session *s = user;
+  static const char *const prefixes[] = {"error: ", "warning: ", "", "debug: ", "trace: "};
+  cli_progress_clear(s);
+  if (level >= SWDF_LOG_DEBUG) {
+    /* Debug output shows when things happened, to see where time goes. */
+    fprintf(stderr, "swdflash: [%9.3f] %s%s\n", now_s() - s->started, prefixes[level], msg);
+  } else {
+    fprintf(stderr, "swdflash: %s%s\n", (unsigned)level < 5 ? prefixes[level] : "", msg);
+  }
 }
 
 static const char *const phase_names[CLI_PHASES] = {"read", "erase", "program", "verify", "check"};

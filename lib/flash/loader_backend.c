@@ -163,8 +163,7 @@ static bool reads_back(swdf__flash_session *s, uint32_t addr, const void *buf, s
   return same;
 }
 
-static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf,
-                               size_t len) {
+static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
   int attempt = 0;
   swdf_err err;
   do {

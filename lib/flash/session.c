@@ -215,6 +215,13 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
     err = family->prepare(t, &s->family_saved);
   }
   s->prepared = err == SWDF_OK;
+  if (err == SWDF_OK && family->boost != NULL) {
+    err = family->boost(t, &s->clock_saved, &s->cpu_hz);
+    if (s->clock_saved.boosted) {
+      swdf__log(s->ctx, SWDF_LOG_DEBUG, "core clock raised to %u MHz for the job",
+                (unsigned)(s->cpu_hz / 1000000));
+    }
+  }
   if (err == SWDF_OK) {
     err = unlock(s);
   }
@@ -245,8 +252,12 @@ swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after
   swdf_err err = SWDF_OK;
   if (s->prepared) {
     lock(s);
+    if (s->family->unboost != NULL) {
+      err = s->family->unboost(s->t, &s->clock_saved);
+    }
     if (s->family->finish != NULL) {
-      err = s->family->finish(s->t, s->family_saved);
+      swdf_err e = s->family->finish(s->t, s->family_saved);
+      err = err != SWDF_OK ? err : e;
     }
   }
   if (run_after && !failed) {
