@@ -184,11 +184,36 @@ static swdf_err start_backend(swdf__flash_session *s, swdf_flash_method method) 
   return s->backend->start(s);
 }
 
+/* Under read protection nothing can read or change the flash from a
+ * debugger or from SRAM (RM0008 section 2.3.x, RM0090 section 3.7.3): say so
+ * before a loader would fault on its first read. */
+static swdf_err check_not_read_protected(swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  uint32_t value = 0;
+  if (chip->rdp.reg == 0 || swdf__read32(&value, t, chip->rdp.reg) != SWDF_OK) {
+    return SWDF_OK; /* unknown: the flash job will say what fails */
+  }
+  int level = swdf_chip_rdp_level(chip, value, NULL);
+  if (level <= 0) {
+    return SWDF_OK;
+  }
+  return swdf__fail(swdf__target_ctx(t), SWDF_ERR_READ_PROTECTED,
+                    level >= 2 ? "level 2 is permanent: the chip cannot be reprogrammed over SWD"
+                               : "'swdflash unlock' removes it, erasing the whole flash",
+                    "%s: flash read protection level %d is active; the flash cannot be written "
+                    "through the debug port",
+                    chip->name, level);
+}
+
 swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method) {
   *out = NULL;
   const swdf__family *family = swdf__family_for(t);
   if (family == NULL) {
     return swdf_ctx_last_error(swdf__target_ctx(t));
+  }
+  swdf_err protected_err = check_not_read_protected(t);
+  if (protected_err != SWDF_OK) {
+    return protected_err;
   }
   swdf__flash_session *s = calloc(1, sizeof(*s));
   if (s == NULL) {
