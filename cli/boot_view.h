@@ -19,6 +19,7 @@ void cli_json_boot_report(cli_json *j, const swdf_boot_report *r);
 /* Run the check on the session's target and (with `print`) show it.
  * Returns CLI_EXIT_OK when a plausible program or bootloader is at the base,
  * CLI_EXIT_FAILED when not, or the exit code of an error (printed). */
-int cli_check_bootloader(cli_session *s, const swdf_boot_check_opts *opts, bool print);
+int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
+                         const swdf_boot_check_opts *opts, bool print);
 
 #endif

@@ -5,6 +5,7 @@
 #include "boot_view.h"
 #include "cli.h"
 #include "json.h"
+#include "recovery.h"
 #include "session.h"
 
 enum { OPT_BASE = 1 };
@@ -103,11 +104,12 @@ void cli_json_boot_report(cli_json *j, const swdf_boot_report *r) {
   cli_json_str(j, "verdict", r->verdict);
 }
 
-int cli_check_bootloader(cli_session *s, const swdf_boot_check_opts *opts, bool print) {
+int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
+                         const swdf_boot_check_opts *opts, bool print) {
   swdf_boot_report r;
   swdf_err err = swdf_boot_check(&r, s->target, opts);
   if (err != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, err, "checking the bootloader");
+    return cli_session_fail(s, err, "checking the bootloader");
   }
   if (!print) {
     /* nothing */
@@ -116,13 +118,13 @@ int cli_check_bootloader(cli_session *s, const swdf_boot_check_opts *opts, bool 
     cli_json_init(&j, stdout);
     cli_json_object_begin(&j, NULL);
     cli_json_bool(&j, "ok", true);
-    cli_json_str(&j, "chip", s->chip.name);
+    cli_json_str(&j, "chip", chip->name);
     cli_json_boot_report(&j, &r);
     cli_json_object_end(&j);
     cli_json_finish(&j);
   } else {
-    printf("Chip: %s\n", s->chip.name);
-    cli_print_boot_report(stdout, &r, s->chip.name);
+    printf("Chip: %s\n", chip->name);
+    cli_print_boot_report(stdout, &r, chip->name);
   }
   return r.base_ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
@@ -150,11 +152,14 @@ int cli_cmd_check_bootloader(int argc, char **argv, cli_globals *g) {
     }
   }
   cli_session s;
-  int rc = cli_session_open(&s, g);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
+  swdf_chip_info chip;
+  int rc = cli_session_start(&s, g, "check-bootloader");
+  if (rc == CLI_EXIT_OK) {
+    rc = cli_connect_chip(&s, &chip);
   }
-  rc = cli_check_bootloader(&s, &opts, true);
-  cli_session_close(&s);
+  if (rc == CLI_EXIT_OK) {
+    rc = cli_check_bootloader(&s, &chip, &opts, true);
+  }
+  cli_session_end(&s);
   return rc;
 }

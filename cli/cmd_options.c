@@ -27,7 +27,7 @@ static const cli_opt unlock_opts[] = {
 /* Read the options of the connected chip; prints the error on failure. */
 static int read_options(cli_session *s, swdf_options **o) {
   swdf_err err = swdf_options_read(o, s->target);
-  return err == SWDF_OK ? CLI_EXIT_OK : cli_lib_error(s->g, s->ctx, err, "reading the option bytes");
+  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(s, err, "reading the option bytes");
 }
 
 static void detect_boot(cli_session *s, cli_boot_source *boot) {
@@ -35,12 +35,12 @@ static void detect_boot(cli_session *s, cli_boot_source *boot) {
                                         s->target) == SWDF_OK;
 }
 
-static void json_begin(cli_json *j, const cli_session *s) {
+static void json_begin(cli_json *j, const swdf_chip_info *chip) {
   cli_json_init(j, stdout);
   cli_json_object_begin(j, NULL);
   cli_json_bool(j, "ok", true);
-  cli_json_str(j, "chip", s->chip.name);
-  cli_json_str(j, "connected_with", swdf_connect_mode_name(s->chip.connected_with));
+  cli_json_str(j, "chip", chip->name);
+  cli_json_str(j, "connected_with", swdf_connect_mode_name(chip->connected_with));
 }
 
 static void json_end(cli_json *j) {
@@ -48,9 +48,9 @@ static void json_end(cli_json *j) {
   cli_json_finish(j);
 }
 
-static void connect_note(const cli_session *s) {
-  if (!s->g->json && !s->g->quiet && s->chip.connect_note[0] != '\0') {
-    fprintf(stderr, "swdflash: %s\n", s->chip.connect_note);
+static void connect_note(const cli_session *s, const swdf_chip_info *chip) {
+  if (!s->g->json && !s->g->quiet && chip->connect_note[0] != '\0') {
+    fprintf(stderr, "swdflash: %s\n", chip->connect_note);
   }
 }
 
@@ -58,24 +58,28 @@ static void connect_note(const cli_session *s) {
 
 /* Connect as the global options say and read the option bytes. On failure
  * the error is printed and the session closed. */
-static int open_options(cli_session *s, cli_globals *g, swdf_options **o) {
+static int open_options(cli_session *s, swdf_chip_info *chip, cli_globals *g,
+                        swdf_options **o) {
   *o = NULL;
-  int rc = cli_session_open(s, g);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
+  int rc = cli_session_start(s, g, "options");
+  if (rc == CLI_EXIT_OK) {
+    rc = cli_connect_chip(s, chip);
   }
-  connect_note(s);
-  rc = read_options(s, o);
+  if (rc == CLI_EXIT_OK) {
+    connect_note(s, chip);
+    rc = read_options(s, o);
+  }
   if (rc != CLI_EXIT_OK) {
-    cli_session_close(s);
+    cli_session_end(s);
   }
   return rc;
 }
 
 static int show(cli_globals *g, bool raw) {
   cli_session s;
+  swdf_chip_info chip;
   swdf_options *o;
-  int rc = open_options(&s, g, &o);
+  int rc = open_options(&s, &chip, g, &o);
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
@@ -83,14 +87,14 @@ static int show(cli_globals *g, bool raw) {
   detect_boot(&s, &boot);
   if (g->json) {
     cli_json j;
-    json_begin(&j, &s);
+    json_begin(&j, &chip);
     cli_json_options(&j, o, &boot, raw);
     json_end(&j);
   } else {
-    cli_print_options(stdout, o, s.chip.name, &boot, raw);
+    cli_print_options(stdout, o, chip.name, &boot, raw);
   }
   swdf_options_free(o);
-  cli_session_close(&s);
+  cli_session_end(&s);
   return rc;
 }
 
@@ -110,14 +114,15 @@ static int apply_assignments(cli_session *s, swdf_options *o, char **assign, int
     swdf_err err = swdf_options_set(o, name, eq + 1, flags);
     if (err != SWDF_OK) {
       swdf_options_discard(o);
-      return cli_lib_error(s->g, s->ctx, err, "nothing was changed");
+      return cli_session_fail(s, err, "nothing was changed");
     }
   }
   return CLI_EXIT_OK;
 }
 
 /* Write the changes set on `o`, then report. */
-static int write_changes(cli_session *s, swdf_options *o, unsigned flags, const char *cmd) {
+static int write_changes(cli_session *s, const swdf_chip_info *chip, swdf_options *o,
+                         unsigned flags, const char *cmd) {
   swdf_options_write_opts wopts = SWDF_OPTIONS_WRITE_OPTS_INIT;
   wopts.flags = flags;
   cli_changes changes;
@@ -125,11 +130,11 @@ static int write_changes(cli_session *s, swdf_options *o, unsigned flags, const 
   bool erases = changes.erases;
   swdf_err err = swdf_options_write(o, s->target, &wopts);
   if (err != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, err, cmd);
+    return cli_session_fail(s, err, cmd);
   }
   if (s->g->json) {
     cli_json j;
-    json_begin(&j, s);
+    json_begin(&j, chip);
     cli_json_changes(&j, &changes);
     cli_json_bool(&j, "written", true);
     cli_json_bool(&j, "flash_erased", erases);
@@ -163,8 +168,9 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
     }
   }
   cli_session s;
+  swdf_chip_info chip;
   swdf_options *o;
-  int rc = open_options(&s, g, &o);
+  int rc = open_options(&s, &chip, g, &o);
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
@@ -174,7 +180,7 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
       cli_json j;
       cli_changes changes;
       cli_capture_changes(&changes, o);
-      json_begin(&j, &s);
+      json_begin(&j, &chip);
       cli_json_changes(&j, &changes);
       cli_json_bool(&j, "written", false);
       json_end(&j);
@@ -182,7 +188,7 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
       printf("Nothing to change: the option bytes already hold these values.\n");
     }
     swdf_options_free(o);
-    cli_session_close(&s);
+    cli_session_end(&s);
     return CLI_EXIT_OK;
   }
   if (rc == CLI_EXIT_OK && !g->json) {
@@ -196,10 +202,10 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
                                                    : "Write these option bytes?");
   }
   if (rc == CLI_EXIT_OK) {
-    rc = write_changes(&s, o, flags, "writing the option bytes");
+    rc = write_changes(&s, &chip, o, flags, "writing the option bytes");
   }
   swdf_options_free(o);
-  cli_session_close(&s);
+  cli_session_end(&s);
   return rc;
 }
 
@@ -277,13 +283,14 @@ static void explain_unlock(const swdf_options *o) {
 
 static int unlock(cli_globals *g, bool yes) {
   cli_session s;
-  int rc = cli_session_ctx(&s, g);
+  swdf_chip_info chip;
+  int rc = cli_session_start(&s, g, "unlock");
   char how[900];
   if (rc == CLI_EXIT_OK) {
-    rc = cli_connect_recovery(&s, how, sizeof(how));
+    rc = cli_connect_recovery(&s, &chip, how, sizeof(how));
   }
   if (rc != CLI_EXIT_OK) {
-    cli_session_close(&s);
+    cli_session_end(&s);
     return rc;
   }
   if (how[0] != '\0' && !g->json) {
@@ -294,13 +301,13 @@ static int unlock(cli_globals *g, bool yes) {
   if (rc == CLI_EXIT_OK) {
     swdf_err err = swdf_options_set_unlocked(o);
     if (err != SWDF_OK) {
-      rc = cli_lib_error(g, s.ctx, err, "unlocking");
+      rc = cli_session_fail(&s, err, "unlocking");
     }
   }
   if (rc == CLI_EXIT_OK && swdf_options_change_count(o) == 0) {
     if (g->json) {
       cli_json j;
-      json_begin(&j, &s);
+      json_begin(&j, &chip);
       cli_json_bool(&j, "written", false);
       cli_json_object_begin(&j, "options");
       cli_json_options(&j, o, NULL, false);
@@ -320,11 +327,11 @@ static int unlock(cli_globals *g, bool yes) {
                                                      "protection?"
                                                    : "Remove the write protection?");
     if (rc == CLI_EXIT_OK) {
-      rc = write_changes(&s, o, 0, "unlocking");
+      rc = write_changes(&s, &chip, o, 0, "unlocking");
     }
   }
   swdf_options_free(o);
-  cli_session_close(&s);
+  cli_session_end(&s);
   return rc;
 }
 

@@ -31,6 +31,7 @@ enum { MAX_NOTES = 24, NOTE_LEN = 480 };
 
 typedef struct rescue {
   cli_session s;
+  swdf_chip_info chip;
   bool yes;
   const char *image_path;
   const char *image_addr;
@@ -68,14 +69,14 @@ static void tell(rescue *r, const char *fmt, ...) {
 static int connect(rescue *r) {
   cli_session *s = &r->s;
   char how[900];
-  int rc = cli_connect_recovery(s, how, sizeof(how));
+  int rc = cli_connect_recovery(s, &r->chip, how, sizeof(how));
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
-  r->connected_with = s->chip.connected_with;
+  r->connected_with = r->chip.connected_with;
   tell(r, "%s", how[0] != '\0' ? how : "Connected normally.");
-  tell(r, "Chip: %s, %u KiB of flash at 0x%08X.", s->chip.name, s->chip.flash_size / 1024,
-       s->chip.flash_base);
+  tell(r, "Chip: %s, %u KiB of flash at 0x%08X.", r->chip.name, r->chip.flash_size / 1024,
+       r->chip.flash_base);
   return CLI_EXIT_OK;
 }
 
@@ -133,7 +134,7 @@ static void explain_boot_options(rescue *r, const swdf_options *o) {
 }
 
 static void explain_boot(rescue *r) {
-  const swdf_chip_info *chip = &r->s.chip;
+  const swdf_chip_info *chip = &r->chip;
   swdf_boot_check_opts opts = SWDF_BOOT_CHECK_OPTS_INIT;
   if (swdf_boot_check(&r->boot, r->s.target, &opts) != SWDF_OK) {
     swdf_boot_source source;
@@ -165,7 +166,7 @@ static void explain_boot(rescue *r) {
 }
 
 static void explain_dfu(rescue *r) {
-  const swdf_chip_info *chip = &r->s.chip;
+  const swdf_chip_info *chip = &r->chip;
   if (rom_lacks_dfu(chip)) {
     tell(r, "This chip (%s) has no USB DFU bootloader in ROM at all: its ROM bootloader only "
             "talks over the serial port USART1 (PA9/PA10). 'DFU mode' on such a board needs a "
@@ -199,7 +200,7 @@ static int fix_protection(rescue *r, swdf_options *o) {
   }
   swdf_err err = swdf_options_write(o, r->s.target, NULL);
   if (err != SWDF_OK) {
-    return cli_lib_error(r->s.g, r->s.ctx, err, "removing the protection");
+    return cli_session_fail(&r->s, err, "removing the protection");
   }
   r->unlocked = true;
   r->rdp_after = swdf_options_rdp_level(o);
@@ -221,7 +222,7 @@ static int write_image(rescue *r) {
   swdf_image *img = NULL;
   swdf_err err = swdf_image_load(&img, s->ctx, r->image_path, &iopts);
   if (err != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, err, "reading the image");
+    return cli_session_fail(s, err, "reading the image");
   }
   tell(r, "Fix: erase the whole chip, write %s (%llu bytes) and verify it.", r->image_path,
        (unsigned long long)swdf_image_size(img));
@@ -232,9 +233,9 @@ static int write_image(rescue *r) {
     wopts.verify = SWDF_VERIFY_CRC;
     swdf_write_stats stats;
     err = swdf_flash_write_image(&stats, s->target, img, &wopts);
-    cli_progress_clear(s);
+    cli_progress_finish(&s->progress);
     if (err != SWDF_OK) {
-      rc = cli_lib_error(s->g, s->ctx, err, "writing the image");
+      rc = cli_session_fail(s, err, "writing the image");
     } else {
       r->written = true;
       r->verified = stats.verified != 0;
@@ -262,7 +263,7 @@ static int diagnose_and_fix(rescue *r) {
   }
   if (r->rdp_before == 2) {
     swdf_options_free(o);
-    return cli_lib_error(s->g, s->ctx, SWDF_ERR_PERMANENT, "rescue");
+    return cli_session_fail(s, SWDF_ERR_PERMANENT, "rescue");
   }
   if (r->rdp_before != 1) {
     explain_boot(r);
@@ -288,7 +289,7 @@ static int diagnose_and_fix(rescue *r) {
     if (r->written && !r->bootable) {
       tell(r, "The image was written, but it does not start like a program at the flash "
               "base: check that it was built for this chip and for a start at 0x%08X.",
-           s->chip.flash_base);
+           r->chip.flash_base);
       rc = CLI_EXIT_FAILED;
     }
   }
@@ -300,7 +301,7 @@ static void print_json(rescue *r, int rc) {
   cli_json_init(&j, stdout);
   cli_json_object_begin(&j, NULL);
   cli_json_bool(&j, "ok", rc == CLI_EXIT_OK);
-  cli_json_str(&j, "chip", r->s.chip.name);
+  cli_json_str(&j, "chip", r->chip.name);
   cli_json_str(&j, "connected_with", swdf_connect_mode_name(r->connected_with));
   cli_json_int(&j, "rdp_level_before", r->rdp_before);
   cli_json_int(&j, "rdp_level_after", r->rdp_after);
@@ -345,7 +346,7 @@ static int run(rescue *r, int argc, char **argv, cli_globals *g) {
       break;
     }
   }
-  int rc = cli_session_ctx(&r->s, g);
+  int rc = cli_session_start(&r->s, g, "rescue");
   if (rc != CLI_EXIT_OK) {
     return rc;
   }
@@ -360,7 +361,7 @@ static int run(rescue *r, int argc, char **argv, cli_globals *g) {
   if (g->json && rc == CLI_EXIT_OK) {
     print_json(r, rc); /* on failure the error object was printed instead */
   }
-  cli_session_close(&r->s);
+  cli_session_end(&r->s);
   return rc;
 }
 

@@ -16,12 +16,25 @@ static const char *const advice =
     "ST-Link's RST pin so that the chip can be caught in reset. A chip at read protection "
     "level 2 never answers again and cannot be recovered.";
 
-int cli_connect_recovery(cli_session *s, char *how, size_t how_len) {
+static int identify(cli_session *s, swdf_chip_info *chip) {
+  memset(chip, 0, sizeof(*chip));
+  chip->size = sizeof(*chip);
+  swdf_err err = swdf_target_chip_info(chip, s->target);
+  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(s, err, "identifying the chip");
+}
+
+int cli_connect_chip(cli_session *s, swdf_chip_info *chip) {
+  int rc = cli_session_connect(s);
+  return rc != CLI_EXIT_OK ? rc : identify(s, chip);
+}
+
+int cli_connect_recovery(cli_session *s, swdf_chip_info *chip, char *how, size_t how_len) {
   how[0] = '\0';
-  swdf_err err = swdf_probe_open(&s->probe, s->ctx, s->g->serial);
-  if (err != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, err, "opening the ST-Link");
+  int rc = cli_session_open_probe(s);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
   }
+  swdf_err err = SWDF_OK;
   static const swdf_connect_mode chosen[] = {
       [CLI_CONNECT_AUTO] = SWDF_CONNECT_AUTO,
       [CLI_CONNECT_NORMAL] = SWDF_CONNECT_NORMAL,
@@ -49,16 +62,15 @@ int cli_connect_recovery(cli_session *s, char *how, size_t how_len) {
     char what[700];
     snprintf(what, sizeof(what), "connecting to the chip (%s%s%s)", failures[0],
              failures[1][0] != '\0' ? "; under reset: " : "", failures[1]);
-    cli_lib_error(s->g, s->ctx, err, what);
+    cli_session_fail(s, err, what);
     if (!s->g->json) {
       fprintf(stderr, "  what to do: %s\n", advice);
     }
     return cli_exit_code_for(err);
   }
-  s->chip.size = sizeof(s->chip);
-  err = swdf_target_chip_info(&s->chip, s->target);
-  if (err != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, err, "identifying the chip");
+  rc = identify(s, chip);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
   }
   if (count > 1 && used == 1) {
     snprintf(how, how_len,

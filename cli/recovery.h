@@ -13,6 +13,10 @@
  * user when the normal way failed ("" otherwise). On failure prints the
  * error with wiring advice and returns its exit code.
  */
-int cli_connect_recovery(cli_session *s, char *how, size_t how_len);
+int cli_connect_recovery(cli_session *s, swdf_chip_info *chip, char *how, size_t how_len);
+
+/* Connect as the global options say (--connect) and identify the chip.
+ * Returns an exit code; on failure the error is printed. */
+int cli_connect_chip(cli_session *s, swdf_chip_info *chip);
 
 #endif
