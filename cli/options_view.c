@@ -111,11 +111,10 @@ static void json_hex(cli_json *j, const char *key, uint32_t value) {
   cli_json_str(j, key, buf);
 }
 
-static void json_ranges(cli_json *j, const char *key, const swdf_options *o, int staged) {
-  swdf_opt_range ranges[32];
-  size_t n = swdf_options_ranges(ranges, 32, o, staged);
+static void json_range_array(cli_json *j, const char *key, const swdf_opt_range *ranges,
+                             size_t n) {
   cli_json_array_begin(j, key);
-  for (size_t i = 0; i < n && i < 32; i++) {
+  for (size_t i = 0; i < n; i++) {
     cli_json_object_begin(j, NULL);
     cli_json_hex32(j, "start", ranges[i].addr);
     cli_json_hex32(j, "end", ranges[i].addr + ranges[i].size - 1);
@@ -125,6 +124,12 @@ static void json_ranges(cli_json *j, const char *key, const swdf_options *o, int
     cli_json_object_end(j);
   }
   cli_json_array_end(j);
+}
+
+static void json_ranges(cli_json *j, const char *key, const swdf_options *o, int staged) {
+  swdf_opt_range ranges[CLI_MAX_RANGES];
+  size_t n = swdf_options_ranges(ranges, CLI_MAX_RANGES, o, staged);
+  json_range_array(j, key, ranges, n < CLI_MAX_RANGES ? n : CLI_MAX_RANGES);
 }
 
 static void json_field(cli_json *j, const swdf_options *o, size_t index, const swdf_opt_field *fl) {
@@ -264,18 +269,7 @@ void cli_json_changes(cli_json *j, const cli_changes *c) {
     cli_json_object_end(j);
   }
   cli_json_array_end(j);
-  cli_json_array_begin(j, "protected_ranges_after");
-  for (size_t i = 0; i < c->range_count; i++) {
-    const swdf_opt_range *r = &c->ranges_after[i];
-    cli_json_object_begin(j, NULL);
-    cli_json_hex32(j, "start", r->addr);
-    cli_json_hex32(j, "end", r->addr + r->size - 1);
-    cli_json_uint(j, "size", r->size);
-    cli_json_str(j, "kind", r->code_protection ? "pcrop" : "write");
-    cli_json_str(j, "field", r->field);
-    cli_json_object_end(j);
-  }
-  cli_json_array_end(j);
+  json_range_array(j, "protected_ranges_after", c->ranges_after, c->range_count);
   cli_json_bool(j, "erases_flash", c->erases);
 }
 
