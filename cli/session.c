@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum { BAR_WIDTH = 30 };
 
@@ -40,7 +41,11 @@ static int on_progress(void *user, swdf_phase phase, uint64_t done, uint64_t tot
   if (p->drawn && phase == p->phase && permille == p->last_permille) {
     return 0;
   }
-  if (p->drawn && phase != p->phase) {
+  int previous = p->last_permille;
+  /* Erasing and programming alternate unit by unit: a phase keeps its line
+   * of its own only once it is complete, so the bar does not spill over
+   * the terminal. */
+  if (p->drawn && phase != p->phase && previous >= 1000) {
     cli_progress_finish(p);
   }
   p->phase = phase;
@@ -64,9 +69,21 @@ static int on_progress(void *user, swdf_phase phase, uint64_t done, uint64_t tot
   return 0;
 }
 
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void on_log(void *user, swdf_log_level level, const char *msg) {
   cli_session *s = user;
   cli_progress_finish(&s->progress);
+  if (level >= SWDF_LOG_DEBUG) {
+    /* Debug lines say when things happened, to see where time goes. */
+    fprintf(stderr, "swdflash: [%9.3f] %s: %s\n", now_s() - s->started,
+            level == SWDF_LOG_DEBUG ? "debug" : "trace", msg);
+    return;
+  }
   static const char *const prefixes[] = {"error", "warning", "", "debug", "trace"};
   const char *prefix = (unsigned)level < 5 ? prefixes[level] : "";
   bool color = s->g->color && level <= SWDF_LOG_WARN;
@@ -84,6 +101,7 @@ static swdf_log_level log_level(const cli_globals *g) {
 
 int cli_session_start(cli_session *s, const cli_globals *g, const char *command) {
   memset(s, 0, sizeof(*s));
+  s->started = now_s();
   s->g = g;
   s->command = command;
   s->progress.enabled = g->tty && !g->quiet && !g->json;

@@ -23,6 +23,7 @@ typedef struct cli_session {
   swdf_probe *probe;
   swdf_target *target;
   cli_progress progress;
+  double started; /* monotonic seconds at cli_session_start */
 } cli_session;
 
 /* Create the context (log level from -v/-q, progress bar on a terminal

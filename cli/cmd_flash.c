@@ -1,0 +1,510 @@
+/* swdflash write | erase | verify */
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "json.h"
+#include "session.h"
+
+enum {
+  OPT_MASS_ERASE = 1,
+  OPT_VERIFY,
+  OPT_NO_VERIFY,
+  OPT_RESET,
+  OPT_DRY_RUN,
+  OPT_FORMAT,
+  OPT_FORCE,
+  OPT_METHOD,
+  OPT_MASS,
+};
+
+static const cli_opt write_opts[] = {
+    {"mass-erase", 0, false, OPT_MASS_ERASE, NULL, "erase the whole flash first"},
+    {"verify", 0, true, OPT_VERIFY, "MODE", "crc (default: CRC-32 on the chip), readback, none"},
+    {"no-verify", 0, false, OPT_NO_VERIFY, NULL, "do not verify (same as --verify=none)"},
+    {"reset", 0, false, OPT_RESET, NULL, "reset the chip afterwards and run the new firmware"},
+    {"dry-run", 'n', false, OPT_DRY_RUN, NULL,
+     "print the plan and its expected time; change nothing"},
+    {"format", 0, true, OPT_FORMAT, "FMT", "auto (default), bin, ihex, srec or elf"},
+    {"force", 0, false, OPT_FORCE, NULL, "rewrite units that already hold the image"},
+    {"method", 0, true, OPT_METHOD, "HOW", "auto (default), loader or registers (slow, no RAM)"},
+    {0},
+};
+
+static const cli_opt verify_opts[] = {
+    {"verify", 0, true, OPT_VERIFY, "MODE", "crc (default: CRC-32 on the chip) or readback"},
+    {"format", 0, true, OPT_FORMAT, "FMT", "auto (default), bin, ihex, srec or elf"},
+    {0},
+};
+
+static const cli_opt erase_opts[] = {
+    {"mass", 0, false, OPT_MASS, NULL, "erase the whole flash"},
+    {0},
+};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connected session and what the flash commands show about it. */
+typedef struct flash_cmd {
+  cli_session s;
+  swdf_chip_info chip;
+  double started;
+} flash_cmd;
+
+static int flash_cmd_start(flash_cmd *c, cli_globals *g, const char *command) {
+  memset(c, 0, sizeof(*c));
+  c->started = now_s();
+  return cli_session_start(&c->s, g, command);
+}
+
+static int flash_cmd_connect(flash_cmd *c) {
+  int rc = cli_session_connect(&c->s);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  c->chip.size = sizeof(c->chip);
+  swdf_err err = swdf_target_chip_info(&c->chip, c->s.target);
+  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c->s, err, "identifying the chip");
+}
+
+static double elapsed(const flash_cmd *c) { return now_s() - c->started; }
+
+/* FILE [ADDR] and the options common to write and verify. */
+typedef struct image_args {
+  const char *file;
+  const char *addr;
+  swdf_image_opts opts;
+} image_args;
+
+static bool parse_verify_mode(const char *s, swdf_verify_mode *out) {
+  static const swdf_verify_mode modes[] = {SWDF_VERIFY_CRC, SWDF_VERIFY_READBACK, SWDF_VERIFY_NONE};
+  for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+    if (strcmp(s, swdf_verify_mode_name(modes[i])) == 0) {
+      *out = modes[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool parse_method(const char *s, swdf_flash_method *out) {
+  static const struct {
+    const char *name;
+    swdf_flash_method method;
+  } methods[] = {{"auto", SWDF_FLASH_AUTO},
+                 {"loader", SWDF_FLASH_LOADER},
+                 {"registers", SWDF_FLASH_REGISTERS}};
+  for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+    if (strcmp(s, methods[i].name) == 0) {
+      *out = methods[i].method;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Handle a positional argument or --format; returns an exit code or -1 when handled. */
+static int image_arg(const cli_globals *g, const char *cmd, image_args *a, int r,
+                     const char *value) {
+  if (r == OPT_FORMAT) {
+    if (swdf_image_format_from_name(value, &a->opts.format) != 0) {
+      return cli_usage_error(g, cmd, "unknown image format '%s'", value);
+    }
+    return -1;
+  }
+  if (a->file == NULL) {
+    a->file = value;
+  } else if (a->addr == NULL) {
+    a->addr = value;
+  } else {
+    return cli_usage_error(g, cmd, "unexpected argument '%s'", value);
+  }
+  return -1;
+}
+
+static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image **out) {
+  cli_session *s = &c->s;
+  if (a->file == NULL) {
+    return cli_usage_error(s->g, cmd, "no image file given");
+  }
+  if (a->addr != NULL) {
+    char err[128];
+    if (!cli_parse_u32(a->addr, &a->opts.base, err, sizeof(err))) {
+      return cli_usage_error(s->g, cmd, "address: %s", err);
+    }
+    a->opts.has_base = 1;
+  }
+  swdf_err e = swdf_image_load(out, s->ctx, a->file, &a->opts);
+  if (e != SWDF_OK) {
+    return cli_lib_error(s->g, s->ctx, e, NULL);
+  }
+  return CLI_EXIT_OK;
+}
+
+/* "page" or "sector", as the chip's reference manual says. */
+static const char *unit_word(const flash_cmd *c) {
+  swdf_flash_info info = {.size = sizeof(info)};
+  if (swdf_target_flash_info(&info, c->s.target) == SWDF_OK && strstr(info.summary, "page")) {
+    return "page";
+  }
+  return "sector";
+}
+
+/* ---- write ------------------------------------------------------------------ */
+
+static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
+                            const swdf_write_stats *st) {
+  const char *unit = unit_word(c);
+  char size[32];
+  cli_format_size(size, sizeof(size), swdf_image_size(img));
+  printf("plan for %s (%s, %s) on %s:\n", swdf_image_name(img),
+         swdf_image_format_name(swdf_image_get_format(img)), size, c->chip.name);
+  printf("  ranges:\n");
+  for (size_t i = 0; i < swdf_image_segment_count(img); i++) {
+    const swdf_image_segment *seg = swdf_image_segment_at(img, i);
+    cli_format_size(size, sizeof(size), seg->size);
+    printf("    0x%08x-0x%08x  %s\n", (unsigned)seg->addr, (unsigned)(seg->addr + seg->size - 1),
+           size);
+  }
+  printf("  %ss:\n", unit);
+  for (size_t i = 0; i < swdf_flash_plan_unit_count(plan); i++) {
+    const swdf_plan_unit *u = swdf_flash_plan_unit_at(plan, i);
+    char usize[32], image[32], keep[32] = "";
+    cli_format_size(usize, sizeof(usize), u->size);
+    cli_format_size(image, sizeof(image), u->image_bytes);
+    if (u->kept_bytes > 0) {
+      char k[24];
+      cli_format_size(k, sizeof(k), u->kept_bytes);
+      snprintf(keep, sizeof(keep), ", keep %s", k);
+    }
+    printf("    %s %-4u 0x%08x %-8s %-9s image %s%s\n", unit, (unsigned)u->index, (unsigned)u->addr,
+           usize, swdf_unit_action_name(u->action), image, keep);
+  }
+  char erase[32], program[32];
+  cli_format_size(erase, sizeof(erase), st->erase_bytes);
+  cli_format_size(program, sizeof(program), st->program_bytes);
+  printf("  %s: erase %u %ss (%s), program %s without erase in %u, %u unchanged\n",
+         st->mass_erase ? "mass erase" : "total", (unsigned)st->units_erased, unit, erase, program,
+         (unsigned)st->units_blank, (unsigned)st->units_unchanged);
+  printf("  expected time %.2f s (%s, %u-bit programming, verify %s)\n",
+         (double)st->estimated_us / 1e6, st->method, (unsigned)st->program_width * 8,
+         swdf_verify_mode_name(st->verify));
+}
+
+static void json_stats(cli_json *j, const swdf_write_stats *st) {
+  cli_json_uint(j, "image_bytes", st->image_bytes);
+  cli_json_uint(j, "units", st->units);
+  cli_json_uint(j, "units_erased", st->units_erased);
+  cli_json_uint(j, "units_blank", st->units_blank);
+  cli_json_uint(j, "units_unchanged", st->units_unchanged);
+  cli_json_uint(j, "erase_bytes", st->erase_bytes);
+  cli_json_uint(j, "program_bytes", st->program_bytes);
+  cli_json_uint(j, "kept_bytes", st->kept_bytes);
+  cli_json_bool(j, "mass_erase", st->mass_erase != 0);
+  cli_json_str(j, "verify", swdf_verify_mode_name(st->verify));
+  cli_json_bool(j, "verified", st->verified != 0);
+  cli_json_str(j, "method", st->method);
+  cli_json_uint(j, "program_width", st->program_width);
+  cli_json_double(j, "estimated_s", (double)st->estimated_us / 1e6);
+}
+
+static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
+  cli_json_array_begin(j, "plan");
+  for (size_t i = 0; i < swdf_flash_plan_unit_count(plan); i++) {
+    const swdf_plan_unit *u = swdf_flash_plan_unit_at(plan, i);
+    cli_json_object_begin(j, NULL);
+    cli_json_uint(j, "index", u->index);
+    cli_json_hex32(j, "addr", u->addr);
+    cli_json_uint(j, "size", u->size);
+    cli_json_uint(j, "bank", u->bank);
+    cli_json_str(j, "action", swdf_unit_action_name(u->action));
+    cli_json_uint(j, "image_bytes", u->image_bytes);
+    cli_json_uint(j, "program_bytes", u->program_bytes);
+    cli_json_uint(j, "kept_bytes", u->kept_bytes);
+    cli_json_object_end(j);
+  }
+  cli_json_array_end(j);
+}
+
+static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
+                             const swdf_write_stats *st, bool dry_run, double seconds) {
+  cli_json j;
+  cli_json_init(&j, stdout);
+  cli_json_object_begin(&j, NULL);
+  cli_json_bool(&j, "ok", true);
+  cli_json_str(&j, "command", "write");
+  cli_json_bool(&j, "dry_run", dry_run);
+  cli_json_str(&j, "file", swdf_image_name(img));
+  cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
+  cli_json_str(&j, "chip", c->chip.name);
+  json_stats(&j, st);
+  if (!dry_run) {
+    cli_json_double(&j, "seconds", seconds);
+    cli_json_double(&j, "kib_per_s", seconds > 0 ? (double)st->image_bytes / 1024.0 / seconds : 0);
+  }
+  json_plan_units(&j, plan);
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+}
+
+static void print_write_summary(const flash_cmd *c, const swdf_image *img,
+                                const swdf_write_stats *st, double seconds) {
+  char size[32];
+  cli_format_size(size, sizeof(size), st->image_bytes);
+  const char *unit = unit_word(c);
+  printf("wrote %s to %s: %s in %.2f s (%.1f KiB/s)\n", swdf_image_name(img), c->chip.name, size,
+         seconds, seconds > 0 ? (double)st->image_bytes / 1024.0 / seconds : 0.0);
+  printf("  %u %ss: %u erased, %u programmed without erase, %u unchanged%s\n", (unsigned)st->units,
+         unit, (unsigned)st->units_erased, (unsigned)st->units_blank, (unsigned)st->units_unchanged,
+         st->mass_erase ? " (after a mass erase)" : "");
+  if (st->verified) {
+    printf("  verified (%s)\n", swdf_verify_mode_name(st->verify));
+  } else {
+    printf("  not verified\n");
+  }
+}
+
+typedef struct write_args {
+  image_args image;
+  swdf_write_opts opts;
+  bool dry_run;
+} write_args;
+
+static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, write_opts, g);
+  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
+    int rc = -1;
+    switch (r) {
+    case CLI_NEXT_ERROR:
+      return cli_usage_error(g, "write", "%s", p.error);
+    case CLI_NEXT_HELP:
+      cli_print_command_help(stdout, cli_find_command("write"), write_opts);
+      return CLI_EXIT_OK;
+    case OPT_MASS_ERASE:
+      a->opts.mass_erase = 1;
+      break;
+    case OPT_VERIFY:
+      if (!parse_verify_mode(p.value, &a->opts.verify)) {
+        rc = cli_usage_error(g, "write", "unknown verify mode '%s'", p.value);
+      }
+      break;
+    case OPT_NO_VERIFY:
+      a->opts.verify = SWDF_VERIFY_NONE;
+      break;
+    case OPT_RESET:
+      a->opts.run_after = 1;
+      break;
+    case OPT_DRY_RUN:
+      a->dry_run = true;
+      break;
+    case OPT_FORCE:
+      a->opts.skip_unchanged = 0;
+      break;
+    case OPT_METHOD:
+      if (!parse_method(p.value, &a->opts.method)) {
+        rc = cli_usage_error(g, "write", "unknown method '%s'", p.value);
+      }
+      break;
+    default:
+      rc = image_arg(g, "write", &a->image, r, p.value);
+      break;
+    }
+    if (rc >= 0) {
+      return rc;
+    }
+  }
+  return -1;
+}
+
+int cli_cmd_write(int argc, char **argv, cli_globals *g) {
+  write_args a = {.image.opts = SWDF_IMAGE_OPTS_INIT, .opts = SWDF_WRITE_OPTS_INIT};
+  int rc = parse_write(argc, argv, g, &a);
+  if (rc >= 0) {
+    return rc;
+  }
+  flash_cmd c;
+  swdf_image *img = NULL;
+  swdf_flash_plan *plan = NULL;
+  swdf_write_stats st = {.size = sizeof(st)};
+  rc = flash_cmd_start(&c, g, "write");
+  /* A bad file is refused before the probe is touched. */
+  if (rc == CLI_EXIT_OK) {
+    rc = load_image(&c, "write", &a.image, &img);
+  }
+  if (rc == CLI_EXIT_OK) {
+    rc = flash_cmd_connect(&c);
+  }
+  swdf_err err = SWDF_OK;
+  if (rc == CLI_EXIT_OK) {
+    err = swdf_flash_plan_new(&plan, c.s.target, img, &a.opts);
+    if (err == SWDF_OK) {
+      swdf_flash_plan_stats(&st, plan);
+    }
+    if (err == SWDF_OK && !a.dry_run) {
+      err = swdf_flash_plan_execute(&st, plan);
+    }
+    if (err != SWDF_OK) {
+      rc = cli_session_fail(&c.s, err, a.dry_run ? "planning the write" : "writing the flash");
+    }
+  }
+  cli_progress_finish(&c.s.progress);
+  if (rc == CLI_EXIT_OK) {
+    double seconds = elapsed(&c);
+    if (g->json) {
+      print_write_json(&c, img, plan, &st, a.dry_run, seconds);
+    } else if (a.dry_run) {
+      print_plan_text(&c, img, plan, &st);
+    } else if (!g->quiet) {
+      print_write_summary(&c, img, &st, seconds);
+    }
+  }
+  swdf_flash_plan_free(plan);
+  swdf_image_free(img);
+  cli_session_end(&c.s);
+  return rc;
+}
+
+/* ---- verify ------------------------------------------------------------------ */
+
+static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode) {
+  if (c->s.g->json) {
+    cli_json j;
+    cli_json_init(&j, stdout);
+    cli_json_object_begin(&j, NULL);
+    cli_json_bool(&j, "ok", true);
+    cli_json_str(&j, "command", "verify");
+    cli_json_str(&j, "file", swdf_image_name(img));
+    cli_json_uint(&j, "bytes", swdf_image_size(img));
+    cli_json_str(&j, "verify", swdf_verify_mode_name(mode));
+    cli_json_bool(&j, "match", true);
+    cli_json_double(&j, "seconds", elapsed(c));
+    cli_json_object_end(&j);
+    cli_json_finish(&j);
+  } else if (!c->s.g->quiet) {
+    char size[32];
+    cli_format_size(size, sizeof(size), swdf_image_size(img));
+    printf("%s matches the flash of %s (%s compared by %s)\n", swdf_image_name(img), c->chip.name,
+           size, swdf_verify_mode_name(mode));
+  }
+}
+
+int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
+  image_args a = {.opts = SWDF_IMAGE_OPTS_INIT};
+  swdf_verify_mode mode = SWDF_VERIFY_CRC;
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, verify_opts, g);
+  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
+    int rc = -1;
+    if (r == CLI_NEXT_ERROR) {
+      return cli_usage_error(g, "verify", "%s", p.error);
+    } else if (r == CLI_NEXT_HELP) {
+      cli_print_command_help(stdout, cli_find_command("verify"), verify_opts);
+      return CLI_EXIT_OK;
+    } else if (r == OPT_VERIFY) {
+      if (!parse_verify_mode(p.value, &mode) || mode == SWDF_VERIFY_NONE) {
+        return cli_usage_error(g, "verify", "verify mode must be crc or readback");
+      }
+    } else {
+      rc = image_arg(g, "verify", &a, r, p.value);
+    }
+    if (rc >= 0) {
+      return rc;
+    }
+  }
+  flash_cmd c;
+  swdf_image *img = NULL;
+  int rc = flash_cmd_start(&c, g, "verify");
+  if (rc == CLI_EXIT_OK) {
+    rc = load_image(&c, "verify", &a, &img);
+  }
+  if (rc == CLI_EXIT_OK) {
+    rc = flash_cmd_connect(&c);
+  }
+  if (rc == CLI_EXIT_OK) {
+    swdf_err err = swdf_flash_verify(c.s.target, img, mode);
+    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, NULL);
+  }
+  cli_progress_finish(&c.s.progress);
+  if (rc == CLI_EXIT_OK) {
+    print_verify(&c, img, mode);
+  }
+  swdf_image_free(img);
+  cli_session_end(&c.s);
+  return rc;
+}
+
+/* ---- erase ------------------------------------------------------------------- */
+
+static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
+  if (c->s.g->json) {
+    cli_json j;
+    cli_json_init(&j, stdout);
+    cli_json_object_begin(&j, NULL);
+    cli_json_bool(&j, "ok", true);
+    cli_json_str(&j, "command", "erase");
+    cli_json_bool(&j, "mass", mass);
+    if (!mass) {
+      cli_json_hex32(&j, "addr", addr);
+      cli_json_uint(&j, "len", len);
+    }
+    cli_json_double(&j, "seconds", elapsed(c));
+    cli_json_object_end(&j);
+    cli_json_finish(&j);
+  } else if (!c->s.g->quiet && mass) {
+    printf("erased the whole flash of %s (%.2f s)\n", c->chip.name, elapsed(c));
+  } else if (!c->s.g->quiet) {
+    printf("erased 0x%08x-0x%08x of %s (%.2f s)\n", (unsigned)addr, (unsigned)(addr + len - 1),
+           c->chip.name, elapsed(c));
+  }
+}
+
+int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
+  bool mass = false;
+  const char *args[2] = {NULL, NULL};
+  int nargs = 0;
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, erase_opts, g);
+  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
+    if (r == CLI_NEXT_ERROR) {
+      return cli_usage_error(g, "erase", "%s", p.error);
+    } else if (r == CLI_NEXT_HELP) {
+      cli_print_command_help(stdout, cli_find_command("erase"), erase_opts);
+      return CLI_EXIT_OK;
+    } else if (r == OPT_MASS) {
+      mass = true;
+    } else if (nargs < 2) {
+      args[nargs++] = p.value;
+    } else {
+      return cli_usage_error(g, "erase", "unexpected argument '%s'", p.value);
+    }
+  }
+  uint32_t addr = 0, len = 0;
+  if (mass == (nargs != 0) || (!mass && nargs != 2)) {
+    return cli_usage_error(g, "erase", "give either --mass or ADDR LEN");
+  }
+  char perr[128];
+  if (!mass && !cli_parse_range(args[0], args[1], &addr, &len, perr, sizeof(perr))) {
+    return cli_usage_error(g, "erase", "%s", perr);
+  }
+  flash_cmd c;
+  int rc = flash_cmd_start(&c, g, "erase");
+  if (rc == CLI_EXIT_OK) {
+    rc = flash_cmd_connect(&c);
+  }
+  if (rc == CLI_EXIT_OK) {
+    swdf_err err =
+        mass ? swdf_flash_mass_erase(c.s.target) : swdf_flash_erase(c.s.target, addr, len);
+    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, "erasing");
+  }
+  cli_progress_finish(&c.s.progress);
+  if (rc == CLI_EXIT_OK) {
+    print_erase(&c, mass, addr, len);
+  }
+  cli_session_end(&c.s);
+  return rc;
+}

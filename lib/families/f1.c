@@ -1,0 +1,144 @@
+/*
+ * STM32F1 flash controller (FPEC), PM0075 sections 2.3 and 3, and the clone
+ * parts that copy it (GD32F1/F3, CKS32, APM32). Bank 2 of XL-density parts
+ * has its own register block at +0x40 (PM0075 section 3, KEYR2/SR2/CR2/AR2).
+ * Clone differences are chip-database quirks, handled by every path: the
+ * loader always waits for BSY after each half-word (APM32 loses data
+ * otherwise) and waits a little before polling BSY after STRT.
+ */
+#include "family.h"
+
+enum {
+  F1_KEYR = 0x04,
+  F1_SR = 0x0c,
+  F1_CR = 0x10,
+  F1_AR = 0x14,
+  F1_BANK2_OFFSET = 0x40,
+  F1_SR_BSY = 1u << 0,
+  F1_SR_PGERR = 1u << 2,
+  F1_SR_WRPRTERR = 1u << 4,
+  F1_SR_EOP = 1u << 5,
+  F1_CR_PG = 1u << 0,
+  F1_CR_PER = 1u << 1,
+  F1_CR_MER = 1u << 2,
+  F1_CR_STRT = 1u << 6,
+  F1_CR_LOCK = 1u << 7,
+};
+
+static const swdf__flash_error_bit f1_errors[] = {
+    {F1_SR_WRPRTERR, "WRPRTERR", "the page is write protected (option bytes WRP)",
+     SWDF_ERR_WRITE_PROTECTED},
+    {F1_SR_PGERR, "PGERR", "the half-word was not erased before programming", SWDF_ERR_FLASH},
+};
+
+/* DS5319 table 28 / DS5792: t_prog 52.5 us typical, 70 us maximum; page and
+ * mass erase 20-40 ms (the maximum serves as the typical value, as in the
+ * timing model). */
+static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  const swdf_flash_layout *layout = swdf__target_flash_layout(t);
+  uint32_t erase_max_us = chip->erase_time_ms != 0 ? chip->erase_time_ms * 1000u : 40000u;
+  *ctl = (swdf__flash_ctl){
+      .regs = {chip->flash_regs,
+               layout->bank_count > 1 ? chip->flash_regs + F1_BANK2_OFFSET : chip->flash_regs},
+      .keyr = F1_KEYR,
+      .sr = F1_SR,
+      .cr = F1_CR,
+      .ar = F1_AR,
+      .sr_busy = F1_SR_BSY,
+      .sr_errors = F1_SR_PGERR | F1_SR_WRPRTERR,
+      .sr_clear = F1_SR_PGERR | F1_SR_WRPRTERR | F1_SR_EOP,
+      .cr_lock = F1_CR_LOCK,
+      .cr_start = F1_CR_STRT,
+      .cr_program = F1_CR_PG,
+      .unit = chip->program_unit != 0 ? chip->program_unit : 2,
+      .program_typ_ns = 52500,
+      .program_max_us = chip->program_time_us != 0 ? chip->program_time_us : 70,
+      .erase = {{0, 40000, erase_max_us}},
+      .mass_erase_typ_us = 40000,
+      .mass_erase_max_us =
+          chip->mass_erase_time_ms != 0 ? chip->mass_erase_time_ms * 1000u : 40000u,
+      .error_bits = f1_errors,
+      .error_bit_count = SWDF_ARRAY_LEN(f1_errors),
+  };
+  return SWDF_OK;
+}
+
+/*
+ * From the reset setup (SYSCLK = HSI, PLL off) to 64 MHz: PLL from HSI/2
+ * times 16, two flash wait states above 48 MHz, APB1 halved to stay within
+ * 36 MHz (RM0008 sections 3.3.3, 7.2, 7.3.2). The flash controller times its
+ * operations with the HSI, which stays on.
+ */
+enum {
+  F1_RCC_CR = 0x40021000,
+  F1_RCC_CFGR = 0x40021004,
+  F1_ACR = 0x00,
+  F1_RCC_CR_HSIRDY = 1u << 1,
+  F1_RCC_CR_PLLON = 1u << 24,
+  F1_CFGR_SWS = 3u << 2,
+  F1_CFGR_CLEAR = (0xfu << 4) | (7u << 8) | (7u << 11) | (1u << 16) | (1u << 17) | (0xfu << 18),
+  F1_CFGR_PLL64 = (4u << 8) | (14u << 18), /* PPRE1 /2, PLLMUL x16, PLLSRC HSI/2 */
+  F1_ACR_64MHZ = 2u | (1u << 4),           /* LATENCY 2, PRFTBE */
+  F1_BOOST_HZ = 64000000,
+};
+
+static swdf_err f1_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  uint32_t acr_addr = swdf__target_chip(t)->flash_regs + F1_ACR;
+  *saved = (swdf__clock_saved){0};
+  swdf_err err = swdf__read32(&saved->rcc_cr, t, F1_RCC_CR);
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_cfgr, t, F1_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->flash_acr, t, acr_addr);
+  }
+  if (err != SWDF_OK || (saved->rcc_cfgr & F1_CFGR_SWS) != 0 ||
+      (saved->rcc_cr & F1_RCC_CR_PLLON) != 0 || (saved->rcc_cr & F1_RCC_CR_HSIRDY) == 0) {
+    return err; /* not the reset setup: leave the clocks to the firmware */
+  }
+  saved->boosted = true;
+  err = swdf__write32(t, acr_addr, (saved->flash_acr & ~0x17u) | F1_ACR_64MHZ);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, F1_RCC_CFGR, (saved->rcc_cfgr & ~F1_CFGR_CLEAR) | F1_CFGR_PLL64);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__clock_switch_to_pll(t, F1_RCC_CR, F1_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    *hz = F1_BOOST_HZ;
+  }
+  return err;
+}
+
+static swdf_err f1_unboost(swdf_target *t, const swdf__clock_saved *saved) {
+  return swdf__clock_restore(t, F1_RCC_CR, F1_RCC_CFGR, 0,
+                             swdf__target_chip(t)->flash_regs + F1_ACR, saved);
+}
+
+static void f1_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                         const swdf_flash_sector *sector) {
+  (void)ctl;
+  *out = (swdf__erase_cmd){.cr = F1_CR_PER, .ar = sector->addr, .bank = sector->bank};
+}
+
+/* Each bank has its own MER (PM0075 section 2.3.5; XL: through CR2). */
+static unsigned f1_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                                   const swdf_flash_layout *layout) {
+  (void)ctl;
+  unsigned n = 0;
+  for (unsigned bank = 0; bank < layout->bank_count && bank < 2; bank++) {
+    out[n++] = (swdf__erase_cmd){.cr = F1_CR_MER, .ar = layout->banks[bank].base, .bank = bank};
+  }
+  return n;
+}
+
+const swdf__family swdf__family_f1 = {
+    .driver = "stm32f1",
+    .loader = &swdf__loader_f1,
+    .describe = f1_describe,
+    .boost = f1_boost,
+    .unboost = f1_unboost,
+    .erase_cmd = f1_erase_cmd,
+    .mass_erase_cmds = f1_mass_erase_cmds,
+};

@@ -1,0 +1,265 @@
+/*
+ * STM32F4 flash controller (RM0090 section 3; RM0368, RM0383, RM0390 for
+ * F401, F411 and F446). One register block for both banks of F42x/F43x;
+ * bank-2 sectors are numbered SNB = 0x10 | n (RM0090 section 3.9.8).
+ *
+ * The program and erase parallelism (PSIZE) must suit the supply: x32 from
+ * 2.7 V, x16 from 2.1 V, x8 below (RM0090 section 3.5.1, table 8). Wider is
+ * faster: erases take 250/550/1000 ms per 16/64/128 KiB sector at x32
+ * against 400/1200/2000 ms at x8, and x32 programs four bytes per 16 us
+ * operation (DS8626 table 40, DS10693).
+ */
+#include <stdio.h>
+
+#include "family.h"
+
+enum {
+  F4_ACR = 0x00,
+  F4_KEYR = 0x04,
+  F4_SR = 0x0c,
+  F4_CR = 0x10,
+  F4_SR_EOP = 1u << 0,
+  F4_SR_OPERR = 1u << 1,
+  F4_SR_WRPERR = 1u << 4,
+  F4_SR_PGAERR = 1u << 5,
+  F4_SR_PGPERR = 1u << 6,
+  F4_SR_PGSERR = 1u << 7,
+  F4_SR_RDERR = 1u << 8,
+  F4_SR_BSY = 1u << 16,
+  F4_CR_PG = 1u << 0,
+  F4_CR_SER = 1u << 1,
+  F4_CR_MER = 1u << 2,
+  F4_CR_SNB_SHIFT = 3,
+  F4_CR_PSIZE_SHIFT = 8,
+  F4_CR_MER1 = 1u << 15,
+  F4_CR_STRT = 1u << 16,
+  F4_CR_LOCK = 1u << 31,
+  F4_ACR_ICEN = 1u << 9,
+  F4_ACR_DCEN = 1u << 10,
+  F4_ACR_ICRST = 1u << 11,
+  F4_ACR_DCRST = 1u << 12,
+};
+
+static const swdf__flash_error_bit f4_errors[] = {
+    {F4_SR_WRPERR, "WRPERR", "the sector is write protected (option bytes nWRP)",
+     SWDF_ERR_WRITE_PROTECTED},
+    {F4_SR_PGAERR, "PGAERR", "alignment error: the write crossed a 128-bit row", SWDF_ERR_FLASH},
+    {F4_SR_PGPERR, "PGPERR", "parallelism error: the write width does not match PSIZE",
+     SWDF_ERR_FLASH},
+    {F4_SR_PGSERR, "PGSERR", "sequence error: flash written without PG set", SWDF_ERR_FLASH},
+    {F4_SR_OPERR, "OPERR", "operation error", SWDF_ERR_FLASH},
+};
+
+/* One row per program width: the lowest supply it needs and its timing
+ * (DS8626 table 40: typical and maximum; mass erase per 1 MiB bank). */
+static const struct f4_width {
+  uint32_t bytes;
+  uint32_t psize;
+  uint32_t min_mv;
+  swdf__erase_time erase[3];
+  uint32_t mass_typ_ms, mass_max_ms;
+} f4_widths[] = {
+    {4,
+     2,
+     2700,
+     {{16384, 250000, 500000}, {65536, 550000, 1100000}, {131072, 1000000, 2000000}},
+     8000,
+     16000},
+    {2,
+     1,
+     2100,
+     {{16384, 300000, 600000}, {65536, 700000, 1400000}, {131072, 1300000, 2600000}},
+     11000,
+     22000},
+    {1,
+     0,
+     0,
+     {{16384, 400000, 800000}, {65536, 1200000, 2400000}, {131072, 2000000, 4000000}},
+     16000,
+     32000},
+};
+
+/* Unknown supply (a probe that cannot measure it): x16, safe from 2.1 V. */
+static const struct f4_width *choose_width(uint32_t mv) {
+  if (mv == 0) {
+    return &f4_widths[1];
+  }
+  for (size_t i = 0; i < SWDF_ARRAY_LEN(f4_widths); i++) {
+    if (mv >= f4_widths[i].min_mv) {
+      return &f4_widths[i];
+    }
+  }
+  return &f4_widths[SWDF_ARRAY_LEN(f4_widths) - 1];
+}
+
+static swdf_err f4_describe(swdf__flash_ctl *ctl, swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  uint32_t mv = 0;
+  if (swdf__target_voltage(&mv, t) != SWDF_OK) {
+    mv = 0;
+  }
+  const struct f4_width *w = choose_width(mv);
+  *ctl = (swdf__flash_ctl){
+      .regs = {chip->flash_regs, chip->flash_regs},
+      .keyr = F4_KEYR,
+      .sr = F4_SR,
+      .cr = F4_CR,
+      .ar = 0,
+      .sr_busy = F4_SR_BSY,
+      .sr_errors = F4_SR_OPERR | F4_SR_WRPERR | F4_SR_PGAERR | F4_SR_PGPERR | F4_SR_PGSERR,
+      .sr_clear = F4_SR_EOP | F4_SR_OPERR | F4_SR_WRPERR | F4_SR_PGAERR | F4_SR_PGPERR |
+                  F4_SR_PGSERR | F4_SR_RDERR,
+      .cr_lock = F4_CR_LOCK,
+      .cr_start = F4_CR_STRT,
+      .cr_program = F4_CR_PG | w->psize << F4_CR_PSIZE_SHIFT,
+      .cr_psize = w->psize << F4_CR_PSIZE_SHIFT,
+      .unit = w->bytes,
+      .program_typ_ns = 16000,
+      .program_max_us = chip->program_time_us != 0 ? chip->program_time_us : 100,
+      .mass_erase_typ_us = w->mass_typ_ms * 1000u,
+      .mass_erase_max_us = w->mass_max_ms * 1000u,
+      .error_bits = f4_errors,
+      .error_bit_count = SWDF_ARRAY_LEN(f4_errors),
+  };
+  for (size_t i = 0; i < SWDF_ARRAY_LEN(w->erase); i++) {
+    ctl->erase[i] = w->erase[i];
+  }
+  if (mv == 0) {
+    snprintf(ctl->width_note, sizeof(ctl->width_note),
+             "target voltage unknown: programming x16 (safe from 2.1 V)");
+  } else {
+    snprintf(ctl->width_note, sizeof(ctl->width_note), "target at %u.%02u V: programming x%u",
+             (unsigned)(mv / 1000), (unsigned)(mv % 1000 / 10), (unsigned)(w->bytes * 8));
+  }
+  return SWDF_OK;
+}
+
+/* The caches hold flash contents: turn them off and empty them while the
+ * flash changes (RM0090 section 3.5.2), and restore them afterwards. */
+static swdf_err f4_prepare(swdf_target *t, uint32_t *saved) {
+  uint32_t acr_addr = swdf__target_chip(t)->flash_regs + F4_ACR;
+  uint32_t acr = 0;
+  swdf_err err = swdf__read32(&acr, t, acr_addr);
+  if (err != SWDF_OK) {
+    return err;
+  }
+  *saved = acr;
+  if ((acr & (F4_ACR_ICEN | F4_ACR_DCEN)) == 0) {
+    return SWDF_OK;
+  }
+  uint32_t off = acr & ~(F4_ACR_ICEN | F4_ACR_DCEN);
+  err = swdf__write32(t, acr_addr, off);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, acr_addr, off | F4_ACR_ICRST | F4_ACR_DCRST);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, acr_addr, off);
+  }
+  return err;
+}
+
+static swdf_err f4_finish(swdf_target *t, uint32_t saved) {
+  if ((saved & (F4_ACR_ICEN | F4_ACR_DCEN)) == 0) {
+    return SWDF_OK;
+  }
+  return swdf__write32(t, swdf__target_chip(t)->flash_regs + F4_ACR, saved);
+}
+
+/*
+ * From the reset setup (SYSCLK = HSI 16 MHz, PLL off) to 84 MHz, which every
+ * F4 runs at in its reset voltage scale (the F401's maximum): VCO input
+ * 1 MHz (HSI / 16), x168, / 2. Three flash wait states cover 84 MHz from
+ * 2.7 V on every part (RM0090 table 10, RM0368 table 6); below 2.7 V the
+ * clocks are left alone. APB1 is halved to stay within 42 MHz.
+ */
+enum {
+  F4_RCC_CR = 0x40023800,
+  F4_RCC_PLLCFGR = 0x40023804,
+  F4_RCC_CFGR = 0x40023808,
+  F4_RCC_CR_HSIRDY = 1u << 1,
+  F4_RCC_CR_PLLON = 1u << 24,
+  F4_CFGR_SWS = 3u << 2,
+  F4_CFGR_CLEAR = (0xfu << 4) | (7u << 10) | (7u << 13),
+  F4_CFGR_APB1_DIV2 = 4u << 10,
+  F4_PLLCFGR_84MHZ = 16u | (168u << 6) | (0u << 16) | (7u << 24), /* M, N, P /2, HSI, Q */
+  F4_ACR_LATENCY_MASK = 0xfu,
+  F4_ACR_84MHZ = 3u,
+  F4_BOOST_HZ = 84000000,
+  F4_BOOST_MIN_MV = 2700,
+};
+
+static swdf_err f4_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  uint32_t acr_addr = swdf__target_chip(t)->flash_regs + F4_ACR;
+  uint32_t mv = 0;
+  *saved = (swdf__clock_saved){0};
+  if (swdf__target_voltage(&mv, t) != SWDF_OK || mv < F4_BOOST_MIN_MV) {
+    return SWDF_OK;
+  }
+  swdf_err err = swdf__read32(&saved->rcc_cr, t, F4_RCC_CR);
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_cfgr, t, F4_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_pllcfgr, t, F4_RCC_PLLCFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->flash_acr, t, acr_addr);
+  }
+  if (err != SWDF_OK || (saved->rcc_cfgr & F4_CFGR_SWS) != 0 ||
+      (saved->rcc_cr & F4_RCC_CR_PLLON) != 0 || (saved->rcc_cr & F4_RCC_CR_HSIRDY) == 0) {
+    return err; /* not the reset setup: leave the clocks to the firmware */
+  }
+  saved->boosted = true;
+  err = swdf__write32(t, acr_addr, (saved->flash_acr & ~F4_ACR_LATENCY_MASK) | F4_ACR_84MHZ);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, F4_RCC_PLLCFGR, F4_PLLCFGR_84MHZ);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, F4_RCC_CFGR, (saved->rcc_cfgr & ~F4_CFGR_CLEAR) | F4_CFGR_APB1_DIV2);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__clock_switch_to_pll(t, F4_RCC_CR, F4_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    *hz = F4_BOOST_HZ;
+  }
+  return err;
+}
+
+static swdf_err f4_unboost(swdf_target *t, const swdf__clock_saved *saved) {
+  return swdf__clock_restore(t, F4_RCC_CR, F4_RCC_CFGR, F4_RCC_PLLCFGR,
+                             swdf__target_chip(t)->flash_regs + F4_ACR, saved);
+}
+
+static void f4_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                         const swdf_flash_sector *sector) {
+  uint32_t snb = sector->bank == 0 ? sector->index : (0x10u | sector->index_in_bank);
+  *out = (swdf__erase_cmd){
+      .cr = F4_CR_SER | snb << F4_CR_SNB_SHIFT | ctl->cr_psize,
+      .ar = sector->addr,
+      .bank = 0,
+  };
+}
+
+/* MER erases bank 1, MER1 bank 2; both in one go (RM0090 section 3.5.3). */
+static unsigned f4_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                                   const swdf_flash_layout *layout) {
+  uint32_t cr = F4_CR_MER | ctl->cr_psize;
+  if (layout->bank_count > 1) {
+    cr |= F4_CR_MER1;
+  }
+  out[0] = (swdf__erase_cmd){.cr = cr, .ar = layout->base, .bank = 0};
+  return 1;
+}
+
+const swdf__family swdf__family_f4 = {
+    .driver = "stm32f4",
+    .loader = &swdf__loader_f4,
+    .describe = f4_describe,
+    .prepare = f4_prepare,
+    .finish = f4_finish,
+    .boost = f4_boost,
+    .unboost = f4_unboost,
+    .erase_cmd = f4_erase_cmd,
+    .mass_erase_cmds = f4_mass_erase_cmds,
+};

@@ -1,0 +1,103 @@
+/* The table of flash controller families, looked up by the chip's driver. */
+#include <string.h>
+
+#include "family.h"
+
+extern const swdf__family swdf__family_f1;
+extern const swdf__family swdf__family_f4;
+
+static const swdf__family *const families[] = {&swdf__family_f1, &swdf__family_f4};
+
+const swdf__family *swdf__family_for(swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  for (size_t i = 0; i < SWDF_ARRAY_LEN(families); i++) {
+    if (strcmp(chip->driver, families[i]->driver) == 0) {
+      return families[i];
+    }
+  }
+  swdf__fail(swdf__target_ctx(t), SWDF_ERR_UNSUPPORTED,
+             "flash programming supports the STM32F1 and STM32F4 flash controllers so far",
+             "%s: no flash driver for its controller \"%s\"", chip->name, chip->driver);
+  return NULL;
+}
+
+/* The row for this unit size: the smallest row at least as large (a row of
+ * size 0 fits any unit), else the largest row. */
+uint32_t swdf__erase_time_us(const swdf__flash_ctl *ctl, uint32_t size, bool max) {
+  const swdf__erase_time *pick = NULL;
+  const swdf__erase_time *largest = NULL;
+  for (size_t i = 0; i < SWDF_MAX_ERASE_TIMES; i++) {
+    const swdf__erase_time *e = &ctl->erase[i];
+    if (e->typ_us == 0) {
+      continue;
+    }
+    if (e->unit_size == 0) {
+      pick = e;
+      break;
+    }
+    if (largest == NULL || e->unit_size > largest->unit_size) {
+      largest = e;
+    }
+    if (e->unit_size >= size && (pick == NULL || e->unit_size < pick->unit_size)) {
+      pick = e;
+    }
+  }
+  if (pick == NULL) {
+    pick = largest;
+  }
+  if (pick == NULL) {
+    return max ? 4000000u : 1000000u;
+  }
+  return max ? pick->max_us : pick->typ_us;
+}
+
+/* RCC_CR and RCC_CFGR bits common to F1 and F4 (RM0008 section 7.3, RM0090
+ * section 7.3): PLLON/PLLRDY, SW and SWS. */
+enum {
+  RCC_CR_PLLON = 1u << 24,
+  RCC_CR_PLLRDY = 1u << 25,
+  RCC_CFGR_SW = 3u << 0,
+  RCC_CFGR_SWS = 3u << 2,
+  RCC_SW_PLL = 2u,
+  CLOCK_TIMEOUT_US = 100000, /* PLL lock and clock switch take microseconds */
+};
+
+swdf_err swdf__clock_switch_to_pll(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr) {
+  swdf_err err = swdf__modify32(t, rcc_cr, 0, RCC_CR_PLLON);
+  if (err == SWDF_OK) {
+    err = swdf__poll32(NULL, t, rcc_cr, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_TIMEOUT_US);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__modify32(t, rcc_cfgr, RCC_CFGR_SW, RCC_SW_PLL);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__poll32(NULL, t, rcc_cfgr, RCC_CFGR_SWS, RCC_SW_PLL << 2, CLOCK_TIMEOUT_US);
+  }
+  return err;
+}
+
+/* Back to the HSI first, then the PLL off and every register as it was. */
+swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
+                             uint32_t rcc_pllcfgr, uint32_t flash_acr,
+                             const swdf__clock_saved *saved) {
+  if (!saved->boosted) {
+    return SWDF_OK;
+  }
+  swdf_err err = swdf__modify32(t, rcc_cfgr, RCC_CFGR_SW, 0);
+  if (err == SWDF_OK) {
+    err = swdf__poll32(NULL, t, rcc_cfgr, RCC_CFGR_SWS, 0, CLOCK_TIMEOUT_US);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, rcc_cr, saved->rcc_cr);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, rcc_cfgr, saved->rcc_cfgr);
+  }
+  if (err == SWDF_OK && rcc_pllcfgr != 0) {
+    err = swdf__write32(t, rcc_pllcfgr, saved->rcc_pllcfgr);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, flash_acr, saved->flash_acr);
+  }
+  return err;
+}
