@@ -476,7 +476,7 @@ uint32_t core_reg_read(sim_target *t, unsigned sel)
   case 14:
     return reg(c, UC_ARM_REG_LR);
   case 15:
-    return c->state == CORE_LOCKUP ? LOCKUP_PC : reg(c, UC_ARM_REG_PC) & ~1u;
+    return reg(c, UC_ARM_REG_PC) & ~1u;
   case 16:
     return reg(c, UC_ARM_REG_XPSR);
   case 17:
@@ -567,9 +567,13 @@ void core_resume(sim_target *t)
   enter_state(&t->core, CORE_RUNNING);
 }
 
+/* The PC shows the lockup address, in lockup and in Debug state entered
+ * from it by C_HALT (ARMv7-M ARM B1.5.15, C1.6.2). */
 static void lockup(sim_target *t)
 {
-  enter_state(&t->core, CORE_LOCKUP);
+  sim_core *c = &t->core;
+  set_reg(c, UC_ARM_REG_PC, LOCKUP_PC | ((reg(c, UC_ARM_REG_XPSR) & XPSR_T) ? 1 : 0));
+  enter_state(c, CORE_LOCKUP);
 }
 
 static bool read32(sim_target *t, uint32_t addr, uint32_t *v)

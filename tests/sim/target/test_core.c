@@ -198,7 +198,15 @@ static void test_lockup_on_erased_flash(void **state)
   uint32_t dhcsr = tp_dhcsr(&p);
   assert_true(dhcsr & S_LOCKUP);
   assert_false(dhcsr & S_HALT);
-  /* a debugger can still halt it and run code from SRAM */
+  /* C_HALT in lockup enters Debug state (ARMv7-M ARM C1.6.2): S_LOCKUP
+   * clears, the PC shows the lockup address (B1.5.15) */
+  tp_halt(&p);
+  dhcsr = tp_dhcsr(&p);
+  assert_true(dhcsr & S_HALT);
+  assert_false(dhcsr & S_LOCKUP);
+  assert_int_equal(tp_reg(&p, 15), 0xEFFFFFFE);
+  assert_int_equal(tp_reg(&p, 17), 0xFFFFFFFC); /* MSP from the erased vector table */
+  /* a debugger can still run code from SRAM */
   load_and_point(&p, loop_prog, sizeof loop_prog, 0x20000000);
   assert_false(tp_dhcsr(&p) & S_LOCKUP);
   tp_run(&p);
