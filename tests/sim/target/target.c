@@ -11,10 +11,13 @@
  *                  on the DP answers NONE, until NRST is asserted (the pins
  *                  return to SWD while the chip is held in reset). A core
  *                  halted by the debugger before that (e.g. at the reset
- *                  vector after connect-under-reset) keeps SWD. A session
- *                  starts with the firmware already running, so only
- *                  connect-under-reset gets in. "Firmware" means a reset vector
- *                  that is not erased and booting from flash.
+ *                  vector after connect-under-reset) or locked up keeps SWD:
+ *                  it runs no firmware. A session starts with the firmware
+ *                  already running, so only connect-under-reset gets in.
+ *                  "Firmware" means a reset vector that is not erased, booting
+ *                  from flash, and a CPU allowed to read the flash (read
+ *                  protection with a debugger seen since power-on refuses
+ *                  its vector fetch: the core locks up instead).
  *  sleep           the same firmware enters Stop mode 1 ms after reset and
  *                  wakes for 20 us every 1 ms. While it is stopped and
  *                  DBGMCU_CR.DBG_STOP is clear, every AP transaction answers
@@ -75,11 +78,19 @@ bool sim_target_scenario_valid(const char *name, char *err, size_t err_len)
 
 static bool firmware_present(sim_target *t)
 {
-  if (t->boot_target != REGION_FLASH)
+  if (t->boot_target != REGION_FLASH || flash_read_blocked(t, MASTER_CPU))
     return false;
   uint32_t vector;
   memcpy(&vector, t->st.flash + 4, 4);
   return vector != 0xFFFFFFFFu;
+}
+
+/* A halted or locked-up core executes nothing (ARMv7-M ARM B1.5.15). */
+static bool firmware_running(sim_target *t)
+{
+  core_state s = t->core.state;
+  return (s == CORE_RUNNING || s == CORE_SLEEPING) && !t->core.firmware_interrupted &&
+         firmware_present(t);
 }
 
 static bool scenario_firmware(const sim_target *t)
@@ -97,9 +108,9 @@ static void scenario_update(sim_target *t)
 {
   if (t->core.firmware_interrupted)
     t->stop_mode = false; /* the debugger took the core */
-  if (!scenario_firmware(t) || t->scen_fired || t->nrst || t->core.firmware_interrupted)
+  if (!scenario_firmware(t) || t->scen_fired || t->nrst)
     return;
-  if (t->now - t->released_at < SCENARIO_DELAY_NS || !firmware_present(t))
+  if (t->now - t->released_at < SCENARIO_DELAY_NS || !firmware_running(t))
     return;
   t->scen_fired = true;
   t->scen_fired_at = t->released_at + SCENARIO_DELAY_NS;
@@ -335,7 +346,7 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   core_clock_changed(t);
   system_reset(t, RESET_POWER, power_on);
   /* the firmware has been running since before the client started */
-  if (scenario_firmware(t) && firmware_present(t)) {
+  if (scenario_firmware(t) && firmware_running(t)) {
     t->scen_fired = true;
     t->scen_fired_at = t->now;
     t->stop_mode = t->scen.sleep;

@@ -26,10 +26,19 @@ static const uint8_t fw[] = {
     0x00, 0x00, 0x04, 0x00, 0x01, 0x40,
 };
 
+/* Firmware that keeps running: reset (0x08): b . */
+static const uint8_t idle_fw[] = {0x00, 0x50, 0x00, 0x20, 0x09, 0x00, 0x00, 0x00, 0xfe, 0xe7};
+
 static void fw_state(char *path, size_t len, const char *tag)
 {
   tp_temp_path(path, len, tag);
   tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw, NULL);
+}
+
+static void idle_state(char *path, size_t len, const char *tag, const char *const *options)
+{
+  tp_temp_path(path, len, tag);
+  tp_make_state(path, "stm32f103c8", 0, idle_fw, sizeof idle_fw, options);
 }
 
 static void open_with(tp *p, const char *path, const char *s1, const char *s2)
@@ -101,7 +110,7 @@ static void test_swd_disabled_needs_connect_under_reset(void **state)
 {
   (void)state;
   char path[256];
-  fw_state(path, sizeof path, "swdoff");
+  idle_state(path, sizeof path, "swdoff", NULL);
   tp p;
   open_with(&p, path, "swd-disabled", NULL);
   assert_int_equal(tp_connect(&p, NULL), SIM_ACK_NONE);
@@ -109,7 +118,7 @@ static void test_swd_disabled_needs_connect_under_reset(void **state)
   assert_int_equal(connect_under_reset(&p), SIM_ACK_OK);
   assert_true(tp_dhcsr(&p) & S_HALT);
   tp_wait(&p, SIM_MS(10));
-  assert_int_equal(tp_reg(&p, 15), 0x30); /* halted at the reset vector, SWD kept */
+  assert_int_equal(tp_reg(&p, 15), 0x08); /* halted at the reset vector, SWD kept */
   /* a plain reset with the debugger detached lets the firmware run: 1 ms
    * later SWD is gone */
   tp_write32(&p, DEMCR, 0);
@@ -124,6 +133,51 @@ static void test_swd_disabled_needs_connect_under_reset(void **state)
   /* without NRST wired there is no way in */
   open_with(&p, path, "swd-disabled", "nrst-not-wired");
   assert_int_equal(connect_under_reset(&p), SIM_ACK_NONE);
+  tp_close(&p);
+  remove(path);
+}
+
+/* Read protection with a debugger attached: the CPU cannot fetch its vectors
+ * from flash and locks up, so the firmware that would turn SWD off never
+ * runs. The debugger can still halt the core (ARMv7-M ARM C1.6.2). */
+static void test_swd_disabled_firmware_cannot_run_under_read_protection(void **state)
+{
+  (void)state;
+  char path[256];
+  static const char *const rdp1[] = {"rdp=1", NULL};
+  idle_state(path, sizeof path, "swdoff-rdp1", rdp1);
+  tp p;
+  open_with(&p, path, "swd-disabled", NULL);
+  /* no vector catch: after the release the core is on its own */
+  sim_target_set_nrst(p.t, true);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+  tp_write32(&p, DHCSR, 0xA05F0001);
+  sim_target_set_nrst(p.t, false);
+  tp_wait(&p, SIM_MS(10));
+  uint32_t v;
+  assert_int_equal(tp_dp_read(&p, 0x4, &v), SIM_ACK_OK); /* SWD still on */
+  uint32_t dhcsr = tp_dhcsr(&p);
+  assert_true(dhcsr & S_LOCKUP);
+  assert_false(dhcsr & S_HALT);
+  /* C_HALT in lockup enters Debug state: S_LOCKUP clears, the PC shows
+   * the lockup address, registers and SRAM are there */
+  tp_write32(&p, DHCSR, 0xA05F0003);
+  dhcsr = tp_dhcsr(&p);
+  assert_true(dhcsr & S_HALT);
+  assert_false(dhcsr & S_LOCKUP);
+  assert_true(tp_read32(&p, DFSR) & 1); /* HALTED */
+  assert_int_equal(tp_reg(&p, 15), 0xEFFFFFFE);
+  tp_set_reg(&p, 0, 0x12345678);
+  assert_int_equal(tp_reg(&p, 0), 0x12345678);
+  tp_write32(&p, 0x20000000, 0xCAFEF00D);
+  assert_int_equal(tp_read32(&p, 0x20000000), 0xCAFEF00D);
+  tp_close(&p);
+  /* The board stays powered and the debugger stays latched: the next
+   * session finds the core locked up, not the firmware running. */
+  open_with(&p, path, "swd-disabled", NULL);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+  tp_wait(&p, SIM_MS(10));
+  assert_true(tp_dhcsr(&p) & S_LOCKUP);
   tp_close(&p);
   remove(path);
 }
@@ -163,6 +217,7 @@ int main(void)
       cmocka_unit_test(test_svc_entry_and_return),
       cmocka_unit_test(test_firmware_disables_swd_through_afio),
       cmocka_unit_test(test_swd_disabled_needs_connect_under_reset),
+      cmocka_unit_test(test_swd_disabled_firmware_cannot_run_under_read_protection),
       cmocka_unit_test(test_sleeping_firmware),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
