@@ -179,9 +179,14 @@ void target_power_fail(sim_target *t)
 
 /* ---- resets ---- */
 
+/* The latched options are part of the state: the next session on a board
+ * left powered starts from them. */
 static void load_option_bytes(sim_target *t)
 {
-  memcpy(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE);
+  if (memcmp(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE) != 0) {
+    memcpy(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE);
+    t->dirty = true;
+  }
   if (t->chip->family->flash->rdp_level(t->st.loaded) == 2 && !t->st.rdp2_locked) {
     t->st.rdp2_locked = true; /* RM0090 §3.7.3: irreversible */
     t->dirty = true;

@@ -410,6 +410,41 @@ static void test_read_protection_levels(void **state)
   remove(path);
 }
 
+/* Options loaded by a system reset after a long operation reach the state
+ * file: the next session, on a board still powered, finds the chip at
+ * level 0 (the periodic save during the mass erase had already cleared the
+ * change flag). */
+static void test_options_loaded_by_a_reset_are_saved(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "f4load");
+  tp_make_state(path, "stm32f446re", 0, NULL, 0, (const char *[]){"rdp=1", NULL});
+  tp p;
+  open_chip(&p, "stm32f446re", path, NULL);
+  tp_write32(&p, OPTKEYR, 0x08192A3B);
+  tp_write32(&p, OPTKEYR, 0x4C5D6E7F);
+  tp_write32(&p, OPTCR, 0x0FFFAAEC);
+  tp_write32(&p, OPTCR, 0x0FFFAAEE);
+  wait_idle(&p);
+  tp_wait(&p, SIM_MS(2000)); /* long enough for a periodic save */
+  tp_read32(&p, SR);
+  tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+  tp_wait(&p, SIM_MS(1));
+  tp_close(&p);
+  sim_chip_state st;
+  const sim_chip *chip;
+  char err[256];
+  assert_true(sim_state_load(path, &st, &chip, err, sizeof err));
+  assert_true(st.powered);
+  assert_memory_equal(st.options, st.loaded, SIM_OPTIONS_SIZE);
+  sim_state_release(&st);
+  open_chip(&p, "stm32f446re", path, NULL);
+  assert_int_equal(tp_read32(&p, 0x08000000), 0xFFFFFFFF);
+  tp_close(&p);
+  remove(path);
+}
+
 /* movs r0,#7; bkpt */
 static const uint8_t tiny[] = {0x07, 0x20, 0x00, 0xbe};
 
@@ -469,6 +504,7 @@ int main(void)
       cmocka_unit_test(test_write_protection_and_voltage),
       cmocka_unit_test(test_option_bytes),
       cmocka_unit_test(test_read_protection_levels),
+      cmocka_unit_test(test_options_loaded_by_a_reset_are_saved),
       cmocka_unit_test(test_ccm_is_data_only),
       cmocka_unit_test(test_boot_pins),
   };
