@@ -114,6 +114,13 @@ swdf_err swdf__dhcsr_read(uint32_t *dhcsr, swdf_target *t);
 swdf_err swdf__dhcsr_write(swdf_target *t, uint32_t control_bits);
 swdf_err swdf__vector_catch(swdf_target *t, bool enable);
 
+/* A core that cannot fetch its vector table (read protection refusing the
+ * fetch while a debugger is attached, or no valid table) locks up instead
+ * of running or stopping at the vector catch. C_HALT still stops it
+ * (ARMv7-M ARM C1.6.2, ARMv6-M ARM C1.6.3): halt it, with a warning that
+ * says why that happens (`at_reset`: it locked up right after a reset). */
+swdf_err swdf__core_halt_locked_up(swdf_target *t, bool at_reset);
+
 /* ---- identification (identify.c) --------------------------------------- */
 
 /* Read the IDs, find the chip in the database, read its flash size and

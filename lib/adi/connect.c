@@ -127,7 +127,9 @@ static swdf_err attach_running(swdf_target *t, bool halt) {
     t->halted_by_user = true; /* someone else halted it: leave it so */
     return SWDF_OK;
   }
-  if (err == SWDF_OK) {
+  if (err == SWDF_OK && (dhcsr & DHCSR_S_LOCKUP) != 0) {
+    err = swdf__core_halt_locked_up(t, false);
+  } else if (err == SWDF_OK) {
     err = swdf__core_halt(t);
   }
   if (err == SWDF_OK) {
@@ -147,11 +149,13 @@ static swdf_err nrst_unconnected(swdf_target *t) {
 
 /*
  * Connect under reset: NRST held low while SWD is entered, vector catch set,
- * NRST released; the core must then stop at its reset vector. Whether NRST
- * is wired shows in DHCSR: a core held in reset is not halted and reports
- * S_RESET_ST (the first read only clears a stale flag, e.g. from power-on),
- * and after the release the vector catch stops it. A core that never reset
- * keeps running past the catch.
+ * NRST released; the core must then stop at its reset vector, or lock up
+ * there when it cannot fetch the vector (read protection with a debugger
+ * attached) and be halted from lockup. Whether NRST is wired shows in
+ * DHCSR: a core held in reset is not halted and reports S_RESET_ST (the
+ * first read only clears a stale flag, e.g. from power-on), and after the
+ * release the vector catch stops it. A core that never reset keeps running
+ * past the catch (or stays locked up, if it was).
  */
 static swdf_err prepare_vector_catch(bool *reset_flag, bool *halted, swdf_target *t) {
   uint32_t dhcsr = 0;
@@ -207,12 +211,15 @@ static swdf_err attach_under_reset(swdf_target *t) {
   swdf__deadline_start(&d, UNDER_RESET_HALT_US);
   uint32_t dhcsr = 0;
   bool halted = false;
+  bool locked_up = false;
   for (;;) {
     if (swdf__dhcsr_read(&dhcsr, t) == SWDF_OK) {
       reset_flag = reset_flag || (dhcsr & DHCSR_S_RESET_ST) != 0;
       halted = (dhcsr & DHCSR_S_HALT) != 0;
+      locked_up = !halted && (dhcsr & DHCSR_S_LOCKUP) != 0;
     }
-    if (halted || swdf__deadline_passed(&d)) {
+    /* Locked up after a reset seen: it will not reach the catch. */
+    if (halted || (locked_up && reset_flag) || swdf__deadline_passed(&d)) {
       break;
     }
     swdf__deadline_sleep(&d);
@@ -223,6 +230,13 @@ static swdf_err attach_under_reset(swdf_target *t) {
     return nrst_unconnected(t);
   }
   t->nrst_wired = 1;
+  if (locked_up) {
+    err = swdf__core_halt_locked_up(t, true);
+    if (err != SWDF_OK) {
+      return err;
+    }
+    halted = true;
+  }
   if (!halted) {
     return swdf__fail(t->ctx, SWDF_ERR_HALT, NULL,
                       "the core did not stop at its reset vector after NRST was released "

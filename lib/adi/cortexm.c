@@ -54,10 +54,20 @@ swdf_err swdf__core_halt(swdf_target *t) {
   }
   if (deadline_passed(t, err)) {
     return swdf__fail(t->ctx, SWDF_ERR_HALT,
-                      "the core may be held in reset or locked up; try --connect under-reset",
+                      "the core may be held in reset; try --connect under-reset",
                       "the core did not halt (DHCSR 0x%08X)", dhcsr);
   }
   return err;
+}
+
+swdf_err swdf__core_halt_locked_up(swdf_target *t, bool at_reset) {
+  swdf__log(t->ctx, SWDF_LOG_WARN,
+            "the core %s: read protection keeps it from reading the flash while a debugger is "
+            "attached, or the vector table at the start of flash is invalid (erased, no "
+            "program)%s; halting it (memory, option bytes and unlock still work)",
+            at_reset ? "locked up at reset" : "is locked up",
+            at_reset ? "" : ", or the firmware faulted inside a fault handler");
+  return swdf__core_halt(t);
 }
 
 swdf_err swdf__core_resume(swdf_target *t) {
@@ -245,9 +255,11 @@ swdf_err swdf__core_wait_halt(swdf_target *t, uint64_t timeout_us) {
 
 /* ---- resets ------------------------------------------------------------ */
 
-/* Read DHCSR until S_RESET_ST shows that a reset happened; accesses may fail
- * while the chip is in reset, which is expected. */
-static bool reset_seen(swdf_target *t, uint64_t timeout_us, uint32_t wait_mask) {
+/* Read DHCSR until S_RESET_ST shows that a reset happened, and then until
+ * the bits of `wait_mask` are set (or the core locked up instead: it will
+ * not get there); `*last` gets the last value read. Accesses may fail while
+ * the chip is in reset, which is expected. */
+static bool reset_seen(swdf_target *t, uint64_t timeout_us, uint32_t wait_mask, uint32_t *last) {
   swdf_deadline d;
   swdf__deadline_start(&d, timeout_us);
   bool seen = false;
@@ -256,8 +268,9 @@ static bool reset_seen(swdf_target *t, uint64_t timeout_us, uint32_t wait_mask) 
   for (;;) {
     uint32_t dhcsr = 0;
     if (swdf__dhcsr_read(&dhcsr, t) == SWDF_OK) {
+      *last = dhcsr;
       seen = seen || (dhcsr & DHCSR_S_RESET_ST) != 0;
-      if (seen && (dhcsr & wait_mask) == wait_mask) {
+      if (seen && ((dhcsr & wait_mask) == wait_mask || (dhcsr & DHCSR_S_LOCKUP) != 0)) {
         break;
       }
     }
@@ -289,12 +302,16 @@ static swdf_err soft_reset(swdf_target *t, bool halt) {
   swdf__save_error(&saved, t->ctx);
   swdf__write32(t, AIRCR_ADDR, AIRCR_VECTKEY | AIRCR_SYSRESETREQ);
   swdf__restore_error(t->ctx, &saved);
-  if (!reset_seen(t, RESET_TIMEOUT_US, halt ? DHCSR_S_HALT : 0)) {
+  uint32_t last = 0;
+  if (!reset_seen(t, RESET_TIMEOUT_US, halt ? DHCSR_S_HALT : 0, &last)) {
     swdf__link_clear_errors(t, false);
     return swdf__fail(t->ctx, SWDF_ERR_TIMEOUT, NULL,
                       "the chip did not report a reset after SYSRESETREQ");
   }
   swdf__link_clear_errors(t, false);
+  if (halt && (last & (DHCSR_S_HALT | DHCSR_S_LOCKUP)) == DHCSR_S_LOCKUP) {
+    return swdf__core_halt_locked_up(t, true);
+  }
   return SWDF_OK;
 }
 
@@ -319,7 +336,8 @@ static swdf_err hard_reset(swdf_target *t, bool *worked) {
   if (err != SWDF_OK) {
     return err;
   }
-  *worked = reset_seen(t, RESET_TIMEOUT_US / 4, 0) || during;
+  uint32_t last = 0;
+  *worked = reset_seen(t, RESET_TIMEOUT_US / 4, 0, &last) || during;
   swdf__link_clear_errors(t, false);
   return SWDF_OK;
 }

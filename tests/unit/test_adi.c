@@ -207,6 +207,57 @@ static void under_reset_without_nrst_says_so(void **state) {
   fake_usb_assert_done(fx->usb);
 }
 
+/* Read protection with a debugger attached: the core cannot fetch its reset
+ * vector and locks up instead of stopping at the catch; C_HALT stops it. */
+static void under_reset_halts_a_core_locked_up_at_reset(void **state) {
+  fixture *fx = *state;
+  script_voltage(fx->usb, 3300);
+  script_under_reset_start(fx->usb, 0x02000001);
+  script_read32(fx->usb, 0xE000EDF0, 0x00090001); /* S_LOCKUP, not halted */
+  script_read32(fx->usb, 0xE000EDFC, 0x00000001);
+  script_write32(fx->usb, 0xE000EDFC, 0x00000000);
+  script_write32(fx->usb, 0xE000EDF0, 0xA05F0003); /* C_HALT in lockup */
+  script_read32(fx->usb, 0xE000EDF0, 0x00030003);
+  script_identify_f103(fx->usb);
+  check(fx, connect(fx, SWDF_CONNECT_UNDER_RESET), SWDF_OK);
+  assert_non_null(strstr(fx->warnings, "locked up at reset"));
+  assert_non_null(strstr(fx->warnings, "read protection"));
+  assert_non_null(strstr(fx->warnings, "vector table"));
+  fake_usb_assert_done(fx->usb);
+  script_disconnect_resume(fx->usb);
+}
+
+/* A core locked up long before, with NRST doing nothing: no reset shows,
+ * so NRST is reported unconnected rather than the lockup halted. */
+static void under_reset_locked_up_without_nrst_says_so(void **state) {
+  fixture *fx = *state;
+  script_voltage(fx->usb, 3300);
+  script_under_reset_start(fx->usb, 0x00090001);
+  script_poll32(fx->usb, 0xE000EDF0, 0x00090001);
+  script_read32(fx->usb, 0xE000EDFC, 0x00000001);
+  script_write32(fx->usb, 0xE000EDFC, 0x00000000);
+  fake_usb_script(fx->usb, "> F2 3C 01\n< 80 00\n> F2 21\n");
+  check(fx, connect(fx, SWDF_CONNECT_UNDER_RESET), SWDF_ERR_NRST);
+  assert_non_null(strstr(swdf_ctx_errmsg(fx->ctx), "NRST seems unconnected"));
+  assert_null(strstr(fx->warnings, "locked up"));
+  fake_usb_assert_done(fx->usb);
+}
+
+static void normal_connect_halts_a_locked_up_core_and_says_why(void **state) {
+  fixture *fx = *state;
+  script_voltage(fx->usb, 3300);
+  script_enter_swd(fx->usb, 0, 0x1BA01477);
+  script_read32(fx->usb, 0xE000EDF0, 0x00090001);
+  script_write32(fx->usb, 0xE000EDF0, 0xA05F0003);
+  script_read32(fx->usb, 0xE000EDF0, 0x00030003);
+  script_identify_f103(fx->usb);
+  check(fx, connect(fx, SWDF_CONNECT_NORMAL), SWDF_OK);
+  assert_non_null(strstr(fx->warnings, "is locked up"));
+  assert_non_null(strstr(fx->warnings, "read protection"));
+  fake_usb_assert_done(fx->usb);
+  script_disconnect_resume(fx->usb);
+}
+
 static void auto_falls_back_to_under_reset_and_says_so(void **state) {
   fixture *fx = *state;
   script_voltage(fx->usb, 3300);
@@ -441,6 +492,28 @@ static void registers_and_run_control(void **state) {
   fake_usb_script(fx->usb, "> F2 21\n");
 }
 
+/* Reset and halt after options that protect the flash: the core locks up
+ * at its vector fetch instead of reaching the catch, and is halted. */
+static void reset_halt_halts_a_core_locked_up_at_reset(void **state) {
+  fixture *fx = *state;
+  connect_f103(fx);
+  script_read32(fx->usb, 0xE000EDF0, 0x00030003);
+  script_read32(fx->usb, 0xE000EDFC, 0x00000000);
+  script_write32(fx->usb, 0xE000EDFC, 0x00000001);
+  script_write32(fx->usb, 0xE000EDF0, 0xA05F0001);
+  script_write32(fx->usb, 0xE000ED0C, 0x05FA0004);
+  script_read32(fx->usb, 0xE000EDF0, 0x02090001); /* reset, then lockup */
+  fake_usb_script(fx->usb, "> F2 46 FF FF 00 00 1E 00 00 00\n< 80 00\n");
+  script_write32(fx->usb, 0xE000EDF0, 0xA05F0003);
+  script_read32(fx->usb, 0xE000EDF0, 0x00030003);
+  script_read32(fx->usb, 0xE000EDFC, 0x00000001);
+  script_write32(fx->usb, 0xE000EDFC, 0x00000000);
+  check(fx, swdf_target_reset(fx->target, SWDF_RESET_HALT), SWDF_OK);
+  assert_non_null(strstr(fx->warnings, "locked up at reset"));
+  fake_usb_assert_done(fx->usb);
+  fake_usb_script(fx->usb, "> F2 21\n");
+}
+
 static void hard_reset_falls_back_when_nrst_is_not_wired(void **state) {
   fixture *fx = *state;
   connect_f103(fx);
@@ -471,6 +544,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(unknown_chip_lists_the_ids_read, setup, teardown),
       cmocka_unit_test_setup_teardown(under_reset_halts_at_the_reset_vector, setup, teardown),
       cmocka_unit_test_setup_teardown(under_reset_without_nrst_says_so, setup, teardown),
+      cmocka_unit_test_setup_teardown(under_reset_halts_a_core_locked_up_at_reset, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(under_reset_locked_up_without_nrst_says_so, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(normal_connect_halts_a_locked_up_core_and_says_why, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(auto_falls_back_to_under_reset_and_says_so, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(reads_in_large_commands, setup, teardown),
@@ -485,6 +564,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(repeated_wire_errors_slow_the_clock, setup, teardown),
       cmocka_unit_test_setup_teardown(usb_failure_mid_read_is_a_clean_error, setup, teardown),
       cmocka_unit_test_setup_teardown(registers_and_run_control, setup, teardown),
+      cmocka_unit_test_setup_teardown(reset_halt_halts_a_core_locked_up_at_reset, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(hard_reset_falls_back_when_nrst_is_not_wired, setup,
                                       teardown),
   };
