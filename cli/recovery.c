@@ -81,9 +81,8 @@ int cli_connect_recovery(cli_session *s, swdf_chip_info *chip, char *how, size_t
   } else if (count > 1 && used == 2) {
     snprintf(how, how_len,
              "Connected without stopping the processor, which cannot be halted (normally: %s; "
-             "under reset: %s). That happens when read protection keeps the processor from "
-             "reading its own flash while a debugger is attached, or when the firmware keeps "
-             "SWD off except right at reset.",
+             "under reset: %s). That happens when something on the board keeps the chip in "
+             "reset, or when the firmware keeps SWD off except right at reset.",
              failures[0], failures[1]);
   }
   return CLI_EXIT_OK;

@@ -7,11 +7,11 @@
 /*
  * Open the probe and connect, trying the ways that work on stuck chips in
  * turn (unless --connect chose one): normally; holding the chip in reset
- * through NRST (firmware that switches SWD off or sleeps); and without
- * halting the core (a core in lockup, e.g. read protection blocking its own
- * vector fetch while a debugger is attached). `*how` gets a sentence for the
- * user when the normal way failed ("" otherwise). On failure prints the
- * error with wiring advice and returns its exit code.
+ * through NRST (firmware that switches SWD off or sleeps; a core that locks
+ * up at reset under read protection is halted there by the library); and
+ * without halting the core (one that cannot be halted at all). `*how` gets
+ * a sentence for the user when the normal way failed ("" otherwise). On
+ * failure prints the error with wiring advice and returns its exit code.
  */
 int cli_connect_recovery(cli_session *s, swdf_chip_info *chip, char *how, size_t how_len);
 
