@@ -155,6 +155,7 @@ typedef struct sim_mem_op {
   uint8_t size;        /* access size in bytes: 1, 2 or 4 */
   bool increment;      /* TAR auto-increment (false for the NO_ADDR_INC commands) */
   uint32_t csw_high;   /* CSW bits 31..8 from the command, 0: firmware default */
+  bool continued;      /* carries on the previous block at addr: TAR is set */
   /* Results */
   uint8_t status;      /* ST-Link status */
   uint32_t fault_addr; /* address of the failing access */

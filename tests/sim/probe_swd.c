@@ -207,7 +207,7 @@ static uint8_t set_tar(sim_swd *w, const sim_mem_op *op, uint32_t addr)
 /* TAR is (re)written at the start and wherever auto-increment may wrap. */
 static bool needs_tar(const sim_mem_op *op, size_t index, uint32_t addr)
 {
-  return index == 0 || (op->increment && addr % TAR_BLOCK == 0);
+  return (index == 0 && !op->continued) || (op->increment && addr % TAR_BLOCK == 0);
 }
 
 static uint32_t lane_shift(uint32_t addr, uint8_t size)
