@@ -10,22 +10,26 @@
 enum { FLASH_BASE = 0x08000000, EXIT_USAGE = 2 };
 
 static const char usage[] =
-  "usage: swdsim limit --chip NAME [--probe KIND] [--khz KHZ]\n"
-  "                    [--op write|read|mass-erase] [--addr ADDR] [--bytes N] [--json]\n"
+  "usage: swdsim limit --chip NAME [--probe KIND] [--freq KHZ] [--read | --op OP]\n"
+  "                    [--addr ADDR] [--bytes N] [--json]\n"
   "\n"
   "Prints the physical limit of the timing model (section 6) in microseconds:\n"
   "the time under which no client can write, read or mass-erase, whatever it does.\n"
-  "  write:      max(flash busy, wire), flash busy = erase of the smallest set of\n"
+  "  write:      max(flash busy, wire); flash busy = erase of the smallest set of\n"
   "              pages/sectors covering ADDR..ADDR+N (or the mass erase when the\n"
   "              whole flash is written and that is cheaper) + N / program unit x\n"
-  "              program time, at the fastest setting the chip allows at 3.3 V\n"
-  "  read:       wire = max(N bytes at the USB per-byte cost, N/4 SWD transactions)\n"
+  "              program time, at the fastest setting the chip allows at 3.3 V;\n"
+  "              wire = N bytes at the USB per-byte cost + N/4 SWD transactions\n"
+  "              (the probe works the wire after each USB transfer, not during it)\n"
+  "  read:       max(N bytes at the USB per-byte cost, N/4 SWD transactions)\n"
   "  mass-erase: the mass erase time (or the erase of every unit, if cheaper)\n"
-  "The write's wire time is the same larger-of as the read's.\n"
+  "The SWD clock used is printed on stderr (--json: swd_khz).\n"
   "\n"
   "  --chip NAME   a chip of `swdsim chips`\n"
-  "  --probe KIND  a probe of `swdsim probes` (default v2): its USB cost per byte\n"
-  "  --khz KHZ     the SWD clock the client runs (default: the probe's power-on clock)\n"
+  "  --probe KIND  a probe of `swdsim probes` (default v2): its USB costs\n"
+  "  --freq KHZ    the SWD clock the client runs (default: the probe's fastest,\n"
+  "                4000 kHz for the V2 family, 24000 kHz for the V3); also --khz\n"
+  "  --read        the limit of a read (same as --op read)\n"
   "  --op OP       write (default), read or mass-erase\n"
   "  --addr ADDR   start of the range (default 0x08000000, the flash base)\n"
   "  --bytes N     size of the range (default: the whole flash); K and M suffixes\n"
@@ -56,7 +60,7 @@ bool sim_limit_compute(const sim_limit_request *req, sim_limit *out, char *err, 
              req->chip, FLASH_BASE);
     return false;
   }
-  out->swd_khz = req->swd_khz ? req->swd_khz : req->probe->default_swd_khz;
+  out->swd_khz = req->swd_khz ? req->swd_khz : sim_probe_max_swd_khz(req->probe);
   sim_ns all_units = sim_chip_erase_cover_ns(req->chip, 0, costs.flash_size);
   sim_ns whole = costs.mass_erase_ns < all_units ? costs.mass_erase_ns : all_units;
   if (req->op == SIM_LIMIT_MASS_ERASE) {
@@ -73,7 +77,10 @@ bool sim_limit_compute(const sim_limit_request *req, sim_limit *out, char *err, 
     out->program_ns = units * costs.program_ns;
   }
   out->flash_busy_ns = out->erase_ns + out->program_ns;
-  out->wire_ns = max_ns(out->usb_ns, out->swd_ns);
+  /* A write's data crosses USB, then the probe writes it over SWD: in this
+   * model the two never overlap. For a read section 6 asks for the larger. */
+  out->wire_ns = req->op == SIM_LIMIT_WRITE ? out->usb_ns + out->swd_ns
+                                            : max_ns(out->usb_ns, out->swd_ns);
   out->limit_ns = max_ns(out->flash_busy_ns, out->wire_ns);
   return true;
 }
@@ -145,6 +152,10 @@ int sim_limit_main(int argc, char **argv, char *err, size_t err_len)
       json = true;
       continue;
     }
+    if (strcmp(a, "--read") == 0) {
+      req.op = SIM_LIMIT_READ;
+      continue;
+    }
     if (!v)
       return USAGE_ERROR("%s needs a value", a);
     i++;
@@ -153,9 +164,9 @@ int sim_limit_main(int argc, char **argv, char *err, size_t err_len)
     } else if (strcmp(a, "--probe") == 0) {
       if (!(req.probe = sim_probe_kind_find(v)))
         return USAGE_ERROR("unknown probe '%s' (`swdsim probes` lists them)", v);
-    } else if (strcmp(a, "--khz") == 0) {
+    } else if (strcmp(a, "--freq") == 0 || strcmp(a, "--khz") == 0) {
       if (!parse_size(v, &req.swd_khz) || req.swd_khz == 0)
-        return USAGE_ERROR("bad --khz '%s': a clock in kHz, e.g. 1800", v);
+        return USAGE_ERROR("bad %s '%s': a clock in kHz, e.g. 4000", a, v);
     } else if (strcmp(a, "--addr") == 0) {
       if (!parse_size(v, &req.addr))
         return USAGE_ERROR("bad --addr '%s'", v);
@@ -182,6 +193,9 @@ int sim_limit_main(int argc, char **argv, char *err, size_t err_len)
   sim_limit l;
   if (!sim_limit_compute(&req, &l, err, err_len))
     return EXIT_USAGE;
+  if (!req.swd_khz && req.op != SIM_LIMIT_MASS_ERASE)
+    fprintf(stderr, "swdsim limit: SWD clock %" PRIu32 " kHz, the fastest of the %s probe\n",
+            l.swd_khz, req.probe->name);
   if (json) {
     print_json(&req, &l);
   } else {

@@ -13,7 +13,7 @@ typedef enum sim_limit_op { SIM_LIMIT_WRITE, SIM_LIMIT_READ, SIM_LIMIT_MASS_ERAS
 typedef struct sim_limit_request {
   const char *chip;
   const sim_probe_kind *probe;
-  uint32_t swd_khz;     /* 0: the probe's default clock */
+  uint32_t swd_khz;     /* 0: the probe's fastest clock */
   sim_limit_op op;
   uint32_t addr, bytes; /* the range written or read (ignored for a mass erase) */
 } sim_limit_request;
@@ -25,7 +25,7 @@ typedef struct sim_limit {
   sim_ns flash_busy_ns; /* erase + program */
   sim_ns usb_ns;        /* the bytes at the USB per-byte cost */
   sim_ns swd_ns;        /* bytes / 4 transactions at swd_khz */
-  sim_ns wire_ns;       /* the larger of usb_ns and swd_ns */
+  sim_ns wire_ns;       /* write: usb_ns + swd_ns; read: the larger of them */
   sim_ns limit_ns;      /* the larger of flash_busy_ns and wire_ns */
 } sim_limit;
 

@@ -45,6 +45,8 @@ typedef struct sim_probe_kind {
 
 /* NULL if unknown. */
 const sim_probe_kind *sim_probe_kind_find(const char *name);
+/* The fastest SWD clock the kind's firmware offers (4 MHz V2, 24 MHz V3). */
+uint32_t sim_probe_max_swd_khz(const sim_probe_kind *kind);
 /* NULL-terminated table walk: index 0, 1, ... until NULL. */
 const sim_probe_kind *sim_probe_kind_at(int index);
 

@@ -534,6 +534,11 @@ void sim_stlink_usb_reset(sim_stlink *s)
   s->data_command = NULL;
 }
 
+uint32_t sim_probe_max_swd_khz(const sim_probe_kind *kind)
+{
+  return kind->hw >= 3 ? v3_swd_khz[0] : v2_divisors[0].khz;
+}
+
 sim_probe_mode sim_stlink_mode(const sim_stlink *s)
 {
   return s->mode;

@@ -29,13 +29,44 @@ static void f103_write_is_flash_bound(void **state)
 {
   (void)state;
   sim_limit l = compute("stm32f103re", "v2", 0, SIM_LIMIT_WRITE, 0x08000000, 256 * 1024);
-  assert_int_equal(l.swd_khz, 1800);                  /* the V2's power-on clock */
+  assert_int_equal(l.swd_khz, 4000);                  /* the V2's fastest clock */
   assert_true(l.erase_ns == 128 * MS(40));             /* 128 pages of 2 KiB */
   assert_true(l.program_ns == 131072ull * 52500);      /* half-words x 52.5 us */
   assert_true(l.usb_ns == 262144ull * 850);
-  assert_true(l.swd_ns == 1747626667ull);              /* 65536 x 48 cycles at 1.8 MHz */
-  assert_true(l.wire_ns == l.swd_ns);
+  assert_true(l.swd_ns == 786432000ull);               /* 65536 x 48 cycles at 4 MHz */
+  assert_true(l.wire_ns == l.usb_ns + l.swd_ns);       /* a write's USB and SWD add up */
   assert_true(l.limit_ns == MS(5120) + 6881280000ull);
+}
+
+static void slow_wire_bounds_a_write(void **state)
+{
+  (void)state;
+  /* 1 KiB to the F103C8 at 100 kHz: 256 x 48 cycles = 122.88 ms plus
+   * 1024 x 0.85 us of USB, against one 40 ms page erase + 512 x 52.5 us */
+  sim_limit l = compute("stm32f103c8", "v2", 100, SIM_LIMIT_WRITE, 0x08000000, 1024);
+  assert_true(l.flash_busy_ns == MS(40) + 512ull * 52500);
+  assert_true(l.limit_ns == 122880000ull + 870400ull);
+}
+
+static void default_clock_is_the_probes_fastest(void **state)
+{
+  (void)state;
+  assert_int_equal(compute("stm32f446re", "v3", 0, SIM_LIMIT_READ, 0x08000000, 4).swd_khz, 24000);
+  assert_int_equal(compute("stm32f446re", "clone-j29s7", 0, SIM_LIMIT_READ, 0x08000000, 4).swd_khz,
+                   4000);
+  assert_int_equal(compute("stm32f446re", "v2", 950, SIM_LIMIT_READ, 0x08000000, 4).swd_khz, 950);
+}
+
+static void command_line(void **state)
+{
+  (void)state;
+  char *read_args[] = {"limit", "--chip", "stm32f446re", "--read", "--freq", "1800",
+                       "--bytes", "16K", NULL};
+  assert_int_equal(sim_limit_main(8, read_args, err, sizeof err), 0);
+  char *bad_freq[] = {"limit", "--chip", "stm32f446re", "--freq", "fast", NULL};
+  err[0] = 0;
+  assert_int_equal(sim_limit_main(5, bad_freq, err, sizeof err), 2);
+  assert_non_null(strstr(err, "--freq"));
 }
 
 static void f446_write_uses_x32_sector_times(void **state)
@@ -111,6 +142,9 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(f103_write_is_flash_bound),
+    cmocka_unit_test(slow_wire_bounds_a_write),
+    cmocka_unit_test(default_clock_is_the_probes_fastest),
+    cmocka_unit_test(command_line),
     cmocka_unit_test(f446_write_uses_x32_sector_times),
     cmocka_unit_test(partial_units_count_whole),
     cmocka_unit_test(whole_chip_takes_the_mass_erase),
