@@ -281,6 +281,25 @@ static void read_fault_reports_address(void **state)
   assert_int_equal(st, 0x80);
 }
 
+/* A raw AP access that faults leaves STICKYERR for the host to clear (the
+ * dap-direct hosts do), unlike the memory commands. */
+static void raw_dap_fault_stays_until_abort(void **state)
+{
+  fixture *f = *state;
+  enter_swd(f);
+  fake_target_fault_range(f->target, FAKE_SRAM_BASE, 4);
+  RUN(f, 0xF2, 0x46, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x20); /* TAR */
+  assert_int_equal(f->reply[0], 0x80);
+  RUN(f, 0xF2, 0x45, 0x00, 0x00, 0x0C, 0x00); /* DRW */
+  assert_int_equal(f->reply[0], 0x11);
+  RUN(f, 0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00); /* DP CTRL/STAT */
+  assert_int_equal(f->reply[0], 0x80);
+  assert_true(le32(f->reply + 4) & (1u << 5)); /* STICKYERR */
+  RUN(f, 0xF2, 0x46, 0xFF, 0xFF, 0x00, 0x00, 0x04); /* DP ABORT.STKERRCLR */
+  RUN(f, 0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+  assert_false(le32(f->reply + 4) & (1u << 5));
+}
+
 static void posted_write_fault_found_by_status(void **state)
 {
   fixture *f = *state;
@@ -530,6 +549,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(byte_and_halfword_access, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(size_and_alignment_limits, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(read_fault_reports_address, setup_v2, teardown),
+    cmocka_unit_test_setup_teardown(raw_dap_fault_stays_until_abort, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(posted_write_fault_found_by_status, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(writes_stream_past_the_buffer, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(streamed_write_fault_drops_the_rest, setup_v2, teardown),
