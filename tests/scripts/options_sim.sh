@@ -180,15 +180,18 @@ expect_flash_is "$st" /dev/null "unlock at RDP 1 erased the flash"
 expect_exit 0 "unlock of an unprotected chip" -- run "$st" unlock
 expect_match "$out" "not protected" "nothing to do"
 
-# Under read protection the core cannot fetch its vectors with a debugger
-# attached and locks up at reset: it is halted there, and the firmware that
-# would switch SWD off never runs.
+# Read protection behind firmware that switches SWD off: at first only
+# under reset gets in. From then on (the board stays powered, the debugger
+# was seen) the core cannot fetch its vectors and locks up at every reset,
+# so that firmware never runs again: the next session connects normally and
+# halts the locked-up core.
 st=$(rdp1_swdoff)
+expect_exit 0 "options at RDP 1 with SWD switched off" -- run "$st" --scenario swd-disabled options
+expect_match "$err" "connected under reset" "options with SWD off: connected under reset"
 expect_exit 0 "unlock --yes at RDP 1 with SWD switched off" -- \
   run "$st" --scenario swd-disabled unlock --yes
-expect_match "$out" "holding the chip in reset through the NRST wire" \
-  "unlock with SWD off: connected under reset"
-expect_match "$err" "locked up at reset" "unlock with SWD off: says the core locked up"
+expect_match "$err" "core is locked up: read protection" \
+  "unlock at RDP 1 after a session: halts the locked-up core and says why"
 expect_unprotected "$st" "unlock at RDP 1 with SWD off"
 expect_flash_is "$st" /dev/null "unlock at RDP 1 with SWD off erased the flash"
 expect_exit 0 "the next session at RDP 1 with SWD off" -- \
