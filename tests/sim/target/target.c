@@ -17,7 +17,8 @@
  *                  "Firmware" means a reset vector that is not erased, booting
  *                  from flash, and a CPU allowed to read the flash (read
  *                  protection with a debugger seen since power-on refuses
- *                  its vector fetch: the core locks up instead).
+ *                  its vector fetch: the core stops at the vector catch or
+ *                  faults into lockup instead).
  *  sleep           the same firmware enters Stop mode 1 ms after reset and
  *                  wakes for 20 us every 1 ms. While it is stopped and
  *                  DBGMCU_CR.DBG_STOP is clear, every AP transaction answers

@@ -138,8 +138,9 @@ static void test_swd_disabled_needs_connect_under_reset(void **state)
 }
 
 /* Read protection with a debugger attached: the CPU cannot fetch its vectors
- * from flash and locks up, so the firmware that would turn SWD off never
- * runs. The debugger can still halt the core (ARMv7-M ARM C1.6.2). */
+ * from flash and, without a vector catch, ends in lockup, so the firmware
+ * that would turn SWD off never runs. The debugger can still halt the core
+ * (ARMv7-M ARM C1.6.2). */
 static void test_swd_disabled_firmware_cannot_run_under_read_protection(void **state)
 {
   (void)state;
