@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static sim_process the_process = {
   .lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
@@ -33,15 +34,17 @@ void sim_process_advance(sim_process *p, sim_ns ns)
   sim_process_sync_targets(p);
 }
 
-static void state_path_for(const sim_config *cfg, int index, char *out, size_t cap)
+static bool state_path_for(const sim_config *cfg, int index, char *out, size_t cap)
 {
   /* Each target has its own chip state: FILE for the first, FILE.2 ... */
+  int n;
   if (!cfg->state_path[0])
-    out[0] = 0;
+    n = snprintf(out, cap, "%s", "");
   else if (index == 0)
-    snprintf(out, cap, "%s", cfg->state_path);
+    n = snprintf(out, cap, "%s", cfg->state_path);
   else
-    snprintf(out, cap, "%s.%d", cfg->state_path, index + 1);
+    n = snprintf(out, cap, "%s.%d", cfg->state_path, index + 1);
+  return n >= 0 && (size_t)n < cap;
 }
 
 static bool create_device(sim_process *p, int index, char *err, size_t err_len)
@@ -68,7 +71,10 @@ static bool create_device(sim_process *p, int index, char *err, size_t err_len)
     if (!sim_fault_is_usb(cfg->faults[i].kind))
       target_faults[n++] = cfg->faults[i];
   char state[sizeof cfg->state_path + 8];
-  state_path_for(cfg, index, state, sizeof state);
+  if (!state_path_for(cfg, index, state, sizeof state)) {
+    snprintf(err, err_len, "SWDSIM_STATE is too long");
+    return false;
+  }
   sim_target_options opts = {
     .chip = cfg->chip,
     .state_path = state,
@@ -119,6 +125,7 @@ bool sim_process_start(sim_process *p, char *err, size_t err_len)
   }
   p->device_count = p->config.probe_count;
   p->started = true;
+  p->owner = getpid();
   /* Targets live as long as the process: a tool may init libusb twice. */
   atexit(at_exit);
   return true;
@@ -134,7 +141,7 @@ static void probe_kinds(const sim_process *p, char *out, size_t cap)
 
 void sim_process_checkpoint(sim_process *p)
 {
-  if (!p->started)
+  if (!p->started || p->owner != getpid())
     return;
   char err[512];
   for (int i = 0; i < p->device_count; i++)
