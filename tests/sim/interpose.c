@@ -16,9 +16,16 @@
  * it would on the modelled hardware, and a test never depends on how fast
  * the machine is.
  *
+ * The clocks only read the virtual time: they never take the simulator's
+ * lock, run the simulation or allocate, so they are safe to call from
+ * anywhere, also from inside the client's allocator (ASan's allocator reads
+ * the clock while it holds its own lock, and the simulation allocates).
+ * The sleeps do run the simulation (in-flight transfers, the targets).
+ *
  * The price: a client that spins on the clock without sleeping or doing USB
  * would wait forever, so once it has read the same virtual instant
- * SPIN_READS times in a row each further reading costs it SPIN_STEP. And a
+ * SPIN_READS times in a row each further reading costs it SPIN_STEP; the
+ * simulation takes that time into account when it next runs. And a
  * deadline computed from these clocks and handed to the kernel (a timed
  * pthread_cond_timedwait or sem_timedwait in a multi-threaded client) is
  * in virtual time, which runs ahead of real time: such waits can last
@@ -64,9 +71,9 @@ static sim_ns real_clock(clockid_t id)
 static void pass_time(sim_ns ns)
 {
   sim_process *p = sim_process_get();
-  pthread_mutex_lock(&p->lock);
+  sim_process_lock(p);
   sim_process_advance(p, ns);
-  pthread_mutex_unlock(&p->lock);
+  sim_process_unlock(p);
 }
 
 static bool is_virtual(clockid_t id)
@@ -93,30 +100,40 @@ static bool is_wall(clockid_t id)
          id == CLOCK_TAI;
 }
 
+/* The real clock at the first reading of its virtual counterpart. */
+static sim_ns real_base(_Atomic sim_ns *base, clockid_t id)
+{
+  sim_ns seen = atomic_load(base);
+  if (seen == 0) {
+    sim_ns real = real_clock(id);
+    seen = atomic_compare_exchange_strong(base, &seen, real) ? real : seen;
+  }
+  return seen;
+}
+
+/* The virtual time the client's clocks show, charging a spinning client. */
+static sim_ns shown_time(sim_process *p)
+{
+  sim_ns shown = atomic_load(&p->visible_now);
+  if (atomic_load(&p->idle_clock_at) != shown) {
+    atomic_store(&p->idle_clock_at, shown);
+    atomic_store(&p->idle_clock_reads, 0);
+  }
+  if (atomic_fetch_add(&p->idle_clock_reads, 1) >= SPIN_READS) {
+    /* A client spinning on the clock: let its spin take time. */
+    shown = atomic_fetch_add(&p->visible_now, SPIN_STEP) + SPIN_STEP;
+    atomic_store(&p->idle_clock_at, shown);
+  }
+  return shown;
+}
+
 /* The reading of a virtual clock now. */
 static sim_ns virtual_clock(clockid_t id)
 {
   sim_process *p = sim_process_get();
-  pthread_mutex_lock(&p->lock);
-  if (!p->have_real_base) {
-    p->real_base_realtime = real_clock(CLOCK_REALTIME);
-    p->real_base_monotonic = real_clock(CLOCK_MONOTONIC);
-    p->have_real_base = true;
-  }
-  if (p->clock.now != p->idle_clock_at) {
-    p->idle_clock_at = p->clock.now;
-    p->idle_clock_reads = 0;
-  }
-  if (++p->idle_clock_reads > SPIN_READS) {
-    /* A client spinning on the clock: let its spin take time. */
-    uint32_t reads = p->idle_clock_reads;
-    sim_process_advance(p, SPIN_STEP);
-    p->idle_clock_at = p->clock.now;
-    p->idle_clock_reads = reads;
-  }
-  sim_ns t = (is_wall(id) ? p->real_base_realtime : p->real_base_monotonic) + p->clock.now;
-  pthread_mutex_unlock(&p->lock);
-  return t;
+  sim_ns base = is_wall(id) ? real_base(&p->real_base_realtime, CLOCK_REALTIME)
+                            : real_base(&p->real_base_monotonic, CLOCK_MONOTONIC);
+  return base + shown_time(p);
 }
 
 int clock_gettime(clockid_t clock_id, struct timespec *tp)

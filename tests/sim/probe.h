@@ -45,6 +45,8 @@ typedef struct sim_probe_kind {
 
 /* NULL if unknown. */
 const sim_probe_kind *sim_probe_kind_find(const char *name);
+/* The fastest SWD clock the kind's firmware offers (4 MHz V2, 24 MHz V3). */
+uint32_t sim_probe_max_swd_khz(const sim_probe_kind *kind);
 /* NULL-terminated table walk: index 0, 1, ... until NULL. */
 const sim_probe_kind *sim_probe_kind_at(int index);
 
@@ -117,6 +119,10 @@ enum {
  */
 enum { SIM_PROBE_WAIT_RETRIES = 100 };
 
+/* One SWD transaction: request, ack, 32 data bits, parity, turnaround, idle
+ * (timing model 2). */
+enum { SIM_SWD_CYCLES_PER_TRANSACTION = 48 };
+
 typedef struct sim_swd {
   sim_target *target;
   sim_clock *clock;
@@ -155,6 +161,7 @@ typedef struct sim_mem_op {
   uint8_t size;        /* access size in bytes: 1, 2 or 4 */
   bool increment;      /* TAR auto-increment (false for the NO_ADDR_INC commands) */
   uint32_t csw_high;   /* CSW bits 31..8 from the command, 0: firmware default */
+  bool continued;      /* carries on the previous block at addr: TAR is set */
   /* Results */
   uint8_t status;      /* ST-Link status */
   uint32_t fault_addr; /* address of the failing access */

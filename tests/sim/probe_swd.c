@@ -2,9 +2,29 @@
  * The probe firmware's SWD engine: every DP/AP/memory access an ST-Link
  * command needs, as transactions on the simulated wire, each charged 48 SWD
  * clock cycles (timing model 2). WAIT answers are retried by the firmware up
- * to SIM_PROBE_WAIT_RETRIES times; FAULT answers end the transfer, record
- * where it failed and clear the sticky flags so the next command starts
- * clean, as host tools that never touch DP ABORT (stlink-org) rely on.
+ * to SIM_PROBE_WAIT_RETRIES times.
+ *
+ * Sticky errors. A memory or debug-register command that meets a FAULT ends,
+ * records where it failed (GETLASTRWSTATUS2) and has the firmware clear the
+ * sticky flags, so the next command starts clean. A raw DP/AP register
+ * access (READ/WRITE_DAP_REG) that faults leaves them set until the host
+ * writes DP ABORT. Why, from what the host tools need of real probes:
+ *  - stlink-org never writes ABORT, yet st-util serves gdb, which reads
+ *    whatever address its user or its unwinder asks for; and OpenOCD's HLA
+ *    driver, which never writes ABORT either, runs `program ... reset` on a
+ *    blank chip: after the reset it reads the half-word at the stale PC
+ *    0xfffffffe, which faults, and goes on writing DEMCR. OpenOCD's
+ *    stlink_usb_error_check cites a fork that returns OK for SWD_AP_FAULT
+ *    "when reading outside RAM" so that an IDE's memory view keeps working,
+ *    which only helps if the next read works.
+ *  - The tools that drive the DAP themselves clear the flags themselves:
+ *    OpenOCD's dap-direct driver reads CTRL/STAT after every batch and
+ *    writes ABORT.STKERRCLR when STICKYERR is set (stlink_dap_op_run),
+ *    pyOCD writes ABORT after a memory-fault status, Black Magic's ST-Link
+ *    backend reads CTRL/STAT and writes ABORT (stlink_dp_error).
+ * The protocol fact sheet (§4.2) suggests keeping the flags until ABORT for
+ * every command; the stlink-org and HLA cases above show the firmware does
+ * not leave them to the host on its memory commands.
  */
 #include "debug_regs.h"
 #include "probe.h"
@@ -12,7 +32,6 @@
 #include <string.h>
 
 enum {
-  CYCLES_PER_TRANSACTION = 48,
   /* >= 50 cycles high, the 16-bit JTAG-to-SWD sequence, >= 50 high, 2 idle. */
   CYCLES_LINE_RESET = 50 + 16 + 50 + 2,
 
@@ -56,7 +75,7 @@ void sim_swd_cycles(sim_swd *w, uint32_t cycles)
 
 static sim_ack transact_once(sim_swd *w, access_kind kind, uint8_t addr, uint32_t *value)
 {
-  sim_swd_cycles(w, CYCLES_PER_TRANSACTION);
+  sim_swd_cycles(w, SIM_SWD_CYCLES_PER_TRANSACTION);
   w->clock->report.swd_transactions++;
   if (!w->target)
     return SIM_ACK_NONE;
@@ -207,7 +226,7 @@ static uint8_t set_tar(sim_swd *w, const sim_mem_op *op, uint32_t addr)
 /* TAR is (re)written at the start and wherever auto-increment may wrap. */
 static bool needs_tar(const sim_mem_op *op, size_t index, uint32_t addr)
 {
-  return index == 0 || (op->increment && addr % TAR_BLOCK == 0);
+  return (index == 0 && !op->continued) || (op->increment && addr % TAR_BLOCK == 0);
 }
 
 static uint32_t lane_shift(uint32_t addr, uint8_t size)

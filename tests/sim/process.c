@@ -16,6 +16,23 @@ sim_process *sim_process_get(void)
   return &the_process;
 }
 
+void sim_process_lock(sim_process *p)
+{
+  pthread_mutex_lock(&p->lock);
+  sim_ns shown = atomic_load(&p->visible_now);
+  if (p->clock.now < shown)
+    p->clock.now = shown; /* the targets catch up on their next access */
+}
+
+void sim_process_unlock(sim_process *p)
+{
+  sim_ns shown = atomic_load(&p->visible_now);
+  while (shown < p->clock.now &&
+         !atomic_compare_exchange_weak(&p->visible_now, &shown, p->clock.now))
+    ;
+  pthread_mutex_unlock(&p->lock);
+}
+
 void sim_process_sync_targets(sim_process *p)
 {
   for (int i = 0; i < p->device_count; i++)
@@ -30,7 +47,7 @@ void sim_process_advance(sim_process *p, sim_ns ns)
     sim_usb_run_until(p, until);
   if (p->clock.now < until)
     p->clock.now = until;
-  p->idle_clock_reads = 0;
+  atomic_store(&p->idle_clock_reads, 0);
   sim_process_sync_targets(p);
 }
 
@@ -101,9 +118,9 @@ static bool create_device(sim_process *p, int index, char *err, size_t err_len)
 static void at_exit(void)
 {
   sim_process *p = sim_process_get();
-  pthread_mutex_lock(&p->lock);
+  sim_process_lock(p);
   sim_process_checkpoint(p);
-  pthread_mutex_unlock(&p->lock);
+  sim_process_unlock(p);
 }
 
 bool sim_process_start(sim_process *p, char *err, size_t err_len)

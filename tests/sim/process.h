@@ -10,6 +10,7 @@
 
 #include <libusb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 struct sim_device;
@@ -55,10 +56,19 @@ typedef struct sim_process {
   int device_count;
   sim_device devices[SIM_MAX_PROBES];
   uint64_t usb_transfer_count; /* for the usb-* faults */
-  uint32_t idle_clock_reads;   /* clock reads since the clock last moved */
-  sim_ns idle_clock_at;        /* the virtual time those reads saw */
-  bool have_real_base;         /* real clocks at the first virtual clock read */
-  sim_ns real_base_realtime, real_base_monotonic;
+  /*
+   * What the client's clocks show (interpose.c). They are read without the
+   * lock and never run the simulation: a clock read can come from inside
+   * the client's allocator (ASan's holds its own lock while it reads the
+   * clock), and the simulation allocates. visible_now is the simulation's
+   * clock as published when the lock was last released, plus what a
+   * client spinning on its clocks has been charged since; the next lock
+   * takes that charge into the simulation's clock.
+   */
+  _Atomic sim_ns visible_now;
+  _Atomic uint32_t idle_clock_reads; /* clock reads since visible_now last moved */
+  _Atomic sim_ns idle_clock_at;      /* the virtual time those reads saw */
+  _Atomic sim_ns real_base_realtime, real_base_monotonic; /* 0: not read yet */
   struct sim_xfer *in_flight;  /* submitted transfers, in submission order */
   struct sim_xfer *done;       /* completed transfers whose callback is due */
   int contexts;                /* libusb_init calls not matched by libusb_exit */
@@ -66,6 +76,12 @@ typedef struct sim_process {
 } sim_process;
 
 sim_process *sim_process_get(void);
+
+/* Take and release the simulator (a recursive lock). Taking it brings the
+ * simulation's clock up to what the client's clocks have shown; releasing
+ * it publishes the simulation's clock to them. */
+void sim_process_lock(sim_process *p);
+void sim_process_unlock(sim_process *p);
 
 /* Read the configuration and create the devices (idempotent). */
 bool sim_process_start(sim_process *p, char *err, size_t err_len);

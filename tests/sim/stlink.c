@@ -390,15 +390,15 @@ static const command *find_debug_command(const sim_stlink *s, uint8_t sub)
 
 static size_t data_phase_length(const sim_stlink *s, const command *c)
 {
-  size_t len = 0;
-  if (c->data == DATA_BY_LENGTH) {
-    len = get16(s->cmd + 6);
-  } else if (c->data == DATA_BY_ITEMS) {
+  if (c->data == DATA_STREAMED)
+    return get16(s->cmd + 6);
+  if (c->data == DATA_BY_ITEMS) {
     /* One opcode byte per item (padded to 4), then a 32-bit operand each. */
     size_t items = get32(s->cmd + 2);
-    len = (items + 3) / 4 * 4 + 4 * items;
+    size_t len = (items + 3) / 4 * 4 + 4 * items;
+    return len > DATA_MAX ? DATA_MAX : len;
   }
-  return len > DATA_MAX ? DATA_MAX : len;
+  return 0;
 }
 
 /* Run the top-level command in s->cmd (its data, if any, has arrived). */
@@ -441,18 +441,44 @@ static void execute(sim_stlink *s)
   }
 }
 
-void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
+/* Hand the buffered piece of a data phase to its command. */
+static void deliver_piece(sim_stlink *s)
 {
-  if (s->awaiting_data) {
+  const command *c = s->data_command;
+  bool last = s->data_got == s->data_len;
+  if (last)
+    s->data_command = NULL;
+  if (c->data == DATA_STREAMED)
+    c->run(s);
+  else if (last)
+    execute(s);
+  s->data_piece_at += s->data_piece_len;
+  s->data_piece_len = 0;
+}
+
+/* Data of the pending data phase; what follows its end is ignored. */
+static void receive_data(sim_stlink *s, const uint8_t *data, size_t len)
+{
+  while (len > 0 && s->data_command) {
     size_t take = s->data_len - s->data_got;
+    if (take > DATA_MAX - s->data_piece_len)
+      take = DATA_MAX - s->data_piece_len;
     if (take > len)
       take = len;
-    memcpy(s->data + s->data_got, data, take);
+    memcpy(s->data + s->data_piece_len, data, take);
+    s->data_piece_len += take;
     s->data_got += take;
-    if (s->data_got == s->data_len) {
-      s->awaiting_data = false;
-      execute(s);
-    }
+    data += take;
+    len -= take;
+    if (s->data_got == s->data_len || s->data_piece_len == DATA_MAX)
+      deliver_piece(s);
+  }
+}
+
+void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
+{
+  if (s->data_command) {
+    receive_data(s, data, len);
     return;
   }
   /* A new command block: the firmware drops an unread reply. */
@@ -464,15 +490,15 @@ void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
 
   const command *cmd = s->cmd[0] == TOP_DEBUG ? find_debug_command(s, s->cmd[1]) : NULL;
   size_t data_len = cmd ? data_phase_length(s, cmd) : 0;
+  s->data_got = s->data_piece_at = s->data_piece_len = 0;
   if (data_len == 0) {
     execute(s);
     return;
   }
-  s->awaiting_data = true;
+  s->data_command = cmd;
   s->data_len = data_len;
-  s->data_got = 0;
   if (len > CMD_SIZE) /* command and data packed into one transfer */
-    sim_stlink_receive(s, data + CMD_SIZE, len - CMD_SIZE);
+    receive_data(s, data + CMD_SIZE, len - CMD_SIZE);
 }
 
 size_t sim_stlink_reply_pending(const sim_stlink *s)
@@ -505,7 +531,12 @@ void sim_stlink_drop_reply(sim_stlink *s)
 void sim_stlink_usb_reset(sim_stlink *s)
 {
   sim_stlink_drop_reply(s);
-  s->awaiting_data = false;
+  s->data_command = NULL;
+}
+
+uint32_t sim_probe_max_swd_khz(const sim_probe_kind *kind)
+{
+  return kind->hw >= 3 ? v3_swd_khz[0] : v2_divisors[0].khz;
 }
 
 sim_probe_mode sim_stlink_mode(const sim_stlink *s)

@@ -8,7 +8,11 @@
 
 enum {
   CMD_SIZE = 16,
-  DATA_MAX = 6144,            /* the firmware's transfer buffer */
+  /* The firmware's transfer buffer. It bounds what one command can read and
+   * one RW_MISC batch, but not a write: the firmware passes written data on
+   * to the target as it arrives, so st-flash's 16/32 KiB WRITEMEM_32BIT of
+   * its loader buffer works on real probes (stlink-protocol.md 6.1). */
+  DATA_MAX = 6144,
   REPLY_MAX = DATA_MAX + 16,
   /* RW_MISC batches: what OpenOCD assumes the firmware holds (it has no way
    * to ask; RW_MISC_GET_MAX is not implemented by any host). */
@@ -26,8 +30,11 @@ struct sim_stlink {
   sim_probe_mode mode;
 
   uint8_t cmd[CMD_SIZE];
-  bool awaiting_data;
-  size_t data_len, data_got;
+  /* The data phase of the command in cmd: data_len bytes in all, data_got
+   * of them arrived so far; data holds the piece not yet handed on, the
+   * data_piece_at-th byte of the phase first. */
+  const struct command *data_command; /* NULL: no data phase pending */
+  size_t data_len, data_got, data_piece_at, data_piece_len;
   uint8_t data[DATA_MAX];
 
   uint8_t reply[MISC_MAX_V3 * 8 > REPLY_MAX ? MISC_MAX_V3 * 8 : REPLY_MAX];
@@ -51,7 +58,14 @@ enum { NONE = 0xFF };
 typedef struct command {
   uint8_t sub;
   uint8_t v2_min, v3_min;
-  enum { NO_DATA, DATA_BY_LENGTH, DATA_BY_ITEMS } data;
+  enum {
+    NO_DATA,
+    /* A data phase of the length in C[6..7], any size: run once per piece
+     * of at most DATA_MAX bytes as they arrive (s->data, data_piece_len). */
+    DATA_STREAMED,
+    /* An RW_MISC batch: buffered whole (at most DATA_MAX), run once. */
+    DATA_BY_ITEMS,
+  } data;
   command_fn run;
 } command;
 

@@ -6,6 +6,8 @@
 #include "debug_regs.h"
 #include "stlink_internal.h"
 
+#include <stdint.h>
+
 enum {
   DP_PORT = 0xFFFF,
   MISC_ADDRESS = 1,
@@ -23,8 +25,11 @@ typedef struct mem_shape {
   bool increment;
 } mem_shape;
 
-/* Decode a memory command; returns a status other than OK if it cannot run. */
-static uint8_t mem_decode(sim_stlink *s, mem_shape shape, sim_mem_op *op, size_t *len)
+/* Decode a memory command; returns a status other than OK if it cannot run.
+ * A write's data streams through the firmware: only 8-bit ones are bounded
+ * (one USB packet); a read must fit the transfer buffer. */
+static uint8_t mem_decode(sim_stlink *s, mem_shape shape, bool write, sim_mem_op *op,
+                          size_t *len)
 {
   memset(op, 0, sizeof *op);
   op->addr = get32(s->cmd + 2);
@@ -36,7 +41,7 @@ static uint8_t mem_decode(sim_stlink *s, mem_shape shape, sim_mem_op *op, size_t
   if (has_dpbanksel(s))
     op->csw_high = (uint32_t)s->cmd[9] | (uint32_t)s->cmd[10] << 8 | (uint32_t)s->cmd[11] << 16;
   op->fault_addr = op->addr;
-  size_t limit = shape.size == 1 ? max_rw8(s) : DATA_MAX;
+  size_t limit = shape.size == 1 ? max_rw8(s) : write ? SIZE_MAX : DATA_MAX;
   if (*len > limit)
     return STLINK_FAULT;
   if (op->addr % shape.size || *len % shape.size)
@@ -50,7 +55,7 @@ static void mem_read(sim_stlink *s, mem_shape shape)
 {
   sim_mem_op op;
   size_t len;
-  uint8_t st = mem_decode(s, shape, &op, &len);
+  uint8_t st = mem_decode(s, shape, false, &op, &len);
   /* A 1-byte READMEM_8BIT answers 2 bytes (stlink-protocol.md 6.1). */
   size_t answer = (shape.size == 1 && len == 1) ? 2 : len;
   uint8_t *r = reply(s, answer > DATA_MAX ? DATA_MAX : answer);
@@ -62,17 +67,28 @@ static void mem_read(sim_stlink *s, mem_shape shape)
   s->write_unchecked = false;
 }
 
+/* One piece of a write's data (stlink.c hands them over as they arrive):
+ * the first starts the transfer, the others continue it where the previous
+ * one ended. After a failure the rest of the data is dropped. */
 static void mem_write(sim_stlink *s, mem_shape shape)
 {
-  sim_mem_op op;
-  size_t len;
-  uint8_t st = mem_decode(s, shape, &op, &len);
-  if (st == STLINK_OK)
-    sim_swd_mem_write(&s->swd, &op, s->data, len);
-  else
-    op.status = st;
-  s->last_rw = op;
-  s->write_unchecked = st == STLINK_OK && len > 0;
+  sim_mem_op *op = &s->last_rw;
+  if (s->data_piece_at == 0) {
+    size_t len;
+    uint8_t st = mem_decode(s, shape, true, op, &len);
+    s->write_unchecked = st == STLINK_OK && len > 0;
+    if (st != STLINK_OK) {
+      op->status = st;
+      return;
+    }
+  } else if (op->status != STLINK_OK) {
+    return;
+  } else {
+    op->continued = true;
+    if (op->increment)
+      op->addr = get32(s->cmd + 2) + (uint32_t)s->data_piece_at;
+  }
+  sim_swd_mem_write(&s->swd, op, s->data, s->data_piece_len);
 }
 
 static void read_mem8(sim_stlink *s)
@@ -269,18 +285,18 @@ static void rw_misc_in(sim_stlink *s)
 
 const command stlink_memory_commands[] = {
   {0x07, 0, 0, NO_DATA, read_mem32},
-  {0x08, 0, 0, DATA_BY_LENGTH, write_mem32},
+  {0x08, 0, 0, DATA_STREAMED, write_mem32},
   {0x0C, 0, 0, NO_DATA, read_mem8},
-  {0x0D, 0, 0, DATA_BY_LENGTH, write_mem8},
+  {0x0D, 0, 0, DATA_STREAMED, write_mem8},
   {0x3B, 0, 0, NO_DATA, get_last_rw_status},
   {0x3E, 15, 0, NO_DATA, get_last_rw_status2},
   {0x45, 24, 0, NO_DATA, read_dap_reg},
   {0x46, 24, 0, NO_DATA, write_dap_reg},
   {0x47, 26, 0, NO_DATA, read_mem16},
-  {0x48, 26, 0, DATA_BY_LENGTH, write_mem16},
+  {0x48, 26, 0, DATA_STREAMED, write_mem16},
   {0x4B, 28, 0, NO_DATA, init_ap},
   {0x4C, 28, 0, NO_DATA, close_ap},
-  {0x50, 26, 0, DATA_BY_LENGTH, write_mem32_no_inc},
+  {0x50, 26, 0, DATA_STREAMED, write_mem32_no_inc},
   {0x51, 32, 2, DATA_BY_ITEMS, rw_misc_out},
   {0x52, 32, 2, NO_DATA, rw_misc_in},
   {0x54, 32, 2, NO_DATA, read_mem32_no_inc},

@@ -281,6 +281,25 @@ static void read_fault_reports_address(void **state)
   assert_int_equal(st, 0x80);
 }
 
+/* A raw AP access that faults leaves STICKYERR for the host to clear (the
+ * dap-direct hosts do), unlike the memory commands. */
+static void raw_dap_fault_stays_until_abort(void **state)
+{
+  fixture *f = *state;
+  enter_swd(f);
+  fake_target_fault_range(f->target, FAKE_SRAM_BASE, 4);
+  RUN(f, 0xF2, 0x46, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x20); /* TAR */
+  assert_int_equal(f->reply[0], 0x80);
+  RUN(f, 0xF2, 0x45, 0x00, 0x00, 0x0C, 0x00); /* DRW */
+  assert_int_equal(f->reply[0], 0x11);
+  RUN(f, 0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00); /* DP CTRL/STAT */
+  assert_int_equal(f->reply[0], 0x80);
+  assert_true(le32(f->reply + 4) & (1u << 5)); /* STICKYERR */
+  RUN(f, 0xF2, 0x46, 0xFF, 0xFF, 0x00, 0x00, 0x04); /* DP ABORT.STKERRCLR */
+  RUN(f, 0xF2, 0x45, 0xFF, 0xFF, 0x04, 0x00);
+  assert_false(le32(f->reply + 4) & (1u << 5));
+}
+
 static void posted_write_fault_found_by_status(void **state)
 {
   fixture *f = *state;
@@ -295,6 +314,57 @@ static void posted_write_fault_found_by_status(void **state)
   assert_int_equal(addr, FAKE_SRAM_BASE + 0x1C);
   RUN(f, 0xF2, 0x3B); /* the status stays until the next transfer */
   assert_int_equal(f->reply[0], 0x11);
+}
+
+/* st-flash 1.7 sends its whole loader buffer (16 or 32 KiB) in one
+ * WRITEMEM_32BIT: the firmware passes the data on as it arrives, however
+ * the host splits it into transfers, and it costs what one block does. */
+static void writes_stream_past_the_buffer(void **state)
+{
+  fixture *f = *state;
+  enter_swd(f);
+  static uint8_t data[16384];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (uint8_t)(i * 13 + i / 256);
+  const uint32_t at = FAKE_SRAM_BASE + 0x30;
+  write_mem(f, 0x08, at, data, 4); /* SELECT and CSW are now set */
+  uint64_t before = f->clock.report.swd_transactions;
+  uint8_t cmd[16];
+  mem_cmd(cmd, 0x08, at, sizeof data);
+  sim_stlink_receive(f->probe, cmd, 16);
+  sim_stlink_receive(f->probe, data, 1000);
+  sim_stlink_receive(f->probe, data + 1000, 9000);
+  sim_stlink_receive(f->probe, data + 10000, sizeof data - 10000);
+  assert_int_equal(sim_stlink_reply_pending(f->probe), 0);
+  /* TAR at the start and at 16 KiB boundaries, one DRW per word */
+  assert_int_equal(f->clock.report.swd_transactions - before, 1 + 16 + 4096);
+  uint8_t st;
+  uint32_t addr;
+  last_status2(f, &st, &addr);
+  assert_int_equal(st, 0x80);
+  assert_memory_equal(fake_target_memory(f->target, at), data, sizeof data);
+  /* a read still has to fit the buffer */
+  read_mem(f, 0x07, FAKE_SRAM_BASE, 6144 + 4);
+  last_status2(f, &st, &addr);
+  assert_int_not_equal(st, 0x80);
+}
+
+/* A fault part way through a long write: the rest of its data is dropped
+ * (not taken for commands) and the status names the failing address. */
+static void streamed_write_fault_drops_the_rest(void **state)
+{
+  fixture *f = *state;
+  enter_swd(f);
+  fake_target_fault_range(f->target, FAKE_SRAM_BASE + 0x2000, 4);
+  static uint8_t data[12288];
+  memset(data, 0xF2, sizeof data); /* would read as DEBUG commands */
+  write_mem(f, 0x08, FAKE_SRAM_BASE, data, sizeof data);
+  uint8_t st;
+  uint32_t addr;
+  last_status2(f, &st, &addr);
+  assert_int_equal(st, 0x11);
+  assert_int_equal(addr, FAKE_SRAM_BASE + 0x2000);
+  assert_int_equal(fake_target_memory(f->target, FAKE_SRAM_BASE + 0x2004)[0], 0);
 }
 
 static void wait_answers_are_retried(void **state)
@@ -479,7 +549,10 @@ int main(void)
     cmocka_unit_test_setup_teardown(byte_and_halfword_access, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(size_and_alignment_limits, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(read_fault_reports_address, setup_v2, teardown),
+    cmocka_unit_test_setup_teardown(raw_dap_fault_stays_until_abort, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(posted_write_fault_found_by_status, setup_v2, teardown),
+    cmocka_unit_test_setup_teardown(writes_stream_past_the_buffer, setup_v2, teardown),
+    cmocka_unit_test_setup_teardown(streamed_write_fault_drops_the_rest, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(wait_answers_are_retried, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(core_registers, setup_v2, teardown),
     cmocka_unit_test_setup_teardown(nrst_and_frequency, setup_v2, teardown),

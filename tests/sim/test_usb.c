@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,6 +262,46 @@ static void sleeps_and_clocks_are_virtual(void **state)
   while (b.tv_sec == a.tv_sec || b.tv_nsec < a.tv_nsec);
 }
 
+static void *read_clocks(void *arg)
+{
+  struct timespec ts;
+  struct timeval tv;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  gettimeofday(&tv, NULL);
+  time(NULL);
+  *(int *)arg = 1;
+  return NULL;
+}
+
+/* The clocks are read from places where the simulation must not run (an
+ * allocator holding its lock): they never wait for the simulator's lock and
+ * never run the simulation; a spinning client's time reaches the
+ * simulation when it next runs. */
+static void clocks_never_run_the_simulation(void **state)
+{
+  (void)state;
+  sim_process *p = sim_process_get();
+  sim_process_lock(p); /* as while the simulation runs on another thread */
+  int done = 0;
+  pthread_t reader;
+  assert_int_equal(pthread_create(&reader, NULL, read_clocks, &done), 0);
+  assert_int_equal(pthread_join(reader, NULL), 0); /* hangs if the clocks take the lock */
+  sim_process_unlock(p);
+  assert_int_equal(done, 1);
+
+  sim_ns before = now();
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  for (int i = 0; i < 3000; i++)
+    clock_gettime(CLOCK_MONOTONIC, &b);
+  assert_int_equal(now(), before);
+  sim_ns shown = (sim_ns)(b.tv_sec - a.tv_sec) * 1000000000u + (sim_ns)(b.tv_nsec - a.tv_nsec);
+  assert_true(shown >= SIM_US(1000));
+  sim_process_lock(p);
+  sim_process_unlock(p);
+  assert_true(now() >= before + shown);
+}
+
 static void report_written_at_exit(void **state)
 {
   (void)state;
@@ -331,6 +373,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(in_without_data_times_out),
     cmocka_unit_test(short_host_buffer_overflows),
     cmocka_unit_test(sleeps_and_clocks_are_virtual),
+    cmocka_unit_test(clocks_never_run_the_simulation),
     cmocka_unit_test(report_written_at_exit),
   };
   const struct CMUnitTest faults[] = {

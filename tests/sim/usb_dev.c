@@ -5,16 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void lock(sim_process *p)
-{
-  pthread_mutex_lock(&p->lock);
-}
-
-static void unlock(sim_process *p)
-{
-  pthread_mutex_unlock(&p->lock);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Contexts                                                                */
 /* ---------------------------------------------------------------------- */
@@ -23,32 +13,32 @@ int LIBUSB_CALL libusb_init(libusb_context **ctx)
 {
   sim_process *p = sim_process_get();
   char err[512];
-  lock(p);
+  sim_process_lock(p);
   if (!sim_process_start(p, err, sizeof err)) {
-    unlock(p);
+    sim_process_unlock(p);
     fprintf(stderr, "swdsim: %s\n", err);
     return LIBUSB_ERROR_OTHER;
   }
   if (ctx) {
     *ctx = calloc(1, sizeof **ctx);
     if (!*ctx) {
-      unlock(p);
+      sim_process_unlock(p);
       return LIBUSB_ERROR_NO_MEM;
     }
   }
   p->contexts++;
-  unlock(p);
+  sim_process_unlock(p);
   return LIBUSB_SUCCESS;
 }
 
 void LIBUSB_CALL libusb_exit(libusb_context *ctx)
 {
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   if (p->contexts > 0)
     p->contexts--;
   sim_process_checkpoint(p);
-  unlock(p);
+  sim_process_unlock(p);
   if (ctx && ctx != &p->default_context)
     free(ctx);
 }
@@ -64,15 +54,15 @@ ssize_t LIBUSB_CALL libusb_get_device_list(libusb_context *ctx, libusb_device **
     return LIBUSB_ERROR_INVALID_PARAM;
   sim_process *p = sim_process_get();
   char err[512];
-  lock(p);
+  sim_process_lock(p);
   if (!sim_process_start(p, err, sizeof err)) {
-    unlock(p);
+    sim_process_unlock(p);
     fprintf(stderr, "swdsim: %s\n", err);
     return LIBUSB_ERROR_OTHER;
   }
   libusb_device **devs = calloc((size_t)p->device_count + 1, sizeof *devs);
   if (!devs) {
-    unlock(p);
+    sim_process_unlock(p);
     return LIBUSB_ERROR_NO_MEM;
   }
   ssize_t n = 0;
@@ -84,7 +74,7 @@ ssize_t LIBUSB_CALL libusb_get_device_list(libusb_context *ctx, libusb_device **
     d->usb.refs++;
     devs[n++] = &d->usb;
   }
-  unlock(p);
+  sim_process_unlock(p);
   *list = devs;
   return n;
 }
@@ -103,9 +93,9 @@ libusb_device *LIBUSB_CALL libusb_ref_device(libusb_device *dev)
 {
   if (dev) {
     sim_process *p = sim_process_get();
-    lock(p);
+    sim_process_lock(p);
     dev->refs++;
-    unlock(p);
+    sim_process_unlock(p);
   }
   return dev;
 }
@@ -115,10 +105,10 @@ void LIBUSB_CALL libusb_unref_device(libusb_device *dev)
   /* Devices live as long as the process; the count is only kept for show. */
   if (dev) {
     sim_process *p = sim_process_get();
-    lock(p);
+    sim_process_lock(p);
     if (dev->refs > 0)
       dev->refs--;
-    unlock(p);
+    sim_process_unlock(p);
   }
 }
 
@@ -199,9 +189,9 @@ int LIBUSB_CALL libusb_open(libusb_device *dev, libusb_device_handle **dev_handl
   if (!dev || !dev_handle)
     return LIBUSB_ERROR_INVALID_PARAM;
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   bool gone = dev->sim->disconnected;
-  unlock(p);
+  sim_process_unlock(p);
   if (gone)
     return LIBUSB_ERROR_NO_DEVICE;
   libusb_device_handle *h = calloc(1, sizeof *h);
@@ -218,9 +208,9 @@ void LIBUSB_CALL libusb_close(libusb_device_handle *dev_handle)
     return;
   sim_usb_end_transfers(sim_process_get(), dev_handle);
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   sim_process_checkpoint(p);
-  unlock(p);
+  sim_process_unlock(p);
   libusb_unref_device(dev_handle->dev);
   free(dev_handle);
 }
@@ -302,7 +292,7 @@ int LIBUSB_CALL libusb_clear_halt(libusb_device_handle *dev_handle, unsigned cha
   if (!dev_handle)
     return LIBUSB_ERROR_INVALID_PARAM;
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   sim_device *d = dev_handle->dev->sim;
   int slot = sim_usb_endpoint_slot(d, endpoint);
   int r = LIBUSB_SUCCESS;
@@ -312,7 +302,7 @@ int LIBUSB_CALL libusb_clear_halt(libusb_device_handle *dev_handle, unsigned cha
     r = LIBUSB_ERROR_NOT_FOUND;
   else
     d->halted[slot] = false;
-  unlock(p);
+  sim_process_unlock(p);
   return r;
 }
 
@@ -321,7 +311,7 @@ int LIBUSB_CALL libusb_reset_device(libusb_device_handle *dev_handle)
   if (!dev_handle)
     return LIBUSB_ERROR_INVALID_PARAM;
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   sim_device *d = dev_handle->dev->sim;
   int r = LIBUSB_SUCCESS;
   if (d->disconnected) {
@@ -330,7 +320,7 @@ int LIBUSB_CALL libusb_reset_device(libusb_device_handle *dev_handle)
     memset(d->halted, 0, sizeof d->halted);
     sim_stlink_usb_reset(d->firmware);
   }
-  unlock(p);
+  sim_process_unlock(p);
   return r;
 }
 

@@ -41,16 +41,6 @@ static sim_xfer *priv_of(struct libusb_transfer *t)
   return (sim_xfer *)(void *)((char *)t - PRIV_SIZE);
 }
 
-static void lock(sim_process *p)
-{
-  pthread_mutex_lock(&p->lock);
-}
-
-static void unlock(sim_process *p)
-{
-  pthread_mutex_unlock(&p->lock);
-}
-
 int sim_usb_endpoint_slot(const sim_device *d, unsigned char endpoint)
 {
   if (endpoint == d->kind->ep_out)
@@ -104,11 +94,11 @@ static void complete(sim_process *p, sim_xfer *x, enum libusb_transfer_status st
 static void deliver(sim_process *p)
 {
   for (;;) {
-    lock(p);
+    sim_process_lock(p);
     sim_xfer *x = p->done;
     if (x)
       p->done = x->next;
-    unlock(p);
+    sim_process_unlock(p);
     if (!x)
       return;
     x->next = NULL;
@@ -359,11 +349,11 @@ void sim_usb_run_until(sim_process *p, sim_ns limit)
  */
 static void handle_events(sim_process *p, sim_ns wait_ns, const int *completed)
 {
-  lock(p);
+  sim_process_lock(p);
   bool pending = p->done != NULL || (completed && *completed);
   if (!pending && !step(p, (sim_ns)-1, p->clock.now + wait_ns))
     sim_process_advance(p, wait_ns);
-  unlock(p);
+  sim_process_unlock(p);
   deliver(p);
 }
 
@@ -391,11 +381,11 @@ void LIBUSB_CALL libusb_free_transfer(struct libusb_transfer *transfer)
     return;
   sim_xfer *x = priv_of(transfer);
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   /* Freeing a transfer in flight is a client bug; forget it rather than crash. */
   unlink_from(&p->in_flight, x);
   unlink_from(&p->done, x);
-  unlock(p);
+  sim_process_unlock(p);
   if ((transfer->flags & LIBUSB_TRANSFER_FREE_BUFFER) && transfer->buffer)
     free(transfer->buffer);
   free(x);
@@ -408,7 +398,7 @@ int LIBUSB_CALL libusb_submit_transfer(struct libusb_transfer *transfer)
   sim_xfer *x = priv_of(transfer);
   sim_process *p = sim_process_get();
   int r = LIBUSB_SUCCESS;
-  lock(p);
+  sim_process_lock(p);
   sim_device *d = device_of(transfer);
   if (x->in_flight)
     r = LIBUSB_ERROR_BUSY;
@@ -429,7 +419,7 @@ int LIBUSB_CALL libusb_submit_transfer(struct libusb_transfer *transfer)
     transfer->actual_length = 0;
     append(&p->in_flight, x);
   }
-  unlock(p);
+  sim_process_unlock(p);
   return r;
 }
 
@@ -439,13 +429,13 @@ int LIBUSB_CALL libusb_cancel_transfer(struct libusb_transfer *transfer)
     return LIBUSB_ERROR_INVALID_PARAM;
   sim_xfer *x = priv_of(transfer);
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   int r = LIBUSB_ERROR_NOT_FOUND;
   if (x->in_flight && !x->cancel) {
     x->cancel = true; /* completes as CANCELLED at the next event handling */
     r = LIBUSB_SUCCESS;
   }
-  unlock(p);
+  sim_process_unlock(p);
   return r;
 }
 
@@ -496,13 +486,13 @@ static int run_sync(struct libusb_transfer *t, int *done)
   sim_process *p = sim_process_get();
   sim_xfer *x = priv_of(t);
   while (!*done) {
-    lock(p);
+    sim_process_lock(p);
     if (x->in_flight && !step(p, (sim_ns)-1, (sim_ns)-1)) {
       /* Waiting forever for something that cannot come: give up. */
       advance_to(p, x->submitted + FOREVER_NS);
       complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
     }
-    unlock(p);
+    sim_process_unlock(p);
     deliver(p);
   }
   return LIBUSB_SUCCESS;
@@ -554,10 +544,10 @@ int LIBUSB_CALL libusb_control_transfer(libusb_device_handle *dev_handle, uint8_
   if (!dev_handle || (wLength && !data))
     return LIBUSB_ERROR_INVALID_PARAM;
   sim_process *p = sim_process_get();
-  lock(p);
+  sim_process_lock(p);
   int r = control_request(dev_handle->dev->sim, request_type, bRequest, wValue, wIndex, data,
                           wLength);
-  unlock(p);
+  sim_process_unlock(p);
   return r;
 }
 
@@ -609,12 +599,12 @@ int LIBUSB_CALL libusb_wait_for_event(libusb_context *ctx, struct timeval *tv)
 /* Transfers still in flight on a handle being closed end as cancelled. */
 void sim_usb_end_transfers(sim_process *p, libusb_device_handle *h)
 {
-  lock(p);
+  sim_process_lock(p);
   for (sim_xfer *x = p->in_flight, *next; x; x = next) {
     next = x->next;
     if (pub_of(x)->dev_handle == h)
       complete(p, x, LIBUSB_TRANSFER_CANCELLED, 0);
   }
-  unlock(p);
+  sim_process_unlock(p);
   deliver(p);
 }

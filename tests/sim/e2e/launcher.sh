@@ -62,6 +62,19 @@ expect_exit 0 "environment" -- "$swdsim" run --chip stm32f103c8 --probe v2-1:ABC
 expect_match "$out" "^stm32f103c8\|v2-1:ABC\|/.*/s\.bin\|usb-stall@9\|nrst-not-wired\|.*libusb-1\.0\.so\.0" \
   "settings exported, state path made absolute, simulator preloaded"
 
+# The physical limit, computed by the simulator from its own figures.
+expect_exit 0 "help limit" -- "$swdsim" help limit
+expect_match "$out" "^usage: swdsim limit" "limit help synopsis"
+# sectors 0-5 (4 x 250 + 550 + 1000 ms) + 51200 words x 16 us, in microseconds
+expect_exit 0 "write limit" -- "$swdsim" limit --chip stm32f446re --bytes 200K
+expect_match "$out" "^3369200$" "F446 200 KiB write limit"
+expect_match "$err" "SWD clock 4000 kHz" "the clock used is named"
+# 4096 words x 48 cycles at 1.8 MHz (109.227 ms) beat 16 KiB of USB (13.9 ms)
+expect_exit 0 "read limit" -- "$swdsim" limit --chip stm32f446re --read --freq 1800 --bytes 16K
+expect_match "$out" "^109226\.667$" "F446 16 KiB read limit at 1.8 MHz"
+expect_exit 2 "limit without chip" -- "$swdsim" limit --bytes 1K
+expect_match "$err" "--chip is required" "missing chip message"
+
 # Sleeps and clocks are virtual: a 1000 s sleep is seen to take exactly 1000 s.
 if command -v python3 >/dev/null 2>&1; then
   expect_exit 0 "virtual sleep" -- "$swdsim" run -- python3 -c '

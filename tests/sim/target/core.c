@@ -845,6 +845,16 @@ void core_reset(sim_target *t, bool system)
   c->firmware_interrupted = false;
   uint32_t sp = 0, pc = 0;
   bool ok = read32(t, 0, &sp) && read32(t, 4, &pc);
+  if (!ok && t->boot_target == REGION_FLASH && flash_read_blocked(t, MASTER_CPU)) {
+    /* Read protection with a debugger attached refuses the vector fetch
+     * (RM0008 §2.3, RM0090 §3.7.3); the core goes on with the all-ones the
+     * flash interface returns. Silicon shows it: `reset halt` on a
+     * protected STM32 halts at the reset vector catch with pc 0xfffffffe,
+     * msp 0xfffffffc, xPSR 0x01000000 in OpenOCD's log, and the unlock
+     * that follows works. Running from there faults into lockup. */
+    sp = pc = 0xFFFFFFFFu;
+    ok = true;
+  }
   set_reg(c, UC_ARM_REG_MSP, sp & ~3u);
   set_reg(c, UC_ARM_REG_XPSR, (pc & 1) ? XPSR_T : 0);
   set_reg(c, UC_ARM_REG_PC, pc);

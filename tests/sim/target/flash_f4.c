@@ -10,9 +10,17 @@
  *    programming with it always fails with PGPERR, and erasing with it
  *    takes the x32 time;
  *  - an SNB that names no sector of the chip, SER together with MER/MER1,
- *    or PG together with an erase, set PGSERR and erase nothing;
- *  - setting LOCK clears the other FLASH_CR bits (st-flash depends on it
- *    after a sector erase: "fails to program if this is not done here");
+ *    or STRT while PG is set, set PGSERR and erase nothing;
+ *  - SER (and SNB) only matter when STRT is set: a write to the array with
+ *    PG set programs even if SER is still set from an erase. st-flash 1.7
+ *    programs in that state (it erases with SER|SNB, sets LOCK on top, then
+ *    unlocks and adds PSIZE and PG), and a real F411 shows it: after the
+ *    erase and lock FLASH_CR reads 0x80000002, and the write that follows
+ *    fails there only with PGPERR, never PGSERR (stlink-org/stlink issue
+ *    #1340). A pending mass erase (MER/MER1) with PG is still PGSERR: no
+ *    tool does that and nothing shows silicon accepting it;
+ *  - setting LOCK keeps the other FLASH_CR bits (RM0090 §3.9.8 gives LOCK
+ *    no other effect; the F411 above reads back LOCK|SER);
  *  - OPTSTRT keeps BSY for the erase time of a 16 KiB sector at the
  *    current PSIZE (the datasheets give no figure for option changes);
  *  - with SPRMOD = 1 the nWRP bits select PCROP, which is not modelled: no
@@ -335,16 +343,11 @@ static bus_status f4_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     uint32_t v = (f->cr & ~mask) | (value & mask);
     if (f->cr & CR_LOCK)
       return BUS_OK;
-    if (v & CR_LOCK) {
-      /* locking clears the operation bits: st-flash leaves SER set after a
-       * sector erase and relies on its lock/unlock to program afterwards */
-      f->cr = CR_LOCK;
-      return BUS_OK;
-    }
     uint32_t snb_mask = ((1u << t->chip->snb_bits) - 1) << 3;
     uint32_t mer1 = t->chip->bank2_first_sector ? CR_MER1 : 0;
-    f->cr = v & (CR_PG | CR_SER | CR_MER | mer1 | snb_mask | (3u << 8) | CR_EOPIE | CR_ERRIE);
-    if (v & CR_STRT)
+    f->cr = v & (CR_PG | CR_SER | CR_MER | mer1 | snb_mask | (3u << 8) | CR_EOPIE | CR_ERRIE |
+                 CR_LOCK);
+    if ((v & CR_STRT) && !(v & CR_LOCK))
       start_erase(t);
     return BUS_OK;
   }
@@ -375,7 +378,7 @@ static bus_status f4_array_write(sim_target *t, bus_master m, uint32_t offset, u
 {
   (void)m;
   sim_flash *f = &t->flash;
-  if (!(f->cr & CR_PG) || (f->cr & (CR_SER | CR_MER | CR_MER1 | CR_LOCK))) {
+  if (!(f->cr & CR_PG) || (f->cr & (CR_MER | CR_MER1 | CR_LOCK))) {
     set_error(t, SR_PGSERR);
     return BUS_OK;
   }
@@ -563,6 +566,22 @@ static int f4_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
   return n;
 }
 
+/* x32, the widest access the bus offers, is allowed at 3.3 V. */
+enum { PSIZE_X32 = 2 };
+
+static void f4_costs(const sim_chip *chip, sim_flash_costs *out)
+{
+  out->flash_size = chip->flash_size;
+  out->program_unit = 4;
+  out->program_ns = T_PROG;
+  out->mass_erase_ns = SIM_MS(bank_erase_ms[PSIZE_X32]) * (chip->bank2_first_sector ? 2 : 1);
+}
+
+static sim_ns f4_unit_erase_ns(uint32_t size)
+{
+  return sector_time(size, PSIZE_X32);
+}
+
 const flash_family sim_flash_f4 = {
     .reset = f4_reset,
     .reg_read = f4_reg_read,
@@ -578,4 +597,6 @@ const flash_family sim_flash_f4 = {
     .set_option = f4_set_option,
     .decode = f4_decode,
     .option_names = "rdp=0|1|2 bor_lev wdg_sw nrst_stop nrst_stdby nwrp bfb2 db1m sprmod",
+    .costs = f4_costs,
+    .unit_erase_ns = f4_unit_erase_ns,
 };

@@ -316,6 +316,41 @@ static const uint8_t loader[] = {
     0x02, 0x3a, 0xf2, 0xdc, 0x00, 0xbe, 0x00, 0x00, 0x0c, 0x20, 0x02, 0x40,
 };
 
+/* `reset halt; stm32f1x unlock 0` on a protected chip: the vector fetch is
+ * refused while a debugger is attached and reads as all ones, so the reset
+ * vector catch halts at 0xFFFFFFFE with MSP 0xFFFFFFFC (what OpenOCD shows
+ * on silicon); run from there, the core faults into lockup, from which a
+ * halt request still gets it. */
+static void test_reset_under_read_protection(void **state)
+{
+  (void)state;
+  static uint8_t image[8];
+  const uint32_t vectors[2] = {0x20005000, 0x08000101};
+  memcpy(image, vectors, sizeof image);
+  char path[256];
+  tp_temp_path(path, sizeof path, "rdpreset");
+  tp_make_state(path, "stm32f103c8", 0, image, sizeof image, (const char *[]){"rdp=1", NULL});
+  tp p;
+  open_chip(&p, path);
+  tp_write32(&p, DEMCR, DEMCR_VC_CORERESET);
+  tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+  tp_wait(&p, SIM_US(100));
+  assert_true(tp_dhcsr(&p) & S_HALT);
+  assert_int_equal(tp_reg(&p, 15), 0xFFFFFFFE);
+  assert_int_equal(tp_reg(&p, 17), 0xFFFFFFFC);
+  assert_int_equal(tp_reg(&p, 16), 0x01000000);
+
+  tp_run(&p);
+  tp_wait(&p, SIM_US(100));
+  uint32_t dhcsr = tp_dhcsr(&p);
+  assert_true(dhcsr & S_LOCKUP);
+  assert_false(dhcsr & S_HALT);
+  tp_halt(&p);
+  assert_true(tp_dhcsr(&p) & S_HALT);
+  tp_close(&p);
+  remove(path);
+}
+
 static void test_loader_on_the_cpu(void **state)
 {
   (void)state;
@@ -467,6 +502,7 @@ int main(void)
       cmocka_unit_test(test_write_protection),
       cmocka_unit_test(test_option_bytes),
       cmocka_unit_test(test_read_protection),
+      cmocka_unit_test(test_reset_under_read_protection),
       cmocka_unit_test(test_loader_on_the_cpu),
       cmocka_unit_test(test_cpu_stores_go_through_the_controller),
       cmocka_unit_test(test_flash_error_fault),

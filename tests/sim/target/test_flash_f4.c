@@ -169,8 +169,9 @@ static void test_program_rules(void **state)
 }
 
 /* st-flash 1.7: erase by SER|SNB, lock, unlock, PSIZE, then PG on top of
- * what is left in FLASH_CR; locking must have cleared SER. */
-static void test_lock_clears_operation_bits(void **state)
+ * what is left in FLASH_CR. Locking keeps SER (a real F411 reads back
+ * 0x80000002, stlink-org issue #1340) and SER does not stop programming. */
+static void test_program_after_erase_with_ser_left_set(void **state)
 {
   (void)state;
   tp p;
@@ -181,18 +182,24 @@ static void test_lock_clears_operation_bits(void **state)
   wait_idle(&p);
   assert_int_equal(tp_read32(&p, CR), CR_SER | 1 << 3);
   tp_write32(&p, CR, tp_read32(&p, CR) | (1u << 31));
-  assert_int_equal(tp_read32(&p, CR), 1u << 31);
+  assert_int_equal(tp_read32(&p, CR), 1u << 31 | CR_SER | 1 << 3);
   unlock(&p);
   tp_write32(&p, CR, tp_read32(&p, CR) | PSIZE_X32);
   tp_write32(&p, CR, tp_read32(&p, CR) | CR_PG);
+  assert_int_equal(tp_read32(&p, CR), CR_SER | 1 << 3 | PSIZE_X32 | CR_PG);
   assert_int_equal(tp_write(&p, 0x08004000, 4, 0x12345678), SIM_ACK_OK);
   assert_int_equal(wait_idle(&p), 0);
   assert_int_equal(tp_read32(&p, 0x08004000), 0x12345678);
-  /* without the lock in between, SER|PG is a sequence error */
-  tp_write32(&p, CR, CR_SER | CR_PG | PSIZE_X32);
+  /* a pending mass erase with PG is a sequence error: nothing written */
+  tp_write32(&p, CR, CR_MER | CR_PG | PSIZE_X32);
   assert_int_equal(tp_write(&p, 0x08004004, 4, 0), SIM_ACK_OK);
   assert_int_equal(tp_read32(&p, SR), SR_PGSERR);
   assert_int_equal(tp_read32(&p, 0x08004004), 0xFFFFFFFF);
+  /* so is STRT while PG is set: no erase */
+  tp_write32(&p, SR, SR_PGSERR);
+  tp_write32(&p, CR, CR_SER | 1 << 3 | CR_PG | PSIZE_X32 | CR_STRT);
+  assert_int_equal(tp_read32(&p, SR), SR_PGSERR);
+  assert_int_equal(tp_read32(&p, 0x08004000), 0x12345678);
   tp_close(&p);
 }
 
@@ -463,7 +470,7 @@ int main(void)
       cmocka_unit_test(test_ids),
       cmocka_unit_test(test_fpu_registers),
       cmocka_unit_test(test_program_rules),
-      cmocka_unit_test(test_lock_clears_operation_bits),
+      cmocka_unit_test(test_program_after_erase_with_ser_left_set),
       cmocka_unit_test(test_sector_erase_times),
       cmocka_unit_test(test_dual_bank),
       cmocka_unit_test(test_write_protection_and_voltage),
