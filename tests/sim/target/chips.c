@@ -140,7 +140,7 @@ enum { CHIP_COUNT = sizeof chips / sizeof chips[0] };
 const char *const *sim_chip_names(void)
 {
   static const char *const names[CHIP_COUNT + 1] = {
-      "stm32f103c8", "stm32f103re", NULL,
+      "stm32f103c8", "stm32f103re", "stm32f446re", "stm32f407vg", "stm32f429zi", NULL,
   };
   return names;
 }

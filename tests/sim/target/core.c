@@ -791,7 +791,10 @@ void core_run(sim_target *t, sim_ns until)
     c->s_retire = true;
   bool ran_out = err == UC_ERR_OK && c->total_cycles >= c->run_budget && !c->stop_pending &&
                  !c->halt_request && !c->sleep_request && !c->exc_return && !c->svc_request;
-  t->now = ran_out && end < until ? until : (end > t->now ? end : t->now);
+  /* out of budget: the CPU is somewhere inside its last cycle before run_until
+   * (which an event created during the run may have brought forward) */
+  sim_ns reached = ran_out && end < c->run_until ? c->run_until : end;
+  t->now = reached > t->now ? reached : t->now;
   if (!t->powered || ran_out)
     return;
   after_run(t, err);

@@ -354,7 +354,6 @@ static void f1_reset(sim_target *t)
   f->ar = 0;
   f->key_stage = f->optkey_stage = 0;
   f->key_lockout = f->optkey_lockout = false;
-  memcpy(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE);
 }
 
 /* ---- state tool ---- */
