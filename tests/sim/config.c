@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_CHIP "stm32f103c8"
 #define DEFAULT_PROBE "v2"
 
 static const char *const fault_names[] = {
@@ -226,6 +225,9 @@ static bool add_scenario(const char *name, void *ctx, char *err, size_t err_len)
     return failf(err, err_len, "at most %d scenarios can be given", SIM_MAX_SCENARIOS);
   if (strlen(name) >= sizeof cfg->scenarios[0])
     return failf(err, err_len, "scenario '%s' is too long", name);
+  char why[256];
+  if (!sim_target_scenario_valid(name, why, sizeof why))
+    return failf(err, err_len, "SWDSIM_SCENARIO: %s", why);
   strcpy(cfg->scenarios[cfg->scenario_count++], name);
   return true;
 }
@@ -244,12 +246,14 @@ static bool copy_path(char *dst, size_t cap, const char *var, char *err, size_t 
 bool sim_config_from_env(sim_config *cfg, char *err, size_t err_len)
 {
   memset(cfg, 0, sizeof *cfg);
+  /* No chip: the state file's, or the target side's default (an F103C8). */
   const char *chip = getenv("SWDSIM_CHIP");
-  if (!chip || !*chip)
-    chip = DEFAULT_CHIP;
-  if (strlen(chip) >= sizeof cfg->chip || !chip_known(chip))
-    return failf(err, err_len, "SWDSIM_CHIP: unknown chip '%s' (`swdsim chips` lists them)", chip);
-  strcpy(cfg->chip, chip);
+  if (chip && *chip) {
+    if (strlen(chip) >= sizeof cfg->chip || !chip_known(chip))
+      return failf(err, err_len, "SWDSIM_CHIP: unknown chip '%s' (`swdsim chips` lists them)",
+                   chip);
+    strcpy(cfg->chip, chip);
+  }
 
   const char *probes = getenv("SWDSIM_PROBE");
   if (!probes || !*probes)

@@ -46,10 +46,25 @@ const char *sim_chip_describe(const char *name)
   return strcmp(name, "fake") == 0 ? "test double for the probe side" : NULL;
 }
 
+const char *sim_target_chip(const sim_target *t)
+{
+  (void)t;
+  return "fake";
+}
+
+bool sim_target_scenario_valid(const char *name, char *err, size_t err_len)
+{
+  if (strcmp(name, "no-target") == 0 || strcmp(name, "nrst-not-wired") == 0 ||
+      strcmp(name, "boot0=0") == 0 || strcmp(name, "boot0=1") == 0)
+    return true;
+  snprintf(err, err_len, "unknown scenario '%s'", name);
+  return false;
+}
+
 sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, char *err,
                            size_t err_len)
 {
-  if (!opts->chip || strcmp(opts->chip, "fake") != 0) {
+  if (opts->chip && opts->chip[0] && strcmp(opts->chip, "fake") != 0) {
     snprintf(err, err_len, "unknown chip '%s'", opts->chip ? opts->chip : "");
     return NULL;
   }

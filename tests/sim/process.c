@@ -143,7 +143,8 @@ void sim_process_checkpoint(sim_process *p)
   if (p->config.report_path[0]) {
     char kinds[SIM_MAX_PROBES * 24];
     probe_kinds(p, kinds, sizeof kinds);
-    if (!sim_report_write(p->config.report_path, &p->clock, p->config.chip, kinds, err, sizeof err))
+    const char *chip = p->devices[0].target ? sim_target_chip(p->devices[0].target) : p->config.chip;
+    if (!sim_report_write(p->config.report_path, &p->clock, chip, kinds, err, sizeof err))
       fprintf(stderr, "swdsim: cannot write the report: %s\n", err);
   }
 }

@@ -82,7 +82,7 @@ typedef struct sim_probe_config {
 } sim_probe_config;
 
 typedef struct sim_config {
-  char chip[32];                 /* default "stm32f103c8" */
+  char chip[32];                 /* empty: the state file's chip, else stm32f103c8 */
   char state_path[4096];         /* empty: fresh chip, discarded at exit */
   char report_path[4096];        /* empty: no report file */
   int probe_count;               /* at least 1 */

@@ -23,8 +23,6 @@
 
 enum { EXIT_USAGE = 2, EXIT_NO_EXEC = 127 };
 
-int sim_limit_main(int argc, char **argv);
-
 static const char usage_main[] =
   "usage: swdsim COMMAND [ARGS]\n"
   "\n"
@@ -36,8 +34,6 @@ static const char usage_main[] =
   "  chips                           list the chips that can be simulated\n"
   "  probes                          list the probe personalities\n"
   "  state init|dump|show ...        create or inspect a chip state file\n"
-  "  limit --chip C --probe P --bytes N [--read]\n"
-  "                                  the fastest write (or read) the timing model allows\n"
   "  help [COMMAND]                  this text, or one command in detail\n"
   "\n"
   "Run `swdsim help run` to start.\n";
@@ -94,21 +90,12 @@ static const char usage_state[] =
   "any probe involved, or shows its option bytes and protection.\n"
   "`swdsim state help` has the details.\n";
 
-static const char usage_limit[] =
-  "usage: swdsim limit --chip NAME --probe KIND --bytes N [--read] [--khz F]\n"
-  "\n"
-  "Prints the physical limit of the timing model (section 6) in microseconds:\n"
-  "for a write of N bytes from the start of flash, the larger of the flash's\n"
-  "busy time (erase of the units covering the image plus programming) and the\n"
-  "wire time (USB bytes and N/4 SWD transactions at the probe's SWD clock);\n"
-  "for a read (--read), the larger of the USB and SWD times.\n";
-
 static const struct {
   const char *name;
   const char *text;
 } helps[] = {
   {"run", usage_run},     {"chips", usage_chips}, {"probes", usage_probes},
-  {"state", usage_state}, {"limit", usage_limit},
+  {"state", usage_state},
 };
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -446,7 +433,5 @@ int main(int argc, char **argv)
     return sub_help ? help(command) : argc == 2 ? list_probes() : usage_error("probes takes no arguments");
   if (strcmp(command, "state") == 0)
     return sim_state_main(argc - 1, argv + 1);
-  if (strcmp(command, "limit") == 0)
-    return sub_help ? help(command) : sim_limit_main(argc - 1, argv + 1);
   return usage_error("unknown command '%s' (try `swdsim help`)", command);
 }

@@ -137,11 +137,19 @@ static void env_errors_name_the_variable(void **state)
   (void)state;
   clear_env();
   sim_config cfg;
-  /* The default chip is the F103; the fake target does not know it. */
+  /* No chip is fine (the target side decides); an unknown one is not. */
+  assert_true(sim_config_from_env(&cfg, err, sizeof err));
+  assert_string_equal(cfg.chip, "");
+  setenv("SWDSIM_CHIP", "stm32f999", 1);
   assert_false(sim_config_from_env(&cfg, err, sizeof err));
   assert_non_null(strstr(err, "SWDSIM_CHIP"));
+  assert_non_null(strstr(err, "stm32f999"));
   assert_non_null(strstr(err, "swdsim chips"));
   setenv("SWDSIM_CHIP", "fake", 1);
+  setenv("SWDSIM_SCENARIO", "moonlight", 1);
+  assert_false(sim_config_from_env(&cfg, err, sizeof err));
+  assert_non_null(strstr(err, "moonlight"));
+  unsetenv("SWDSIM_SCENARIO");
   setenv("SWDSIM_PROBE", "v2,nope", 1);
   assert_false(sim_config_from_env(&cfg, err, sizeof err));
   assert_non_null(strstr(err, "nope"));
