@@ -117,6 +117,10 @@ enum {
  */
 enum { SIM_PROBE_WAIT_RETRIES = 100 };
 
+/* One SWD transaction: request, ack, 32 data bits, parity, turnaround, idle
+ * (timing model 2). */
+enum { SIM_SWD_CYCLES_PER_TRANSACTION = 48 };
+
 typedef struct sim_swd {
   sim_target *target;
   sim_clock *clock;

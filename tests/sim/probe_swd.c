@@ -11,7 +11,6 @@
 #include <string.h>
 
 enum {
-  CYCLES_PER_TRANSACTION = 48,
   /* >= 50 cycles high, the 16-bit JTAG-to-SWD sequence, >= 50 high, 2 idle. */
   CYCLES_LINE_RESET = 50 + 16 + 50 + 2,
 
@@ -69,7 +68,7 @@ void sim_swd_cycles(sim_swd *w, uint32_t cycles)
 
 static sim_ack transact_once(sim_swd *w, access_kind kind, uint8_t addr, uint32_t *value)
 {
-  sim_swd_cycles(w, CYCLES_PER_TRANSACTION);
+  sim_swd_cycles(w, SIM_SWD_CYCLES_PER_TRANSACTION);
   w->clock->report.swd_transactions++;
   if (!w->target)
     return SIM_ACK_NONE;

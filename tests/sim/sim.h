@@ -170,6 +170,23 @@ const char *const *sim_chip_names(void);
 /* One-line description of a chip, NULL if unknown. */
 const char *sim_chip_describe(const char *name);
 
+/* The flash figures of the timing model (section 4) for a chip, at the
+ * fastest setting it allows at 3.3 V: what the physical limit of section 6
+ * (`swdsim limit`) is built from. */
+typedef struct sim_flash_costs {
+  uint32_t flash_size;   /* main flash at 0x08000000, bytes */
+  uint32_t program_unit; /* bytes written by one program operation */
+  sim_ns program_ns;     /* time of one program operation */
+  sim_ns mass_erase_ns;  /* erasing the whole main flash with one command */
+} sim_flash_costs;
+
+/* False if `chip` is unknown. */
+bool sim_chip_flash_costs(const char *chip, sim_flash_costs *out);
+
+/* Erase time of the smallest set of erase units (pages, sectors) that covers
+ * [offset, offset + len) of the main flash; 0 for an empty range. */
+sim_ns sim_chip_erase_cover_ns(const char *chip, uint32_t offset, uint32_t len);
+
 /* ---------------------------------------------------------------------- */
 /* State files without a client (swdsim state ...)                         */
 /* ---------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
  * swdsim: run ST-Link tools against simulated probes and chips, list what
  * can be simulated, and look inside chip state files.
  */
+#include "limit.h"
 #include "probe.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@ static const char usage_main[] =
   "  chips                           list the chips that can be simulated\n"
   "  probes                          list the probe personalities\n"
   "  state init|dump|show ...        create or inspect a chip state file\n"
+  "  limit --chip NAME [OPTIONS]     the physical limit of a write, read or erase\n"
   "  help [COMMAND]                  this text, or one command in detail\n"
   "\n"
   "Run `swdsim help run` to start.\n";
@@ -120,6 +122,8 @@ static int help(const char *command)
     fputs(usage_main, stdout);
     return 0;
   }
+  if (strcmp(command, "limit") == 0)
+    return sim_limit_main(2, (char *[]){"limit", "--help", NULL});
   for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
     if (strcmp(helps[i].name, command) == 0) {
       fputs(helps[i].text, stdout);
@@ -433,5 +437,7 @@ int main(int argc, char **argv)
     return sub_help ? help(command) : argc == 2 ? list_probes() : usage_error("probes takes no arguments");
   if (strcmp(command, "state") == 0)
     return sim_state_main(argc - 1, argv + 1);
+  if (strcmp(command, "limit") == 0)
+    return sim_limit_main(argc - 1, argv + 1);
   return usage_error("unknown command '%s' (try `swdsim help`)", command);
 }

@@ -155,3 +155,26 @@ bool flash_rdp_blocks_writes(const sim_target *t)
 {
   return flash_loaded_rdp(t) != 0 && debug_mode(t);
 }
+
+bool sim_chip_flash_costs(const char *name, sim_flash_costs *out)
+{
+  const sim_chip *chip = sim_chip_find(name);
+  if (!chip)
+    return false;
+  chip->family->flash->costs(chip, out);
+  return true;
+}
+
+sim_ns sim_chip_erase_cover_ns(const char *name, uint32_t offset, uint32_t len)
+{
+  const sim_chip *chip = sim_chip_find(name);
+  if (!chip || len == 0)
+    return 0;
+  uint64_t end = (uint64_t)offset + len;
+  sim_ns total = 0;
+  uint32_t unit_offset, unit_size;
+  for (unsigned i = 0; sim_chip_erase_unit(chip, i, &unit_offset, &unit_size); i++)
+    if (unit_offset < end && (uint64_t)unit_offset + unit_size > offset)
+      total += chip->family->flash->unit_erase_ns(unit_size);
+  return total;
+}

@@ -426,6 +426,20 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
   return n;
 }
 
+static void f1_costs(const sim_chip *chip, sim_flash_costs *out)
+{
+  out->flash_size = chip->flash_size;
+  out->program_unit = 2;
+  out->program_ns = T_PROG;
+  out->mass_erase_ns = T_MASS_ERASE;
+}
+
+static sim_ns f1_unit_erase_ns(uint32_t size)
+{
+  (void)size;
+  return T_PAGE_ERASE;
+}
+
 const flash_family sim_flash_f1 = {
     .reset = f1_reset,
     .reg_read = f1_reg_read,
@@ -442,4 +456,6 @@ const flash_family sim_flash_f1 = {
     .set_option = f1_set_option,
     .decode = f1_decode,
     .option_names = "rdp=0|1 wdg_sw nrst_stop nrst_stdby data0 data1 wrp0 wrp1 wrp2 wrp3",
+    .costs = f1_costs,
+    .unit_erase_ns = f1_unit_erase_ns,
 };

@@ -588,6 +588,22 @@ static int f4_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
   return n;
 }
 
+/* x32, the widest access the bus offers, is allowed at 3.3 V. */
+enum { PSIZE_X32 = 2 };
+
+static void f4_costs(const sim_chip *chip, sim_flash_costs *out)
+{
+  out->flash_size = chip->flash_size;
+  out->program_unit = 4;
+  out->program_ns = T_PROG;
+  out->mass_erase_ns = SIM_MS(bank_erase_ms[PSIZE_X32]) * (chip->bank2_first_sector ? 2 : 1);
+}
+
+static sim_ns f4_unit_erase_ns(uint32_t size)
+{
+  return sector_time(size, PSIZE_X32);
+}
+
 const flash_family sim_flash_f4 = {
     .reset = f4_reset,
     .reg_read = f4_reg_read,
@@ -604,4 +620,6 @@ const flash_family sim_flash_f4 = {
     .set_option = f4_set_option,
     .decode = f4_decode,
     .option_names = "rdp=0|1|2 bor_lev wdg_sw nrst_stop nrst_stdby nwrp bfb2 db1m sprmod",
+    .costs = f4_costs,
+    .unit_erase_ns = f4_unit_erase_ns,
 };

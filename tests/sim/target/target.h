@@ -259,6 +259,11 @@ struct flash_family {
   int (*decode)(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE], option_field *out,
                 int max);
   const char *option_names; /* for --help */
+  /* Timing model figures at the fastest setting the chip allows at 3.3 V
+   * (`swdsim limit`): the program unit and time, the whole-array erase. */
+  void (*costs)(const sim_chip *chip, sim_flash_costs *out);
+  /* Erase time of one erase unit of `size` bytes at that setting. */
+  sim_ns (*unit_erase_ns)(uint32_t size);
 };
 
 extern const flash_family sim_flash_f1;
