@@ -47,6 +47,7 @@ typedef struct sim_report {
   uint64_t flash_program_units;
   uint64_t flash_erase_units;
   uint64_t mass_erases;
+  uint32_t swd_khz; /* SWD clock of the latest transaction (0: none yet) */
 } sim_report;
 
 typedef struct sim_clock {
