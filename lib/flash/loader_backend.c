@@ -295,6 +295,9 @@ static swdf_err wait_done(swdf__flash_session *s, uint32_t need, uint32_t hope) 
     }
     uint64_t until = op_for(ls, hope)->finish_at;
     uint64_t sleep = until > now ? until - now : op->typ_us / 8;
+    swdf__log(s->ctx, SWDF_LOG_TRACE, "loader: at %llu us, done %u, need %u, sleep %llu us",
+              (unsigned long long)now, (unsigned)ls->done_seq, (unsigned)need,
+              (unsigned long long)sleep);
     sleep_counted(ls, sleep < 100 ? 100 : sleep);
     swdf_err err = poll(s);
     if (err != SWDF_OK) {
