@@ -97,6 +97,7 @@ static void at_exit(void)
   sim_process *p = sim_process_get();
   pthread_mutex_lock(&p->lock);
   sim_process_checkpoint(p);
+  sim_trace_close(p);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -118,6 +119,8 @@ bool sim_process_start(sim_process *p, char *err, size_t err_len)
     }
   }
   p->device_count = p->config.probe_count;
+  if (!sim_trace_open(p, err, err_len))
+    return false;
   p->started = true;
   /* Targets live as long as the process: a tool may init libusb twice. */
   atexit(at_exit);

@@ -86,6 +86,7 @@ typedef struct sim_config {
   char chip[32];                 /* empty: the state file's chip, else stm32f103c8 */
   char state_path[4096];         /* empty: fresh chip, discarded at exit */
   char report_path[4096];        /* empty: no report file */
+  char trace_path[4096];         /* empty: no trace of the USB transfers */
   int probe_count;               /* at least 1 */
   sim_probe_config probes[SIM_MAX_PROBES];
   int fault_count;
