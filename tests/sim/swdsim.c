@@ -369,6 +369,10 @@ static int export_settings(const run_options *o)
   if (trace && *trace) {
     if (!absolute_path(trace, path, sizeof path))
       return usage_error("--trace: path too long: %s", trace);
+    FILE *f = fopen(path, "w");
+    if (!f)
+      return usage_error("--trace: cannot write %s: %s", path, strerror(errno));
+    fclose(f);
     r |= set_or_fail("SWDSIM_TRACE", path);
   }
   return r;
