@@ -99,7 +99,11 @@ typedef struct cli_command {
   int (*run)(int argc, char **argv, cli_globals *g);
 } cli_command;
 
-/* Flash commands (cmd_flash.c). */
+/* The commands (cli/cmd_*.c). */
+int cli_cmd_list(int argc, char **argv, cli_globals *g);
+int cli_cmd_info(int argc, char **argv, cli_globals *g);
+int cli_cmd_read(int argc, char **argv, cli_globals *g);
+int cli_cmd_reset(int argc, char **argv, cli_globals *g);
 int cli_cmd_write(int argc, char **argv, cli_globals *g);
 int cli_cmd_erase(int argc, char **argv, cli_globals *g);
 int cli_cmd_verify(int argc, char **argv, cli_globals *g);
@@ -113,10 +117,21 @@ const cli_command *cli_find_command(const char *name);
 int cli_usage_error(const cli_globals *g, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Print an error (code name for JSON, message, hint) and return exit_code. */
+int cli_report_error(const cli_globals *g, const char *code, const char *message,
+                     const char *hint, int exit_code);
+
 /* Report a library failure: message, hint, exit code from the error code. */
 int cli_lib_error(const cli_globals *g, swdf_ctx *ctx, swdf_err err, const char *what);
 
 int cli_exit_code_for(swdf_err err);
+
+/*
+ * Parse the arguments of a command that takes none (global options only).
+ * Returns -1 to go on, or the exit code to return (help printed, usage
+ * error reported).
+ */
+int cli_parse_no_args(int argc, char **argv, cli_globals *g, const char *command);
 
 /* Print the usage of a command: its arguments and its options table. */
 void cli_print_command_help(FILE *f, const cli_command *cmd, const cli_opt *opts);

@@ -1,5 +1,6 @@
 /* swdflash write | erase | verify */
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "json.h"
@@ -40,6 +41,37 @@ static const cli_opt erase_opts[] = {
     {"mass", 0, false, OPT_MASS, NULL, "erase the whole flash"},
     {0},
 };
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connected session and what the flash commands show about it. */
+typedef struct flash_cmd {
+  cli_session s;
+  swdf_chip_info chip;
+  double started;
+} flash_cmd;
+
+static int flash_cmd_start(flash_cmd *c, cli_globals *g, const char *command) {
+  memset(c, 0, sizeof(*c));
+  c->started = now_s();
+  return cli_session_start(&c->s, g, command);
+}
+
+static int flash_cmd_connect(flash_cmd *c) {
+  int rc = cli_session_connect(&c->s);
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  c->chip.size = sizeof(c->chip);
+  swdf_err err = swdf_target_chip_info(&c->chip, c->s.target);
+  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c->s, err, "identifying the chip");
+}
+
+static double elapsed(const flash_cmd *c) { return now_s() - c->started; }
 
 /* FILE [ADDR] and the options common to write and verify. */
 typedef struct image_args {
@@ -94,7 +126,8 @@ static int image_arg(const cli_globals *g, const char *cmd, image_args *a, int r
   return -1;
 }
 
-static int load_image(cli_session *s, const char *cmd, image_args *a, swdf_image **out) {
+static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image **out) {
+  cli_session *s = &c->s;
   if (a->file == NULL) {
     return cli_usage_error(s->g, cmd, "no image file given");
   }
@@ -112,20 +145,10 @@ static int load_image(cli_session *s, const char *cmd, image_args *a, swdf_image
   return CLI_EXIT_OK;
 }
 
-static void fmt_size(char *buf, size_t len, uint64_t bytes) {
-  if (bytes >= 1024 && bytes % 1024 == 0) {
-    snprintf(buf, len, "%llu KiB", (unsigned long long)(bytes / 1024));
-  } else if (bytes >= 10240) {
-    snprintf(buf, len, "%.1f KiB", (double)bytes / 1024.0);
-  } else {
-    snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
-  }
-}
-
 /* "page" or "sector", as the chip's reference manual says. */
-static const char *unit_word(cli_session *s) {
+static const char *unit_word(const flash_cmd *c) {
   swdf_flash_info info = {.size = sizeof(info)};
-  if (swdf_target_flash_info(&info, s->target) == SWDF_OK && strstr(info.summary, "page")) {
+  if (swdf_target_flash_info(&info, c->s.target) == SWDF_OK && strstr(info.summary, "page")) {
     return "page";
   }
   return "sector";
@@ -133,17 +156,17 @@ static const char *unit_word(cli_session *s) {
 
 /* ---- write ------------------------------------------------------------------ */
 
-static void print_plan_text(cli_session *s, const swdf_image *img, const swdf_flash_plan *plan,
+static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
                             const swdf_write_stats *st) {
-  const char *unit = unit_word(s);
+  const char *unit = unit_word(c);
   char size[32];
-  fmt_size(size, sizeof(size), swdf_image_size(img));
+  cli_format_size(size, sizeof(size), swdf_image_size(img));
   printf("plan for %s (%s, %s) on %s:\n", swdf_image_name(img),
-         swdf_image_format_name(swdf_image_get_format(img)), size, s->chip.name);
+         swdf_image_format_name(swdf_image_get_format(img)), size, c->chip.name);
   printf("  ranges:\n");
   for (size_t i = 0; i < swdf_image_segment_count(img); i++) {
     const swdf_image_segment *seg = swdf_image_segment_at(img, i);
-    fmt_size(size, sizeof(size), seg->size);
+    cli_format_size(size, sizeof(size), seg->size);
     printf("    0x%08x-0x%08x  %s\n", (unsigned)seg->addr, (unsigned)(seg->addr + seg->size - 1),
            size);
   }
@@ -151,19 +174,19 @@ static void print_plan_text(cli_session *s, const swdf_image *img, const swdf_fl
   for (size_t i = 0; i < swdf_flash_plan_unit_count(plan); i++) {
     const swdf_plan_unit *u = swdf_flash_plan_unit_at(plan, i);
     char usize[32], image[32], keep[32] = "";
-    fmt_size(usize, sizeof(usize), u->size);
-    fmt_size(image, sizeof(image), u->image_bytes);
+    cli_format_size(usize, sizeof(usize), u->size);
+    cli_format_size(image, sizeof(image), u->image_bytes);
     if (u->kept_bytes > 0) {
       char k[24];
-      fmt_size(k, sizeof(k), u->kept_bytes);
+      cli_format_size(k, sizeof(k), u->kept_bytes);
       snprintf(keep, sizeof(keep), ", keep %s", k);
     }
     printf("    %s %-4u 0x%08x %-8s %-9s image %s%s\n", unit, (unsigned)u->index, (unsigned)u->addr,
            usize, swdf_unit_action_name(u->action), image, keep);
   }
   char erase[32], program[32];
-  fmt_size(erase, sizeof(erase), st->erase_bytes);
-  fmt_size(program, sizeof(program), st->program_bytes);
+  cli_format_size(erase, sizeof(erase), st->erase_bytes);
+  cli_format_size(program, sizeof(program), st->program_bytes);
   printf("  %s: erase %u %ss (%s), program %s without erase in %u, %u unchanged\n",
          st->mass_erase ? "mass erase" : "total", (unsigned)st->units_erased, unit, erase, program,
          (unsigned)st->units_blank, (unsigned)st->units_unchanged);
@@ -207,7 +230,7 @@ static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
   cli_json_array_end(j);
 }
 
-static void print_write_json(cli_session *s, const swdf_image *img, const swdf_flash_plan *plan,
+static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
                              const swdf_write_stats *st, bool dry_run, double seconds) {
   cli_json j;
   cli_json_init(&j, stdout);
@@ -217,7 +240,7 @@ static void print_write_json(cli_session *s, const swdf_image *img, const swdf_f
   cli_json_bool(&j, "dry_run", dry_run);
   cli_json_str(&j, "file", swdf_image_name(img));
   cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
-  cli_json_str(&j, "chip", s->chip.name);
+  cli_json_str(&j, "chip", c->chip.name);
   json_stats(&j, st);
   if (!dry_run) {
     cli_json_double(&j, "seconds", seconds);
@@ -228,12 +251,12 @@ static void print_write_json(cli_session *s, const swdf_image *img, const swdf_f
   cli_json_finish(&j);
 }
 
-static void print_write_summary(cli_session *s, const swdf_image *img, const swdf_write_stats *st,
-                                double seconds) {
+static void print_write_summary(const flash_cmd *c, const swdf_image *img,
+                                const swdf_write_stats *st, double seconds) {
   char size[32];
-  fmt_size(size, sizeof(size), st->image_bytes);
-  const char *unit = unit_word(s);
-  printf("wrote %s to %s: %s in %.2f s (%.1f KiB/s)\n", swdf_image_name(img), s->chip.name, size,
+  cli_format_size(size, sizeof(size), st->image_bytes);
+  const char *unit = unit_word(c);
+  printf("wrote %s to %s: %s in %.2f s (%.1f KiB/s)\n", swdf_image_name(img), c->chip.name, size,
          seconds, seconds > 0 ? (double)st->image_bytes / 1024.0 / seconds : 0.0);
   printf("  %u %ss: %u erased, %u programmed without erase, %u unchanged%s\n", (unsigned)st->units,
          unit, (unsigned)st->units_erased, (unsigned)st->units_blank, (unsigned)st->units_unchanged,
@@ -304,52 +327,71 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   if (rc >= 0) {
     return rc;
   }
-  cli_session s;
+  flash_cmd c;
   swdf_image *img = NULL;
-  if ((rc = cli_session_ctx(&s, g)) != CLI_EXIT_OK) {
-    return rc;
-  }
-  /* A bad file is refused before the probe is touched. */
-  rc = load_image(&s, "write", &a.image, &img);
-  if (rc == CLI_EXIT_OK) {
-    rc = cli_session_connect(&s);
-    if (rc != CLI_EXIT_OK) {
-      swdf_image_free(img);
-      return rc;
-    }
-  }
   swdf_flash_plan *plan = NULL;
   swdf_write_stats st = {.size = sizeof(st)};
+  rc = flash_cmd_start(&c, g, "write");
+  /* A bad file is refused before the probe is touched. */
+  if (rc == CLI_EXIT_OK) {
+    rc = load_image(&c, "write", &a.image, &img);
+  }
+  if (rc == CLI_EXIT_OK) {
+    rc = flash_cmd_connect(&c);
+  }
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
-    err = swdf_flash_plan_new(&plan, s.target, img, &a.opts);
+    err = swdf_flash_plan_new(&plan, c.s.target, img, &a.opts);
     if (err == SWDF_OK) {
       swdf_flash_plan_stats(&st, plan);
     }
+    if (err == SWDF_OK && !a.dry_run) {
+      err = swdf_flash_plan_execute(&st, plan);
+    }
+    if (err != SWDF_OK) {
+      rc = cli_session_fail(&c.s, err, a.dry_run ? "planning the write" : "writing the flash");
+    }
   }
-  if (rc == CLI_EXIT_OK && err == SWDF_OK && !a.dry_run) {
-    err = swdf_flash_plan_execute(&st, plan);
-  }
-  cli_progress_clear(&s);
-  if (rc == CLI_EXIT_OK && err != SWDF_OK) {
-    rc = cli_lib_error(g, s.ctx, err, a.dry_run ? "planning the write" : "writing the flash");
-  } else if (rc == CLI_EXIT_OK) {
-    double seconds = cli_session_elapsed(&s);
+  cli_progress_finish(&c.s.progress);
+  if (rc == CLI_EXIT_OK) {
+    double seconds = elapsed(&c);
     if (g->json) {
-      print_write_json(&s, img, plan, &st, a.dry_run, seconds);
+      print_write_json(&c, img, plan, &st, a.dry_run, seconds);
     } else if (a.dry_run) {
-      print_plan_text(&s, img, plan, &st);
+      print_plan_text(&c, img, plan, &st);
     } else if (!g->quiet) {
-      print_write_summary(&s, img, &st, seconds);
+      print_write_summary(&c, img, &st, seconds);
     }
   }
   swdf_flash_plan_free(plan);
   swdf_image_free(img);
-  cli_session_close(&s);
+  cli_session_end(&c.s);
   return rc;
 }
 
 /* ---- verify ------------------------------------------------------------------ */
+
+static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode) {
+  if (c->s.g->json) {
+    cli_json j;
+    cli_json_init(&j, stdout);
+    cli_json_object_begin(&j, NULL);
+    cli_json_bool(&j, "ok", true);
+    cli_json_str(&j, "command", "verify");
+    cli_json_str(&j, "file", swdf_image_name(img));
+    cli_json_uint(&j, "bytes", swdf_image_size(img));
+    cli_json_str(&j, "verify", swdf_verify_mode_name(mode));
+    cli_json_bool(&j, "match", true);
+    cli_json_double(&j, "seconds", elapsed(c));
+    cli_json_object_end(&j);
+    cli_json_finish(&j);
+  } else if (!c->s.g->quiet) {
+    char size[32];
+    cli_format_size(size, sizeof(size), swdf_image_size(img));
+    printf("%s matches the flash of %s (%s compared by %s)\n", swdf_image_name(img), c->chip.name,
+           size, swdf_verify_mode_name(mode));
+  }
+}
 
 int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
   image_args a = {.opts = SWDF_IMAGE_OPTS_INIT};
@@ -374,48 +416,52 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
       return rc;
     }
   }
-  cli_session s;
+  flash_cmd c;
   swdf_image *img = NULL;
-  int rc = cli_session_ctx(&s, g);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
-  }
-  rc = load_image(&s, "verify", &a, &img);
-  if (rc == CLI_EXIT_OK && (rc = cli_session_connect(&s)) != CLI_EXIT_OK) {
-    swdf_image_free(img);
-    return rc;
+  int rc = flash_cmd_start(&c, g, "verify");
+  if (rc == CLI_EXIT_OK) {
+    rc = load_image(&c, "verify", &a, &img);
   }
   if (rc == CLI_EXIT_OK) {
-    swdf_err err = swdf_flash_verify(s.target, img, mode);
-    cli_progress_clear(&s);
-    if (err != SWDF_OK) {
-      rc = cli_lib_error(g, s.ctx, err, NULL);
-    } else if (g->json) {
-      cli_json j;
-      cli_json_init(&j, stdout);
-      cli_json_object_begin(&j, NULL);
-      cli_json_bool(&j, "ok", true);
-      cli_json_str(&j, "command", "verify");
-      cli_json_str(&j, "file", swdf_image_name(img));
-      cli_json_uint(&j, "bytes", swdf_image_size(img));
-      cli_json_str(&j, "verify", swdf_verify_mode_name(mode));
-      cli_json_bool(&j, "match", true);
-      cli_json_double(&j, "seconds", cli_session_elapsed(&s));
-      cli_json_object_end(&j);
-      cli_json_finish(&j);
-    } else if (!g->quiet) {
-      char size[32];
-      fmt_size(size, sizeof(size), swdf_image_size(img));
-      printf("%s matches the flash of %s (%s compared by %s)\n", swdf_image_name(img), s.chip.name,
-             size, swdf_verify_mode_name(mode));
-    }
+    rc = flash_cmd_connect(&c);
+  }
+  if (rc == CLI_EXIT_OK) {
+    swdf_err err = swdf_flash_verify(c.s.target, img, mode);
+    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, NULL);
+  }
+  cli_progress_finish(&c.s.progress);
+  if (rc == CLI_EXIT_OK) {
+    print_verify(&c, img, mode);
   }
   swdf_image_free(img);
-  cli_session_close(&s);
+  cli_session_end(&c.s);
   return rc;
 }
 
 /* ---- erase ------------------------------------------------------------------- */
+
+static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
+  if (c->s.g->json) {
+    cli_json j;
+    cli_json_init(&j, stdout);
+    cli_json_object_begin(&j, NULL);
+    cli_json_bool(&j, "ok", true);
+    cli_json_str(&j, "command", "erase");
+    cli_json_bool(&j, "mass", mass);
+    if (!mass) {
+      cli_json_hex32(&j, "addr", addr);
+      cli_json_uint(&j, "len", len);
+    }
+    cli_json_double(&j, "seconds", elapsed(c));
+    cli_json_object_end(&j);
+    cli_json_finish(&j);
+  } else if (!c->s.g->quiet && mass) {
+    printf("erased the whole flash of %s (%.2f s)\n", c->chip.name, elapsed(c));
+  } else if (!c->s.g->quiet) {
+    printf("erased 0x%08x-0x%08x of %s (%.2f s)\n", (unsigned)addr, (unsigned)(addr + len - 1),
+           c->chip.name, elapsed(c));
+  }
+}
 
 int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
   bool mass = false;
@@ -445,37 +491,20 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
   if (!mass && !cli_parse_range(args[0], args[1], &addr, &len, perr, sizeof(perr))) {
     return cli_usage_error(g, "erase", "%s", perr);
   }
-  cli_session s;
-  int rc = cli_session_open(&s, g);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
+  flash_cmd c;
+  int rc = flash_cmd_start(&c, g, "erase");
+  if (rc == CLI_EXIT_OK) {
+    rc = flash_cmd_connect(&c);
   }
-  swdf_err err = mass ? swdf_flash_mass_erase(s.target) : swdf_flash_erase(s.target, addr, len);
-  cli_progress_clear(&s);
-  if (err != SWDF_OK) {
-    rc = cli_lib_error(g, s.ctx, err, "erasing");
-  } else if (g->json) {
-    cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
-    cli_json_str(&j, "command", "erase");
-    cli_json_bool(&j, "mass", mass);
-    if (!mass) {
-      cli_json_hex32(&j, "addr", addr);
-      cli_json_uint(&j, "len", len);
-    }
-    cli_json_double(&j, "seconds", cli_session_elapsed(&s));
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
-  } else if (!g->quiet) {
-    if (mass) {
-      printf("erased the whole flash of %s (%.2f s)\n", s.chip.name, cli_session_elapsed(&s));
-    } else {
-      printf("erased 0x%08x-0x%08x of %s (%.2f s)\n", (unsigned)addr, (unsigned)(addr + len - 1),
-             s.chip.name, cli_session_elapsed(&s));
-    }
+  if (rc == CLI_EXIT_OK) {
+    swdf_err err =
+        mass ? swdf_flash_mass_erase(c.s.target) : swdf_flash_erase(c.s.target, addr, len);
+    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, "erasing");
   }
-  cli_session_close(&s);
+  cli_progress_finish(&c.s.progress);
+  if (rc == CLI_EXIT_OK) {
+    print_erase(&c, mass, addr, len);
+  }
+  cli_session_end(&c.s);
   return rc;
 }

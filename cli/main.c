@@ -10,6 +10,11 @@ static int cmd_help(int argc, char **argv, cli_globals *g);
 static int cmd_version(int argc, char **argv, cli_globals *g);
 
 const cli_command cli_commands[] = {
+    {"list", "", "list the connected ST-Link probes (serial, kind, firmware, target voltage)",
+     cli_cmd_list},
+    {"info", "", "identify the probe, the chip, its memory and its protection", cli_cmd_info},
+    {"read", "ADDR LEN FILE", "read memory into FILE ('-' for standard output)", cli_cmd_read},
+    {"reset", "[--hard|--soft|--halt]", "reset the chip", cli_cmd_reset},
     {"help", "[COMMAND]", "show help for swdflash or for one command", cmd_help},
     {"version", "", "show the versions of the tool and the library", cmd_version},
     {"write", "FILE [ADDR]",
@@ -67,7 +72,7 @@ static void print_main_help(FILE *f) {
   for (const cli_command *c = cli_commands; c->name != NULL; c++) {
     char synopsis[64];
     snprintf(synopsis, sizeof(synopsis), "%s %s", c->name, c->args);
-    fprintf(f, "  %-28s %s\n", synopsis, c->summary);
+    fprintf(f, "  %-30s %s\n", synopsis, c->summary);
   }
   fprintf(f, "\noptions (accepted before or after the command):\n");
   print_opts(f, cli_global_opts());
@@ -120,17 +125,9 @@ static int cmd_help(int argc, char **argv, cli_globals *g) {
 }
 
 static int cmd_version(int argc, char **argv, cli_globals *g) {
-  cli_parser p;
-  cli_parser_init(&p, argc, argv, NULL, g);
-  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
-    if (r == CLI_NEXT_ERROR) {
-      return cli_usage_error(g, "version", "%s", p.error);
-    }
-    if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("version"), NULL);
-      return CLI_EXIT_OK;
-    }
-    return cli_usage_error(g, "version", "unexpected argument '%s'", p.value);
+  int rc = cli_parse_no_args(argc, argv, g, "version");
+  if (rc >= 0) {
+    return rc;
   }
   if (g->json) {
     cli_json j;
@@ -145,6 +142,22 @@ static int cmd_version(int argc, char **argv, cli_globals *g) {
     printf("swdflash %s (libswdflash %s)\n", SWDF_VERSION_STRING, swdf_version());
   }
   return CLI_EXIT_OK;
+}
+
+int cli_parse_no_args(int argc, char **argv, cli_globals *g, const char *command) {
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, NULL, g);
+  for (int r; (r = cli_next(&p)) != CLI_NEXT_END;) {
+    if (r == CLI_NEXT_ERROR) {
+      return cli_usage_error(g, command, "%s", p.error);
+    }
+    if (r == CLI_NEXT_HELP) {
+      cli_print_command_help(stdout, cli_find_command(command), NULL);
+      return CLI_EXIT_OK;
+    }
+    return cli_usage_error(g, command, "unexpected argument '%s'", p.value);
+  }
+  return -1;
 }
 
 static bool is_help(const char *arg) {

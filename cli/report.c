@@ -27,6 +27,16 @@ static void print_error_text(const cli_globals *g, const char *message, const ch
   }
 }
 
+int cli_report_error(const cli_globals *g, const char *code, const char *message,
+                     const char *hint, int exit_code) {
+  if (g->json) {
+    print_error_json(code, message, hint);
+  } else {
+    print_error_text(g, message, hint);
+  }
+  return exit_code;
+}
+
 int cli_usage_error(const cli_globals *g, const char *cmd, const char *fmt, ...) {
   char message[512];
   va_list ap;
@@ -36,12 +46,7 @@ int cli_usage_error(const cli_globals *g, const char *cmd, const char *fmt, ...)
   char hint[128];
   snprintf(hint, sizeof(hint), "see 'swdflash %s%s--help'", cmd != NULL ? cmd : "",
            cmd != NULL ? " " : "");
-  if (g->json) {
-    print_error_json("usage", message, hint);
-  } else {
-    print_error_text(g, message, hint);
-  }
-  return CLI_EXIT_USAGE;
+  return cli_report_error(g, "usage", message, hint, CLI_EXIT_USAGE);
 }
 
 int cli_exit_code_for(swdf_err err) {
@@ -86,11 +91,6 @@ int cli_lib_error(const cli_globals *g, swdf_ctx *ctx, swdf_err err, const char 
   } else {
     snprintf(message, sizeof(message), "%s", detail);
   }
-  if (g->json) {
-    print_error_json(swdf_err_name(err), message, hint);
-  } else {
-    print_error_text(g, message, hint);
-  }
-  return cli_exit_code_for(err);
+  return cli_report_error(g, swdf_err_name(err), message, hint, cli_exit_code_for(err));
 }
 

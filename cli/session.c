@@ -1,14 +1,72 @@
-/* Connecting to the target for a command: context, probe, target, messages, progress. */
+#include "session.h"
+
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "session.h"
+enum { BAR_WIDTH = 30 };
 
-static void log_line(void *user, swdf_log_level level, const char *msg) {
+static const char *const phase_names[] = {"reading", "erasing", "programming", "verifying",
+                                          "checking"};
+
+void cli_format_size(char *out, size_t len, uint64_t bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) {
+    snprintf(out, len, "%llu MiB", (unsigned long long)(bytes / (1024 * 1024)));
+  } else if (bytes >= 1024 * 1024) {
+    snprintf(out, len, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+  } else if (bytes >= 1024 && bytes % 1024 == 0) {
+    snprintf(out, len, "%llu KiB", (unsigned long long)(bytes / 1024));
+  } else if (bytes >= 1024) {
+    snprintf(out, len, "%.1f KiB", (double)bytes / 1024.0);
+  } else {
+    snprintf(out, len, "%llu bytes", (unsigned long long)bytes);
+  }
+}
+
+void cli_progress_finish(cli_progress *p) {
+  if (p->drawn) {
+    fputc('\n', stderr);
+    fflush(stderr);
+    p->drawn = false;
+  }
+}
+
+static int on_progress(void *user, swdf_phase phase, uint64_t done, uint64_t total) {
   cli_session *s = user;
-  static const char *const prefixes[] = {"error: ", "warning: ", "", "debug: ", "trace: "};
-  cli_progress_clear(s);
-  fprintf(stderr, "swdflash: %s%s\n", (unsigned)level < 5 ? prefixes[level] : "", msg);
+  cli_progress *p = &s->progress;
+  if (!p->enabled || total == 0) {
+    return 0;
+  }
+  int permille = (int)(done * 1000 / total);
+  if (p->drawn && phase == p->phase && permille == p->last_permille) {
+    return 0;
+  }
+  int previous = p->last_permille;
+  /* Erasing and programming alternate unit by unit: a phase keeps its line
+   * of its own only once it is complete, so the bar does not spill over
+   * the terminal. */
+  if (p->drawn && phase != p->phase && previous >= 1000) {
+    cli_progress_finish(p);
+  }
+  p->phase = phase;
+  p->last_permille = permille;
+  int filled = permille * BAR_WIDTH / 1000;
+  char bar[BAR_WIDTH + 1];
+  memset(bar, '#', (size_t)filled);
+  memset(bar + filled, '.', (size_t)(BAR_WIDTH - filled));
+  bar[BAR_WIDTH] = '\0';
+  char d[24];
+  char t[24];
+  cli_format_size(d, sizeof(d), done);
+  cli_format_size(t, sizeof(t), total);
+  const char *name = (unsigned)phase < sizeof(phase_names) / sizeof(phase_names[0])
+                         ? phase_names[phase]
+                         : "working";
+  fprintf(stderr, "\r%-11s %s[%s]%s %3d%%  %s / %s   ", name, p->color ? "\033[32m" : "", bar,
+          p->color ? "\033[0m" : "", permille / 10, d, t);
+  fflush(stderr);
+  p->drawn = true;
+  return 0;
 }
 
 static double now_s(void) {
@@ -17,118 +75,83 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *const phase_names[CLI_PHASES] = {"read", "erase", "program", "verify", "check"};
-
-void cli_progress_clear(cli_session *s) {
-  if (s->progress_shown) {
-    fputs("\r\033[K", stderr);
-    s->progress_shown = false;
-  }
-}
-
-static void draw(cli_session *s) {
-  char line[160];
-  size_t used = 0;
-  for (int p = 0; p < CLI_PHASES; p++) {
-    const cli_phase_state *ph = &s->phases[p];
-    if (!ph->seen || used + 40 >= sizeof(line)) {
-      continue;
-    }
-    int pct = ph->total > 0 ? (int)(ph->done * 100 / ph->total) : 100;
-    used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s %3d%%", used > 0 ? "  " : "",
-                             phase_names[p], pct);
-  }
-  fprintf(stderr, "\r\033[K%s", line);
-  fflush(stderr);
-  s->progress_shown = true;
-}
-
-static int on_progress(void *user, swdf_phase phase, uint64_t done, uint64_t total) {
+static void on_log(void *user, swdf_log_level level, const char *msg) {
   cli_session *s = user;
-  if ((unsigned)phase >= CLI_PHASES) {
-    return 0;
+  cli_progress_finish(&s->progress);
+  if (level >= SWDF_LOG_DEBUG) {
+    /* Debug lines say when things happened, to see where time goes. */
+    fprintf(stderr, "swdflash: [%9.3f] %s: %s\n", now_s() - s->started,
+            level == SWDF_LOG_DEBUG ? "debug" : "trace", msg);
+    return;
   }
-  cli_phase_state *ph = &s->phases[phase];
-  ph->seen = true;
-  ph->done = done;
-  ph->total = total;
-  if (!s->show_progress) {
-    return 0;
-  }
-  double now = now_s();
-  if (now - s->last_draw >= 0.1 || done == total) {
-    s->last_draw = now;
-    draw(s);
-  }
-  return 0;
+  static const char *const prefixes[] = {"error", "warning", "", "debug", "trace"};
+  const char *prefix = (unsigned)level < 5 ? prefixes[level] : "";
+  bool color = s->g->color && level <= SWDF_LOG_WARN;
+  fprintf(stderr, "swdflash: %s%s%s%s%s\n", color ? "\033[33m" : "", prefix,
+          color ? "\033[0m" : "", prefix[0] != '\0' ? ": " : "", msg);
 }
 
-static swdf_log_level level_for(const cli_globals *g) {
+static swdf_log_level log_level(const cli_globals *g) {
   if (g->quiet) {
     return SWDF_LOG_ERROR;
   }
-  int level = SWDF_LOG_INFO + g->verbose;
+  int level = SWDF_LOG_WARN + g->verbose;
   return level > SWDF_LOG_TRACE ? SWDF_LOG_TRACE : (swdf_log_level)level;
 }
 
-int cli_session_ctx(cli_session *s, cli_globals *g) {
+int cli_session_start(cli_session *s, const cli_globals *g, const char *command) {
   memset(s, 0, sizeof(*s));
-  s->g = g;
-  s->show_progress = g->tty && !g->quiet && !g->json;
   s->started = now_s();
+  s->g = g;
+  s->command = command;
+  s->progress.enabled = g->tty && !g->quiet && !g->json;
+  s->progress.color = g->color;
+  s->progress.last_permille = -1;
   swdf_ctx_opts opts = SWDF_CTX_OPTS_INIT;
-  opts.log = log_line;
-  opts.log_level = level_for(g);
+  opts.log = on_log;
+  opts.log_level = log_level(g);
   opts.progress = on_progress;
   opts.user = s;
   swdf_err err = swdf_ctx_new(&s->ctx, &opts);
   if (err != SWDF_OK) {
-    return cli_lib_error(g, NULL, err, "creating the library context");
+    return cli_lib_error(g, NULL, err, "starting");
   }
   return CLI_EXIT_OK;
 }
 
-int cli_session_open(cli_session *s, cli_globals *g) {
-  int rc = cli_session_ctx(s, g);
-  return rc != CLI_EXIT_OK ? rc : cli_session_connect(s);
+int cli_session_fail(cli_session *s, swdf_err err, const char *what) {
+  cli_progress_finish(&s->progress);
+  return cli_lib_error(s->g, s->ctx, err, what);
+}
+
+int cli_session_open_probe(cli_session *s) {
+  swdf_err err = swdf_probe_open(&s->probe, s->ctx, s->g->serial);
+  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(s, err, NULL);
+}
+
+static swdf_connect_mode connect_mode(cli_connect_mode mode) {
+  switch (mode) {
+  case CLI_CONNECT_NORMAL: return SWDF_CONNECT_NORMAL;
+  case CLI_CONNECT_HOT_PLUG: return SWDF_CONNECT_HOT_PLUG;
+  case CLI_CONNECT_UNDER_RESET: return SWDF_CONNECT_UNDER_RESET;
+  default: return SWDF_CONNECT_AUTO;
+  }
 }
 
 int cli_session_connect(cli_session *s) {
-  cli_globals *g = s->g;
-  int rc;
-  swdf_err err = swdf_probe_open(&s->probe, s->ctx, g->serial);
-  if (err != SWDF_OK) {
-    rc = cli_lib_error(g, s->ctx, err, "opening the probe");
-    cli_session_close(s);
+  int rc = cli_session_open_probe(s);
+  if (rc != CLI_EXIT_OK) {
     return rc;
   }
-  static const swdf_connect_mode modes[] = {
-      [CLI_CONNECT_AUTO] = SWDF_CONNECT_AUTO,
-      [CLI_CONNECT_NORMAL] = SWDF_CONNECT_NORMAL,
-      [CLI_CONNECT_HOT_PLUG] = SWDF_CONNECT_HOT_PLUG,
-      [CLI_CONNECT_UNDER_RESET] = SWDF_CONNECT_UNDER_RESET,
-  };
-  swdf_connect_opts copts = SWDF_CONNECT_OPTS_INIT;
-  copts.mode = modes[g->connect];
-  copts.freq_khz = g->freq_khz;
-  err = swdf_target_connect(&s->target, s->probe, &copts);
-  if (err != SWDF_OK) {
-    rc = cli_lib_error(g, s->ctx, err, "connecting to the target");
-    cli_session_close(s);
-    return rc;
-  }
-  s->chip.size = sizeof(s->chip);
-  err = swdf_target_chip_info(&s->chip, s->target);
-  if (err != SWDF_OK) {
-    rc = cli_lib_error(g, s->ctx, err, "identifying the chip");
-    cli_session_close(s);
-    return rc;
-  }
-  return CLI_EXIT_OK;
+  swdf_connect_opts opts = SWDF_CONNECT_OPTS_INIT;
+  opts.mode = connect_mode(s->g->connect);
+  opts.freq_khz = s->g->freq_khz;
+  swdf_err err = swdf_target_connect(&s->target, s->probe, &opts);
+  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(s, err, NULL);
 }
 
-void cli_session_close(cli_session *s) {
-  cli_progress_clear(s);
+void cli_session_end(cli_session *s) {
+  cli_progress_finish(&s->progress);
   swdf_target_disconnect(s->target);
   swdf_probe_close(s->probe);
   swdf_ctx_free(s->ctx);
@@ -136,5 +159,3 @@ void cli_session_close(cli_session *s) {
   s->probe = NULL;
   s->ctx = NULL;
 }
-
-double cli_session_elapsed(const cli_session *s) { return now_s() - s->started; }

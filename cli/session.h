@@ -1,49 +1,51 @@
-/*
- * What a command that talks to the target holds: the library context (with
- * the log going to standard error and progress drawn on a terminal), the
- * probe and the target.
- */
+/* What every command that talks to a probe needs: a context with the log
+ * and progress callbacks, the probe, and the target. */
 #ifndef SWDFLASH_CLI_SESSION_H
 #define SWDFLASH_CLI_SESSION_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "cli.h"
 
-enum { CLI_PHASES = 5 }; /* swdf_phase values */
-
-typedef struct cli_phase_state {
-  bool seen;
-  uint64_t done, total;
-} cli_phase_state;
+typedef struct cli_progress {
+  bool enabled;        /* drawing on standard error */
+  bool color;
+  bool drawn;          /* a bar is on the screen */
+  int last_permille;
+  swdf_phase phase;
+} cli_progress;
 
 typedef struct cli_session {
-  cli_globals *g;
+  const cli_globals *g;
+  const char *command;
   swdf_ctx *ctx;
   swdf_probe *probe;
   swdf_target *target;
-  swdf_chip_info chip;
-  bool show_progress;
-  bool progress_shown;
-  double started, last_draw;
-  cli_phase_state phases[CLI_PHASES];
+  cli_progress progress;
+  double started; /* monotonic seconds at cli_session_start */
 } cli_session;
 
-/* Only the context (for work that needs no probe yet, such as reading an
- * image). Returns an exit code; on failure the error is printed. */
-int cli_session_ctx(cli_session *s, cli_globals *g);
+/* Create the context (log level from -v/-q, progress bar on a terminal
+ * unless -q or --json). Returns an exit code; CLI_EXIT_OK on success. */
+int cli_session_start(cli_session *s, const cli_globals *g, const char *command);
 
-/* Context, probe and target, connected as the global options say. */
-int cli_session_open(cli_session *s, cli_globals *g);
+/* Open the probe (--serial). */
+int cli_session_open_probe(cli_session *s);
 
-/* Probe and target for a session that has its context already. On failure
- * the error is printed and the session closed. */
+/* Open the probe and connect to the target (--connect, --freq). */
 int cli_session_connect(cli_session *s);
 
-void cli_session_close(cli_session *s);
+/* Disconnect, close and free everything. */
+void cli_session_end(cli_session *s);
 
-/* Erase the progress line before printing something else. */
-void cli_progress_clear(cli_session *s);
+/* Report a library failure of this session; returns the exit code. */
+int cli_session_fail(cli_session *s, swdf_err err, const char *what);
 
-/* Seconds since the session was made. */
-double cli_session_elapsed(const cli_session *s);
+/* End the current progress bar line, if one is drawn. */
+void cli_progress_finish(cli_progress *p);
+
+/* "64 KiB", "1.5 MiB", "12 bytes" */
+void cli_format_size(char *out, size_t len, uint64_t bytes);
 
 #endif

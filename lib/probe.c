@@ -25,18 +25,12 @@ static void fill_static_info(swdf_probe_info *info, const swdf_usb_device_info *
            dev->product[0] != '\0' ? dev->product : pid->product);
 }
 
-static void fill_live_info(swdf_probe_info *info, swdf_stlink *st) {
+static swdf_err fill_live_info(swdf_probe_info *info, swdf_stlink *st) {
   info->kind = st->kind;
   info->hw_version = st->version.hw;
   info->jtag_version = st->version.jtag;
   swdf__stlink_firmware_name(info->firmware, sizeof(info->firmware), &st->version, st->kind);
-  uint32_t mv = 0;
-  swdf_saved_error saved;
-  swdf__save_error(&saved, st->ctx);
-  if (swdf__stlink_target_voltage(&mv, st) == SWDF_OK) {
-    info->target_voltage_mv = mv;
-  }
-  swdf__restore_error(st->ctx, &saved);
+  return swdf__stlink_target_voltage(&info->target_voltage_mv, st);
 }
 
 /* The ST-Links among the USB devices; `*count` may be 0. */
@@ -114,7 +108,9 @@ swdf_err swdf_probe_list(swdf_probe_info **out, size_t *count, swdf_ctx *ctx) {
       list[i].busy = open_err == SWDF_ERR_PROBE_ACCESS ? 1 : 0;
       continue;
     }
-    fill_live_info(&list[i], st);
+    swdf__save_error(&saved, ctx);
+    fill_live_info(&list[i], st); /* a listing shows what it can */
+    swdf__restore_error(ctx, &saved);
     swdf__stlink_close(st);
   }
   free(devs);
@@ -234,8 +230,7 @@ swdf_err swdf_probe_get_info(swdf_probe_info *out, swdf_probe *probe) {
   }
   swdf__clear_error(probe->ctx);
   fill_static_info(out, &probe->dev);
-  fill_live_info(out, probe->st);
-  return SWDF_OK;
+  return fill_live_info(out, probe->st);
 }
 
 swdf_err swdf_probe_set_nrst(swdf_probe *probe, int asserted) {

@@ -54,7 +54,8 @@ typedef struct swdf_probe_info {
   uint32_t target_voltage_mv;   /* 0 when unknown or unpowered */
   int usb_bus;
   int usb_address;
-  int busy;                     /* 1 when another program holds the probe */
+  int busy;                     /* 1 when the probe could not be opened: another program
+                                   holds it, or no permission (udev rules) */
 } swdf_probe_info;
 
 /*
@@ -161,6 +162,11 @@ typedef struct swdf_chip_info {
   char note[192];            /* caveats from the chip database (clone parts), or "" */
 } swdf_chip_info;
 
+/*
+ * What the connected chip is: IDs, names, memory, how the connection was
+ * made. Reads the unique ID from the chip the first time (so it can fail
+ * like any target access); the rest was learnt while connecting.
+ */
 SWDF_API swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target);
 
 /* A run of equal erase units (pages or sectors) in the flash. */

@@ -70,7 +70,9 @@ struct swdf_target {
   bool halted_by_user;         /* leave it halted on disconnect */
   bool vector_catch_set;       /* DEMCR.VC_CORERESET set by us */
   unsigned wire_errors;        /* consecutive wire-level errors at this clock */
-  bool posted_writes;          /* posted writes not yet checked */
+  bool posted_writes;          /* a posted write not yet checked */
+  uint32_t posted_addr;        /* its range, for the message */
+  size_t posted_len;
 };
 
 /* ---- link (connect.c) ---------------------------------------------------- */
@@ -99,6 +101,13 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt);
 typedef swdf_err (*swdf_link_attempt)(swdf_target *t, void *arg);
 swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg);
 
+/* True when `err` came from the USB link (a failed or timed-out transfer)
+ * rather than from the target: such errors are never absorbed or retried. */
+static inline bool swdf__usb_error(const swdf_target *t, swdf_err err) {
+  return err == SWDF_ERR_USB || t->st->usb->gone ||
+         (err == SWDF_ERR_TIMEOUT && t->st->needs_resync);
+}
+
 /* ---- core (cortexm.c) ------------------------------------------------------ */
 
 swdf_err swdf__dhcsr_read(uint32_t *dhcsr, swdf_target *t);
@@ -110,6 +119,9 @@ swdf_err swdf__vector_catch(swdf_target *t, bool enable);
 /* Read the IDs, find the chip in the database, read its flash size and
  * unique ID. */
 swdf_err swdf__identify(swdf_target *t);
+
+/* Read the 96-bit unique ID once (kept on the target). */
+swdf_err swdf__read_unique_id(swdf_target *t);
 
 /* Set the chip's debug configuration bits (debug_set in the database). */
 swdf_err swdf__apply_debug_config(swdf_target *t);

@@ -77,31 +77,35 @@ static swdf_err enter(swdf_target *t, bool under_reset) {
   }
   if (err == SWDF_OK) {
     t->ids.dp_idcode = idcode;
+  } else if (err == SWDF_ERR_NO_TARGET) {
+    swdf__prefix_error(t->ctx, "no answer on SWD");
   }
   return err;
 }
 
-/* Slower clocks to try when nothing sensible answers at the chosen one. */
+/* No answer, or a garbled one: once more at the same clock (a glitch), then
+ * at slower clocks (a marginal wire), saying so when that helps. */
 static swdf_err enter_stepping_down(swdf_target *t, bool under_reset) {
   swdf_err err = enter(t, under_reset);
-  for (int step = 0; step < 2 && (err == SWDF_ERR_NO_TARGET || err == SWDF_ERR_SWD); step++) {
-    uint32_t slower = swdf__stlink_slower_freq(t->st, t->limits.freq_khz);
-    /* Two table steps down at a time: a marginal wire needs a real change. */
-    uint32_t slowest = slower != 0 ? swdf__stlink_slower_freq(t->st, slower) : 0;
-    if (slowest != 0) {
-      slower = slowest;
+  for (int step = 0; step < 3 && (err == SWDF_ERR_NO_TARGET || err == SWDF_ERR_SWD); step++) {
+    uint32_t before = t->limits.freq_khz;
+    if (step > 0) {
+      /* Two table steps down at a time: a marginal wire needs a real change. */
+      uint32_t slower = swdf__stlink_slower_freq(t->st, t->limits.freq_khz);
+      uint32_t slowest = slower != 0 ? swdf__stlink_slower_freq(t->st, slower) : 0;
+      slower = slowest != 0 ? slowest : slower;
+      if (slower == 0) {
+        break;
+      }
+      swdf__log(t->ctx, SWDF_LOG_INFO, "no answer on SWD at %u kHz; trying %u kHz", before,
+                slower);
+      t->limits.freq_khz = slower;
     }
-    if (slower == 0) {
-      break;
-    }
-    swdf__log(t->ctx, SWDF_LOG_INFO, "no answer on SWD at %u kHz; trying %u kHz",
-              t->limits.freq_khz, slower);
-    t->limits.freq_khz = slower;
     err = enter(t, under_reset);
-    if (err == SWDF_OK) {
+    if (err == SWDF_OK && step > 0) {
       swdf__log(t->ctx, SWDF_LOG_WARN,
                 "the target answers at %u kHz only: check the SWD wiring (short wires, GND)",
-                slower);
+                t->limits.freq_khz);
     }
   }
   return err;
@@ -168,6 +172,12 @@ static swdf_err prepare_vector_catch(bool *reset_flag, bool *halted, swdf_target
 
 static swdf_err attach_under_reset(swdf_target *t) {
   swdf_err err = enter_stepping_down(t, true);
+  if (err == SWDF_ERR_NO_TARGET) {
+    swdf__set_hint(t->ctx, "nothing answers even with NRST held low: check the SWDIO, SWCLK "
+                           "and GND wires and target power, and that NRST is wired (without "
+                           "NRST, firmware that turns SWD off cannot be reached; a chip at "
+                           "read protection level 2 never answers)");
+  }
   if (err != SWDF_OK) {
     return err;
   }
@@ -234,12 +244,21 @@ static swdf_err attach(swdf_target *t, swdf_connect_mode mode) {
 /* Failures that another connect mode may cure (not USB or probe trouble). */
 static bool target_side(swdf_err err) {
   return err == SWDF_ERR_NO_TARGET || err == SWDF_ERR_SWD || err == SWDF_ERR_WAIT ||
-         err == SWDF_ERR_HALT || err == SWDF_ERR_MEM_FAULT || err == SWDF_ERR_TIMEOUT;
+         err == SWDF_ERR_HALT || err == SWDF_ERR_MEM_FAULT;
 }
 
 static swdf_err attach_auto(swdf_target *t) {
   uint32_t freq = t->limits.freq_khz;
   swdf_err err = attach(t, SWDF_CONNECT_NORMAL);
+  if (err != SWDF_OK && err != SWDF_ERR_NO_TARGET && target_side(err)) {
+    /* Something answered but the attach failed: a glitch is more likely
+     * than firmware in the way, so try once more before resetting the chip
+     * (no answer at all was already retried at slower clocks). */
+    swdf__log(t->ctx, SWDF_LOG_INFO, "normal connect failed (%s); trying again",
+              swdf_ctx_errmsg(t->ctx));
+    t->limits.freq_khz = freq;
+    err = attach(t, SWDF_CONNECT_NORMAL);
+  }
   if (err == SWDF_OK) {
     t->mode_used = SWDF_CONNECT_NORMAL;
     return SWDF_OK;
@@ -255,8 +274,8 @@ static swdf_err attach_auto(swdf_target *t) {
   if (second == SWDF_OK) {
     t->mode_used = SWDF_CONNECT_UNDER_RESET;
     snprintf(t->connect_note, sizeof(t->connect_note),
-             "normal connect failed (%.60s); connected under reset: keep NRST wired for this "
-             "board", first);
+             "normal connect failed (%s); connected under reset: keep NRST wired for this "
+             "board", err == SWDF_ERR_NO_TARGET ? "no answer on SWD" : swdf_strerror(err));
     swdf__log(t->ctx, SWDF_LOG_WARN, "%s", t->connect_note);
     return SWDF_OK;
   }
@@ -314,6 +333,27 @@ static swdf_err connect(swdf_target *t, swdf_connect_mode mode) {
   return voltage_check(t, err, mv);
 }
 
+/* After a failed connect: leave the chip as it was found, as far as the link
+ * still allows (NRST released, the core running if we stopped it). */
+static void abandon(swdf_target *t) {
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  if (!t->st->usb->gone) {
+    swdf__stlink_drive_nrst(t->st, STLINK_NRST_HIGH, false);
+    if (t->st->in_debug && t->vector_catch_set) {
+      swdf__vector_catch(t, false);
+    }
+    if (t->st->in_debug && t->halted_by_connect) {
+      swdf__write32(t, DHCSR_ADDR, DHCSR_DBGKEY);
+    }
+    if (t->st->in_debug) {
+      swdf__stlink_exit_debug(t->st);
+    }
+  }
+  swdf__restore_error(t->ctx, &saved);
+  free(t);
+}
+
 swdf_err swdf_target_connect(swdf_target **out, swdf_probe *probe, const swdf_connect_opts *opts) {
   if (out == NULL || probe == NULL) {
     return SWDF_ERR_INVALID_ARG;
@@ -345,14 +385,7 @@ swdf_err swdf_target_connect(swdf_target **out, swdf_probe *probe, const swdf_co
   t->limits.freq_khz = swdf__stlink_pick_freq(t->st, t->freq_wanted_khz);
   swdf_err err = connect(t, o.mode);
   if (err != SWDF_OK) {
-    swdf_saved_error saved;
-    swdf__save_error(&saved, ctx);
-    swdf__stlink_drive_nrst(t->st, STLINK_NRST_HIGH, false);
-    if (t->st->in_debug) {
-      swdf__stlink_exit_debug(t->st);
-    }
-    swdf__restore_error(ctx, &saved);
-    free(t);
+    abandon(t);
     return err;
   }
   swdf__log(ctx, SWDF_LOG_DEBUG, "connected (%s) at %u kHz", swdf_connect_mode_name(t->mode_used),
@@ -372,9 +405,16 @@ void swdf_target_disconnect(swdf_target *t) {
     if (t->vector_catch_set) {
       swdf__vector_catch(t, false);
     }
-    if (t->halted_by_connect && !t->halted_by_user) {
-      /* Release the core entirely: debug off, as if never attached. */
-      swdf__write32(t, DHCSR_ADDR, DHCSR_DBGKEY);
+    if (t->halted_by_connect && !t->halted_by_user &&
+        swdf__write32(t, DHCSR_ADDR, DHCSR_DBGKEY) != SWDF_OK && !t->st->usb->gone) {
+      /* Release the core entirely: debug off, as if never attached. A
+       * glitch must not leave the user's firmware stopped: once more. */
+      swdf__link_clear_errors(t, true);
+      if (swdf__write32(t, DHCSR_ADDR, DHCSR_DBGKEY) != SWDF_OK) {
+        swdf__log(t->ctx, SWDF_LOG_WARN, "could not let the core run again: %s; reset the "
+                                         "board to restart its firmware",
+                  swdf_ctx_errmsg(t->ctx));
+      }
     }
     swdf__stlink_exit_debug(t->st);
   }

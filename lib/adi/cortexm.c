@@ -32,13 +32,18 @@ swdf_err swdf__vector_catch(swdf_target *t, bool enable) {
   return err;
 }
 
+/* SWDF_ERR_TIMEOUT only when the deadline passed (USB errors pass through). */
 static swdf_err wait_dhcsr(uint32_t *dhcsr, swdf_target *t, uint32_t mask, uint64_t timeout_us,
                            const char *what) {
   swdf_err err = swdf__poll32(dhcsr, t, DHCSR_ADDR, mask, mask, timeout_us);
-  if (err == SWDF_ERR_TIMEOUT) {
+  if (err == SWDF_ERR_TIMEOUT && !swdf__usb_error(t, err)) {
     swdf__prefix_error(t->ctx, "%s", what);
   }
   return err;
+}
+
+static bool deadline_passed(swdf_target *t, swdf_err err) {
+  return err == SWDF_ERR_TIMEOUT && !swdf__usb_error(t, err);
 }
 
 swdf_err swdf__core_halt(swdf_target *t) {
@@ -47,7 +52,7 @@ swdf_err swdf__core_halt(swdf_target *t) {
   if (err == SWDF_OK) {
     err = wait_dhcsr(&dhcsr, t, DHCSR_S_HALT, HALT_TIMEOUT_US, "halting the core");
   }
-  if (err == SWDF_ERR_TIMEOUT) {
+  if (deadline_passed(t, err)) {
     return swdf__fail(t->ctx, SWDF_ERR_HALT,
                       "the core may be held in reset or locked up; try --connect under-reset",
                       "the core did not halt (DHCSR 0x%08X)", dhcsr);
@@ -220,7 +225,7 @@ swdf_err swdf__core_start(swdf_target *t, const swdf_core_call *call) {
 swdf_err swdf__core_wait_halt(swdf_target *t, uint64_t timeout_us) {
   uint32_t dhcsr = 0;
   swdf_err err = swdf__poll32(&dhcsr, t, DHCSR_ADDR, DHCSR_S_HALT, DHCSR_S_HALT, timeout_us);
-  if (err != SWDF_ERR_TIMEOUT) {
+  if (!deadline_passed(t, err)) {
     return err;
   }
   /* Leave the core in a known state: stopped, and say where it was. */

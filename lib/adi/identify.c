@@ -12,28 +12,36 @@ enum { MAX_IDCODE_ADDRS = 8, CPUID_IMPLEMENTER_ARM = 0x41 };
 
 /* JEP106 designer from the CoreSight peripheral ID registers of the ROM
  * table (PIDR4 at 0xFD0, PIDR0-3 at 0xFE0): (continuation << 8) | id. */
-static uint16_t read_designer(swdf_target *t) {
+/* The ROM table is optional as far as identification goes (clones may not
+ * implement it): a target-side failure leaves the designer unknown (0). */
+static swdf_err read_designer(uint16_t *designer, swdf_target *t) {
+  *designer = 0;
   uint32_t rom = ROM_TABLE_DEFAULT;
   uint32_t base = 0;
   swdf_saved_error saved;
   swdf__save_error(&saved, t->ctx);
-  if ((t->st->features & STLINK_F_DAP_REG) != 0 &&
-      swdf__stlink_read_dap(&base, t->st, 0, AP_BASE) == SWDF_OK && (base & 1u) != 0 &&
-      base != 0xFFFFFFFFu) {
-    rom = base & 0xFFFFF000u;
+  swdf_err err = SWDF_OK;
+  if ((t->st->features & STLINK_F_DAP_REG) != 0) {
+    err = swdf__stlink_read_dap(&base, t->st, 0, AP_BASE);
+    if (err == SWDF_OK && (base & 1u) != 0 && base != 0xFFFFFFFFu) {
+      rom = base & 0xFFFFF000u;
+    }
   }
   uint8_t pidr[32];
-  uint16_t designer = 0;
-  if (swdf__mem_read_sized(pidr, t, rom + 0xFD0, sizeof(pidr), 4) == SWDF_OK) {
+  if (!swdf__usb_error(t, err)) {
+    err = swdf__mem_read_sized(pidr, t, rom + 0xFD0, sizeof(pidr), 4);
+  }
+  if (swdf__usb_error(t, err)) {
+    return err;
+  }
+  swdf__restore_error(t->ctx, &saved);
+  if (err == SWDF_OK && (pidr[0x18] & 0x08) != 0) { /* PIDR2: JEDEC-assigned code */
     uint8_t pidr1 = pidr[0x14];
     uint8_t pidr2 = pidr[0x18];
     uint8_t pidr4 = pidr[0x00];
-    if ((pidr2 & 0x08) != 0) { /* JEDEC-assigned code */
-      designer = (uint16_t)((pidr4 & 0x0F) << 8 | (pidr2 & 0x07) << 4 | (pidr1 >> 4));
-    }
+    *designer = (uint16_t)((pidr4 & 0x0F) << 8 | (pidr2 & 0x07) << 4 | (pidr1 >> 4));
   }
-  swdf__restore_error(t->ctx, &saved);
-  return designer;
+  return SWDF_OK;
 }
 
 static const char *core_name(uint32_t cpuid) {
@@ -91,10 +99,10 @@ static swdf_err find_chip(swdf_target *t) {
     swdf_saved_error saved;
     swdf__save_error(&saved, t->ctx);
     err = swdf__read32(&values[i], t, addrs[i]);
-    swdf__restore_error(t->ctx, &saved);
-    if (err == SWDF_ERR_USB || err == SWDF_ERR_TIMEOUT) {
-      return err;
+    if (swdf__usb_error(t, err)) {
+      return err; /* the probe is gone: that is the error to report */
     }
+    swdf__restore_error(t->ctx, &saved);
     if (err != SWDF_OK) {
       values[i] = 0;
       continue;
@@ -113,13 +121,12 @@ static swdf_err read_flash_layout(swdf_target *t) {
   const swdf_chip *c = t->chip;
   uint16_t raw = 0;
   if (c->flash_size_reg != 0) {
+    /* Readable on every healthy chip, also under read protection: a failure
+     * here is not a reason to guess the size. */
     swdf_err err = swdf__read16(&raw, t, c->flash_size_reg);
     if (err != SWDF_OK) {
-      swdf__log(t->ctx, SWDF_LOG_WARN, "cannot read the flash size register at 0x%08X; "
-                                       "assuming the largest size of the line",
-                c->flash_size_reg);
-      swdf__link_clear_errors(t, false);
-      raw = 0;
+      swdf__prefix_error(t->ctx, "reading the flash size register");
+      return err;
     }
   }
   uint32_t size = swdf_chip_flash_size(c, raw);
@@ -143,23 +150,22 @@ static swdf_err read_flash_layout(swdf_target *t) {
   return SWDF_OK;
 }
 
-static void read_unique_id(swdf_target *t) {
+swdf_err swdf__read_unique_id(swdf_target *t) {
   const swdf_chip *c = t->chip;
-  t->has_unique_id = false;
-  if (c->uid_words != 3 || (c->quirks & SWDF_QUIRK_NO_UNIQUE_ID) != 0) {
-    return;
+  if (t->has_unique_id || c->uid_words != 3 || (c->quirks & SWDF_QUIRK_NO_UNIQUE_ID) != 0) {
+    return SWDF_OK;
   }
-  swdf_saved_error saved;
-  swdf__save_error(&saved, t->ctx);
-  bool ok = true;
-  for (int i = 0; i < 3 && ok; i++) {
-    ok = swdf__read32(&t->unique_id[i], t, c->uid_addr[i]) == SWDF_OK;
+  uint32_t uid[3];
+  for (int i = 0; i < 3; i++) {
+    swdf_err err = swdf__read32(&uid[i], t, c->uid_addr[i]);
+    if (err != SWDF_OK) {
+      swdf__prefix_error(t->ctx, "reading the unique ID");
+      return err;
+    }
   }
-  swdf__restore_error(t->ctx, &saved);
-  t->has_unique_id = ok;
-  if (!ok) {
-    memset(t->unique_id, 0, sizeof(t->unique_id));
-  }
+  memcpy(t->unique_id, uid, sizeof(uid));
+  t->has_unique_id = true;
+  return SWDF_OK;
 }
 
 swdf_err swdf__identify(swdf_target *t) {
@@ -173,13 +179,14 @@ swdf_err swdf__identify(swdf_target *t) {
                       "check the wiring; only Arm Cortex-M targets are supported",
                       "the CPUID reads 0x%08X: not an Arm Cortex-M core", t->ids.cpuid);
   }
-  t->ids.designer = read_designer(t);
-  err = find_chip(t);
+  err = read_designer(&t->ids.designer, t);
+  if (err == SWDF_OK) {
+    err = find_chip(t);
+  }
   if (err == SWDF_OK) {
     err = read_flash_layout(t);
   }
   if (err == SWDF_OK) {
-    read_unique_id(t);
     swdf__log(t->ctx, SWDF_LOG_INFO, "chip: %s (DEV_ID 0x%03X, REV_ID 0x%04X), %u KiB flash",
               t->chip->name, t->ids.dbgmcu_idcode & 0xFFF, t->ids.dbgmcu_idcode >> 16,
               t->layout.size / 1024);

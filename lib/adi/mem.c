@@ -2,14 +2,14 @@
  * Memory access through the MEM-AP, as the ST-Link exposes it.
  *
  * A call is split into probe commands: 8-bit accesses for an unaligned head
- * and tail, 32-bit (or the requested width) for the body, each command no
- * larger than the firmware accepts and ending on a TAR auto-increment block
- * boundary. The commands of one call go out back to back and a single
- * GETLASTRWSTATUS(2) at the end checks them all: a fault sets the DP's
- * sticky error, which makes every later access of the burst fail too, so
- * the final status sees it (section 4.2 of the protocol sheet: the firmware
- * keeps the sticky flags until DP ABORT is written). USB round trips are
- * what costs, so one status check per burst instead of one per command.
+ * and tail, 32-bit (or the requested width) for the body, each command as
+ * large as the firmware accepts (6 KiB) and ending on a TAR auto-increment
+ * block boundary. USB round trips are what costs, so commands are few and
+ * large. Each command's outcome is checked with GETLASTRWSTATUS(2) before
+ * the next one goes out: the probe firmware clears the DP's sticky error
+ * flags after a fault so that its next command starts clean, so a later
+ * command's OK would hide an earlier command's fault. A posted write only
+ * defers that check to the next memory call (or swdf__mem_sync).
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,28 +67,6 @@ static void plan_chunk(const swdf_target *t, const mem_op *op, uint32_t addr, si
   *len = (uint32_t)n;
 }
 
-static swdf_err issue(swdf_target *t, const mem_op *op) {
-  uint32_t addr = op->addr;
-  size_t done = 0;
-  while (done < op->len) {
-    unsigned width;
-    uint32_t n;
-    plan_chunk(t, op, addr, op->len - done, &width, &n);
-    if (n == 0) {
-      return swdf__fail(t->ctx, SWDF_ERR_INTERNAL, NULL, "memory access planning stalled at 0x%08X",
-                        addr);
-    }
-    swdf_err err = op->write ? swdf__stlink_write_mem(t->st, addr, op->wbuf + done, n, width)
-                             : swdf__stlink_read_mem(op->rbuf + done, t->st, addr, n, width);
-    if (err != SWDF_OK) {
-      return err;
-    }
-    addr += n;
-    done += n;
-  }
-  return SWDF_OK;
-}
-
 static bool overlaps_flash(const swdf_target *t, uint32_t addr, size_t len) {
   if (t->chip == NULL) {
     return false;
@@ -98,21 +76,21 @@ static bool overlaps_flash(const swdf_target *t, uint32_t addr, size_t len) {
   return (uint64_t)addr < end && (uint64_t)addr + len > start;
 }
 
-static swdf_err fault_error(swdf_target *t, const mem_op *op, uint8_t status, uint32_t fault_addr) {
+static swdf_err fault_error(swdf_target *t, bool write, uint32_t addr, size_t len, uint8_t status,
+                            uint32_t fault_addr) {
   char where[48] = "";
   if (fault_addr != 0) {
     snprintf(where, sizeof(where), " at 0x%08X", fault_addr);
   }
-  uint64_t last = (uint64_t)op->addr + op->len - 1;
-  swdf_err err = swdf__stlink_status_error(t->st, status, op->write ? "writing memory" : "reading memory");
-  swdf__prefix_error(t->ctx, "%s 0x%08X-0x%08X%s%s", op->write ? "writing" : "reading", op->addr,
-                     (uint32_t)last, where, t->posted_writes ? " (or an earlier posted write)" : "");
+  uint64_t last = (uint64_t)addr + len - 1;
+  swdf_err err = swdf__stlink_status_error(t->st, status, write ? "writing memory" : "reading memory");
+  swdf__prefix_error(t->ctx, "%s 0x%08X-0x%08X%s", write ? "writing" : "reading", addr,
+                     (uint32_t)last, where);
   if (swdf__stlink_status_class(status) != STLINK_CLASS_FAULT) {
     return err;
   }
   swdf__link_clear_errors(t, false);
-  t->posted_writes = false;
-  if (overlaps_flash(t, op->addr, op->len)) {
+  if (overlaps_flash(t, addr, len)) {
     swdf_saved_error saved;
     swdf__save_error(&saved, t->ctx);
     int level = swdf__rdp_level(t, NULL);
@@ -125,43 +103,87 @@ static swdf_err fault_error(swdf_target *t, const mem_op *op, uint8_t status, ui
                                      "which makes the chip erase its whole flash",
                         "%s flash at 0x%08X-0x%08X: read protection level %d is active, so the "
                         "chip refuses debugger access to its flash",
-                        op->write ? "writing" : "reading", op->addr, (uint32_t)last, level);
+                        write ? "writing" : "reading", addr, (uint32_t)last, level);
     }
   }
   swdf__set_hint(t->ctx, "the address may not exist on this chip: 'swdflash info' shows its memory");
   return SWDF_ERR_MEM_FAULT;
 }
 
-static swdf_err run(swdf_target *t, const mem_op *op) {
-  if (op->len == 0) {
+/* The outcome of the last memory command: OK, or the error to report. */
+static swdf_err command_status(uint8_t *status, uint32_t *fault_addr, swdf_target *t) {
+  *status = STLINK_OK;
+  *fault_addr = 0;
+  return swdf__stlink_rw_status(status, fault_addr, t->st);
+}
+
+swdf_err swdf__mem_sync(swdf_target *t) {
+  if (!t->posted_writes) {
     return SWDF_OK;
   }
+  uint8_t status;
+  uint32_t fault_addr;
+  swdf_err err = command_status(&status, &fault_addr, t);
+  t->posted_writes = false;
+  if (err != SWDF_OK || swdf__stlink_status_class(status) == STLINK_CLASS_OK) {
+    return err;
+  }
+  /* A posted write is not replayed (its data is gone): report it. */
+  return fault_error(t, true, t->posted_addr, t->posted_len, status, fault_addr);
+}
+
+/* One probe command, retried on WAIT and wire errors; posted when asked. */
+static swdf_err run_command(swdf_target *t, const mem_op *op, uint32_t addr, size_t offset,
+                            uint32_t n, unsigned width, bool posted) {
   for (unsigned attempt = 0;; attempt++) {
-    swdf_err err = issue(t, op);
+    swdf_err err = op->write ? swdf__stlink_write_mem(t->st, addr, op->wbuf + offset, n, width)
+                             : swdf__stlink_read_mem(op->rbuf + offset, t->st, addr, n, width);
     if (err != SWDF_OK) {
       return err;
     }
-    if (op->posted) {
+    if (posted) {
       t->posted_writes = true;
+      t->posted_addr = addr;
+      t->posted_len = n;
       return SWDF_OK;
     }
-    uint8_t status = STLINK_OK;
-    uint32_t fault_addr = 0;
-    err = swdf__stlink_rw_status(&status, &fault_addr, t->st);
+    uint8_t status;
+    uint32_t fault_addr;
+    err = command_status(&status, &fault_addr, t);
     if (err != SWDF_OK) {
       return err;
     }
     if (swdf__stlink_status_class(status) == STLINK_CLASS_OK) {
-      t->posted_writes = false;
       t->wire_errors = 0;
       return SWDF_OK;
     }
-    swdf__log(t->ctx, SWDF_LOG_DEBUG, "%s 0x%08X+%zu: status %s", op->write ? "write" : "read",
-              op->addr, op->len, swdf__stlink_status_name(status));
+    swdf__log(t->ctx, SWDF_LOG_DEBUG, "%s 0x%08X+%u: status %s", op->write ? "write" : "read",
+              addr, n, swdf__stlink_status_name(status));
     if (!swdf__link_should_retry(t, status, attempt)) {
-      return fault_error(t, op, status, fault_addr);
+      return fault_error(t, op->write, addr, n, status, fault_addr);
     }
   }
+}
+
+static swdf_err run(swdf_target *t, const mem_op *op) {
+  /* A deferred check first: the next command would overwrite its status. */
+  swdf_err err = swdf__mem_sync(t);
+  uint32_t addr = op->addr;
+  size_t done = 0;
+  while (err == SWDF_OK && done < op->len) {
+    unsigned width;
+    uint32_t n;
+    plan_chunk(t, op, addr, op->len - done, &width, &n);
+    if (n == 0) {
+      return swdf__fail(t->ctx, SWDF_ERR_INTERNAL, NULL, "memory access planning stalled at 0x%08X",
+                        addr);
+    }
+    bool last = done + n == op->len;
+    err = run_command(t, op, addr, done, n, width, op->posted && last);
+    addr += n;
+    done += n;
+  }
+  return err;
 }
 
 static swdf_err check_sized(swdf_target *t, uint32_t addr, size_t len, unsigned width) {
@@ -201,49 +223,30 @@ swdf_err swdf__mem_write(swdf_target *t, uint32_t addr, const void *buf, size_t 
   return err != SWDF_OK ? err : run(t, &op);
 }
 
+static swdf_err run_sized(swdf_target *t, mem_op *op) {
+  swdf_err err = check_range(t, op->addr, op->len);
+  if (err == SWDF_OK) {
+    err = check_sized(t, op->addr, op->len, op->width);
+  }
+  return err != SWDF_OK ? err : run(t, op);
+}
+
 swdf_err swdf__mem_read_sized(void *buf, swdf_target *t, uint32_t addr, size_t len,
                               unsigned width) {
-  swdf_err err = check_range(t, addr, len);
-  if (err == SWDF_OK) {
-    err = check_sized(t, addr, len, width);
-  }
   mem_op op = {.write = false, .addr = addr, .rbuf = buf, .len = len, .width = width};
-  return err != SWDF_OK ? err : run(t, &op);
+  return run_sized(t, &op);
 }
 
 swdf_err swdf__mem_write_sized(swdf_target *t, uint32_t addr, const void *buf, size_t len,
                                unsigned width) {
-  swdf_err err = check_range(t, addr, len);
-  if (err == SWDF_OK) {
-    err = check_sized(t, addr, len, width);
-  }
   mem_op op = {.write = true, .addr = addr, .wbuf = buf, .len = len, .width = width};
-  return err != SWDF_OK ? err : run(t, &op);
+  return run_sized(t, &op);
 }
 
 swdf_err swdf__mem_write_posted(swdf_target *t, uint32_t addr, const void *buf, size_t len) {
   swdf_err err = check_range(t, addr, len);
   mem_op op = {.write = true, .posted = true, .addr = addr, .wbuf = buf, .len = len};
   return err != SWDF_OK ? err : run(t, &op);
-}
-
-swdf_err swdf__mem_sync(swdf_target *t) {
-  if (!t->posted_writes) {
-    return SWDF_OK;
-  }
-  uint8_t status = STLINK_OK;
-  uint32_t fault_addr = 0;
-  swdf_err err = swdf__stlink_rw_status(&status, &fault_addr, t->st);
-  if (err != SWDF_OK) {
-    return err;
-  }
-  if (swdf__stlink_status_class(status) == STLINK_CLASS_OK) {
-    t->posted_writes = false;
-    return SWDF_OK;
-  }
-  /* Posted writes cannot be replayed here: report and clean up. */
-  mem_op op = {.write = true, .addr = fault_addr, .len = 1};
-  return fault_error(t, &op, status, fault_addr);
 }
 
 /* ---- single registers ---------------------------------------------------- */

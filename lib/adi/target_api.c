@@ -98,28 +98,28 @@ swdf_err swdf_core_is_halted(int *out, swdf_target *target) {
   return err;
 }
 
+static swdf_err require_halted(swdf_target *t, const char *what) {
+  bool halted = false;
+  swdf_err err = swdf__core_is_halted(&halted, t);
+  if (err == SWDF_OK && !halted) {
+    return swdf__fail(t->ctx, SWDF_ERR_HALT, "halt the core first (swdf_core_halt)",
+                      "core registers can only be %s while the core is halted", what);
+  }
+  return err;
+}
+
 swdf_err swdf_core_reg_read(uint32_t *out, swdf_target *target, unsigned reg) {
   BEGIN(target);
   if (out == NULL) {
     return null_arg(target, "the result pointer");
   }
-  bool halted = false;
-  swdf_err err = swdf__core_is_halted(&halted, target);
-  if (err == SWDF_OK && !halted) {
-    return swdf__fail(target->ctx, SWDF_ERR_HALT, "halt the core first (swdf_core_halt)",
-                      "core registers can only be read while the core is halted");
-  }
+  swdf_err err = require_halted(target, "read");
   return err != SWDF_OK ? err : swdf__core_reg_read(out, target, reg);
 }
 
 swdf_err swdf_core_reg_write(swdf_target *target, unsigned reg, uint32_t value) {
   BEGIN(target);
-  bool halted = false;
-  swdf_err err = swdf__core_is_halted(&halted, target);
-  if (err == SWDF_OK && !halted) {
-    return swdf__fail(target->ctx, SWDF_ERR_HALT, "halt the core first (swdf_core_halt)",
-                      "core registers can only be written while the core is halted");
-  }
+  swdf_err err = require_halted(target, "written");
   return err != SWDF_OK ? err : swdf__core_reg_write(target, reg, value);
 }
 
@@ -138,6 +138,10 @@ swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target) {
     return null_arg(target, "the result pointer");
   }
   const swdf_chip *c = target->chip;
+  swdf_err err = swdf__read_unique_id(target);
+  if (err != SWDF_OK) {
+    return err;
+  }
   memset(out, 0, sizeof(*out));
   out->size = sizeof(*out);
   COPY(out->id, c->id);
@@ -254,7 +258,21 @@ swdf_err swdf_target_protection(swdf_protection_info *out, swdf_target *target) 
     }
     add_word(out, c->option_regs[i].name, c->option_regs[i].addr, value);
   }
-  out->rdp_level = swdf__rdp_level(target, &out->rdp_raw);
+  out->rdp_level = -1;
+  for (uint32_t i = 0; i < out->word_count && out->rdp_level < 0; i++) {
+    if (out->words[i].addr == c->rdp.reg) {
+      out->rdp_level = swdf_chip_rdp_level(c, out->words[i].value, &out->rdp_raw);
+    }
+  }
+  if (out->rdp_level < 0 && c->rdp.reg != 0) {
+    uint32_t value;
+    swdf_err err = swdf__read32(&value, target, c->rdp.reg);
+    if (err != SWDF_OK) {
+      swdf__prefix_error(target->ctx, "reading the read protection level");
+      return err;
+    }
+    out->rdp_level = swdf_chip_rdp_level(c, value, &out->rdp_raw);
+  }
   COPY(out->rdp_text, rdp_words(out->rdp_level));
   return SWDF_OK;
 }

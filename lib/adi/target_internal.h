@@ -10,10 +10,11 @@
  *
  * Costs, to plan fast code (USB round trips dominate):
  *  - swdf__read32 / swdf__write32: one probe round trip each.
- *  - swdf__mem_read / swdf__mem_write: one round trip per chunk of up to
- *    limits->max_rw32 bytes, plus one status check for the whole call.
- *  - swdf__mem_write_posted: like swdf__mem_write without the final status
- *    check; the next checked call reports any fault.
+ *  - swdf__mem_read / swdf__mem_write: two round trips (the command, then
+ *    its status) per chunk of up to limits->max_rw32 bytes.
+ *  - swdf__mem_write_posted: like swdf__mem_write but the status of its
+ *    last chunk is checked by the next memory call or swdf__mem_sync, which
+ *    saves a round trip when something else (a register poll) comes first.
  *  - core register access: one round trip per register.
  */
 #ifndef SWDF_TARGET_INTERNAL_H
@@ -81,9 +82,11 @@ swdf_err swdf__mem_write_sized(swdf_target *t, uint32_t addr, const void *buf, s
                                unsigned width);
 
 /*
- * Write without the final status check, to overlap a data transfer with
- * other work. A fault surfaces in the next checked call or swdf__mem_sync.
- * The buffer may be reused as soon as the call returns.
+ * Write without waiting for the status of the last chunk. It is checked
+ * before the next memory call (swdf__mem_read/write/..., posted or not) or
+ * by swdf__mem_sync, which report its fault. Single-register accesses
+ * (swdf__read32 and friends) do not disturb it. The buffer may be reused as
+ * soon as the call returns.
  */
 swdf_err swdf__mem_write_posted(swdf_target *t, uint32_t addr, const void *buf, size_t len);
 

@@ -64,6 +64,58 @@ static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
   return SWDF_OK;
 }
 
+/*
+ * From the reset setup (SYSCLK = HSI, PLL off) to 64 MHz: PLL from HSI/2
+ * times 16, two flash wait states above 48 MHz, APB1 halved to stay within
+ * 36 MHz (RM0008 sections 3.3.3, 7.2, 7.3.2). The flash controller times its
+ * operations with the HSI, which stays on.
+ */
+enum {
+  F1_RCC_CR = 0x40021000,
+  F1_RCC_CFGR = 0x40021004,
+  F1_ACR = 0x00,
+  F1_RCC_CR_HSIRDY = 1u << 1,
+  F1_RCC_CR_PLLON = 1u << 24,
+  F1_CFGR_SWS = 3u << 2,
+  F1_CFGR_CLEAR = (0xfu << 4) | (7u << 8) | (7u << 11) | (1u << 16) | (1u << 17) | (0xfu << 18),
+  F1_CFGR_PLL64 = (4u << 8) | (14u << 18), /* PPRE1 /2, PLLMUL x16, PLLSRC HSI/2 */
+  F1_ACR_64MHZ = 2u | (1u << 4),           /* LATENCY 2, PRFTBE */
+  F1_BOOST_HZ = 64000000,
+};
+
+static swdf_err f1_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  uint32_t acr_addr = swdf__target_chip(t)->flash_regs + F1_ACR;
+  *saved = (swdf__clock_saved){0};
+  swdf_err err = swdf__read32(&saved->rcc_cr, t, F1_RCC_CR);
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_cfgr, t, F1_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->flash_acr, t, acr_addr);
+  }
+  if (err != SWDF_OK || (saved->rcc_cfgr & F1_CFGR_SWS) != 0 ||
+      (saved->rcc_cr & F1_RCC_CR_PLLON) != 0 || (saved->rcc_cr & F1_RCC_CR_HSIRDY) == 0) {
+    return err; /* not the reset setup: leave the clocks to the firmware */
+  }
+  saved->boosted = true;
+  err = swdf__write32(t, acr_addr, (saved->flash_acr & ~0x17u) | F1_ACR_64MHZ);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, F1_RCC_CFGR, (saved->rcc_cfgr & ~F1_CFGR_CLEAR) | F1_CFGR_PLL64);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__clock_switch_to_pll(t, F1_RCC_CR, F1_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    *hz = F1_BOOST_HZ;
+  }
+  return err;
+}
+
+static swdf_err f1_unboost(swdf_target *t, const swdf__clock_saved *saved) {
+  return swdf__clock_restore(t, F1_RCC_CR, F1_RCC_CFGR, 0,
+                             swdf__target_chip(t)->flash_regs + F1_ACR, saved);
+}
+
 static void f1_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                          const swdf_flash_sector *sector) {
   (void)ctl;
@@ -85,6 +137,8 @@ const swdf__family swdf__family_f1 = {
     .driver = "stm32f1",
     .loader = &swdf__loader_f1,
     .describe = f1_describe,
+    .boost = f1_boost,
+    .unboost = f1_unboost,
     .erase_cmd = f1_erase_cmd,
     .mass_erase_cmds = f1_mass_erase_cmds,
 };

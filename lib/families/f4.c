@@ -165,6 +165,72 @@ static swdf_err f4_finish(swdf_target *t, uint32_t saved) {
   return swdf__write32(t, swdf__target_chip(t)->flash_regs + F4_ACR, saved);
 }
 
+/*
+ * From the reset setup (SYSCLK = HSI 16 MHz, PLL off) to 84 MHz, which every
+ * F4 runs at in its reset voltage scale (the F401's maximum): VCO input
+ * 1 MHz (HSI / 16), x168, / 2. Three flash wait states cover 84 MHz from
+ * 2.7 V on every part (RM0090 table 10, RM0368 table 6); below 2.7 V the
+ * clocks are left alone. APB1 is halved to stay within 42 MHz.
+ */
+enum {
+  F4_RCC_CR = 0x40023800,
+  F4_RCC_PLLCFGR = 0x40023804,
+  F4_RCC_CFGR = 0x40023808,
+  F4_RCC_CR_HSIRDY = 1u << 1,
+  F4_RCC_CR_PLLON = 1u << 24,
+  F4_CFGR_SWS = 3u << 2,
+  F4_CFGR_CLEAR = (0xfu << 4) | (7u << 10) | (7u << 13),
+  F4_CFGR_APB1_DIV2 = 4u << 10,
+  F4_PLLCFGR_84MHZ = 16u | (168u << 6) | (0u << 16) | (7u << 24), /* M, N, P /2, HSI, Q */
+  F4_ACR_LATENCY_MASK = 0xfu,
+  F4_ACR_84MHZ = 3u,
+  F4_BOOST_HZ = 84000000,
+  F4_BOOST_MIN_MV = 2700,
+};
+
+static swdf_err f4_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  uint32_t acr_addr = swdf__target_chip(t)->flash_regs + F4_ACR;
+  uint32_t mv = 0;
+  *saved = (swdf__clock_saved){0};
+  if (swdf__target_voltage(&mv, t) != SWDF_OK || mv < F4_BOOST_MIN_MV) {
+    return SWDF_OK;
+  }
+  swdf_err err = swdf__read32(&saved->rcc_cr, t, F4_RCC_CR);
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_cfgr, t, F4_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_pllcfgr, t, F4_RCC_PLLCFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->flash_acr, t, acr_addr);
+  }
+  if (err != SWDF_OK || (saved->rcc_cfgr & F4_CFGR_SWS) != 0 ||
+      (saved->rcc_cr & F4_RCC_CR_PLLON) != 0 || (saved->rcc_cr & F4_RCC_CR_HSIRDY) == 0) {
+    return err; /* not the reset setup: leave the clocks to the firmware */
+  }
+  saved->boosted = true;
+  err = swdf__write32(t, acr_addr, (saved->flash_acr & ~F4_ACR_LATENCY_MASK) | F4_ACR_84MHZ);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, F4_RCC_PLLCFGR, F4_PLLCFGR_84MHZ);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, F4_RCC_CFGR, (saved->rcc_cfgr & ~F4_CFGR_CLEAR) | F4_CFGR_APB1_DIV2);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__clock_switch_to_pll(t, F4_RCC_CR, F4_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    *hz = F4_BOOST_HZ;
+  }
+  return err;
+}
+
+static swdf_err f4_unboost(swdf_target *t, const swdf__clock_saved *saved) {
+  return swdf__clock_restore(t, F4_RCC_CR, F4_RCC_CFGR, F4_RCC_PLLCFGR,
+                             swdf__target_chip(t)->flash_regs + F4_ACR, saved);
+}
+
 static void f4_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                          const swdf_flash_sector *sector) {
   uint32_t snb = sector->bank == 0 ? sector->index : (0x10u | sector->index_in_bank);
@@ -192,6 +258,8 @@ const swdf__family swdf__family_f4 = {
     .describe = f4_describe,
     .prepare = f4_prepare,
     .finish = f4_finish,
+    .boost = f4_boost,
+    .unboost = f4_unboost,
     .erase_cmd = f4_erase_cmd,
     .mass_erase_cmds = f4_mass_erase_cmds,
 };

@@ -60,6 +60,18 @@ typedef struct swdf__erase_cmd {
   unsigned bank;
 } swdf__erase_cmd;
 
+/* The clock registers as they were before a boost. */
+typedef struct swdf__clock_saved {
+  bool boosted;
+  uint32_t rcc_cr, rcc_cfgr, rcc_pllcfgr, flash_acr;
+} swdf__clock_saved;
+
+/* Shared steps of a boost: switch SYSCLK to the PLL once it locks, and back. */
+swdf_err swdf__clock_switch_to_pll(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr);
+swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
+                             uint32_t rcc_pllcfgr, uint32_t flash_acr,
+                             const swdf__clock_saved *saved);
+
 typedef struct swdf__family {
   const char *driver; /* matches swdf_chip.driver */
   const swdf__loader_blob *loader;
@@ -68,6 +80,14 @@ typedef struct swdf__family {
   /* Before and after a flash job (caches off and back on...); may be NULL. */
   swdf_err (*prepare)(swdf_target *t, uint32_t *saved);
   swdf_err (*finish)(swdf_target *t, uint32_t saved);
+  /*
+   * Run the core from the PLL while the loader works (its checks and the
+   * gap between program units scale with the CPU clock): only from the
+   * reset clock setup, and undone exactly. `*hz` becomes the new core clock
+   * (unchanged when nothing was done). May be NULL.
+   */
+  swdf_err (*boost)(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz);
+  swdf_err (*unboost)(swdf_target *t, const swdf__clock_saved *saved);
   void (*erase_cmd)(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                     const swdf_flash_sector *sector);
   /* Mass erase of the banks set in `bank_mask` as commands (one per bank or

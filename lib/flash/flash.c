@@ -121,6 +121,9 @@ static swdf_err fill_units(swdf_flash_plan *plan) {
       kept = malloc(len);
       err = kept == NULL ? swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory")
                          : swdf__mem_read(kept, plan->target, addr, len);
+      if (err != SWDF_OK && err != SWDF_ERR_NO_MEMORY) {
+        err = swdf__mem_read(kept, plan->target, addr, len); /* once more after a link error */
+      }
       if (err != SWDF_OK) {
         swdf__prefix_error(plan->ctx, "reading the bytes to keep at 0x%08x", (unsigned)addr);
       }

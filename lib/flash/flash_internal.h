@@ -60,6 +60,7 @@ struct swdf__flash_session {
   const swdf__family *family;
   swdf__flash_ctl ctl;
   uint32_t family_saved;
+  swdf__clock_saved clock_saved;
   bool prepared;
   bool regs_saved;
   uint32_t saved_regs[SWDF__SAVED_REGS];

@@ -148,13 +148,36 @@ static swdf_err with_retries(swdf__flash_session *s, swdf_err err, int *attempt,
   return SWDF_ERR_WAIT; /* "try again" */
 }
 
+/*
+ * After a failed transfer the probe may have taken part of the next command
+ * as data, so a write that "succeeds" on the retry is read back before it
+ * counts. The slot design keeps this safe meanwhile: a slot's trailer is its
+ * last bytes, so a shifted or partial write never leaves a valid trailer.
+ */
+static bool reads_back(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
+  uint8_t *back = malloc(len);
+  bool same = back != NULL && swdf__mem_read(back, s->t, addr, len) == SWDF_OK &&
+              memcmp(back, buf, len) == 0;
+  count_wire(s, len);
+  free(back);
+  return same;
+}
+
 static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
   int attempt = 0;
   swdf_err err;
   do {
     count_wire(s, len);
+    bool retry = attempt > 0;
     err = with_retries(s, swdf__mem_write(s->t, addr, buf, len), &attempt, WRITE_ATTEMPTS,
                        "writing the loader's SRAM");
+    if (err == SWDF_OK && retry && !reads_back(s, addr, buf, len)) {
+      err = ++attempt < WRITE_ATTEMPTS
+                ? SWDF_ERR_WAIT
+                : swdf__fail(s->ctx, SWDF_ERR_USB, NULL,
+                             "the loader's SRAM at 0x%08x does not hold what was written",
+                             (unsigned)addr);
+    }
   } while (err == SWDF_ERR_WAIT);
   return err;
 }

@@ -107,8 +107,18 @@ static void lock(swdf__flash_session *s) {
 static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7,  8, 9,
                                                              10, 11, 12, 13, 14, 15, 16, 17, 18};
 
+/* Transfers that failed once are tried again: a probe that missed one USB
+ * transfer answers the next command normally. */
+enum { CORE_ATTEMPTS = 3 };
+
 static swdf_err save_core(swdf__flash_session *s) {
-  swdf_err err = swdf__core_regs_read(s->saved_regs, s->t, saved_reg_numbers, SWDF__SAVED_REGS);
+  swdf_err err = SWDF_OK;
+  for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
+    err = swdf__core_regs_read(s->saved_regs, s->t, saved_reg_numbers, SWDF__SAVED_REGS);
+    if (err == SWDF_OK) {
+      break;
+    }
+  }
   s->regs_saved = err == SWDF_OK;
   return err;
 }
@@ -119,7 +129,13 @@ static swdf_err restore_core(swdf__flash_session *s) {
     if (saved_reg_numbers[i] == SWDF_REG_SP) {
       continue;
     }
-    swdf_err err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
+    swdf_err err = SWDF_OK;
+    for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
+      err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
+      if (err == SWDF_OK) {
+        break;
+      }
+    }
     if (err != SWDF_OK) {
       return err;
     }
@@ -168,11 +184,36 @@ static swdf_err start_backend(swdf__flash_session *s, swdf_flash_method method) 
   return s->backend->start(s);
 }
 
+/* Under read protection nothing can read or change the flash from a
+ * debugger or from SRAM (RM0008 section 2.3.x, RM0090 section 3.7.3): say so
+ * before a loader would fault on its first read. */
+static swdf_err check_not_read_protected(swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  uint32_t value = 0;
+  if (chip->rdp.reg == 0 || swdf__read32(&value, t, chip->rdp.reg) != SWDF_OK) {
+    return SWDF_OK; /* unknown: the flash job will say what fails */
+  }
+  int level = swdf_chip_rdp_level(chip, value, NULL);
+  if (level <= 0) {
+    return SWDF_OK;
+  }
+  return swdf__fail(swdf__target_ctx(t), SWDF_ERR_READ_PROTECTED,
+                    level >= 2 ? "level 2 is permanent: the chip cannot be reprogrammed over SWD"
+                               : "'swdflash unlock' removes it, erasing the whole flash",
+                    "%s: flash read protection level %d is active; the flash cannot be written "
+                    "through the debug port",
+                    chip->name, level);
+}
+
 swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method) {
   *out = NULL;
   const swdf__family *family = swdf__family_for(t);
   if (family == NULL) {
     return swdf_ctx_last_error(swdf__target_ctx(t));
+  }
+  swdf_err protected_err = check_not_read_protected(t);
+  if (protected_err != SWDF_OK) {
+    return protected_err;
   }
   swdf__flash_session *s = calloc(1, sizeof(*s));
   if (s == NULL) {
@@ -199,6 +240,13 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
     err = family->prepare(t, &s->family_saved);
   }
   s->prepared = err == SWDF_OK;
+  if (err == SWDF_OK && family->boost != NULL) {
+    err = family->boost(t, &s->clock_saved, &s->cpu_hz);
+    if (s->clock_saved.boosted) {
+      swdf__log(s->ctx, SWDF_LOG_DEBUG, "core clock raised to %u MHz for the job",
+                (unsigned)(s->cpu_hz / 1000000));
+    }
+  }
   if (err == SWDF_OK) {
     err = unlock(s);
   }
@@ -229,8 +277,12 @@ swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after
   swdf_err err = SWDF_OK;
   if (s->prepared) {
     lock(s);
+    if (s->family->unboost != NULL) {
+      err = s->family->unboost(s->t, &s->clock_saved);
+    }
     if (s->family->finish != NULL) {
-      err = s->family->finish(s->t, s->family_saved);
+      swdf_err e = s->family->finish(s->t, s->family_saved);
+      err = err != SWDF_OK ? err : e;
     }
   }
   if (run_after && !failed) {

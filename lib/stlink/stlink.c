@@ -1,4 +1,5 @@
 /* ST-Link command framing, opening and mode handling. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,22 +196,32 @@ swdf_err swdf__stlink_read_idcode(uint32_t *idcode, swdf_stlink *st) {
   return err;
 }
 
-swdf_err swdf__stlink_read_dap(uint32_t *value, swdf_stlink *st, uint16_t port, uint16_t addr) {
+/* READ/WRITE_DAP_REG command block (section 3.6), or an error on firmware
+ * before V2J24 that has neither. */
+static swdf_err dap_cmd(uint8_t cmd[STLINK_CMD_SIZE], swdf_stlink *st, uint8_t op, uint16_t port,
+                        uint16_t addr) {
   if ((st->features & STLINK_F_DAP_REG) == 0) {
     return swdf__fail(st->ctx, SWDF_ERR_PROBE_FIRMWARE,
                       "update the probe firmware (ST-LINK upgrade tool STSW-LINK007)",
                       "probe firmware before V2J24 cannot access debug port registers");
   }
-  uint8_t cmd[STLINK_CMD_SIZE];
-  uint8_t reply[8];
-  cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_READ_DAP_REG);
+  cmd_init(cmd, STLINK_DEBUG_COMMAND, op);
   cmd[2] = (uint8_t)port;
   cmd[3] = (uint8_t)(port >> 8);
   cmd[4] = (uint8_t)addr;
   cmd[5] = (uint8_t)(addr >> 8);
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL,
-                                  port == STLINK_DP_PORT ? "reading a DP register"
-                                                         : "reading an AP register");
+  return SWDF_OK;
+}
+
+swdf_err swdf__stlink_read_dap(uint32_t *value, swdf_stlink *st, uint16_t port, uint16_t addr) {
+  uint8_t cmd[STLINK_CMD_SIZE];
+  uint8_t reply[8];
+  swdf_err err = dap_cmd(cmd, st, STLINK_DEBUG_APIV2_READ_DAP_REG, port, addr);
+  if (err == SWDF_OK) {
+    err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL,
+                           port == STLINK_DP_PORT ? "reading a DP register"
+                                                  : "reading an AP register");
+  }
   if (err == SWDF_OK) {
     *value = get_le32(reply + 4);
   }
@@ -218,18 +229,12 @@ swdf_err swdf__stlink_read_dap(uint32_t *value, swdf_stlink *st, uint16_t port, 
 }
 
 swdf_err swdf__stlink_write_dap(swdf_stlink *st, uint16_t port, uint16_t addr, uint32_t value) {
-  if ((st->features & STLINK_F_DAP_REG) == 0) {
-    return swdf__fail(st->ctx, SWDF_ERR_PROBE_FIRMWARE,
-                      "update the probe firmware (ST-LINK upgrade tool STSW-LINK007)",
-                      "probe firmware before V2J24 cannot access debug port registers");
-  }
   uint8_t cmd[STLINK_CMD_SIZE];
   uint8_t reply[2];
-  cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_WRITE_DAP_REG);
-  cmd[2] = (uint8_t)port;
-  cmd[3] = (uint8_t)(port >> 8);
-  cmd[4] = (uint8_t)addr;
-  cmd[5] = (uint8_t)(addr >> 8);
+  swdf_err err = dap_cmd(cmd, st, STLINK_DEBUG_APIV2_WRITE_DAP_REG, port, addr);
+  if (err != SWDF_OK) {
+    return err;
+  }
   put_le32(cmd + 6, value);
   return swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL,
                           port == STLINK_DP_PORT ? "writing a DP register"
@@ -257,12 +262,11 @@ swdf_err swdf__stlink_read_debug32(uint32_t *value, swdf_stlink *st, uint32_t ad
   uint8_t reply[8];
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_READDEBUGREG);
   put_le32(cmd + 2, addr);
-  uint8_t status = 0;
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, &status, "reading memory");
+  char what[32];
+  snprintf(what, sizeof(what), "reading 0x%08X", addr);
+  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL, what);
   if (err == SWDF_OK) {
     *value = get_le32(reply + 4);
-  } else if (status != 0) {
-    swdf__prefix_error(st->ctx, "at 0x%08X", addr);
   }
   return err;
 }
@@ -273,12 +277,9 @@ swdf_err swdf__stlink_write_debug32(swdf_stlink *st, uint32_t addr, uint32_t val
   cmd_init(cmd, STLINK_DEBUG_COMMAND, STLINK_DEBUG_APIV2_WRITEDEBUGREG);
   put_le32(cmd + 2, addr);
   put_le32(cmd + 6, value);
-  uint8_t status = 0;
-  swdf_err err = swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, &status, "writing memory");
-  if (err != SWDF_OK && status != 0) {
-    swdf__prefix_error(st->ctx, "at 0x%08X", addr);
-  }
-  return err;
+  char what[32];
+  snprintf(what, sizeof(what), "writing 0x%08X", addr);
+  return swdf__stlink_cmd(st, cmd, reply, sizeof(reply), false, NULL, what);
 }
 
 swdf_err swdf__stlink_read_reg(uint32_t *value, swdf_stlink *st, uint8_t index) {

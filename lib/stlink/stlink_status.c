@@ -73,7 +73,8 @@ static const struct {
      "check the SWDIO/SWCLK/GND wires (short, firm), or lower the clock with --freq"},
     {STLINK_CLASS_NO_TARGET, SWDF_ERR_NO_TARGET,
      "check the wiring (SWDIO, SWCLK, GND, and target power); if the firmware disables "
-     "SWD or sleeps, wire NRST and use --connect under-reset"},
+     "SWD or sleeps, wire NRST and use --connect under-reset (a chip at read protection "
+     "level 2 never answers)"},
     {STLINK_CLASS_UNSUPPORTED, SWDF_ERR_PROBE_FIRMWARE,
      "update the probe firmware with ST's ST-LINK upgrade tool (STSW-LINK007)"},
     {STLINK_CLASS_OTHER, SWDF_ERR_SWD, NULL},

@@ -11,20 +11,22 @@ static swdf_err gone(swdf_usb *usb, const char *what) {
                     "%s: the probe was disconnected", what);
 }
 
+static swdf_err transfer_failed(swdf_usb *usb, swdf_err err, const char *what) {
+  swdf__prefix_error(usb->ctx, "%s", what);
+  if (usb->gone) {
+    swdf__set_hint(usb->ctx, "the probe disappeared from USB: check the cable, replug the "
+                             "probe and run 'swdflash list'");
+  }
+  return err;
+}
+
 swdf_err swdf__usb_out(swdf_usb *usb, uint8_t ep, const uint8_t *data, size_t len,
                        unsigned timeout_ms, const char *what) {
   if (usb->gone) {
     return gone(usb, what);
   }
   swdf_err err = usb->ops->bulk_out(usb, ep, data, len, timeout_ms);
-  if (err != SWDF_OK) {
-    swdf__prefix_error(usb->ctx, "%s", what);
-    if (usb->gone) {
-      swdf__set_hint(usb->ctx, "the probe disappeared from USB: check the cable, replug the "
-                               "probe and run 'swdflash list'");
-    }
-  }
-  return err;
+  return err != SWDF_OK ? transfer_failed(usb, err, what) : SWDF_OK;
 }
 
 swdf_err swdf__usb_in(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t want, size_t *got,
@@ -49,12 +51,7 @@ swdf_err swdf__usb_in(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t want, size
   size_t n = 0;
   swdf_err err = usb->ops->bulk_in(usb, ep, dst, posted, &n, timeout_ms);
   if (err != SWDF_OK) {
-    swdf__prefix_error(usb->ctx, "%s", what);
-    if (usb->gone) {
-      swdf__set_hint(usb->ctx, "the probe disappeared from USB: check the cable, replug the "
-                               "probe and run 'swdflash list'");
-    }
-    return err;
+    return transfer_failed(usb, err, what);
   }
   if (n > want) {
     n = want;
@@ -84,11 +81,13 @@ void swdf__usb_drain(swdf_usb *usb, uint8_t ep) {
   /* Keep the caller's error: draining is best effort. */
   swdf_saved_error saved;
   swdf__save_error(&saved, usb->ctx);
+  usb->quiet = true;
   for (int i = 0; i < DRAIN_MAX_READS; i++) {
     size_t n = 0;
     if (usb->ops->bulk_in(usb, ep, buf, packet, &n, DRAIN_TIMEOUT_MS) != SWDF_OK || n == 0) {
       break;
     }
   }
+  usb->quiet = false;
   swdf__restore_error(usb->ctx, &saved);
 }

@@ -51,6 +51,7 @@ struct swdf_usb {
   swdf_ctx *ctx;
   uint16_t max_packet_in;   /* wMaxPacketSize of the IN endpoint; 0 = unknown */
   bool gone;                /* the device disappeared: no further transfers */
+  bool quiet;               /* failures expected (draining): do not record them */
 };
 
 typedef struct swdf_usb_backend {

@@ -28,6 +28,9 @@ static swdf_err usb_fail(swdf_usb *usb, int rc, const char *what, uint8_t ep) {
   if (rc == LIBUSB_ERROR_NO_DEVICE) {
     usb->gone = true;
   }
+  if (usb->quiet) {
+    return map_libusb_error(rc);
+  }
   return swdf__fail(usb->ctx, map_libusb_error(rc), NULL, "%s on endpoint 0x%02X: %s", what, ep,
                     libusb_strerror((int)rc));
 }
@@ -87,12 +90,17 @@ static void free_state(void *state) {
   }
 }
 
-static swdf_err get_state(libusb_state **out, swdf_ctx *ctx, void *state) {
+/* The devices on the bus (free with libusb_free_device_list(*out, 1)). */
+static swdf_err device_list(libusb_device ***out, ssize_t *count, swdf_ctx *ctx, void *state) {
   libusb_state *s = state;
   if (s == NULL || s->usb == NULL) {
     return swdf__fail(ctx, SWDF_ERR_INTERNAL, NULL, "USB backend used before initialisation");
   }
-  *out = s;
+  *count = libusb_get_device_list(s->usb, out);
+  if (*count < 0) {
+    return swdf__fail(ctx, SWDF_ERR_USB, NULL, "cannot list USB devices: %s",
+                      libusb_strerror((int)*count));
+  }
   return SWDF_OK;
 }
 
@@ -121,18 +129,13 @@ static void read_serial(swdf_usb_device_info *info, libusb_device_handle *h, uin
 
 static swdf_err lu_list(swdf_usb_device_info **out, size_t *count, swdf_ctx *ctx, void *state,
                         uint16_t vid) {
-  libusb_state *s;
-  swdf_err err = get_state(&s, ctx, state);
-  if (err != SWDF_OK) {
-    return err;
-  }
   *out = NULL;
   *count = 0;
   libusb_device **devs = NULL;
-  ssize_t n = libusb_get_device_list(s->usb, &devs);
-  if (n < 0) {
-    return swdf__fail(ctx, SWDF_ERR_USB, NULL, "cannot list USB devices: %s",
-                      libusb_strerror((int)n));
+  ssize_t n = 0;
+  swdf_err err = device_list(&devs, &n, ctx, state);
+  if (err != SWDF_OK) {
+    return err;
   }
   swdf_usb_device_info *list = calloc((size_t)n + 1, sizeof(*list));
   if (list == NULL) {
@@ -204,16 +207,11 @@ static swdf_err claim(libusb_device_handle *h, swdf_ctx *ctx) {
 }
 
 static swdf_err lu_open(swdf_usb **out, swdf_ctx *ctx, void *state, const swdf_usb_device_info *dev) {
-  libusb_state *s;
-  swdf_err err = get_state(&s, ctx, state);
+  libusb_device **devs = NULL;
+  ssize_t n = 0;
+  swdf_err err = device_list(&devs, &n, ctx, state);
   if (err != SWDF_OK) {
     return err;
-  }
-  libusb_device **devs = NULL;
-  ssize_t n = libusb_get_device_list(s->usb, &devs);
-  if (n < 0) {
-    return swdf__fail(ctx, SWDF_ERR_USB, NULL, "cannot list USB devices: %s",
-                      libusb_strerror((int)n));
   }
   libusb_device *match = NULL;
   for (ssize_t i = 0; i < n && match == NULL; i++) {

@@ -48,6 +48,32 @@ expect_exit 2 "help for an unknown command" -- "$cli" help frobnicate
 expect_exit 0 "global options after the command" -- "$cli" version -q -vv --json
 expect_match "$out" '"ok":true' "options after the command"
 
+# Argument errors of the probe commands are found before any USB access.
+expect_exit 2 "read without arguments" -- "$cli" read
+expect_match "$err" "missing ADDR, LEN and FILE" "read: missing arguments named"
+expect_exit 2 "read without FILE" -- "$cli" read 0x08000000 16
+expect_match "$err" "missing FILE" "read: missing FILE named"
+expect_exit 2 "read with a bad address" -- "$cli" read 0x8000000G 16 out.bin
+expect_match "$err" "not a valid number" "read: bad address"
+expect_exit 2 "read past 4 GiB" -- "$cli" read 0xFFFFFFF0 32 out.bin
+expect_match "$err" "past the end" "read: range overflow"
+expect_exit 2 "read with a bad format" -- "$cli" read --format elf 0x08000000 16 out.bin
+expect_match "$err" "unknown format 'elf'" "read: bad format"
+expect_exit 2 "read to stdout with --json" -- "$cli" --json read 0x08000000 16 -
+expect_match "$out" '"code":"usage"' "read: --json and - conflict"
+expect_exit 2 "reset with two kinds" -- "$cli" reset --hard --soft
+expect_match "$err" "choose one of" "reset: one kind only"
+expect_exit 2 "reset with an argument" -- "$cli" reset now
+expect_exit 2 "info with an argument" -- "$cli" info extra
+expect_exit 2 "list with an argument" -- "$cli" list extra
+expect_exit 0 "help read" -- "$cli" help read
+expect_match "$out" "--format" "help read lists --format"
+expect_exit 0 "reset --help" -- "$cli" reset --help
+expect_match "$out" "--halt" "reset help lists --halt"
+expect_exit 0 "main help lists the probe commands" -- "$cli" --help
+expect_match "$out" "info" "help lists info"
+expect_match "$out" "read ADDR LEN FILE" "help lists read"
+
 NO_COLOR=1 expect_exit 2 "NO_COLOR" -- "$cli" frobnicate
 case "$err" in
   *"$(printf '\033')"*) fail "escape codes despite NO_COLOR" ;;

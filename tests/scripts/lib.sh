@@ -36,6 +36,25 @@ expect_match() {
   fi
 }
 
+# need_simulator SWDSIM: skip the test (exit 77) when swdsim is not built.
+need_simulator() {
+  if [ -z "$1" ] || [ ! -x "$1" ]; then
+    echo "SKIP: swdsim is not built (it needs libunicorn-dev and the simulator sources)"
+    exit 77
+  fi
+}
+
+# random_flash_state SWDSIM STATE [OPTION...]: an F103C8 state whose flash
+# holds 64 KiB of random bytes, also left in $tmp/image.bin.
+random_flash_state() {
+  rfs_sim=$1
+  rfs_state=$2
+  shift 2
+  head -c 65536 /dev/urandom >"$tmp/image.bin"
+  "$rfs_sim" state init "$rfs_state" --chip stm32f103c8 --load "$tmp/image.bin@0x08000000" "$@" ||
+    fail "cannot create the chip state $rfs_state"
+}
+
 finish() {
   echo "$checks passed, $failures failed"
   [ "$failures" -eq 0 ]

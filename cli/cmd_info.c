@@ -1,0 +1,211 @@
+/* swdflash info: probe, connection, chip, memory, protection. */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "session.h"
+
+typedef struct info {
+  swdf_probe_info probe;
+  swdf_chip_info chip;
+  swdf_flash_info flash;
+  swdf_protection_info prot;
+  bool have_prot;
+} info;
+
+static void uid_text(char *out, size_t len, const swdf_chip_info *c) {
+  if (!c->has_unique_id) {
+    snprintf(out, len, "none");
+    return;
+  }
+  snprintf(out, len, "%08X%08X%08X", c->unique_id[2], c->unique_id[1], c->unique_id[0]);
+}
+
+static void json_probe(cli_json *j, const swdf_probe_info *p) {
+  cli_json_object_begin(j, "probe");
+  cli_json_str(j, "serial", p->serial);
+  cli_json_str(j, "kind", swdf_probe_kind_name(p->kind));
+  cli_json_str(j, "product", p->product);
+  cli_json_str(j, "firmware", p->firmware);
+  cli_json_double(j, "target_voltage", p->target_voltage_mv / 1000.0);
+  cli_json_object_end(j);
+}
+
+static void json_chip(cli_json *j, const swdf_chip_info *c) {
+  cli_json_object_begin(j, "connection");
+  cli_json_str(j, "mode", swdf_connect_mode_name(c->connected_with));
+  cli_json_uint(j, "freq_khz", c->freq_khz);
+  cli_json_str(j, "note", c->connect_note[0] != '\0' ? c->connect_note : NULL);
+  cli_json_object_end(j);
+  cli_json_object_begin(j, "chip");
+  cli_json_str(j, "id", c->id);
+  cli_json_str(j, "name", c->name);
+  cli_json_str(j, "family", c->family);
+  cli_json_str(j, "core", c->core);
+  cli_json_hex32(j, "cpuid", c->cpuid);
+  cli_json_hex32(j, "dp_idcode", c->dp_idcode);
+  cli_json_hex32(j, "dbgmcu_idcode", c->dbgmcu_idcode);
+  char id[16];
+  snprintf(id, sizeof(id), "0x%03X", c->dev_id);
+  cli_json_str(j, "dev_id", id);
+  snprintf(id, sizeof(id), "0x%04X", c->rev_id);
+  cli_json_str(j, "rev_id", id);
+  cli_json_str(j, "revision", c->revision[0] != '\0' ? c->revision : NULL);
+  char uid[32];
+  uid_text(uid, sizeof(uid), c);
+  cli_json_str(j, "unique_id", c->has_unique_id ? uid : NULL);
+  cli_json_str(j, "note", c->note[0] != '\0' ? c->note : NULL);
+  cli_json_object_end(j);
+  cli_json_object_begin(j, "ram");
+  cli_json_hex32(j, "base", c->ram_base);
+  cli_json_uint(j, "size", c->ram_size);
+  cli_json_object_end(j);
+}
+
+static void json_flash(cli_json *j, const swdf_flash_info *f) {
+  cli_json_object_begin(j, "flash");
+  cli_json_hex32(j, "base", f->base);
+  cli_json_uint(j, "size", f->total);
+  cli_json_uint(j, "program_unit", f->program_unit);
+  cli_json_uint(j, "banks", f->bank_count);
+  cli_json_str(j, "layout", f->summary);
+  cli_json_array_begin(j, "sectors");
+  for (uint32_t i = 0; i < f->group_count; i++) {
+    cli_json_object_begin(j, NULL);
+    cli_json_hex32(j, "addr", f->groups[i].addr);
+    cli_json_uint(j, "count", f->groups[i].count);
+    cli_json_uint(j, "size", f->groups[i].size);
+    cli_json_uint(j, "first_index", f->groups[i].first_index);
+    cli_json_uint(j, "bank", f->groups[i].bank);
+    cli_json_object_end(j);
+  }
+  cli_json_array_end(j);
+  cli_json_object_end(j);
+}
+
+static void json_protection(cli_json *j, const info *in) {
+  cli_json_object_begin(j, "protection");
+  if (in->have_prot && in->prot.rdp_level >= 0) {
+    cli_json_int(j, "rdp_level", in->prot.rdp_level);
+    cli_json_hex32(j, "rdp_raw", in->prot.rdp_raw);
+  } else {
+    cli_json_null(j, "rdp_level");
+  }
+  cli_json_str(j, "rdp", in->have_prot ? in->prot.rdp_text : NULL);
+  cli_json_array_begin(j, "option_words");
+  for (uint32_t i = 0; in->have_prot && i < in->prot.word_count; i++) {
+    cli_json_object_begin(j, NULL);
+    cli_json_str(j, "name", in->prot.words[i].name);
+    cli_json_hex32(j, "addr", in->prot.words[i].addr);
+    cli_json_hex32(j, "value", in->prot.words[i].value);
+    cli_json_object_end(j);
+  }
+  cli_json_array_end(j);
+  cli_json_object_end(j);
+}
+
+static void print_json(const info *in) {
+  cli_json j;
+  cli_json_init(&j, stdout);
+  cli_json_object_begin(&j, NULL);
+  cli_json_bool(&j, "ok", true);
+  json_probe(&j, &in->probe);
+  json_chip(&j, &in->chip);
+  json_flash(&j, &in->flash);
+  json_protection(&j, in);
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+}
+
+static void print_text(const info *in) {
+  const swdf_probe_info *p = &in->probe;
+  const swdf_chip_info *c = &in->chip;
+  const swdf_flash_info *f = &in->flash;
+  char size[24];
+  printf("probe:        %s %s, firmware %s, target %u.%02u V\n", p->product, p->serial,
+         p->firmware, p->target_voltage_mv / 1000, p->target_voltage_mv % 1000 / 10);
+  printf("connection:   %s, SWD at %u kHz\n", swdf_connect_mode_name(c->connected_with),
+         c->freq_khz);
+  if (c->connect_note[0] != '\0') {
+    printf("              %s\n", c->connect_note);
+  }
+  printf("chip:         %s\n", c->name);
+  if (c->note[0] != '\0') {
+    printf("              note: %s\n", c->note);
+  }
+  printf("device ID:    0x%03X, revision ID 0x%04X%s%s%s\n", c->dev_id, c->rev_id,
+         c->revision[0] != '\0' ? " (revision " : "", c->revision,
+         c->revision[0] != '\0' ? ")" : "");
+  printf("core:         %s (CPUID 0x%08X, SW-DP IDCODE 0x%08X)\n", c->core, c->cpuid,
+         c->dp_idcode);
+  cli_format_size(size, sizeof(size), f->total);
+  printf("flash:        %s at 0x%08X: %s, programmed in units of %u byte%s\n", size, f->base,
+         f->summary, f->program_unit, f->program_unit == 1 ? "" : "s");
+  cli_format_size(size, sizeof(size), c->ram_size);
+  printf("RAM:          %s at 0x%08X\n", size, c->ram_base);
+  char uid[32];
+  uid_text(uid, sizeof(uid), c);
+  printf("unique ID:    %s\n", uid);
+  if (!in->have_prot) {
+    printf("protection:   unknown (the option bytes could not be read)\n");
+    return;
+  }
+  printf("protection:   %s\n", in->prot.rdp_text);
+  if (in->prot.word_count > 0) {
+    printf("option bytes (raw):\n");
+  }
+  for (uint32_t i = 0; i < in->prot.word_count; i++) {
+    const swdf_option_word *w = &in->prot.words[i];
+    if (strncmp(w->name, "0x", 2) == 0) {
+      printf("  %-12s 0x%08X\n", w->name, w->value);
+    } else {
+      printf("  %-12s 0x%08X  (register at 0x%08X)\n", w->name, w->value, w->addr);
+    }
+  }
+}
+
+
+int cli_cmd_info(int argc, char **argv, cli_globals *g) {
+  int rc = cli_parse_no_args(argc, argv, g, "info");
+  if (rc >= 0) {
+    return rc;
+  }
+  cli_session s;
+  rc = cli_session_start(&s, g, "info");
+  if (rc == CLI_EXIT_OK) {
+    rc = cli_session_connect(&s);
+  }
+  info in;
+  memset(&in, 0, sizeof(in));
+  swdf_err err = SWDF_OK;
+  if (rc == CLI_EXIT_OK) {
+    err = swdf_probe_get_info(&in.probe, s.probe);
+  }
+  if (rc == CLI_EXIT_OK && err == SWDF_OK) {
+    err = swdf_target_chip_info(&in.chip, s.target);
+  }
+  if (rc == CLI_EXIT_OK && err == SWDF_OK) {
+    err = swdf_target_flash_info(&in.flash, s.target);
+  }
+  swdf_err prot_err = SWDF_OK;
+  if (rc == CLI_EXIT_OK && err == SWDF_OK) {
+    prot_err = swdf_target_protection(&in.prot, s.target);
+    in.have_prot = prot_err == SWDF_OK;
+  }
+  if (rc == CLI_EXIT_OK && err != SWDF_OK) {
+    rc = cli_session_fail(&s, err, NULL);
+  }
+  if (rc == CLI_EXIT_OK && !(g->json && prot_err != SWDF_OK)) {
+    if (g->json) {
+      print_json(&in);
+    } else {
+      print_text(&in);
+    }
+  }
+  if (rc == CLI_EXIT_OK && prot_err != SWDF_OK) {
+    /* Everything else was shown; the answer is still incomplete. */
+    rc = cli_session_fail(&s, prot_err, "reading the protection");
+  }
+  cli_session_end(&s);
+  return rc;
+}

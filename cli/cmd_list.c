@@ -1,0 +1,82 @@
+/* swdflash list: the connected probes. */
+#include <stdio.h>
+
+#include "json.h"
+#include "session.h"
+
+static void print_json(const swdf_probe_info *list, size_t n) {
+  cli_json j;
+  cli_json_init(&j, stdout);
+  cli_json_object_begin(&j, NULL);
+  cli_json_bool(&j, "ok", true);
+  cli_json_array_begin(&j, "probes");
+  for (size_t i = 0; i < n; i++) {
+    const swdf_probe_info *p = &list[i];
+    cli_json_object_begin(&j, NULL);
+    cli_json_str(&j, "serial", p->serial);
+    cli_json_str(&j, "kind", swdf_probe_kind_name(p->kind));
+    cli_json_str(&j, "product", p->product);
+    cli_json_str(&j, "firmware", p->firmware[0] != '\0' ? p->firmware : NULL);
+    if (p->target_voltage_mv != 0 || p->firmware[0] != '\0') {
+      cli_json_double(&j, "target_voltage", p->target_voltage_mv / 1000.0);
+    } else {
+      cli_json_null(&j, "target_voltage");
+    }
+    cli_json_hex32(&j, "usb_id", (uint32_t)p->vid << 16 | p->pid);
+    cli_json_int(&j, "usb_bus", p->usb_bus);
+    cli_json_int(&j, "usb_address", p->usb_address);
+    cli_json_bool(&j, "busy", p->busy != 0);
+    cli_json_object_end(&j);
+  }
+  cli_json_array_end(&j);
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+}
+
+static void print_text(const swdf_probe_info *list, size_t n) {
+  printf("%-26s %-5s %-12s %-8s %s\n", "SERIAL", "KIND", "FIRMWARE", "TARGET", "PRODUCT");
+  for (size_t i = 0; i < n; i++) {
+    const swdf_probe_info *p = &list[i];
+    char volts[16] = "-";
+    if (p->firmware[0] != '\0') {
+      snprintf(volts, sizeof(volts), "%u.%02u V", p->target_voltage_mv / 1000,
+               p->target_voltage_mv % 1000 / 10);
+    }
+    printf("%-26s %-5s %-12s %-8s %s%s\n", p->serial, swdf_probe_kind_name(p->kind),
+           p->firmware[0] != '\0' ? p->firmware : "?", volts, p->product,
+           p->busy ? " (busy: used by another program, or no permission: see the udev rules)"
+                   : "");
+  }
+}
+
+
+int cli_cmd_list(int argc, char **argv, cli_globals *g) {
+  int rc = cli_parse_no_args(argc, argv, g, "list");
+  if (rc >= 0) {
+    return rc;
+  }
+  cli_session s;
+  rc = cli_session_start(&s, g, "list");
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  swdf_probe_info *list = NULL;
+  size_t n = 0;
+  swdf_err err = swdf_probe_list(&list, &n, s.ctx);
+  if (err == SWDF_OK && n == 0) {
+    rc = cli_report_error(g, swdf_err_name(SWDF_ERR_NO_PROBE), "no ST-Link probe found",
+                          "plug the ST-Link in with a data cable (not a charge-only one); on "
+                          "Linux install the ST-Link udev rules (e.g. from stlink-tools) and "
+                          "replug it",
+                          CLI_EXIT_NO_PROBE);
+  } else if (err != SWDF_OK) {
+    rc = cli_session_fail(&s, err, "listing probes");
+  } else if (g->json) {
+    print_json(list, n);
+  } else {
+    print_text(list, n);
+  }
+  swdf_probe_list_free(list);
+  cli_session_end(&s);
+  return rc;
+}
