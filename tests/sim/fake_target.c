@@ -1,24 +1,12 @@
 /* See fake_target.h. Behaviour follows ADIv5 (IHI0031) in the parts used. */
 #include "fake_target.h"
 
+#include "debug_regs.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-  STICKYERR = 1u << 5,
-  CSYSPWRUPREQ = 1u << 30,
-  CDBGPWRUPREQ = 1u << 28,
-  DHCSR = 0xE000EDF0,
-  DCRSR = 0xE000EDF4,
-  DCRDR = 0xE000EDF8,
-  DEMCR = 0xE000EDFC,
-  AIRCR = 0xE000ED0C,
-  CPUID = 0xE000ED00,
-  S_REGRDY = 1u << 16,
-  S_HALT = 1u << 17,
-  C_HALT = 1u << 1,
-};
 
 struct sim_target {
   sim_clock *clock;
@@ -175,7 +163,7 @@ static bool bus_write(sim_target *t, uint32_t addr, uint32_t value, uint32_t siz
     return false;
   switch (word) {
   case DHCSR:
-    if ((value >> 16) == 0xA05F)
+    if ((value & 0xFFFF0000u) == DBGKEY)
       t->dhcsr = value & 0xFFFF;
     return true;
   case DCRSR: {
@@ -229,19 +217,19 @@ sim_ack sim_target_dp_read(sim_target *t, uint8_t addr, uint32_t *value)
     return ack;
   t->log.dp_reads++;
   switch (addr & 0xC) {
-  case 0x0:
+  case DP_DPIDR:
     *value = FAKE_DPIDR;
     return SIM_ACK_OK;
-  case 0x4: {
-    uint32_t req = t->ctrl_stat & (CSYSPWRUPREQ | CDBGPWRUPREQ);
+  case DP_CTRL_STAT: {
+    uint32_t req = t->ctrl_stat & CTRL_POWERUP_REQ;
     *value = t->ctrl_stat | (req << 1);
     return SIM_ACK_OK;
   }
-  case 0x8:
+  case DP_SELECT:
     *value = 0;
     return SIM_ACK_OK;
   default:
-    if (t->ctrl_stat & STICKYERR)
+    if (t->ctrl_stat & CTRL_STICKYERR)
       return SIM_ACK_FAULT;
     *value = t->rdbuff;
     return SIM_ACK_OK;
@@ -255,15 +243,15 @@ sim_ack sim_target_dp_write(sim_target *t, uint8_t addr, uint32_t value)
     return ack;
   t->log.dp_writes++;
   switch (addr & 0xC) {
-  case 0x0:
-    if (value & (1u << 2))
-      t->ctrl_stat &= ~STICKYERR;
+  case DP_ABORT:
+    if (value & ABORT_STKERRCLR)
+      t->ctrl_stat &= ~CTRL_STICKYERR;
     return SIM_ACK_OK;
-  case 0x4:
-    t->ctrl_stat = (t->ctrl_stat & STICKYERR) | (value & (CSYSPWRUPREQ | CDBGPWRUPREQ));
+  case DP_CTRL_STAT:
+    t->ctrl_stat = (t->ctrl_stat & CTRL_STICKYERR) | (value & CTRL_POWERUP_REQ);
     return SIM_ACK_OK;
-  case 0x8:
-    if (t->ctrl_stat & STICKYERR)
+  case DP_SELECT:
+    if (t->ctrl_stat & CTRL_STICKYERR)
       return SIM_ACK_FAULT;
     t->select = value;
     t->log.last_select = value;
@@ -290,7 +278,7 @@ sim_ack sim_target_ap_read(sim_target *t, uint8_t addr, uint32_t *value)
   if (ack != SIM_ACK_OK)
     return ack;
   t->log.ap_reads++;
-  if (t->ctrl_stat & STICKYERR)
+  if (t->ctrl_stat & CTRL_STICKYERR)
     return SIM_ACK_FAULT;
   *value = t->rdbuff; /* posted: the previous read's data */
   uint32_t reg = (t->select & 0xF0) | (addr & 0xC);
@@ -304,7 +292,7 @@ sim_ack sim_target_ap_read(sim_target *t, uint8_t addr, uint32_t *value)
     result = t->tar;
   } else if (reg == 0x0C) {
     if (!bus_read(t, t->tar, &result)) {
-      t->ctrl_stat |= STICKYERR;
+      t->ctrl_stat |= CTRL_STICKYERR;
       result = 0;
     } else {
       advance_tar(t);
@@ -322,7 +310,7 @@ sim_ack sim_target_ap_write(sim_target *t, uint8_t addr, uint32_t value)
   if (ack != SIM_ACK_OK)
     return ack;
   t->log.ap_writes++;
-  if (t->ctrl_stat & STICKYERR)
+  if (t->ctrl_stat & CTRL_STICKYERR)
     return SIM_ACK_FAULT;
   uint32_t reg = (t->select & 0xF0) | (addr & 0xC);
   if (t->select >> 24 != 0)
@@ -334,7 +322,7 @@ sim_ack sim_target_ap_write(sim_target *t, uint8_t addr, uint32_t value)
     t->tar = value;
   } else if (reg == 0x0C) {
     if (!bus_write(t, t->tar, value, access_size(t)))
-      t->ctrl_stat |= STICKYERR;
+      t->ctrl_stat |= CTRL_STICKYERR;
     else
       advance_tar(t);
   }

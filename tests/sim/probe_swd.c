@@ -6,6 +6,7 @@
  * where it failed and clear the sticky flags so the next command starts
  * clean, as host tools that never touch DP ABORT (stlink-org) rely on.
  */
+#include "debug_regs.h"
 #include "probe.h"
 
 #include <string.h>
@@ -14,20 +15,6 @@ enum {
   /* >= 50 cycles high, the 16-bit JTAG-to-SWD sequence, >= 50 high, 2 idle. */
   CYCLES_LINE_RESET = 50 + 16 + 50 + 2,
 
-  DP_ABORT = 0x0,
-  DP_DPIDR = 0x0,
-  DP_CTRL_STAT = 0x4,
-  DP_SELECT = 0x8,
-  DP_RDBUFF = 0xC,
-
-  AP_CSW = 0x00,
-  AP_TAR = 0x04,
-  AP_DRW = 0x0C,
-
-  ABORT_DAPABORT = 1u << 0,
-  ABORT_CLEAR_STICKY = 0x1E, /* STKCMPCLR | STKERRCLR | WDERRCLR | ORUNERRCLR */
-
-  CSW_ADDRINC_SINGLE = 1u << 4,
   /* DbgSwEnable, HPROT1 (privileged), debug master: what hosts use on Cortex-M. */
   CSW_DEFAULT_HIGH = 0xA2000000u,
 
@@ -251,76 +238,62 @@ static void fail(sim_swd *w, sim_mem_op *op, uint8_t status, uint32_t addr)
     sim_swd_clear_sticky(w);
 }
 
-void sim_swd_mem_read(sim_swd *w, sim_mem_op *op, uint8_t *buf, size_t len)
+/*
+ * The DRW accesses of a block, TAR written where needed. Accesses are posted:
+ * a read returns the data of the access before it, and a FAULT answer
+ * reports the error of the access before. Returns false on failure (op
+ * holds why and where); else *last is the address of the final access.
+ */
+static bool drw_block(sim_swd *w, sim_mem_op *op, access_kind kind, uint8_t *in,
+                      const uint8_t *out, size_t len, uint32_t *last)
 {
   op->status = STLINK_OK;
-  memset(buf, 0, len);
   if (len == 0)
-    return;
+    return false;
   uint8_t st = set_csw(w, op);
   if (st != STLINK_OK) {
     fail(w, op, st, op->addr);
-    return;
+    return false;
   }
-  /* AP reads are posted: each DRW read returns the previous access's data. */
   uint32_t addr = op->addr, prev_addr = op->addr;
-  size_t count = len / op->size;
-  for (size_t i = 0; i < count; i++) {
-    if (needs_tar(op, i, addr) && (st = set_tar(w, op, addr)) != STLINK_OK) {
-      fail(w, op, st, addr);
-      return;
-    }
-    uint32_t value = 0;
-    st = transact(w, AP_READ, AP_DRW, &value);
+  for (size_t i = 0; i < len / op->size; i++) {
+    uint32_t value = kind == AP_WRITE ? load(out + i * op->size, addr, op->size) : 0;
+    if (needs_tar(op, i, addr))
+      st = set_tar(w, op, addr);
+    if (st == STLINK_OK)
+      st = transact(w, kind, AP_DRW, &value);
     if (st != STLINK_OK) {
-      /* A FAULT here reports the error of the access started before. */
       fail(w, op, st, i ? prev_addr : addr);
-      return;
+      return false;
     }
-    if (i)
-      store(buf + (i - 1) * op->size, value, prev_addr, op->size);
+    if (kind == AP_READ && i)
+      store(in + (i - 1) * op->size, value, prev_addr, op->size);
     prev_addr = addr;
     if (op->increment)
       addr += op->size;
   }
-  uint32_t last = 0;
-  st = as_ap_status(transact(w, DP_READ, DP_RDBUFF, &last));
-  if (st != STLINK_OK) {
-    fail(w, op, st, prev_addr);
+  *last = prev_addr;
+  return true;
+}
+
+void sim_swd_mem_read(sim_swd *w, sim_mem_op *op, uint8_t *buf, size_t len)
+{
+  memset(buf, 0, len);
+  uint32_t last_addr, value = 0;
+  if (!drw_block(w, op, AP_READ, buf, NULL, len, &last_addr))
     return;
-  }
-  store(buf + (count - 1) * op->size, last, prev_addr, op->size);
+  uint8_t st = as_ap_status(transact(w, DP_READ, DP_RDBUFF, &value));
+  if (st != STLINK_OK)
+    fail(w, op, st, last_addr);
+  else
+    store(buf + len - op->size, value, last_addr, op->size);
 }
 
 void sim_swd_mem_write(sim_swd *w, sim_mem_op *op, const uint8_t *buf, size_t len)
 {
-  op->status = STLINK_OK;
-  if (len == 0)
-    return;
-  uint8_t st = set_csw(w, op);
-  if (st != STLINK_OK) {
-    fail(w, op, st, op->addr);
-    return;
-  }
-  uint32_t addr = op->addr, prev_addr = op->addr;
-  size_t count = len / op->size;
-  for (size_t i = 0; i < count; i++) {
-    if (needs_tar(op, i, addr) && (st = set_tar(w, op, addr)) != STLINK_OK) {
-      fail(w, op, st, i ? prev_addr : addr);
-      return;
-    }
-    uint32_t value = load(buf + i * op->size, addr, op->size);
-    st = transact(w, AP_WRITE, AP_DRW, &value);
-    if (st != STLINK_OK) {
-      /* Writes are posted too: a FAULT blames the write before. */
-      fail(w, op, st, i ? prev_addr : addr);
-      return;
-    }
-    prev_addr = addr;
-    if (op->increment)
-      addr += op->size;
-  }
-  op->fault_addr = prev_addr; /* where a fault found by the flush belongs */
+  uint32_t last_addr;
+  if (drw_block(w, op, AP_WRITE, NULL, buf, len, &last_addr))
+    op->fault_addr = last_addr; /* where a fault found by the flush belongs */
 }
 
 void sim_swd_mem_flush(sim_swd *w, sim_mem_op *op)

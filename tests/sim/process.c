@@ -33,15 +33,17 @@ void sim_process_advance(sim_process *p, sim_ns ns)
   sim_process_sync_targets(p);
 }
 
-static void state_path_for(const sim_config *cfg, int index, char *out, size_t cap)
+static bool state_path_for(const sim_config *cfg, int index, char *out, size_t cap)
 {
   /* Each target has its own chip state: FILE for the first, FILE.2 ... */
+  int n;
   if (!cfg->state_path[0])
-    out[0] = 0;
+    n = snprintf(out, cap, "%s", "");
   else if (index == 0)
-    snprintf(out, cap, "%s", cfg->state_path);
+    n = snprintf(out, cap, "%s", cfg->state_path);
   else
-    snprintf(out, cap, "%s.%d", cfg->state_path, index + 1);
+    n = snprintf(out, cap, "%s.%d", cfg->state_path, index + 1);
+  return n >= 0 && (size_t)n < cap;
 }
 
 static bool create_device(sim_process *p, int index, char *err, size_t err_len)
@@ -68,7 +70,10 @@ static bool create_device(sim_process *p, int index, char *err, size_t err_len)
     if (!sim_fault_is_usb(cfg->faults[i].kind))
       target_faults[n++] = cfg->faults[i];
   char state[sizeof cfg->state_path + 8];
-  state_path_for(cfg, index, state, sizeof state);
+  if (!state_path_for(cfg, index, state, sizeof state)) {
+    snprintf(err, err_len, "SWDSIM_STATE is too long");
+    return false;
+  }
   sim_target_options opts = {
     .chip = cfg->chip,
     .state_path = state,

@@ -3,6 +3,7 @@
  * (stlink-protocol.md 2-6), each executed as the SWD transactions a real
  * probe issues, with the firmware-version gating of section 5.
  */
+#include "debug_regs.h"
 #include "probe.h"
 
 #include <stdlib.h>
@@ -39,27 +40,8 @@ enum {
   NRST_HIGH = 1,
   NRST_PULSE = 2,
   DP_PORT = 0xFFFF,
-  AP_IDR = 0xFC,
-
-  /* Cortex-M debug registers (ARMv7-M ARM C1.6). */
-  DHCSR = 0xE000EDF0,
-  DCRSR = 0xE000EDF4,
-  DCRDR = 0xE000EDF8,
-  AIRCR = 0xE000ED0C,
-  DBGKEY = 0xA05F0000,
-  C_DEBUGEN = 1u << 0,
-  C_HALT = 1u << 1,
-  C_STEP = 1u << 2,
-  S_REGRDY = 1u << 16,
-  S_HALT = 1u << 17,
-  DCRSR_WRITE = 1u << 16,
-  AIRCR_SYSRESETREQ = 0x05FA0004,
   REGRDY_POLLS = 10,
   POWERUP_POLLS = 10,
-  CTRL_POWERUP_REQ = 0x50000000,  /* CSYSPWRUPREQ | CDBGPWRUPREQ */
-  CTRL_POWERUP_ACK = 0xA0000000,  /* CSYSPWRUPACK | CDBGPWRUPACK */
-  DP_CTRL_STAT = 0x4,
-  DP_SELECT = 0x8,
 };
 
 /* How long DRIVE_NRST "pulse" holds the line (not documented by ST). */
@@ -255,7 +237,7 @@ static uint8_t power_up_debug(sim_stlink *s)
   sim_swd *w = &s->swd;
   uint32_t id;
   sim_swd_line_reset(w);
-  if (sim_swd_dp_read(w, 0x0, &id) != STLINK_OK)
+  if (sim_swd_dp_read(w, DP_DPIDR, &id) != STLINK_OK)
     return STLINK_GET_IDCODE_ERROR;
   sim_swd_clear_sticky(w);
   uint8_t st = sim_swd_dp_write(w, DP_CTRL_STAT, CTRL_POWERUP_REQ);
@@ -295,7 +277,7 @@ static void debug_exit(sim_stlink *s)
 static void read_idcodes(sim_stlink *s)
 {
   uint32_t id;
-  uint8_t st = sim_swd_dp_read(&s->swd, 0x0, &id);
+  uint8_t st = sim_swd_dp_read(&s->swd, DP_DPIDR, &id);
   uint8_t *r = reply(s, 12);
   r[0] = st;
   if (st == STLINK_OK)

@@ -384,8 +384,9 @@ static int check_targets(const sim_config *cfg)
 {
   for (int i = 0; i < cfg->probe_count; i++) {
     char state[sizeof cfg->state_path + 8] = "";
-    if (cfg->state_path[0])
-      snprintf(state, sizeof state, i ? "%s.%d" : "%s", cfg->state_path, i + 1);
+    if (cfg->state_path[0] && snprintf(state, sizeof state, i ? "%s.%d" : "%s", cfg->state_path,
+                                       i + 1) >= (int)sizeof state)
+      return usage_error("--state: path too long");
     sim_target_options opts = {
       .chip = cfg->chip,
       .state_path = state,
@@ -405,7 +406,7 @@ static int check_targets(const sim_config *cfg)
 static int run(int argc, char **argv)
 {
   run_options o;
-  int cmd_index;
+  int cmd_index = 0;
   int r = parse_run(argc, argv, &o, &cmd_index);
   if (r)
     return r;

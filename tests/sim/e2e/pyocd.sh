@@ -18,22 +18,20 @@ expect_exit 0 "pyocd-flashtool --list" -- "$swdsim" run --probe v2-1 --probe v3:
 expect_match "$out" "STM32 STLinkV2-1 \| 066DFF485457725187212429" "lists the V2-1"
 expect_match "$out" "STLINK-V3V3 \| 002F00283438510B34313939" "lists the V3"
 
-random_image "$tmp/f1.bin" 32768
-expect_exit 0 "pyocd-flashtool writes an F103" -- "$swdsim" run --chip stm32f103re \
-  --state "$tmp/f1.state" -- $py /usr/bin/pyocd-flashtool -t stm32f103rc -a 0x08000000 "$tmp/f1.bin"
-"$swdsim" state dump "$tmp/f1.state" 0x08000000 32768 "$tmp/f1_dump.bin"
-expect_same "$tmp/f1_dump.bin" "$tmp/f1.bin" "the F103 holds the image"
-expect_exit 0 "pyocd-tool reads the F103" -- "$swdsim" run --state "$tmp/f1.state" -- \
-  $py /usr/bin/pyocd-tool -t stm32f103rc savemem 0x08000000 32768 "$tmp/f1_read.bin"
-expect_same "$tmp/f1_read.bin" "$tmp/f1.bin" "pyOCD reads the image back"
+# pyocd_round_trip CHIP PYOCD-TARGET BYTES: write with pyocd-flashtool, check
+# the state file, read back with pyocd-tool.
+pyocd_round_trip() {
+  random_image "$tmp/$1.bin" "$3"
+  expect_exit 0 "pyocd-flashtool writes the $1" -- "$swdsim" run --chip "$1" --state "$tmp/$1.state" \
+    -- $py /usr/bin/pyocd-flashtool -t "$2" -a 0x08000000 "$tmp/$1.bin"
+  "$swdsim" state dump "$tmp/$1.state" 0x08000000 "$3" "$tmp/$1_dump.bin"
+  expect_same "$tmp/$1_dump.bin" "$tmp/$1.bin" "the $1 holds the image"
+  expect_exit 0 "pyocd-tool reads the $1" -- "$swdsim" run --state "$tmp/$1.state" -- \
+    $py /usr/bin/pyocd-tool -t "$2" savemem 0x08000000 "$3" "$tmp/$1_read.bin"
+  expect_same "$tmp/$1_read.bin" "$tmp/$1.bin" "pyOCD reads the $1 back"
+}
 
-random_image "$tmp/f4.bin" 16384
-expect_exit 0 "pyocd-flashtool writes an F446" -- "$swdsim" run --chip stm32f446re \
-  --state "$tmp/f4.state" -- $py /usr/bin/pyocd-flashtool -t stm32f439xi -a 0x08000000 "$tmp/f4.bin"
-"$swdsim" state dump "$tmp/f4.state" 0x08000000 16384 "$tmp/f4_dump.bin"
-expect_same "$tmp/f4_dump.bin" "$tmp/f4.bin" "the F446 holds the image"
-expect_exit 0 "pyocd-tool reads the F446" -- "$swdsim" run --state "$tmp/f4.state" -- \
-  $py /usr/bin/pyocd-tool -t stm32f439xi savemem 0x08000000 16384 "$tmp/f4_read.bin"
-expect_same "$tmp/f4_read.bin" "$tmp/f4.bin" "pyOCD reads the F446 back"
+pyocd_round_trip stm32f103re stm32f103rc 32768
+pyocd_round_trip stm32f446re stm32f439xi 16384
 
 finish

@@ -85,7 +85,8 @@ bool bus_setup(sim_target *t, char *err, size_t err_len)
   add_region(t, REGION_FLASH, 0x08000000, chip->flash_size, t->st.flash);
   add_region(t, REGION_SYSMEM, fam->sysmem_base, fam->sysmem_size, t->sysmem);
   sim_region *opt = add_region(t, REGION_OPTIONS, fam->option_base, UC_PAGE, NULL);
-  sim_region *opt2 = chip->has_optcr1 ? add_region(t, REGION_OPTIONS, 0x1FFEC000, UC_PAGE, NULL) : NULL;
+  sim_region *opt2 =
+      chip->has_optcr1 ? add_region(t, REGION_OPTIONS, 0x1FFEC000, UC_PAGE, NULL) : NULL;
   add_region(t, REGION_SRAM, 0x20000000, chip->sram_size, t->sram);
   if (t->ccm)
     add_region(t, REGION_CCM, 0x10000000, chip->ccm_size, t->ccm);
@@ -205,6 +206,8 @@ uint8_t *bus_ram_ptr(sim_target *t, uint32_t addr, uint32_t len)
 
 void bus_flash_changed(sim_target *t, uint32_t offset, uint32_t len)
 {
+  if (!t->core.flash_code_cached)
+    return; /* nothing was ever translated from the flash */
   core_flush_code(t, 0x08000000 + offset, len);
   if (t->boot_target == REGION_FLASH)
     core_flush_code(t, offset, len);
@@ -246,6 +249,29 @@ static bus_status word_write(sim_target *t, bus_master m, const sim_region *r, u
                                : periph_write(t, m, addr & ~3u, lanes, mask);
 }
 
+/* The option bytes as the chip shows them in memory; they stall while an
+ * option operation runs. */
+static bus_status option_read(sim_target *t, uint32_t addr, unsigned size, uint32_t *value)
+{
+  uint8_t image[SIM_OPTIONS_SIZE];
+  uint32_t base = addr & ~0x3FFu, off = addr - base;
+  if (off + size > SIM_OPTIONS_SIZE ||
+      !t->chip->family->flash->option_image(t->chip, t->st.options, base, image))
+    return BUS_ERROR;
+  if (t->flash.op.kind == FLASH_OP_OPTIONS && flash_busy(t))
+    return BUS_BUSY;
+  *value = load_le(image + off, size);
+  return BUS_OK;
+}
+
+static bus_status flash_array_write(sim_target *t, bus_master m, uint32_t offset, unsigned size,
+                                    uint32_t value)
+{
+  if (flash_busy(t))
+    return BUS_BUSY; /* a write to the array waits for the running operation */
+  return t->chip->family->flash->array_write(t, m, offset, size, value);
+}
+
 static bus_status flash_array_read(sim_target *t, bus_master m, uint32_t offset, unsigned size,
                                    uint32_t *value)
 {
@@ -283,7 +309,7 @@ bus_status bus_read(sim_target *t, bus_master m, uint32_t addr, unsigned size, u
     *value = load_le(r->ram + off, size);
     return BUS_OK;
   case REGION_OPTIONS:
-    return t->chip->family->flash->option_read(t, addr, size, value);
+    return option_read(t, addr, size, value);
   case REGION_PERIPH:
   case REGION_PPB:
     return word_read(t, r, addr, size, value);
@@ -297,11 +323,10 @@ bus_status bus_write(sim_target *t, bus_master m, uint32_t addr, unsigned size, 
   if (!r)
     return BUS_ERROR;
   uint32_t off = addr - r->base;
-  const flash_family *ff = t->chip->family->flash;
   switch (r->kind) {
   case REGION_ALIAS:
     if (t->boot_target == REGION_FLASH)
-      return ff->array_write(t, m, off, size, value);
+      return flash_array_write(t, m, off, size, value);
     if (t->boot_target == REGION_SRAM && off + size <= t->chip->sram_size) {
       store_le(t->sram + off, size, value);
       core_flush_code(t, 0x20000000 + off, size);
@@ -310,7 +335,7 @@ bus_status bus_write(sim_target *t, bus_master m, uint32_t addr, unsigned size, 
     }
     return BUS_ERROR;
   case REGION_FLASH:
-    return ff->array_write(t, m, off, size, value);
+    return flash_array_write(t, m, off, size, value);
   case REGION_SRAM:
   case REGION_CCM:
     store_le(r->ram + off, size, value);
@@ -321,7 +346,9 @@ bus_status bus_write(sim_target *t, bus_master m, uint32_t addr, unsigned size, 
   case REGION_SYSMEM:
     return BUS_ERROR;
   case REGION_OPTIONS:
-    return ff->option_write(t, m, addr, size, value);
+    if (flash_busy(t))
+      return BUS_BUSY;
+    return t->chip->family->flash->option_write(t, m, addr, size, value);
   case REGION_PERIPH:
   case REGION_PPB:
     return word_write(t, m, r, addr, size, value);

@@ -15,6 +15,7 @@
  * WFI/WFE put the core to sleep (no interrupt sources are modelled, so only a
  * debug halt or a reset wakes it).
  */
+#include "cortex_m.h"
 #include "target.h"
 
 #include <string.h>
@@ -28,25 +29,14 @@ static const int core_regs[17] = {
 enum {
   EXC_HARDFAULT = 3,
   EXC_SVCALL = 11,
-  LOCKUP_PC = 0xEFFFFFFE,
-  XPSR_T = 1u << 24,
-  /* CFSR and HFSR bits (ARMv7-M ARM B3.2.15-16) */
-  CFSR_IBUSERR = 1u << 8,
-  CFSR_PRECISERR = 1u << 9,
-  CFSR_BFARVALID = 1u << 15,
-  CFSR_UNDEFINSTR = 1u << 16,
-  CFSR_INVSTATE = 1u << 17,
-  CFSR_NOCP = 1u << 19,
-  HFSR_FORCED = 1u << 30,
-  HFSR_DEBUGEVT = 1u << 31,
-  DEMCR_VC_CORERESET = 1u << 0,
-  DEMCR_VC_HARDERR = 1u << 10,
   /* QEMU exception numbers reported through UC_HOOK_INTR */
   EXCP_SWI = 2,
   EXCP_BKPT = 7,
   EXCP_EXCEPTION_EXIT = 8,
   EXCP_NOCP = 17,
 };
+
+#define LOCKUP_PC 0xEFFFFFFEu /* what the PC reads in lockup (ARMv7-M B1.5.15) */
 
 static uint32_t reg(sim_core *c, int r)
 {
@@ -164,12 +154,10 @@ static void request_fault(sim_target *t, uint32_t cfsr, uint32_t addr)
   c->stop_pending = true;
 }
 
-static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+/* A CPU access through the bus: it waits out a running flash operation and
+ * turns a bus error into a fault. */
+static uint32_t cpu_access(sim_target *t, uint32_t addr, unsigned size, bool write, uint32_t value)
 {
-  (void)uc;
-  sim_region *r = user;
-  sim_target *t = r->target;
-  uint32_t addr = r->base + (uint32_t)offset, value = 0;
   if (size != 1 && size != 2 && size != 4)
     size = 4;
   if (addr % size) {
@@ -177,7 +165,8 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
     return 0;
   }
   for (;;) {
-    bus_status s = bus_read(t, MASTER_CPU, addr, size, &value);
+    bus_status s = write ? bus_write(t, MASTER_CPU, addr, size, value)
+                         : bus_read(t, MASTER_CPU, addr, size, &value);
     if (s == BUS_BUSY && t->powered) {
       core_stall_until(t, flash_next_event(t));
       continue;
@@ -191,31 +180,19 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
   return value;
 }
 
+static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+{
+  (void)uc;
+  sim_region *r = user;
+  return cpu_access(r->target, r->base + (uint32_t)offset, size, false, 0);
+}
+
 static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
   (void)uc;
   sim_region *r = user;
-  sim_target *t = r->target;
-  uint32_t addr = r->base + (uint32_t)offset;
-  core_note_side_effect(t);
-  if (size != 1 && size != 2 && size != 4)
-    size = 4;
-  if (addr % size) {
-    request_fault(t, CFSR_PRECISERR | CFSR_BFARVALID, addr);
-    return;
-  }
-  for (;;) {
-    bus_status s = bus_write(t, MASTER_CPU, addr, size, (uint32_t)value);
-    if (s == BUS_BUSY && t->powered) {
-      core_stall_until(t, flash_next_event(t));
-      continue;
-    }
-    if (s == BUS_ERROR)
-      request_fault(t, CFSR_PRECISERR | CFSR_BFARVALID, addr);
-    break;
-  }
-  if (addr - t->chip->family->flash_regs < 0x400)
-    t->core.total_cycles++;
+  core_note_side_effect(r->target);
+  cpu_access(r->target, r->base + (uint32_t)offset, size, true, (uint32_t)value);
 }
 
 bool core_map_mmio(sim_target *t, sim_region *r)
@@ -278,17 +255,7 @@ static void hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int
     return;
   apply_restore(c);
   core_note_side_effect(t);
-  for (;;) {
-    bus_status s = t->chip->family->flash->array_write(t, MASTER_CPU, (uint32_t)off,
-                                                       (unsigned)size, (uint32_t)value);
-    if (s == BUS_BUSY && t->powered) {
-      core_stall_until(t, flash_next_event(t));
-      continue;
-    }
-    if (s == BUS_ERROR)
-      request_fault(t, CFSR_PRECISERR | CFSR_BFARVALID, (uint32_t)addr);
-    break;
-  }
+  cpu_access(t, (uint32_t)addr, (unsigned)size, true, (uint32_t)value);
   c->restore_ptr = t->st.flash + off;
   memcpy(c->restore_bytes, c->restore_ptr, (size_t)size);
   c->restore_len = (unsigned)size;
@@ -324,6 +291,8 @@ static const uint8_t *fetch_ptr(sim_target *t, uint32_t addr)
   c->code_lo = lo;
   c->code_hi = hi;
   c->code_ptr = p - (addr - lo);
+  if (r->kind == REGION_FLASH || (r->kind == REGION_ALIAS && t->boot_target == REGION_FLASH))
+    c->flash_code_cached = true;
   return p;
 }
 
@@ -425,7 +394,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
   sim_core *c = &t->core;
   switch (intno) {
   case EXCP_BKPT:
-    if (c->dhcsr_ctrl & 1) {
+    if (c->dhcsr_ctrl & C_DEBUGEN) {
       c->halt_request = DFSR_BKPT;
     } else { /* BKPT without a debugger escalates to HardFault */
       c->fault_pending = EXC_HARDFAULT;
@@ -461,8 +430,10 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
   int model = t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4 : UC_CPU_ARM_CORTEX_M3;
   uint32_t fsize = t->chip->flash_size;
   bool ok = uc_ctl_set_cpu_model(c->uc, model) == UC_ERR_OK &&
-            uc_hook_add(c->uc, &c->hooks[0], UC_HOOK_CODE, (void *)hook_code, t, 1, 0) == UC_ERR_OK &&
-            uc_hook_add(c->uc, &c->hooks[1], UC_HOOK_INTR, (void *)hook_intr, t, 1, 0) == UC_ERR_OK &&
+            uc_hook_add(c->uc, &c->hooks[0], UC_HOOK_CODE, (void *)hook_code, t, 1, 0) ==
+                UC_ERR_OK &&
+            uc_hook_add(c->uc, &c->hooks[1], UC_HOOK_INTR, (void *)hook_intr, t, 1, 0) ==
+                UC_ERR_OK &&
             uc_hook_add(c->uc, &c->hooks[2], UC_HOOK_MEM_READ, (void *)hook_flash_read, t,
                         0x08000000, 0x08000000 + (uint64_t)fsize - 1) == UC_ERR_OK &&
             uc_hook_add(c->uc, &c->hooks[3], UC_HOOK_MEM_READ, (void *)hook_flash_read, t, 0,
@@ -587,7 +558,7 @@ void core_halt(sim_target *t, uint32_t reason)
   sim_core *c = &t->core;
   enter_state(c, CORE_HALTED);
   c->dfsr |= reason;
-  c->dhcsr_ctrl |= 2; /* C_HALT reads 1 in Debug state */
+  c->dhcsr_ctrl |= C_HALT; /* C_HALT reads 1 in Debug state */
   c->firmware_interrupted = true;
 }
 
@@ -653,7 +624,7 @@ void core_take_exception(sim_target *t, int number, uint32_t return_pc)
   set_reg(c, UC_ARM_REG_LR, thread ? (psp ? 0xFFFFFFFDu : 0xFFFFFFF9u) : 0xFFFFFFF1u);
   set_reg(c, UC_ARM_REG_XPSR, (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)number);
   set_reg(c, UC_ARM_REG_PC, vector | 1u);
-  if (number == EXC_HARDFAULT && (c->demcr & DEMCR_VC_HARDERR) && (c->dhcsr_ctrl & 1))
+  if (number == EXC_HARDFAULT && (c->demcr & DEMCR_VC_HARDERR) && (c->dhcsr_ctrl & C_DEBUGEN))
     core_halt(t, DFSR_VCATCH);
 }
 
@@ -886,9 +857,9 @@ void core_reset(sim_target *t, bool system)
     return;
   }
   enter_state(c, CORE_RUNNING);
-  bool debug = c->dhcsr_ctrl & 1;
+  bool debug = c->dhcsr_ctrl & C_DEBUGEN;
   if (debug && (c->demcr & DEMCR_VC_CORERESET))
     core_halt(t, DFSR_VCATCH);
-  else if (debug && (c->dhcsr_ctrl & 2))
+  else if (debug && (c->dhcsr_ctrl & C_HALT))
     core_halt(t, DFSR_HALTED);
 }

@@ -15,44 +15,30 @@
  */
 #include "target.h"
 
-enum {
-  DP_DPIDR = 0x0, /* read */
-  DP_ABORT = 0x0, /* write */
-  DP_CTRL_STAT = 0x4,
-  DP_SELECT = 0x8, /* write; read: RESEND */
-  DP_RDBUFF = 0xC,
+#include "debug_regs.h"
 
-  ABORT_DAPABORT = 1u << 0,
+enum {
   ABORT_STKCMPCLR = 1u << 1,
-  ABORT_STKERRCLR = 1u << 2,
   ABORT_WDERRCLR = 1u << 3,
   ABORT_ORUNERRCLR = 1u << 4,
 
-  CS_ORUNDETECT = 1u << 0,
-  CS_STICKYORUN = 1u << 1,
-  CS_STICKYCMP = 1u << 4,
-  CS_STICKYERR = 1u << 5,
-  CS_READOK = 1u << 6,
-  CS_WDATAERR = 1u << 7,
-  CS_CDBGRSTREQ = 1u << 26,
-  CS_CDBGPWRUPREQ = 1u << 28,
-  CS_CSYSPWRUPREQ = 1u << 30,
-  CS_STICKY = CS_STICKYORUN | CS_STICKYCMP | CS_STICKYERR | CS_WDATAERR,
-  CS_WRITABLE = CS_ORUNDETECT | 0x00FFFF0Cu | CS_CDBGRSTREQ | CS_CDBGPWRUPREQ | CS_CSYSPWRUPREQ,
+  CTRL_ORUNDETECT = 1u << 0,
+  CTRL_STICKYORUN = 1u << 1,
+  CTRL_STICKYCMP = 1u << 4,
+  CTRL_READOK = 1u << 6,
+  CTRL_WDATAERR = 1u << 7,
+  CTRL_CDBGRSTREQ = 1u << 26,
+  CTRL_STICKY = CTRL_STICKYORUN | CTRL_STICKYCMP | CTRL_STICKYERR | CTRL_WDATAERR,
+  CTRL_WRITABLE = CTRL_ORUNDETECT | 0x00FFFF0Cu | CTRL_CDBGRSTREQ | CTRL_POWERUP_REQ,
 
-  AP_CSW = 0x00,
-  AP_TAR = 0x04,
-  AP_DRW = 0x0C,
   AP_BD0 = 0x10,
-  AP_CFG = 0xF4,
   AP_BASE = 0xF8,
-  AP_IDR = 0xFC,
 
   CSW_DEVICE_EN = 1u << 6,
-  CSW_WRITABLE = 0xFF000037u,
   AHB_AP_IDR = 0x24770011, /* AHB-AP of the Cortex-M3/M4 */
-  ROM_TABLE = 0xE00FF003,  /* entry present, at 0xE00FF000 */
 };
+#define CSW_WRITABLE 0xFF000037u
+#define ROM_TABLE 0xE00FF003u /* entry present, at 0xE00FF000 */
 
 void dp_power_on(sim_target *t)
 {
@@ -95,7 +81,7 @@ static bool gate(sim_target *t, bool ap, bool read, uint8_t addr, sim_ack *ack)
     return false;
   }
   if (target_fault_at(t, SIM_FAULT_SWD_FAULT, n)) {
-    t->dp.ctrl_stat |= CS_STICKYERR;
+    t->dp.ctrl_stat |= CTRL_STICKYERR;
     *ack = SIM_ACK_FAULT;
     return false;
   }
@@ -104,8 +90,8 @@ static bool gate(sim_target *t, bool ap, bool read, uint8_t addr, sim_ack *ack)
   bool special = exempt(ap, addr);
   if (t->wait_storm_left && !special) {
     t->wait_storm_left--;
-    if (t->dp.ctrl_stat & CS_ORUNDETECT)
-      t->dp.ctrl_stat |= CS_STICKYORUN;
+    if (t->dp.ctrl_stat & CTRL_ORUNDETECT)
+      t->dp.ctrl_stat |= CTRL_STICKYORUN;
     *ack = SIM_ACK_WAIT;
     return false;
   }
@@ -113,7 +99,7 @@ static bool gate(sim_target *t, bool ap, bool read, uint8_t addr, sim_ack *ack)
     *ack = SIM_ACK_FAULT; /* RM0008 §31.8.3: DPIDR must be read first */
     return false;
   }
-  if (!special && (t->dp.ctrl_stat & CS_STICKY)) {
+  if (!special && (t->dp.ctrl_stat & CTRL_STICKY)) {
     *ack = SIM_ACK_FAULT;
     return false;
   }
@@ -123,8 +109,8 @@ static bool gate(sim_target *t, bool ap, bool read, uint8_t addr, sim_ack *ack)
 static uint32_t ctrl_stat_value(const sim_dp *dp)
 {
   uint32_t cs = dp->ctrl_stat;
-  cs |= (cs & (CS_CDBGRSTREQ | CS_CDBGPWRUPREQ | CS_CSYSPWRUPREQ)) << 1; /* ACKs follow */
-  return cs | (dp->readok ? CS_READOK : 0);
+  cs |= (cs & (CTRL_CDBGRSTREQ | CTRL_CDBGPWRUPREQ | CTRL_CSYSPWRUPREQ)) << 1; /* ACKs follow */
+  return cs | (dp->readok ? CTRL_READOK : 0);
 }
 
 sim_ack sim_target_dp_read(sim_target *t, uint8_t addr, uint32_t *value)
@@ -161,21 +147,21 @@ sim_ack sim_target_dp_write(sim_target *t, uint8_t addr, uint32_t value)
     if (value & ABORT_DAPABORT)
       t->wait_storm_left = 0; /* the stalled transaction is abandoned */
     if (value & ABORT_STKCMPCLR)
-      dp->ctrl_stat &= ~CS_STICKYCMP;
+      dp->ctrl_stat &= ~CTRL_STICKYCMP;
     if (value & ABORT_STKERRCLR)
-      dp->ctrl_stat &= ~CS_STICKYERR;
+      dp->ctrl_stat &= ~CTRL_STICKYERR;
     if (value & ABORT_WDERRCLR)
-      dp->ctrl_stat &= ~CS_WDATAERR;
+      dp->ctrl_stat &= ~CTRL_WDATAERR;
     if (value & ABORT_ORUNERRCLR)
-      dp->ctrl_stat &= ~CS_STICKYORUN;
+      dp->ctrl_stat &= ~CTRL_STICKYORUN;
     break;
   case DP_CTRL_STAT:
     if (dp->select & 1) {
       dp->wcr = value;
       break;
     }
-    dp->ctrl_stat = (dp->ctrl_stat & CS_STICKY) | (value & CS_WRITABLE);
-    if (value & CS_CDBGPWRUPREQ)
+    dp->ctrl_stat = (dp->ctrl_stat & CTRL_STICKY) | (value & CTRL_WRITABLE);
+    if (value & CTRL_CDBGPWRUPREQ)
       latch_debugger(t);
     break;
   case DP_SELECT:
@@ -229,71 +215,76 @@ static bus_status mem_write(sim_target *t, uint32_t addr, unsigned bytes, uint32
   return bus_write(t, MASTER_DEBUG, addr, bytes, v);
 }
 
-static bus_status ap_reg_read(sim_target *t, uint8_t reg, uint32_t *value)
+/* DRW at TAR (auto-incremented), or BD0-3 in the 16-byte block at TAR.
+ * With AddrInc "packed" a DRW access of bytes or half-words moves a whole
+ * word: 4 (or 2) bus transfers at successive addresses, each in the byte
+ * lanes of its own address (ADIv5 §7.2.2). */
+static bus_status ap_mem_access(sim_target *t, uint8_t reg, bool write, uint32_t *value)
 {
   sim_dp *dp = &t->dp;
   unsigned bytes = csw_bytes(dp->csw);
+  if (!bytes)
+    return BUS_ERROR;
+  if (reg != AP_DRW) {
+    uint32_t addr = (dp->tar & ~0xFu) | (reg & 0xCu);
+    return write ? mem_write(t, addr, bytes, *value) : mem_read(t, addr, bytes, value);
+  }
+  bool packed = ((dp->csw >> 4) & 3) == 2;
+  unsigned transfers = packed ? 4 / bytes : 1;
+  uint32_t word = 0;
+  bus_status s = BUS_OK;
+  for (unsigned i = 0; i < transfers && s == BUS_OK; i++) {
+    uint32_t lanes = 0;
+    s = write ? mem_write(t, dp->tar, bytes, *value) : mem_read(t, dp->tar, bytes, &lanes);
+    word |= lanes;
+    if (s == BUS_OK)
+      tar_advance(dp, bytes);
+  }
+  if (!write)
+    *value = word;
+  return s;
+}
+
+static bool is_data_reg(uint8_t reg)
+{
+  return reg == AP_DRW || (reg >= AP_BD0 && reg <= AP_BD0 + 12);
+}
+
+static bus_status ap_reg_read(sim_target *t, uint8_t reg, uint32_t *value)
+{
+  sim_dp *dp = &t->dp;
   *value = 0;
+  if (is_data_reg(reg))
+    return ap_mem_access(t, reg, false, value);
   switch (reg) {
   case AP_CSW:
     *value = dp->csw | CSW_DEVICE_EN;
-    return BUS_OK;
+    break;
   case AP_TAR:
     *value = dp->tar;
-    return BUS_OK;
-  case AP_DRW: {
-    if (!bytes)
-      return BUS_ERROR;
-    bus_status s = mem_read(t, dp->tar, bytes, value);
-    if (s == BUS_OK)
-      tar_advance(dp, bytes);
-    return s;
-  }
-  case AP_BD0:
-  case AP_BD0 + 4:
-  case AP_BD0 + 8:
-  case AP_BD0 + 12:
-    return bytes ? mem_read(t, (dp->tar & ~0xFu) | (reg & 0xCu), bytes, value) : BUS_ERROR;
-  case AP_CFG:
-    return BUS_OK; /* little endian */
+    break;
   case AP_BASE:
     *value = ROM_TABLE;
-    return BUS_OK;
+    break;
   case AP_IDR:
     *value = AHB_AP_IDR;
-    return BUS_OK;
-  default:
-    return BUS_OK;
+    break;
+  default: /* CFG: little endian; the rest reads as zero */
+    break;
   }
+  return BUS_OK;
 }
 
 static bus_status ap_reg_write(sim_target *t, uint8_t reg, uint32_t value)
 {
   sim_dp *dp = &t->dp;
-  unsigned bytes = csw_bytes(dp->csw);
-  switch (reg) {
-  case AP_CSW:
+  if (is_data_reg(reg))
+    return ap_mem_access(t, reg, true, &value);
+  if (reg == AP_CSW)
     dp->csw = value & CSW_WRITABLE;
-    return BUS_OK;
-  case AP_TAR:
+  else if (reg == AP_TAR)
     dp->tar = value;
-    return BUS_OK;
-  case AP_DRW: {
-    if (!bytes)
-      return BUS_ERROR;
-    bus_status s = mem_write(t, dp->tar, bytes, value);
-    if (s == BUS_OK)
-      tar_advance(dp, bytes);
-    return s;
-  }
-  case AP_BD0:
-  case AP_BD0 + 4:
-  case AP_BD0 + 8:
-  case AP_BD0 + 12:
-    return bytes ? mem_write(t, (dp->tar & ~0xFu) | (reg & 0xCu), bytes, value) : BUS_ERROR;
-  default:
-    return BUS_OK;
-  }
+  return BUS_OK;
 }
 
 static sim_ack ap_result(sim_target *t, bus_status s)
@@ -302,11 +293,11 @@ static sim_ack ap_result(sim_target *t, bus_status s)
   case BUS_OK:
     return SIM_ACK_OK;
   case BUS_BUSY:
-    if (t->dp.ctrl_stat & CS_ORUNDETECT)
-      t->dp.ctrl_stat |= CS_STICKYORUN;
+    if (t->dp.ctrl_stat & CTRL_ORUNDETECT)
+      t->dp.ctrl_stat |= CTRL_STICKYORUN;
     return SIM_ACK_WAIT;
   default:
-    t->dp.ctrl_stat |= CS_STICKYERR;
+    t->dp.ctrl_stat |= CTRL_STICKYERR;
     return SIM_ACK_FAULT;
   }
 }

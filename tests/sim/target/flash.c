@@ -156,6 +156,18 @@ bool flash_rdp_blocks_writes(const sim_target *t)
   return flash_loaded_rdp(t) != 0 && debug_mode(t);
 }
 
+key_result flash_key_write(uint8_t *stage, uint32_t value, uint32_t key1, uint32_t key2)
+{
+  if (value != (*stage == 0 ? key1 : key2)) {
+    *stage = 0;
+    return KEY_WRONG;
+  }
+  if (++*stage < 2)
+    return KEY_MORE;
+  *stage = 0;
+  return KEY_UNLOCKED;
+}
+
 bool sim_chip_flash_costs(const char *name, sim_flash_costs *out)
 {
   const sim_chip *chip = sim_chip_find(name);

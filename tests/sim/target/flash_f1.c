@@ -16,7 +16,6 @@ enum {
   CR_EOPIE = 1u << 12,
   CR_WRITABLE = CR_PG | CR_PER | CR_MER | CR_OPTPG | CR_OPTER | CR_ERRIE | CR_EOPIE,
 
-  KEY1 = 0x45670123, KEY2 = 0xCDEF89AB,
   RDP_OFF = 0xA5,
 };
 
@@ -30,12 +29,12 @@ enum { OB_RDP = 0, OB_USER = 1, OB_DATA0 = 2, OB_DATA1 = 3, OB_WRP0 = 4 };
 
 /* The value the option loader sees: a byte whose complement does not match
  * reads as 0xFF and sets OPTERR (PM0075 §2.5). */
-static uint8_t ob_byte(const uint8_t *opts, int index, bool *opterr)
+static uint8_t ob_byte(const uint8_t *opts, int index, bool *bad_pair)
 {
   uint8_t v = opts[2 * index], n = opts[2 * index + 1];
   if ((uint8_t)(v ^ n) != 0xFF) {
-    if (opterr)
-      *opterr = true;
+    if (bad_pair)
+      *bad_pair = true;
     return 0xFF;
   }
   return v;
@@ -83,12 +82,12 @@ static void f1_factory_options(uint8_t opts[SIM_OPTIONS_SIZE])
 static uint32_t obr_value(const sim_target *t)
 {
   const uint8_t *l = t->st.loaded;
-  bool opterr = false;
-  uint8_t rdp = ob_byte(l, OB_RDP, &opterr), user = ob_byte(l, OB_USER, &opterr);
-  uint8_t d0 = ob_byte(l, OB_DATA0, &opterr), d1 = ob_byte(l, OB_DATA1, &opterr);
+  bool bad_pair = false;
+  uint8_t rdp = ob_byte(l, OB_RDP, &bad_pair), user = ob_byte(l, OB_USER, &bad_pair);
+  uint8_t d0 = ob_byte(l, OB_DATA0, &bad_pair), d1 = ob_byte(l, OB_DATA1, &bad_pair);
   for (int i = 0; i < 4; i++)
-    ob_byte(l, OB_WRP0 + i, &opterr);
-  return (opterr ? 1u : 0) | (rdp != RDP_OFF ? 2u : 0) | (uint32_t)user << 2 | (uint32_t)d0 << 10 |
+    ob_byte(l, OB_WRP0 + i, &bad_pair);
+  return (bad_pair ? 1u : 0) | (rdp != RDP_OFF ? 2u : 0) | (uint32_t)user << 2 | (uint32_t)d0 << 10 |
          (uint32_t)d1 << 18;
 }
 
@@ -176,30 +175,21 @@ static void write_key(sim_target *t, uint32_t key)
   sim_flash *f = &t->flash;
   if (!(f->cr & CR_LOCK))
     return;
-  if ((f->key_stage == 0 && key == KEY1) || (f->key_stage == 1 && key == KEY2)) {
-    if (++f->key_stage == 2) {
-      f->cr &= ~CR_LOCK;
-      f->key_stage = 0;
-    }
-    return;
-  }
-  /* PM0075 §2.3.1: a wrong sequence locks the FPEC until the next reset */
-  f->key_lockout = true;
+  key_result r = flash_key_write(&f->key_stage, key, FLASH_KEY1, FLASH_KEY2);
+  if (r == KEY_UNLOCKED)
+    f->cr &= ~CR_LOCK;
+  else if (r == KEY_WRONG)
+    f->key_lockout = true; /* PM0075 §2.3.1: locked until the next reset */
 }
 
+/* OPTKEYR takes the same keys and sets OPTWRE (PM0075 §2.5). */
 static void write_optkey(sim_target *t, uint32_t key)
 {
   sim_flash *f = &t->flash;
   if (f->cr & CR_LOCK)
     return;
-  if ((f->optkey_stage == 0 && key == KEY1) || (f->optkey_stage == 1 && key == KEY2)) {
-    if (++f->optkey_stage == 2) {
-      f->cr |= CR_OPTWRE;
-      f->optkey_stage = 0;
-    }
-    return;
-  }
-  f->optkey_stage = 0;
+  if (flash_key_write(&f->optkey_stage, key, FLASH_KEY1, FLASH_KEY2) == KEY_UNLOCKED)
+    f->cr |= CR_OPTWRE;
 }
 
 static bus_status f1_reg_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
@@ -251,8 +241,6 @@ static bus_status f1_array_write(sim_target *t, bus_master m, uint32_t offset, u
 {
   (void)m;
   sim_flash *f = &t->flash;
-  if (flash_busy(t))
-    return BUS_BUSY;
   if (!(f->cr & CR_PG) || (f->cr & CR_LOCK))
     return BUS_ERROR; /* the array is not writable outside programming mode */
   if (size != 2) {
@@ -284,19 +272,6 @@ static bool f1_option_image(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS
   return true;
 }
 
-static bus_status f1_option_read(sim_target *t, uint32_t addr, unsigned size, uint32_t *value)
-{
-  uint32_t off = addr - t->chip->family->option_base;
-  *value = 0;
-  if (off + size > SIM_OPTIONS_SIZE)
-    return BUS_ERROR;
-  if (flash_busy(t) && t->flash.op.kind == FLASH_OP_OPTIONS)
-    return BUS_BUSY;
-  for (unsigned i = 0; i < size; i++)
-    *value |= (uint32_t)t->st.options[off + i] << (8 * i);
-  return BUS_OK;
-}
-
 static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, unsigned size,
                                   uint32_t value)
 {
@@ -305,8 +280,6 @@ static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, un
   uint32_t off = addr - t->chip->family->option_base;
   if (off >= SIM_OPTIONS_SIZE)
     return BUS_ERROR;
-  if (flash_busy(t))
-    return BUS_BUSY;
   if (!(f->cr & CR_OPTPG) || !(f->cr & CR_OPTWRE))
     return BUS_ERROR;
   if (size != 2) {
@@ -405,12 +378,13 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
 {
   (void)chip;
   int n = 0;
-  bool opterr = false;
-  uint8_t rdp = ob_byte(opts, OB_RDP, &opterr);
+  bool bad_pair = false;
+  uint8_t rdp = ob_byte(opts, OB_RDP, &bad_pair);
   if (n < max)
-    out[n++] = (option_field){"rdp", rdp, rdp == RDP_OFF ? "read protection off" : "read protection on"};
+    out[n++] = (option_field){"rdp", rdp,
+                              rdp == RDP_OFF ? "read protection off" : "read protection on"};
   for (size_t i = 0; i < sizeof f1_fields / sizeof f1_fields[0] && n < max; i++) {
-    uint8_t b = ob_byte(opts, f1_fields[i].index, &opterr);
+    uint8_t b = ob_byte(opts, f1_fields[i].index, &bad_pair);
     uint32_t v = f1_fields[i].bit == 0xFF ? b : (b >> f1_fields[i].bit) & 1u;
     const char *text = NULL;
     if (strcmp(f1_fields[i].name, "wdg_sw") == 0)
@@ -422,7 +396,8 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
     out[n++] = (option_field){f1_fields[i].name, v, text};
   }
   if (n < max)
-    out[n++] = (option_field){"opterr", opterr, opterr ? "an option byte does not match its complement" : NULL};
+    out[n++] = (option_field){"opterr", bad_pair,
+                              bad_pair ? "an option byte does not match its complement" : NULL};
   return n;
 }
 
@@ -445,7 +420,6 @@ const flash_family sim_flash_f1 = {
     .reg_read = f1_reg_read,
     .reg_write = f1_reg_write,
     .array_write = f1_array_write,
-    .option_read = f1_option_read,
     .option_write = f1_option_write,
     .op_done = f1_op_done,
     .op_failed = f1_op_failed,

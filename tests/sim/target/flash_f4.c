@@ -11,6 +11,8 @@
  *    takes the x32 time;
  *  - an SNB that names no sector of the chip, SER together with MER/MER1,
  *    or PG together with an erase, set PGSERR and erase nothing;
+ *  - setting LOCK clears the other FLASH_CR bits (st-flash depends on it
+ *    after a sector erase: "fails to program if this is not done here");
  *  - OPTSTRT keeps BSY for the erase time of a 16 KiB sector at the
  *    current PSIZE (the datasheets give no figure for option changes);
  *  - with SPRMOD = 1 the nWRP bits select PCROP, which is not modelled: no
@@ -31,17 +33,18 @@ enum {
   SR_W1C = SR_EOP | SR_OPERR | SR_WRPERR | SR_PGAERR | SR_PGPERR | SR_PGSERR | SR_RDERR,
 
   CR_PG = 1u << 0, CR_SER = 1u << 1, CR_MER = 1u << 2, CR_MER1 = 1u << 15, CR_STRT = 1u << 16,
-  CR_EOPIE = 1u << 24, CR_ERRIE = 1u << 25, CR_LOCK = 1u << 31,
+  CR_EOPIE = 1u << 24, CR_ERRIE = 1u << 25,
 
   OPTCR_OPTLOCK = 1u << 0, OPTCR_OPTSTRT = 1u << 1,
 
-  KEY1 = 0x45670123, KEY2 = 0xCDEF89AB,
   OPTKEY1 = 0x08192A3B, OPTKEY2 = 0x4C5D6E7F,
   RDP_LEVEL0 = 0xAA, RDP_LEVEL2 = 0xCC,
 };
 
 /* DS8626 Table 40 / DS10693, typical values (timing model §4), in ms,
  * indexed by PSIZE x8, x16, x32. */
+#define CR_LOCK 0x80000000u
+
 static const struct {
   uint32_t kib;
   uint32_t ms[3];
@@ -235,34 +238,17 @@ static void start_erase(sim_target *t)
     start_mass_erase(t);
 }
 
-static void write_key(sim_target *t, uint32_t key)
+/* KEYR and OPTKEYR: a wrong key, or a key while unlocked, locks the register
+ * until reset and is a bus error (RM0090 §3.5.1, §3.7.2). */
+static void unlock_step(uint32_t *reg, uint32_t lock, uint8_t *stage, bool *lockout,
+                        uint32_t value, uint32_t key1, uint32_t key2)
 {
-  sim_flash *f = &t->flash;
-  if (!(f->cr & CR_LOCK) ||
-      !((f->key_stage == 0 && key == KEY1) || (f->key_stage == 1 && key == KEY2))) {
-    /* a wrong key, or a key while unlocked, locks until reset (RM0090 §3.5.1) */
-    f->cr |= CR_LOCK;
-    f->key_lockout = true;
-    return;
-  }
-  if (++f->key_stage == 2) {
-    f->cr &= ~CR_LOCK;
-    f->key_stage = 0;
-  }
-}
-
-static void write_optkey(sim_target *t, uint32_t key)
-{
-  sim_flash *f = &t->flash;
-  if (!(f->optcr & OPTCR_OPTLOCK) ||
-      !((f->optkey_stage == 0 && key == OPTKEY1) || (f->optkey_stage == 1 && key == OPTKEY2))) {
-    f->optcr |= OPTCR_OPTLOCK;
-    f->optkey_lockout = true;
-    return;
-  }
-  if (++f->optkey_stage == 2) {
-    f->optcr &= ~OPTCR_OPTLOCK;
-    f->optkey_stage = 0;
+  key_result r = (*reg & lock) ? flash_key_write(stage, value, key1, key2) : KEY_WRONG;
+  if (r == KEY_UNLOCKED) {
+    *reg &= ~lock;
+  } else if (r == KEY_WRONG) {
+    *reg |= lock;
+    *lockout = true;
   }
 }
 
@@ -331,14 +317,14 @@ static bus_status f4_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     f->acr &= ~((1u << 11) | (1u << 12)); /* cache resets are self-clearing */
     return BUS_OK;
   case KEYR:
-    if (f->key_lockout)
-      return BUS_ERROR;
-    write_key(t, value);
+    if (!f->key_lockout)
+      unlock_step(&f->cr, CR_LOCK, &f->key_stage, &f->key_lockout, value, FLASH_KEY1,
+                  FLASH_KEY2);
     return f->key_lockout ? BUS_ERROR : BUS_OK;
   case OPTKEYR:
-    if (f->optkey_lockout)
-      return BUS_ERROR;
-    write_optkey(t, value);
+    if (!f->optkey_lockout)
+      unlock_step(&f->optcr, OPTCR_OPTLOCK, &f->optkey_stage, &f->optkey_lockout, value, OPTKEY1,
+                  OPTKEY2);
     return f->optkey_lockout ? BUS_ERROR : BUS_OK;
   case SR:
     f->sr &= ~(value & mask & SR_W1C);
@@ -349,11 +335,16 @@ static bus_status f4_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     uint32_t v = (f->cr & ~mask) | (value & mask);
     if (f->cr & CR_LOCK)
       return BUS_OK;
+    if (v & CR_LOCK) {
+      /* locking clears the operation bits: st-flash leaves SER set after a
+       * sector erase and relies on its lock/unlock to program afterwards */
+      f->cr = CR_LOCK;
+      return BUS_OK;
+    }
     uint32_t snb_mask = ((1u << t->chip->snb_bits) - 1) << 3;
     uint32_t mer1 = t->chip->bank2_first_sector ? CR_MER1 : 0;
-    f->cr = v & (CR_PG | CR_SER | CR_MER | mer1 | snb_mask | (3u << 8) | CR_EOPIE | CR_ERRIE |
-                 CR_LOCK);
-    if (!(v & CR_LOCK) && (v & CR_STRT))
+    f->cr = v & (CR_PG | CR_SER | CR_MER | mer1 | snb_mask | (3u << 8) | CR_EOPIE | CR_ERRIE);
+    if (v & CR_STRT)
       start_erase(t);
     return BUS_OK;
   }
@@ -384,8 +375,6 @@ static bus_status f4_array_write(sim_target *t, bus_master m, uint32_t offset, u
 {
   (void)m;
   sim_flash *f = &t->flash;
-  if (flash_busy(t))
-    return BUS_BUSY;
   if (!(f->cr & CR_PG) || (f->cr & (CR_SER | CR_MER | CR_MER1 | CR_LOCK))) {
     set_error(t, SR_PGSERR);
     return BUS_OK;
@@ -434,20 +423,6 @@ static bool f4_option_image(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS
   out[8] = (uint8_t)nwrp;
   out[9] = (uint8_t)(nwrp >> 8);
   return true;
-}
-
-static bus_status f4_option_read(sim_target *t, uint32_t addr, unsigned size, uint32_t *value)
-{
-  uint8_t image[SIM_OPTIONS_SIZE];
-  uint32_t base = addr & ~0x3FFu, off = addr - base;
-  *value = 0;
-  if (off + size > SIM_OPTIONS_SIZE || !f4_option_image(t->chip, t->st.options, base, image))
-    return BUS_ERROR;
-  if (flash_busy(t) && t->flash.op.kind == FLASH_OP_OPTIONS)
-    return BUS_BUSY;
-  for (unsigned i = 0; i < size; i++)
-    *value |= (uint32_t)image[off + i] << (8 * i);
-  return BUS_OK;
 }
 
 static bus_status f4_option_write(sim_target *t, bus_master m, uint32_t addr, unsigned size,
@@ -609,7 +584,6 @@ const flash_family sim_flash_f4 = {
     .reg_read = f4_reg_read,
     .reg_write = f4_reg_write,
     .array_write = f4_array_write,
-    .option_read = f4_option_read,
     .option_write = f4_option_write,
     .op_done = f4_op_done,
     .op_failed = f4_op_failed,

@@ -3,41 +3,19 @@
  * the debug registers (ARMv7-M ARM C1.6), FPB, DWT, ITM, TPIU, ETM, the STM32
  * DBGMCU and the ROM table that lets a debugger find them.
  */
+#include "cortex_m.h"
 #include "target.h"
 
 #include <string.h>
 
-enum {
-  PPB_ITM = 0xE0000000,
-  PPB_DWT = 0xE0001000,
-  PPB_FPB = 0xE0002000,
-  PPB_SCS = 0xE000E000,
-  PPB_TPIU = 0xE0040000,
-  PPB_ETM = 0xE0041000,
-  PPB_DBGMCU = 0xE0042000,
-  PPB_ROM = 0xE00FF000,
-
-  DHCSR_KEY = 0xA05Fu << 16,
-  C_DEBUGEN = 1u << 0,
-  C_HALT = 1u << 1,
-  C_STEP = 1u << 2,
-  C_MASKINTS = 1u << 3,
-  C_SNAPSTALL = 1u << 5,
-  S_REGRDY = 1u << 16,
-  S_HALT = 1u << 17,
-  S_SLEEP = 1u << 18,
-  S_LOCKUP = 1u << 19,
-  S_RETIRE_ST = 1u << 24,
-  S_RESET_ST = 1u << 25,
-
-  DCRSR_REGWNR = 1u << 16,
-  DEMCR_MASK = 0x010F07F1,
-  DEMCR_TRCENA = 1u << 24,
-
-  AIRCR_VECTKEY = 0x05FAu << 16,
-  AIRCR_VECTRESET = 1u << 0,
-  AIRCR_SYSRESETREQ = 1u << 2,
-};
+#define PPB_ITM 0xE0000000u
+#define PPB_DWT 0xE0001000u
+#define PPB_FPB 0xE0002000u
+#define PPB_SCS 0xE000E000u
+#define PPB_TPIU 0xE0040000u
+#define PPB_ETM 0xE0041000u
+#define PPB_DBGMCU 0xE0042000u
+#define PPB_ROM 0xE00FF000u
 
 /* ---- CoreSight identification ---- */
 
@@ -145,7 +123,7 @@ uint32_t scs_dhcsr(sim_target *t, bool consume)
 static void dhcsr_write(sim_target *t, uint32_t value)
 {
   sim_core *c = &t->core;
-  if ((value & 0xFFFF0000u) != DHCSR_KEY)
+  if ((value & 0xFFFF0000u) != DBGKEY)
     return;
   uint32_t ctrl = value & (C_DEBUGEN | C_HALT | C_STEP | C_MASKINTS | C_SNAPSTALL);
   if (!(ctrl & C_DEBUGEN))
@@ -354,12 +332,12 @@ static bus_status scs_read(sim_target *t, uint32_t off, uint32_t *value)
 static void aircr_write(sim_target *t, bus_master m, uint32_t value)
 {
   sim_core *c = &t->core;
-  if ((value & 0xFFFF0000u) != AIRCR_VECTKEY)
+  if ((value & 0xFFFF0000u) != AIRCR_KEY)
     return;
   c->aircr_prigroup = (value >> 8) & 7;
-  if (!(value & (AIRCR_SYSRESETREQ | AIRCR_VECTRESET)))
+  if (!(value & (AIRCR_SYSRESETREQ_BIT | AIRCR_VECTRESET_BIT)))
     return;
-  bool system = (value & AIRCR_SYSRESETREQ) != 0;
+  bool system = (value & AIRCR_SYSRESETREQ_BIT) != 0;
   if (m == MASTER_CPU) {
     c->reset_request = system ? 1 : 2; /* taken once the instruction completes */
     c->stop_pending = true;
@@ -429,7 +407,7 @@ static void scs_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
   case 0xDF4:
     if (m != MASTER_DEBUG)
       return;
-    if (value & DCRSR_REGWNR)
+    if (value & DCRSR_WRITE)
       core_reg_write(t, value & 0x7F, c->dcrdr);
     else
       c->dcrdr = core_reg_read(t, value & 0x7F);

@@ -377,7 +377,7 @@ static int cmd_show(int argc, char **argv)
     printf("chip:             %s\n", chip->description);
     printf("read protection:  %s\n", rdp_words[rdp]);
     if (rdp_active != rdp)
-      printf("                  (%s until the next reset)\n", rdp_words[rdp_active]);
+      printf("                  (until the next reset still %s)\n", rdp_words[rdp_active]);
     printf("write protection: ");
     print_ranges_text(ranges, nr);
     printf("option fields:\n");

@@ -24,6 +24,9 @@
 #include <unicorn/unicorn.h>
 
 #define KIB(x) ((uint32_t)(x) * 1024u)
+/* The flash unlock keys of every STM32 FPEC (PM0075, RM0090) */
+#define FLASH_KEY1 0x45670123u
+#define FLASH_KEY2 0xCDEF89ABu
 #define SIM_MS(x) ((sim_ns)(x) * 1000000u)
 
 typedef struct sim_target sim_target;
@@ -233,10 +236,10 @@ struct flash_family {
   /* `off` is word aligned; `mask` selects the byte lanes written. */
   bus_status (*reg_write)(sim_target *t, bus_master m, uint32_t off, uint32_t value,
                           uint32_t mask);
-  /* A write to the flash array (or its alias) from either master. */
+  /* A write to the flash array (or its alias) from either master, while
+   * no operation is running (the bus stalls the writer until then). */
   bus_status (*array_write)(sim_target *t, bus_master m, uint32_t offset, unsigned size,
                             uint32_t value);
-  bus_status (*option_read)(sim_target *t, uint32_t addr, unsigned size, uint32_t *value);
   bus_status (*option_write)(sim_target *t, bus_master m, uint32_t addr, unsigned size,
                              uint32_t value);
   /* End of an operation: status flags, and the option bytes of an option op. */
@@ -284,6 +287,9 @@ bool flash_read_blocked(const sim_target *t, bus_master m);
 /* Program/erase forbidden by RDP for the current master (debugger attached). */
 bool flash_rdp_blocks_writes(const sim_target *t);
 int flash_loaded_rdp(const sim_target *t);
+/* One write to a two-key unlock register (key1, then key2). */
+typedef enum key_result { KEY_MORE, KEY_UNLOCKED, KEY_WRONG } key_result;
+key_result flash_key_write(uint8_t *stage, uint32_t value, uint32_t key1, uint32_t key2);
 
 /* ---------------------------------------------------------------------- */
 /* Cortex-M core (core.c, scs.c)                                           */
@@ -348,6 +354,7 @@ typedef struct sim_core {
   int fault_pending;     /* exception number to take after the run, 0 = none */
   uint32_t fault_cfsr, fault_hfsr, fault_addr;
   uint32_t exc_return;   /* EXC_RETURN value of a pending exception return */
+  bool flash_code_cached; /* code from the flash may sit in Unicorn's cache */
   /* where instructions were last fetched from */
   uint32_t code_lo, code_hi;
   const uint8_t *code_ptr;

@@ -1,5 +1,6 @@
 /* Cortex-M3 core debug and execution: halt, step, registers, vector catch,
  * breakpoints, faults, sleep, cycle accounting, the PLL and idle skipping. */
+#include "cortex_m.h"
 #include "test_support.h"
 #include "target.h"
 
@@ -9,20 +10,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-
-enum {
-  DHCSR = 0xE000EDF0,
-  DFSR = 0xE000ED30,
-  DEMCR = 0xE000EDFC,
-  AIRCR = 0xE000ED0C,
-  S_REGRDY = 1u << 16,
-  S_HALT = 1u << 17,
-  S_SLEEP = 1u << 18,
-  S_LOCKUP = 1u << 19,
-  S_RETIRE_ST = 1u << 24,
-  S_RESET_ST = 1u << 25,
-  XPSR_T = 1u << 24,
-};
 
 /* movs r0,#100; 1: subs r0,#1; bne 1b; bkpt #0 */
 static const uint8_t loop_prog[] = {0x64, 0x20, 0x01, 0x38, 0xfd, 0xd1, 0x00, 0xbe};
@@ -136,7 +123,7 @@ static void test_vector_catch_and_reset_status(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "vc");
-  tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw);
+  tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw, NULL);
   tp p;
   open_connected(&p, path);
   tp_halt(&p);
@@ -165,7 +152,7 @@ static void test_fpb_breakpoint_and_hardfault(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "bp");
-  tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw);
+  tp_make_state(path, "stm32f103c8", 0, fw, sizeof fw, NULL);
   tp p;
   open_connected(&p, path);
   tp_halt(&p);

@@ -152,6 +152,39 @@ static void test_sizes_and_lanes(void **state)
   tp_close(&p);
 }
 
+static void test_packed_transfers(void **state)
+{
+  (void)state;
+  tp p;
+  open_f1(&p);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+  tp_write32(&p, 0x20000040, 0x44332211);
+  tp_write32(&p, 0x20000044, 0x88776655);
+  uint32_t v;
+  /* bytes, packed: one DRW read brings four bytes, TAR moves by four */
+  assert_int_equal(tp_ap_write(&p, 0x00, 0x23000020), SIM_ACK_OK);
+  assert_int_equal(tp_ap_read(&p, 0x00, &v), SIM_ACK_OK);
+  assert_int_equal(tp_dp_read(&p, 0x0C, &v), SIM_ACK_OK);
+  assert_int_equal((v >> 4) & 3, 2); /* the AP keeps AddrInc = packed */
+  assert_int_equal(tp_ap_write(&p, 0x04, 0x20000040), SIM_ACK_OK);
+  assert_int_equal(tp_ap_read(&p, 0x0C, &v), SIM_ACK_OK);
+  assert_int_equal(tp_ap_read(&p, 0x0C, &v), SIM_ACK_OK);
+  assert_int_equal(v, 0x44332211);
+  assert_int_equal(tp_dp_read(&p, 0x0C, &v), SIM_ACK_OK);
+  assert_int_equal(v, 0x88776655);
+  /* half-words, packed writes */
+  assert_int_equal(tp_ap_write(&p, 0x00, 0x23000021), SIM_ACK_OK);
+  assert_int_equal(tp_ap_write(&p, 0x04, 0x20000040), SIM_ACK_OK);
+  assert_int_equal(tp_ap_write(&p, 0x0C, 0xBBBBAAAA), SIM_ACK_OK);
+  assert_int_equal(tp_ap_read(&p, 0x04, &v), SIM_ACK_OK);
+  assert_int_equal(tp_dp_read(&p, 0x0C, &v), SIM_ACK_OK);
+  assert_int_equal(v, 0x20000044);
+  p.csw_valid = false;
+  assert_int_equal(tp_read32(&p, 0x20000040), 0xBBBBAAAA);
+  assert_int_equal(tp_read32(&p, 0x20000044), 0x88776655);
+  tp_close(&p);
+}
+
 static void test_banked_data_and_ids(void **state)
 {
   (void)state;
@@ -259,6 +292,7 @@ int main(void)
       cmocka_unit_test(test_posted_reads_and_rdbuff),
       cmocka_unit_test(test_tar_wraps_at_1k),
       cmocka_unit_test(test_sizes_and_lanes),
+      cmocka_unit_test(test_packed_transfers),
       cmocka_unit_test(test_banked_data_and_ids),
       cmocka_unit_test(test_swd_fault_injection),
       cmocka_unit_test(test_swd_wait_storm),

@@ -1,5 +1,6 @@
 /* STM32F1 FPEC: keys, program and erase rules and timing, WRP, RDP, option
  * bytes, flash faults, and a loader running on the CPU. */
+#include "cortex_m.h"
 #include "test_support.h"
 #include "target.h"
 
@@ -19,8 +20,6 @@ enum {
   AR = 0x40022014,
   OBR = 0x4002201C,
   WRPR = 0x40022020,
-  KEY1 = 0x45670123,
-  KEY2 = 0xCDEF89AB,
   SR_BSY = 1,
   SR_PGERR = 4,
   SR_WRPRTERR = 0x10,
@@ -33,7 +32,6 @@ enum {
   CR_STRT = 0x40,
   CR_LOCK = 0x80,
   CR_OPTWRE = 0x200,
-  AIRCR = 0xE000ED0C,
 };
 
 static void open_chip(tp *p, const char *state)
@@ -46,8 +44,8 @@ static void open_chip(tp *p, const char *state)
 
 static void unlock(tp *p)
 {
-  tp_write32(p, KEYR, KEY1);
-  tp_write32(p, KEYR, KEY2);
+  tp_write32(p, KEYR, FLASH_KEY1);
+  tp_write32(p, KEYR, FLASH_KEY2);
   assert_int_equal(tp_read32(p, CR) & CR_LOCK, 0);
 }
 
@@ -65,22 +63,6 @@ static void reset_chip(tp *p)
   tp_halt(p);
 }
 
-/* Create a state with `swdsim state init` and the given options. */
-static void make_state(const char *path, const char *opt1, const char *opt2)
-{
-  char *argv[10] = {"state", "init", (char *)path, "--chip", "stm32f103c8"};
-  int argc = 5;
-  if (opt1) {
-    argv[argc++] = "--option";
-    argv[argc++] = (char *)opt1;
-  }
-  if (opt2) {
-    argv[argc++] = "--option";
-    argv[argc++] = (char *)opt2;
-  }
-  assert_int_equal(sim_state_main(argc, argv), 0);
-}
-
 static void test_keys_and_lock(void **state)
 {
   (void)state;
@@ -95,10 +77,10 @@ static void test_keys_and_lock(void **state)
   tp_write32(&p, CR, CR_LOCK);
   assert_int_equal(tp_read32(&p, CR), CR_LOCK);
   /* a wrong sequence locks the FPEC until reset; further KEYR writes fault */
-  tp_write32(&p, KEYR, KEY1);
+  tp_write32(&p, KEYR, FLASH_KEY1);
   tp_write32(&p, KEYR, 0x12345678);
   assert_int_equal(tp_read32(&p, CR), CR_LOCK);
-  assert_int_equal(tp_write(&p, KEYR, 4, KEY1), SIM_ACK_FAULT);
+  assert_int_equal(tp_write(&p, KEYR, 4, FLASH_KEY1), SIM_ACK_FAULT);
   tp_abort(&p);
   reset_chip(&p);
   unlock(&p);
@@ -171,7 +153,7 @@ static void test_page_and_mass_erase(void **state)
     image[i] = (uint8_t)i;
   char path[256];
   tp_temp_path(path, sizeof path, "erase");
-  tp_make_state(path, "stm32f103c8", 0, image, sizeof image);
+  tp_make_state(path, "stm32f103c8", 0, image, sizeof image, NULL);
   tp p;
   open_chip(&p, path);
   unlock(&p);
@@ -205,7 +187,8 @@ static void test_write_protection(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "wrp");
-  make_state(path, "wrp0=0xFE", NULL); /* pages 0-3 protected */
+  /* pages 0-3 protected */
+  tp_make_state(path, "stm32f103c8", 0, NULL, 0, (const char *[]){"wrp0=0xFE", NULL});
   tp p;
   open_chip(&p, path);
   assert_int_equal(tp_read32(&p, WRPR), 0xFFFFFFFE);
@@ -245,8 +228,8 @@ static void test_option_bytes(void **state)
   assert_int_equal(tp_read32(&p, OBR), 0x03FFFFFC);
   assert_int_equal(tp_read32(&p, 0x1FFFF800), 0x00FF5AA5);
   unlock(&p);
-  tp_write32(&p, OPTKEYR, KEY1);
-  tp_write32(&p, OPTKEYR, KEY2);
+  tp_write32(&p, OPTKEYR, FLASH_KEY1);
+  tp_write32(&p, OPTKEYR, FLASH_KEY2);
   assert_int_equal(tp_read32(&p, CR) & CR_OPTWRE, CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_STRT | CR_OPTWRE);
@@ -285,17 +268,7 @@ static void test_read_protection(void **state)
   memset(image, 0x5A, sizeof image);
   char path[256];
   tp_temp_path(path, sizeof path, "rdp");
-  tp_make_state(path, "stm32f103c8", 0x1000, image, sizeof image);
-  char *argv[] = {"state", "init", path, "--chip", "stm32f103c8", "--option", "rdp=1"};
-  /* keep the image: init replaces the file, so set RDP on a copy made by init */
-  assert_int_equal(sim_state_main(7, argv), 0);
-  sim_chip_state st;
-  const sim_chip *chip;
-  char err[256];
-  assert_true(sim_state_load(path, &st, &chip, err, sizeof err));
-  memcpy(st.flash + 0x1000, image, sizeof image);
-  assert_true(sim_state_store(path, &st, chip, err, sizeof err));
-  sim_state_release(&st);
+  tp_make_state(path, "stm32f103c8", 0x1000, image, sizeof image, (const char *[]){"rdp=1", NULL});
 
   tp p;
   open_chip(&p, path);
@@ -311,8 +284,8 @@ static void test_read_protection(void **state)
   assert_int_equal(wait_idle(&p), SR_WRPRTERR);
   tp_write32(&p, SR, SR_WRPRTERR);
   /* unprotect: erase the options, program RDP = 0xA5 -> mass erase first */
-  tp_write32(&p, OPTKEYR, KEY1);
-  tp_write32(&p, OPTKEYR, KEY2);
+  tp_write32(&p, OPTKEYR, FLASH_KEY1);
+  tp_write32(&p, OPTKEYR, FLASH_KEY2);
   tp_write32(&p, CR, CR_OPTER | CR_OPTWRE);
   tp_write32(&p, CR, CR_OPTER | CR_STRT | CR_OPTWRE);
   wait_idle(&p);
@@ -382,6 +355,43 @@ static void test_loader_on_the_cpu(void **state)
   tp_close(&p);
 }
 
+/* strh r1,[r0]; ldrh r2,[r0]; bkpt */
+static const uint8_t store_then_load[] = {0x01, 0x80, 0x02, 0x88, 0x00, 0xbe, 0x00, 0x00};
+
+static void run_store(tp *p, uint32_t addr, uint32_t value)
+{
+  tp_set_reg(p, 0, addr);
+  tp_set_reg(p, 1, value);
+  tp_set_reg(p, 2, 0);
+  tp_set_reg(p, 15, 0x20000000);
+  tp_set_reg(p, 16, 1u << 24);
+  tp_run(p);
+  tp_wait(p, SIM_US(100));
+  assert_true(tp_dhcsr(p) & (1u << 17));
+}
+
+/* The CPU writes the array only through the controller: a refused store
+ * leaves the old data for the very next load, and a load right after an
+ * accepted one waits for the programming to end. */
+static void test_cpu_stores_go_through_the_controller(void **state)
+{
+  (void)state;
+  tp p;
+  open_chip(&p, NULL);
+  assert_int_equal(tp_write_block(&p, 0x20000000, store_then_load, sizeof store_then_load),
+                   SIM_ACK_OK);
+  unlock(&p);
+  tp_write32(&p, CR, CR_PG);
+  run_store(&p, 0x08000000, 0x1234);
+  assert_int_equal(tp_reg(&p, 2), 0x1234);
+  assert_int_equal(tp_read32(&p, SR), SR_EOP);
+  run_store(&p, 0x08000000, 0x5678); /* not erased: PGERR */
+  assert_int_equal(tp_reg(&p, 2), 0x1234);
+  assert_int_equal(tp_read32(&p, SR) & SR_PGERR, SR_PGERR);
+  assert_int_equal(tp_read32(&p, 0x08000000) & 0xFFFF, 0x1234);
+  tp_close(&p);
+}
+
 static void test_flash_error_fault(void **state)
 {
   (void)state;
@@ -408,7 +418,7 @@ static void test_power_loss_fault(void **state)
   memset(image, 0, sizeof image);
   char path[256];
   tp_temp_path(path, sizeof path, "power");
-  tp_make_state(path, "stm32f103c8", 0, image, sizeof image);
+  tp_make_state(path, "stm32f103c8", 0, image, sizeof image, NULL);
   tp p;
   tp_options o = {.chip = "stm32f103c8", .state = path, .faults = {{SIM_FAULT_POWER_LOSS, 1}}};
   tp_open(&p, &o);
@@ -458,6 +468,7 @@ int main(void)
       cmocka_unit_test(test_option_bytes),
       cmocka_unit_test(test_read_protection),
       cmocka_unit_test(test_loader_on_the_cpu),
+      cmocka_unit_test(test_cpu_stores_go_through_the_controller),
       cmocka_unit_test(test_flash_error_fault),
       cmocka_unit_test(test_power_loss_fault),
   };

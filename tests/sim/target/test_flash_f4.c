@@ -1,6 +1,7 @@
 /* STM32F4 chips: IDs, the Cortex-M4F registers, the flash interface (keys,
  * PSIZE rules, timings by sector size and parallelism, dual bank, WRP),
  * option bytes through OPTCR, RDP levels 1 and 2, CCM, boot pins. */
+#include "cortex_m.h"
 #include "test_support.h"
 #include "target.h"
 
@@ -35,7 +36,6 @@ enum {
   PSIZE_X8 = 0,
   PSIZE_X16 = 1u << 8,
   PSIZE_X32 = 2u << 8,
-  AIRCR = 0xE000ED0C,
 };
 
 static void open_chip(tp *p, const char *chip, const char *state, const char *scenario)
@@ -59,21 +59,6 @@ static uint32_t wait_idle(tp *p)
   while ((sr = tp_read32(p, SR)) & SR_BSY)
     tp_wait(p, SIM_MS(1));
   return sr;
-}
-
-static void make_state(const char *path, const char *chip, const char *opt1, const char *opt2)
-{
-  char *argv[10] = {"state", "init", (char *)path, "--chip", (char *)chip};
-  int argc = 5;
-  if (opt1) {
-    argv[argc++] = "--option";
-    argv[argc++] = (char *)opt1;
-  }
-  if (opt2) {
-    argv[argc++] = "--option";
-    argv[argc++] = (char *)opt2;
-  }
-  assert_int_equal(sim_state_main(argc, argv), 0);
 }
 
 /* The duration of the operation just started (exact, in ns). */
@@ -183,6 +168,34 @@ static void test_program_rules(void **state)
   tp_close(&p);
 }
 
+/* st-flash 1.7: erase by SER|SNB, lock, unlock, PSIZE, then PG on top of
+ * what is left in FLASH_CR; locking must have cleared SER. */
+static void test_lock_clears_operation_bits(void **state)
+{
+  (void)state;
+  tp p;
+  open_chip(&p, "stm32f446re", NULL, NULL);
+  unlock(&p);
+  tp_write32(&p, CR, CR_SER | 1 << 3);
+  tp_write32(&p, CR, CR_SER | 1 << 3 | CR_STRT);
+  wait_idle(&p);
+  assert_int_equal(tp_read32(&p, CR), CR_SER | 1 << 3);
+  tp_write32(&p, CR, tp_read32(&p, CR) | (1u << 31));
+  assert_int_equal(tp_read32(&p, CR), 1u << 31);
+  unlock(&p);
+  tp_write32(&p, CR, tp_read32(&p, CR) | PSIZE_X32);
+  tp_write32(&p, CR, tp_read32(&p, CR) | CR_PG);
+  assert_int_equal(tp_write(&p, 0x08004000, 4, 0x12345678), SIM_ACK_OK);
+  assert_int_equal(wait_idle(&p), 0);
+  assert_int_equal(tp_read32(&p, 0x08004000), 0x12345678);
+  /* without the lock in between, SER|PG is a sequence error */
+  tp_write32(&p, CR, CR_SER | CR_PG | PSIZE_X32);
+  assert_int_equal(tp_write(&p, 0x08004004, 4, 0), SIM_ACK_OK);
+  assert_int_equal(tp_read32(&p, SR), SR_PGSERR);
+  assert_int_equal(tp_read32(&p, 0x08004004), 0xFFFFFFFF);
+  tp_close(&p);
+}
+
 static void test_sector_erase_times(void **state)
 {
   (void)state;
@@ -261,7 +274,8 @@ static void test_write_protection_and_voltage(void **state)
   (void)state;
   char path[256];
   tp_temp_path(path, sizeof path, "f4wrp");
-  make_state(path, "stm32f407vg", "nwrp=0xFFD", NULL); /* sector 1 protected */
+  /* sector 1 protected */
+  tp_make_state(path, "stm32f407vg", 0, NULL, 0, (const char *[]){"nwrp=0xFFD", NULL});
   tp p;
   open_chip(&p, "stm32f407vg", path, "vdd=2500");
   unlock(&p);
@@ -350,14 +364,10 @@ static void test_read_protection_levels(void **state)
   memset(image, 0x42, sizeof image);
   char path[256];
   tp_temp_path(path, sizeof path, "f4rdp");
-  make_state(path, "stm32f446re", "rdp=1", NULL);
+  tp_make_state(path, "stm32f446re", 0x20000, image, sizeof image, (const char *[]){"rdp=1", NULL});
   sim_chip_state st;
   const sim_chip *chip;
   char err[256];
-  assert_true(sim_state_load(path, &st, &chip, err, sizeof err));
-  memcpy(st.flash + 0x20000, image, sizeof image);
-  assert_true(sim_state_store(path, &st, chip, err, sizeof err));
-  sim_state_release(&st);
 
   tp p;
   open_chip(&p, "stm32f446re", path, NULL);
@@ -385,7 +395,7 @@ static void test_read_protection_levels(void **state)
   tp_close(&p);
 
   /* level 2: the DP never answers again */
-  make_state(path, "stm32f446re", "rdp=2", NULL);
+  tp_make_state(path, "stm32f446re", 0, NULL, 0, (const char *[]){"rdp=2", NULL});
   tp_options o = {.chip = "stm32f446re", .state = path};
   tp_open(&p, &o);
   assert_int_equal(tp_connect(&p, NULL), SIM_ACK_NONE);
@@ -453,6 +463,7 @@ int main(void)
       cmocka_unit_test(test_ids),
       cmocka_unit_test(test_fpu_registers),
       cmocka_unit_test(test_program_rules),
+      cmocka_unit_test(test_lock_clears_operation_bits),
       cmocka_unit_test(test_sector_erase_times),
       cmocka_unit_test(test_dual_bank),
       cmocka_unit_test(test_write_protection_and_voltage),

@@ -88,7 +88,7 @@ static void test_damage_is_detected(void **state)
   char path[256];
   tp_temp_path(path, sizeof path, "damage");
   static const uint8_t image[4] = {1, 2, 3, 4};
-  tp_make_state(path, "stm32f103c8", 0, image, sizeof image);
+  tp_make_state(path, "stm32f103c8", 0, image, sizeof image, NULL);
   expect_open_error(path, "stm32f103re", "holds a stm32f103c8");
   /* flip one flash byte */
   FILE *f = fopen(path, "r+b");

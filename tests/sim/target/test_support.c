@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "cortex_m.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +12,6 @@
 
 #include <cmocka.h>
 
-enum {
-  DHCSR = 0xE000EDF0,
-  DCRSR = 0xE000EDF4,
-  DCRDR = 0xE000EDF8,
-};
 
 void tp_open(tp *p, const tp_options *o)
 {
@@ -229,14 +226,23 @@ void tp_temp_path(char *buf, size_t len, const char *tag)
 #include "target.h"
 
 void tp_make_state(const char *path, const char *chip, uint32_t offset, const void *image,
-                   uint32_t len)
+                   uint32_t len, const char *const *options)
 {
   const sim_chip *c = sim_chip_find(chip);
   assert_non_null(c);
   sim_chip_state st;
   assert_true(sim_state_init_fresh(&st, c));
-  memcpy(st.flash + offset, image, len);
+  if (len)
+    memcpy(st.flash + offset, image, len);
   char err[256];
+  for (int i = 0; options && options[i]; i++) {
+    char name[32];
+    long value;
+    assert_int_equal(sscanf(options[i], "%31[^=]=%li", name, &value), 2);
+    if (!c->family->flash->set_option(c, st.options, name, (uint32_t)value, err, sizeof err))
+      fail_msg("%s", err);
+  }
+  memcpy(st.loaded, st.options, SIM_OPTIONS_SIZE);
   if (!sim_state_store(path, &st, c, err, sizeof err))
     fail_msg("%s", err);
   sim_state_release(&st);

@@ -65,8 +65,9 @@ uint32_t tp_dhcsr(tp *p);
 void tp_temp_path(char *buf, size_t len, const char *tag);
 
 /* Write a state file for `chip` holding `len` bytes of `image` at flash
- * offset `offset` (option bytes factory-fresh). */
+ * offset `offset`, with the option fields of the NULL-terminated list
+ * `options` ("rdp=1", "wrp0=0xFE", ...; NULL: factory option bytes). */
 void tp_make_state(const char *path, const char *chip, uint32_t offset, const void *image,
-                   uint32_t len);
+                   uint32_t len, const char *const *options);
 
 #endif
