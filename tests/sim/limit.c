@@ -2,7 +2,6 @@
 #include "limit.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +31,8 @@ static const char usage[] =
   "  --bytes N     size of the range (default: the whole flash); K and M suffixes\n"
   "  --json        print the parts of the limit as one JSON object\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "swdsim limit: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, " (see `swdsim limit --help`)\n");
-  va_end(ap);
-  return EXIT_USAGE;
-}
+/* A bad command line: the message goes to the caller, which prints it. */
+#define USAGE_ERROR(...) (snprintf(err, err_len, __VA_ARGS__), EXIT_USAGE)
 
 static sim_ns max_ns(sim_ns a, sim_ns b)
 {
@@ -140,7 +131,7 @@ static void print_json(const sim_limit_request *req, const sim_limit *l)
   printf("  \"bound\": \"%s\"\n}\n", l->flash_busy_ns >= l->wire_ns ? "flash" : "wire");
 }
 
-int sim_limit_main(int argc, char **argv)
+int sim_limit_main(int argc, char **argv, char *err, size_t err_len)
 {
   sim_limit_request req = {.probe = sim_probe_kind_find("v2"), .addr = FLASH_BASE};
   bool json = false, have_bytes = false;
@@ -155,45 +146,42 @@ int sim_limit_main(int argc, char **argv)
       continue;
     }
     if (!v)
-      return usage_error("%s needs a value", a);
+      return USAGE_ERROR("%s needs a value", a);
     i++;
     if (strcmp(a, "--chip") == 0) {
       req.chip = v;
     } else if (strcmp(a, "--probe") == 0) {
       if (!(req.probe = sim_probe_kind_find(v)))
-        return usage_error("unknown probe '%s' (`swdsim probes` lists them)", v);
+        return USAGE_ERROR("unknown probe '%s' (`swdsim probes` lists them)", v);
     } else if (strcmp(a, "--khz") == 0) {
       if (!parse_size(v, &req.swd_khz) || req.swd_khz == 0)
-        return usage_error("bad --khz '%s': a clock in kHz, e.g. 1800", v);
+        return USAGE_ERROR("bad --khz '%s': a clock in kHz, e.g. 1800", v);
     } else if (strcmp(a, "--addr") == 0) {
       if (!parse_size(v, &req.addr))
-        return usage_error("bad --addr '%s'", v);
+        return USAGE_ERROR("bad --addr '%s'", v);
     } else if (strcmp(a, "--bytes") == 0) {
       if (!parse_size(v, &req.bytes))
-        return usage_error("bad --bytes '%s'", v);
+        return USAGE_ERROR("bad --bytes '%s'", v);
       have_bytes = true;
     } else if (strcmp(a, "--op") == 0) {
       size_t n = sizeof op_names / sizeof op_names[0], k = 0;
       while (k < n && strcmp(op_names[k], v) != 0)
         k++;
       if (k == n)
-        return usage_error("bad --op '%s': write, read or mass-erase", v);
+        return USAGE_ERROR("bad --op '%s': write, read or mass-erase", v);
       req.op = (sim_limit_op)k;
     } else {
-      return usage_error("unknown option '%s'", a);
+      return USAGE_ERROR("unknown option '%s'", a);
     }
   }
   if (!req.chip)
-    return usage_error("--chip is required");
+    return USAGE_ERROR("--chip is required");
   sim_flash_costs costs;
   if (!have_bytes && sim_chip_flash_costs(req.chip, &costs))
     req.bytes = costs.flash_size - (req.addr - FLASH_BASE);
   sim_limit l;
-  char err[256];
-  if (!sim_limit_compute(&req, &l, err, sizeof err)) {
-    fprintf(stderr, "swdsim limit: %s\n", err);
+  if (!sim_limit_compute(&req, &l, err, err_len))
     return EXIT_USAGE;
-  }
   if (json) {
     print_json(&req, &l);
   } else {

@@ -32,7 +32,8 @@ typedef struct sim_limit {
 /* False with a message for an unknown chip or a range outside its flash. */
 bool sim_limit_compute(const sim_limit_request *req, sim_limit *out, char *err, size_t err_len);
 
-/* `swdsim limit ...`; argv[0] is "limit". Returns the exit status. */
-int sim_limit_main(int argc, char **argv);
+/* `swdsim limit ...`; argv[0] is "limit". Returns the exit status; on a bad
+ * command line (2) the message is in `err`. */
+int sim_limit_main(int argc, char **argv, char *err, size_t err_len);
 
 #endif

@@ -118,6 +118,13 @@ static bool wants_help(const char *arg)
   return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0;
 }
 
+static int limit(int argc, char **argv)
+{
+  char err[512] = "";
+  int status = sim_limit_main(argc, argv, err, sizeof err);
+  return err[0] ? usage_error("limit: %s (see `swdsim help limit`)", err) : status;
+}
+
 static int help(const char *command)
 {
   if (!command) {
@@ -125,7 +132,7 @@ static int help(const char *command)
     return 0;
   }
   if (strcmp(command, "limit") == 0)
-    return sim_limit_main(2, (char *[]){"limit", "--help", NULL});
+    return limit(2, (char *[]){"limit", "--help", NULL});
   for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
     if (strcmp(helps[i].name, command) == 0) {
       fputs(helps[i].text, stdout);
@@ -453,6 +460,6 @@ int main(int argc, char **argv)
   if (strcmp(command, "state") == 0)
     return sim_state_main(argc - 1, argv + 1);
   if (strcmp(command, "limit") == 0)
-    return sim_limit_main(argc - 1, argv + 1);
+    return limit(argc - 1, argv + 1);
   return usage_error("unknown command '%s' (try `swdsim help`)", command);
 }
