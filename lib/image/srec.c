@@ -125,24 +125,19 @@ static swdf_err read_record(srec_state *s, const char *line, size_t len) {
   return SWDF_OK;
 }
 
+static swdf_err on_line(void *state, uint64_t line, const char *text, size_t len) {
+  srec_state *s = state;
+  s->line = line;
+  return read_record(s, text, len);
+}
+
 swdf_err swdf__read_srec(swdf__image_builder *b, const uint8_t *bytes, size_t len) {
   srec_state s = {.b = b};
-  swdf__line_reader r = {.bytes = bytes, .len = len};
-  const char *line;
-  size_t line_len;
-  while (swdf__next_line(&r, &line, &line_len)) {
-    if (line_len == 0) {
-      continue;
-    }
-    s.line = r.number;
-    swdf_err err = read_record(&s, line, line_len);
-    if (err != SWDF_OK) {
-      return err;
-    }
+  uint64_t last_line = 0;
+  swdf_err err = swdf__read_records(bytes, len, on_line, &s, &last_line);
+  if (err == SWDF_OK && !s.ended) {
+    err =
+        swdf__image_fail(b, last_line, "the file ends without an S7/S8/S9 end record: truncated?");
   }
-  if (!s.ended) {
-    return swdf__image_fail(b, r.number,
-                            "the file ends without an S7/S8/S9 end record: truncated?");
-  }
-  return SWDF_OK;
+  return err;
 }

@@ -1,6 +1,7 @@
 /*
- * Debug register addresses and bits the probe side and its fake target
- * share: ADIv5 SW-DP and MEM-AP (IHI0031) and ARMv7-M debug (DDI0403, C1.6).
+ * Debug register addresses and bits both halves of swdsim share (the target
+ * side's cortex_m.h builds on them): ADIv5 SW-DP and MEM-AP (IHI0031) and
+ * ARMv7-M debug (DDI0403, C1.6).
  */
 #ifndef SWDSIM_DEBUG_REGS_H
 #define SWDSIM_DEBUG_REGS_H

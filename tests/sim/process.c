@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static sim_process the_process = {
   .lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
@@ -127,6 +128,7 @@ bool sim_process_start(sim_process *p, char *err, size_t err_len)
   if (!sim_trace_open(p, err, err_len))
     return false;
   p->started = true;
+  p->owner = getpid();
   /* Targets live as long as the process: a tool may init libusb twice. */
   atexit(at_exit);
   return true;
@@ -142,7 +144,7 @@ static void probe_kinds(const sim_process *p, char *out, size_t cap)
 
 void sim_process_checkpoint(sim_process *p)
 {
-  if (!p->started)
+  if (!p->started || p->owner != getpid())
     return;
   char err[512];
   for (int i = 0; i < p->device_count; i++)

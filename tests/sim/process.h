@@ -11,6 +11,7 @@
 #include <libusb.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct sim_device;
 
@@ -49,6 +50,7 @@ struct sim_xfer;
 typedef struct sim_process {
   pthread_mutex_t lock;
   bool started;          /* configuration read, devices created */
+  pid_t owner;           /* the process that started it (a forked child does not save) */
   sim_config config;
   sim_clock clock;
   int device_count;

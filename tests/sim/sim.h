@@ -3,9 +3,10 @@
  *
  * swdsim has two halves that meet at the SWD wire:
  *
- *   probe side (usb.c, stlink.c, launcher): the libusb-1.0 drop-in, the
- *     ST-Link firmware personalities, the USB/probe costs of the timing
- *     model, USB faults, the report, the launcher.
+ *   probe side (probe.h; usb_*.c, process.c, interpose.c: the libusb-1.0
+ *     drop-in; stlink*.c, probe_swd.c, personality.c: the ST-Link firmware
+ *     personalities; config.c, report.c, swdsim.c): the USB/probe costs of
+ *     the timing model, virtual time, USB faults, the report, the launcher.
  *   target side (target/...): the SW-DP and MEM-AP, the memory bus, the
  *     Cortex-M core (Unicorn), the STM32 peripherals and flash controllers,
  *     option bytes, protection, the persistent state file, SWD and flash

@@ -4,26 +4,12 @@
  * probe issues, with the firmware-version gating of section 5.
  */
 #include "debug_regs.h"
-#include "probe.h"
+#include "stlink_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 enum {
-  CMD_SIZE = 16,
-  DATA_MAX = 6144,            /* the firmware's transfer buffer */
-  REPLY_MAX = DATA_MAX + 16,
-  /* RW_MISC batches: what OpenOCD assumes the firmware holds (it has no way
-   * to ask; RW_MISC_GET_MAX is not implemented by any host). */
-  MISC_MAX_V2 = 64,
-  MISC_MAX_V3 = 1227,
-  MISC_ADDRESS = 1,
-  MISC_WRITE = 2,
-  MISC_READ = 3,
-  MISC_APNUM = 5,
-  MAX_RW8_FULL_SPEED = 64,
-  MAX_RW8_V3 = 512,
-
   TOP_GET_VERSION = 0xF1,
   TOP_DEBUG = 0xF2,
   TOP_DFU = 0xF3,
@@ -39,7 +25,6 @@ enum {
   NRST_LOW = 0,
   NRST_HIGH = 1,
   NRST_PULSE = 2,
-  DP_PORT = 0xFFFF,
   REGRDY_POLLS = 10,
   POWERUP_POLLS = 10,
 };
@@ -50,7 +35,8 @@ enum {
 /* GET_COM_FREQ list of the V3 (stlink-protocol.md 3.7), highest first. */
 static const uint32_t v3_swd_khz[] = {24000, 8000, 3300, 1000, 200, 50, 5};
 
-/* V2 SWD_SET_FREQ divisors with the speeds both host tables agree on. */
+/* V2 SWD_SET_FREQ divisors: OpenOCD and stlink-org agree on theirs; pyOCD also
+ * uses 5, 9, 10 and 25 (stlink-protocol.md 3.7, 3.9). */
 static const struct {
   uint16_t divisor;
   uint32_t khz;
@@ -58,119 +44,6 @@ static const struct {
   {0, 4000}, {1, 1800}, {2, 1200}, {3, 950}, {5, 650}, {7, 480}, {9, 400}, {10, 360},
   {15, 240}, {25, 150}, {31, 125}, {40, 100}, {79, 50}, {158, 25}, {265, 15}, {798, 5},
 };
-
-struct sim_stlink {
-  const sim_probe_kind *kind;
-  sim_clock *clock;
-  sim_target *target;
-  sim_swd swd;
-  sim_probe_mode mode;
-
-  uint8_t cmd[CMD_SIZE];
-  bool awaiting_data;
-  size_t data_len, data_got;
-  uint8_t data[DATA_MAX];
-
-  uint8_t reply[MISC_MAX_V3 * 8 > REPLY_MAX ? MISC_MAX_V3 * 8 : REPLY_MAX];
-  size_t reply_len, reply_pos;
-
-  /* Outcome of the last RW_MISC_OUT batch: a value and a status per item. */
-  uint32_t misc_items;
-  uint32_t misc_value[MISC_MAX_V3];
-  uint32_t misc_status[MISC_MAX_V3];
-
-  sim_mem_op last_rw;
-  bool write_unchecked; /* last_rw was a write whose final access is still posted */
-  bool ap_open[256];
-};
-
-typedef void (*command_fn)(sim_stlink *s);
-
-/* Minimum J version per generation; NONE: that generation lacks the command. */
-enum { NONE = 0xFF };
-
-typedef struct command {
-  uint8_t sub;
-  uint8_t v2_min, v3_min;
-  enum { NO_DATA, DATA_BY_LENGTH, DATA_BY_ITEMS } data;
-  command_fn run;
-} command;
-
-/* ---------------------------------------------------------------------- */
-/* Little helpers                                                          */
-/* ---------------------------------------------------------------------- */
-
-static uint16_t get16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint8_t *reply(sim_stlink *s, size_t len)
-{
-  memset(s->reply, 0, len);
-  s->reply_len = len;
-  s->reply_pos = 0;
-  return s->reply;
-}
-
-/* The common 2-byte status reply (R[1] = 0: pyOCD reads a u16). */
-static void reply_status(sim_stlink *s, uint8_t status)
-{
-  reply(s, 2)[0] = status;
-}
-
-/* Status plus a 32-bit value at offset 4. */
-static void reply_value(sim_stlink *s, uint8_t status, uint32_t value)
-{
-  uint8_t *r = reply(s, 8);
-  r[0] = status;
-  put32(r + 4, value);
-}
-
-static bool is_v3(const sim_stlink *s)
-{
-  return s->kind->hw >= 3;
-}
-
-static bool has_jtag(const sim_stlink *s, uint8_t v2_min, uint8_t v3_min)
-{
-  uint8_t min = is_v3(s) ? v3_min : v2_min;
-  return min != NONE && s->kind->jtag >= min;
-}
-
-/* Features of stlink-protocol.md section 5. */
-static bool has_multi_ap(const sim_stlink *s)
-{
-  return has_jtag(s, 28, 2);
-}
-
-static bool has_dpbanksel(const sim_stlink *s)
-{
-  return has_jtag(s, 32, 2);
-}
-
-static uint32_t misc_max(const sim_stlink *s)
-{
-  return is_v3(s) ? MISC_MAX_V3 : MISC_MAX_V2;
-}
-
-static size_t max_rw8(const sim_stlink *s)
-{
-  return has_jtag(s, NONE, 6) ? MAX_RW8_V3 : MAX_RW8_FULL_SPEED;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Top-level commands                                                      */
@@ -451,265 +324,19 @@ static void get_com_freq(sim_stlink *s)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Memory                                                                  */
-/* ---------------------------------------------------------------------- */
-
-typedef struct mem_shape {
-  uint8_t size;
-  bool increment;
-} mem_shape;
-
-/* Decode a memory command; returns a status other than OK if it cannot run. */
-static uint8_t mem_decode(sim_stlink *s, mem_shape shape, sim_mem_op *op, size_t *len)
-{
-  memset(op, 0, sizeof *op);
-  op->addr = get32(s->cmd + 2);
-  op->size = shape.size;
-  op->increment = shape.increment;
-  *len = get16(s->cmd + 6);
-  if (has_multi_ap(s))
-    op->ap = s->cmd[8];
-  if (has_dpbanksel(s))
-    op->csw_high = (uint32_t)s->cmd[9] | (uint32_t)s->cmd[10] << 8 | (uint32_t)s->cmd[11] << 16;
-  op->fault_addr = op->addr;
-  size_t limit = shape.size == 1 ? max_rw8(s) : DATA_MAX;
-  if (*len > limit)
-    return STLINK_FAULT;
-  if (op->addr % shape.size || *len % shape.size)
-    return STLINK_ALIGNMENT_ERROR;
-  if (!s->ap_open[op->ap])
-    return STLINK_BAD_AP;
-  return STLINK_OK;
-}
-
-static void mem_read(sim_stlink *s, mem_shape shape)
-{
-  sim_mem_op op;
-  size_t len;
-  uint8_t st = mem_decode(s, shape, &op, &len);
-  /* A 1-byte READMEM_8BIT answers 2 bytes (stlink-protocol.md 6.1). */
-  size_t answer = (shape.size == 1 && len == 1) ? 2 : len;
-  uint8_t *r = reply(s, answer > DATA_MAX ? DATA_MAX : answer);
-  if (st == STLINK_OK)
-    sim_swd_mem_read(&s->swd, &op, r, len);
-  else
-    op.status = st;
-  s->last_rw = op;
-  s->write_unchecked = false;
-}
-
-static void mem_write(sim_stlink *s, mem_shape shape)
-{
-  sim_mem_op op;
-  size_t len;
-  uint8_t st = mem_decode(s, shape, &op, &len);
-  if (st == STLINK_OK)
-    sim_swd_mem_write(&s->swd, &op, s->data, len);
-  else
-    op.status = st;
-  s->last_rw = op;
-  s->write_unchecked = st == STLINK_OK && len > 0;
-}
-
-static void read_mem8(sim_stlink *s)
-{
-  mem_read(s, (mem_shape){1, true});
-}
-static void read_mem16(sim_stlink *s)
-{
-  mem_read(s, (mem_shape){2, true});
-}
-static void read_mem32(sim_stlink *s)
-{
-  mem_read(s, (mem_shape){4, true});
-}
-static void read_mem32_no_inc(sim_stlink *s)
-{
-  mem_read(s, (mem_shape){4, false});
-}
-static void write_mem8(sim_stlink *s)
-{
-  mem_write(s, (mem_shape){1, true});
-}
-static void write_mem16(sim_stlink *s)
-{
-  mem_write(s, (mem_shape){2, true});
-}
-static void write_mem32(sim_stlink *s)
-{
-  mem_write(s, (mem_shape){4, true});
-}
-static void write_mem32_no_inc(sim_stlink *s)
-{
-  mem_write(s, (mem_shape){4, false});
-}
-
-/* The outcome of the last memory command, waiting for a posted write. */
-static const sim_mem_op *last_rw_status(sim_stlink *s)
-{
-  if (s->write_unchecked) {
-    sim_swd_mem_flush(&s->swd, &s->last_rw);
-    s->write_unchecked = false;
-  }
-  if (s->last_rw.status == 0)
-    s->last_rw.status = STLINK_OK; /* nothing transferred yet */
-  return &s->last_rw;
-}
-
-static void get_last_rw_status(sim_stlink *s)
-{
-  reply_status(s, last_rw_status(s)->status);
-}
-
-static void get_last_rw_status2(sim_stlink *s)
-{
-  const sim_mem_op *op = last_rw_status(s);
-  uint8_t *r = reply(s, 12);
-  r[0] = op->status;
-  if (op->status != STLINK_OK)
-    put32(r + 4, op->fault_addr);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Raw DAP access and access ports                                         */
-/* ---------------------------------------------------------------------- */
-
-/* DP register with its bank (address bits 7..4) selected first. */
-static uint8_t dp_bank_select(sim_stlink *s, uint16_t addr)
-{
-  uint32_t bank = (addr >> 4) & 0xF;
-  if (bank == 0 && (!s->swd.select_known || (s->swd.select & 0xF) == 0))
-    return STLINK_OK;
-  if (bank && !has_dpbanksel(s))
-    return STLINK_SWD_DP_ERROR; /* firmware before J32 has no banked DP registers */
-  uint32_t select = s->swd.select_known ? (s->swd.select & ~0xFu) : 0;
-  return sim_swd_dp_write(&s->swd, DP_SELECT, select | bank);
-}
-
-static uint8_t check_ap(sim_stlink *s, uint16_t port, uint16_t addr)
-{
-  if (port > 0xFF)
-    return STLINK_BAD_AP;
-  if (has_multi_ap(s) && !s->ap_open[port] && addr != AP_IDR)
-    return STLINK_BAD_AP;
-  return STLINK_OK;
-}
-
-static void read_dap_reg(sim_stlink *s)
-{
-  uint16_t port = get16(s->cmd + 2), addr = get16(s->cmd + 4);
-  uint32_t value = 0;
-  uint8_t st;
-  if (port == DP_PORT) {
-    st = dp_bank_select(s, addr);
-    if (st == STLINK_OK)
-      st = sim_swd_dp_read(&s->swd, (uint8_t)(addr & 0xC), &value);
-  } else {
-    st = check_ap(s, port, addr);
-    if (st == STLINK_OK)
-      st = sim_swd_ap_read(&s->swd, (uint8_t)port, (uint8_t)addr, &value);
-  }
-  reply_value(s, st, value);
-}
-
-static void write_dap_reg(sim_stlink *s)
-{
-  uint16_t port = get16(s->cmd + 2), addr = get16(s->cmd + 4);
-  uint32_t value = get32(s->cmd + 6);
-  uint8_t st;
-  if (port == DP_PORT) {
-    st = (addr & 0xC) == DP_SELECT ? STLINK_OK : dp_bank_select(s, addr);
-    if (st == STLINK_OK)
-      st = sim_swd_dp_write(&s->swd, (uint8_t)(addr & 0xC), value);
-  } else {
-    st = check_ap(s, port, addr);
-    if (st == STLINK_OK)
-      st = sim_swd_ap_write(&s->swd, (uint8_t)port, (uint8_t)addr, value);
-  }
-  reply_status(s, st);
-}
-
-static void init_ap(sim_stlink *s)
-{
-  uint8_t ap = s->cmd[2];
-  uint32_t idr;
-  uint8_t st = sim_swd_ap_read(&s->swd, ap, AP_IDR, &idr);
-  if (st == STLINK_OK)
-    s->ap_open[ap] = true;
-  reply_status(s, st);
-}
-
-static void close_ap(sim_stlink *s)
-{
-  s->ap_open[s->cmd[2]] = false;
-  reply_status(s, STLINK_OK);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Batched memory accesses (RW_MISC, OpenOCD's dap-direct driver)          */
-/* ---------------------------------------------------------------------- */
-
-static uint8_t misc_item(sim_stlink *s, uint8_t op, uint32_t operand, uint8_t *ap,
-                         uint32_t *addr, uint32_t *value)
-{
-  uint8_t buf[4];
-  sim_mem_op mop = {.ap = *ap, .addr = *addr, .size = 4, .increment = true};
-  switch (op) {
-  case MISC_APNUM:
-    if (operand > 0xFF || !s->ap_open[operand])
-      return STLINK_BAD_AP;
-    *ap = (uint8_t)operand;
-    return STLINK_OK;
-  case MISC_ADDRESS:
-    *addr = operand;
-    return STLINK_OK;
-  case MISC_READ:
-    mop.addr = operand;
-    sim_swd_mem_read(&s->swd, &mop, buf, 4);
-    *value = get32(buf);
-    return mop.status;
-  case MISC_WRITE:
-    put32(buf, operand);
-    sim_swd_mem_write(&s->swd, &mop, buf, 4);
-    sim_swd_mem_flush(&s->swd, &mop);
-    return mop.status;
-  default:
-    return STLINK_FAULT;
-  }
-}
-
-static void rw_misc_out(sim_stlink *s)
-{
-  uint32_t items = get32(s->cmd + 2);
-  if (items > misc_max(s))
-    items = misc_max(s);
-  const uint8_t *ops = s->data, *operands = s->data + (items + 3) / 4 * 4;
-  uint8_t ap = 0;
-  uint32_t addr = 0;
-  for (uint32_t i = 0; i < items; i++) {
-    s->misc_value[i] = 0;
-    s->misc_status[i] = misc_item(s, ops[i], get32(operands + 4 * i), &ap, &addr,
-                                  &s->misc_value[i]);
-  }
-  s->misc_items = items;
-}
-
-static void rw_misc_in(sim_stlink *s)
-{
-  uint8_t *r = reply(s, 8 * (size_t)s->misc_items);
-  for (uint32_t i = 0; i < s->misc_items; i++) {
-    put32(r + 4 * i, s->misc_value[i]);
-    put32(r + 4 * (s->misc_items + i), s->misc_status[i]);
-  }
-}
-
-/* ---------------------------------------------------------------------- */
 /* Trace and miscellany                                                    */
 /* ---------------------------------------------------------------------- */
 
 static void reply_ok(sim_stlink *s)
 {
   reply_status(s, STLINK_OK);
+}
+
+/* GET_BOARD_IDENTIFIERS: a 4-character Mbed board id after the status; the
+ * simulated probes sit on no board, so it is all zeros. */
+static void get_board_ids(sim_stlink *s)
+{
+  reply(s, 36)[0] = STLINK_OK;
 }
 
 static void get_trace_nb(sim_stlink *s)
@@ -724,12 +351,8 @@ static void get_trace_nb(sim_stlink *s)
 static const command debug_commands[] = {
   {0x01, 0, 0, NO_DATA, get_status},
   {0x02, 0, 0, NO_DATA, force_debug},
-  {0x07, 0, 0, NO_DATA, read_mem32},
-  {0x08, 0, 0, DATA_BY_LENGTH, write_mem32},
   {0x09, 0, 0, NO_DATA, run_core},
   {0x0A, 0, 0, NO_DATA, step_core},
-  {0x0C, 0, 0, NO_DATA, read_mem8},
-  {0x0D, 0, 0, DATA_BY_LENGTH, write_mem8},
   {0x21, 0, 0, NO_DATA, debug_exit},
   {0x30, 0, 0, NO_DATA, debug_enter},
   {0x31, 0, 0, NO_DATA, read_idcodes},
@@ -739,37 +362,30 @@ static const command debug_commands[] = {
   {0x35, 0, 0, NO_DATA, write_debug_reg},
   {0x36, 0, 0, NO_DATA, read_debug_reg},
   {0x3A, 0, 0, NO_DATA, read_all_regs},
-  {0x3B, 0, 0, NO_DATA, get_last_rw_status},
   {0x3C, 0, 0, NO_DATA, drive_nrst},
-  {0x3E, 15, 0, NO_DATA, get_last_rw_status2},
   {0x40, 13, 0, NO_DATA, reply_ok},     /* START_TRACE_RX */
   {0x41, 13, 0, NO_DATA, reply_ok},     /* STOP_TRACE_RX */
   {0x42, 13, 0, NO_DATA, get_trace_nb},
   {0x43, 22, NONE, NO_DATA, swd_set_freq},
   {0x44, 24, NONE, NO_DATA, jtag_set_freq},
-  {0x45, 24, 0, NO_DATA, read_dap_reg},
-  {0x46, 24, 0, NO_DATA, write_dap_reg},
-  {0x47, 26, 0, NO_DATA, read_mem16},
-  {0x48, 26, 0, DATA_BY_LENGTH, write_mem16},
   {0x49, 28, 0, NO_DATA, reply_ok},     /* BLINK_LED */
-  {0x4B, 28, 0, NO_DATA, init_ap},
-  {0x4C, 28, 0, NO_DATA, close_ap},
-  {0x50, 26, 0, DATA_BY_LENGTH, write_mem32_no_inc},
-  {0x51, 32, 2, DATA_BY_ITEMS, rw_misc_out},
-  {0x52, 32, 2, NO_DATA, rw_misc_in},
-  {0x54, 32, 2, NO_DATA, read_mem32_no_inc},
+  {0x56, 36, 6, NO_DATA, get_board_ids},
   {0x61, NONE, 0, NO_DATA, set_com_freq},
   {0x62, NONE, 0, NO_DATA, get_com_freq},
 };
 
+static const command *find_in(const command *table, size_t n, const sim_stlink *s, uint8_t sub)
+{
+  for (size_t i = 0; i < n; i++)
+    if (table[i].sub == sub)
+      return has_jtag(s, table[i].v2_min, table[i].v3_min) ? &table[i] : NULL;
+  return NULL;
+}
+
 static const command *find_debug_command(const sim_stlink *s, uint8_t sub)
 {
-  for (size_t i = 0; i < sizeof debug_commands / sizeof debug_commands[0]; i++) {
-    const command *c = &debug_commands[i];
-    if (c->sub == sub)
-      return has_jtag(s, c->v2_min, c->v3_min) ? c : NULL;
-  }
-  return NULL;
+  const command *c = find_in(debug_commands, sizeof debug_commands / sizeof debug_commands[0], s, sub);
+  return c ? c : find_in(stlink_memory_commands, stlink_memory_command_count, s, sub);
 }
 
 static size_t data_phase_length(const sim_stlink *s, const command *c)

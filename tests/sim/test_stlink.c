@@ -384,6 +384,9 @@ static void old_firmware_lacks_newer_commands(void **state)
   assert_int_equal(f->reply[0], 0x80);
   RUN(f, 0xF2, 0x47, 0, 0, 0, 0x20, 4, 0); /* 16-bit: J26 */
   assert_int_equal(f->reply_len, 4);
+  RUN(f, 0xF2, 0x56); /* GET_BOARD_IDENTIFIERS: J36 */
+  assert_int_equal(f->reply_len, 2);
+  assert_int_equal(f->reply[0], 0x42);
   void *s = f;
   teardown(&s);
 }
@@ -454,6 +457,9 @@ static void batched_rw_misc(void **state)
 static void unknown_debug_command(void **state)
 {
   fixture *f = *state;
+  assert_int_equal(RUN(f, 0xF2, 0x56), 36); /* known to J37: no board */
+  assert_int_equal(f->reply[0], 0x80);
+  f->clock.report.probe_commands = 0;
   assert_int_equal(RUN(f, 0xF2, 0x7E), 2);
   assert_int_equal(f->reply[0], 0x42);
   assert_int_equal(f->clock.report.probe_commands, 1);

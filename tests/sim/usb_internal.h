@@ -10,6 +10,9 @@ int sim_usb_config_descriptor(const sim_device *d, struct libusb_config_descript
 int sim_usb_raw_descriptor(const sim_device *d, uint8_t type, uint8_t index, uint8_t *out,
                            size_t cap);
 
+/* Complete a closing handle's transfers in flight as cancelled. */
+void sim_usb_end_transfers(sim_process *p, libusb_device_handle *h);
+
 /* Endpoint slot of an address (0 OUT, 1 IN, 2 trace), -1 if the device has none. */
 int sim_usb_endpoint_slot(const sim_device *d, unsigned char endpoint);
 
