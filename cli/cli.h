@@ -108,6 +108,12 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g);
 int cli_cmd_erase(int argc, char **argv, cli_globals *g);
 int cli_cmd_verify(int argc, char **argv, cli_globals *g);
 
+/* Option bytes and recovery (cmd_options.c, cmd_boot.c, cmd_rescue.c). */
+int cli_cmd_options(int argc, char **argv, cli_globals *g);
+int cli_cmd_unlock(int argc, char **argv, cli_globals *g);
+int cli_cmd_check_bootloader(int argc, char **argv, cli_globals *g);
+int cli_cmd_rescue(int argc, char **argv, cli_globals *g);
+
 /* NULL-terminated table of every command, in help order. */
 extern const cli_command cli_commands[];
 

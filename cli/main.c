@@ -23,6 +23,17 @@ const cli_command cli_commands[] = {
     {"erase", "--mass | ADDR LEN", "erase the whole flash, or the pages/sectors of a range",
      cli_cmd_erase},
     {"verify", "FILE [ADDR]", "compare the flash with an image", cli_cmd_verify},
+    {"options", "[--raw] | set NAME=VALUE...",
+     "show every option byte decoded, or change them (validated, confirmed, read back)",
+     cli_cmd_options},
+    {"unlock", "[--yes]",
+     "remove read protection (erases the whole flash) and write protection", cli_cmd_unlock},
+    {"check-bootloader", "[--base ADDR]",
+     "show which bootloader/firmware is in flash and whether the chip will boot it",
+     cli_cmd_check_bootloader},
+    {"rescue", "[--write IMAGE [ADDR]] [--yes]",
+     "guided recovery of a board that will not enter DFU: diagnose, unlock, rewrite",
+     cli_cmd_rescue},
     {NULL, NULL, NULL, NULL},
 };
 

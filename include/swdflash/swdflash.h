@@ -171,5 +171,7 @@ SWDF_API swdf_err swdf_ctx_last_error(const swdf_ctx *ctx);
 #include <swdflash/probe.h>
 #include <swdflash/image.h>
 #include <swdflash/flash.h>
+#include <swdflash/options.h>
+#include <swdflash/boot.h>
 
 #endif /* SWDFLASH_H */

@@ -131,8 +131,13 @@ static swdf_err read_record(ihex_state *s, const char *line, size_t len) {
   }
   uint8_t want = (uint8_t)(0x100 - sum);
   if (rec[count - 1] != want) {
-    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x", rec[count - 1],
-                            want);
+    char range[48] = "";
+    if (rec[3] == 0 && data_len > 0) {
+      swdf__format_range(range, sizeof(range), s->base + be16(rec + 1), data_len);
+    }
+    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x%s%s%s",
+                            rec[count - 1], want, range[0] != '\0' ? " (data for " : "", range,
+                            range[0] != '\0' ? ")" : "");
   }
   uint8_t type = rec[3];
   if (type >= SWDF_ARRAY_LEN(record_types)) {

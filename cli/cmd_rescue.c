@@ -1,0 +1,376 @@
+/*
+ * swdflash rescue [--write IMAGE [ADDR]] [--yes]: a guided recovery for a
+ * board that will not enter DFU. Connects (trying the connection modes in
+ * turn), identifies the chip, reads protection and boot configuration,
+ * explains in plain words what it found and why the ST ROM bootloader may be
+ * out of reach, proposes fixes and asks before each change; with --write
+ * erases the whole chip, writes and verifies the image, then checks what
+ * the chip will boot.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot_view.h"
+#include "cli.h"
+#include "json.h"
+#include "options_view.h"
+#include "recovery.h"
+#include "session.h"
+
+enum { OPT_WRITE = 1, OPT_YES };
+
+static const cli_opt rescue_opts[] = {
+    {"write", 'w', true, OPT_WRITE, "IMAGE",
+     "erase the whole chip, write IMAGE and verify it (ADDR may follow for a raw binary)"},
+    {"yes", 'y', false, OPT_YES, NULL, "do not ask before each change (for scripts)"},
+    {0},
+};
+
+enum { MAX_NOTES = 24, NOTE_LEN = 480 };
+
+typedef struct rescue {
+  cli_session s;
+  swdf_chip_info chip;
+  bool yes;
+  const char *image_path;
+  const char *image_addr;
+  swdf_connect_mode connected_with;
+  int rdp_before, rdp_after;
+  bool unlocked, written, verified;
+  bool boot_checked, bootable;
+  swdf_boot_report boot;
+  size_t note_count;
+  char notes[MAX_NOTES][NOTE_LEN]; /* findings and actions, for --json */
+} rescue;
+
+/* Tell the user something: a paragraph on standard output, or a note in
+ * the JSON summary. */
+static void tell(rescue *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void tell(rescue *r, const char *fmt, ...) {
+  char text[NOTE_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  if (r->s.g->json) {
+    if (r->note_count < MAX_NOTES) {
+      memcpy(r->notes[r->note_count++], text, sizeof(text));
+    }
+  } else {
+    printf("%s\n", text);
+    fflush(stdout);
+  }
+}
+
+/* ---- 1. connect --------------------------------------------------------------------- */
+
+static int connect(rescue *r) {
+  cli_session *s = &r->s;
+  char how[900];
+  int rc = cli_connect_recovery(s, &r->chip, how, sizeof(how));
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  r->connected_with = r->chip.connected_with;
+  tell(r, "%s", how[0] != '\0' ? how : "Connected normally.");
+  tell(r, "Chip: %s, %u KiB of flash at 0x%08X.", r->chip.name, r->chip.flash_size / 1024,
+       r->chip.flash_base);
+  return CLI_EXIT_OK;
+}
+
+/* ---- 2. what is wrong ----------------------------------------------------------------- */
+
+/* F1 without the connectivity line has only a serial bootloader in ROM
+ * (AN2606, STM32F10xxx: USART1 only). */
+static bool rom_lacks_dfu(const swdf_chip_info *chip) {
+  return strcmp(chip->family, "f1") == 0 && chip->dev_id != 0x418;
+}
+
+static void explain_protection(rescue *r, const swdf_options *o) {
+  r->rdp_before = swdf_options_rdp_level(o);
+  switch (r->rdp_before) {
+  case 0:
+    tell(r, "Read protection: off (level 0).");
+    break;
+  case 1:
+    tell(r, "Read protection: ON (level 1). Nothing can read the flash over SWD, and the ST "
+            "ROM bootloader (DFU or serial) refuses to read or write it too, so DFU tools "
+            "fail. Removing it makes the chip erase its whole flash.");
+    break;
+  case 2:
+    tell(r, "Read protection: level 2. This is permanent: SWD and the option bytes are locked "
+            "for good and the chip cannot be recovered by any tool.");
+    break;
+  default:
+    tell(r, "Read protection: could not be told from the option bytes.");
+  }
+  swdf_opt_range ranges[32];
+  size_t n = swdf_options_ranges(ranges, 32, o, 0);
+  for (size_t i = 0; i < n && i < 32; i++) {
+    char range[64];
+    cli_format_range(range, sizeof(range), ranges[i].addr, ranges[i].size);
+    tell(r, "%s: %s (option %s): nothing can erase or rewrite it until that is removed.",
+         ranges[i].code_protection ? "Execute-only (PCROP) flash" : "Write-protected flash",
+         range, ranges[i].field);
+  }
+}
+
+/* Boot option bits that are not at their factory value, with their warnings. */
+static void explain_boot_options(rescue *r, const swdf_options *o) {
+  for (size_t i = 0; i < swdf_options_field_count(o); i++) {
+    swdf_opt_field f;
+    if (swdf_options_field(&f, o, i) != SWDF_OK || f.group != SWDF_OPT_GROUP_BOOT) {
+      continue;
+    }
+    bool changed = f.has_default && f.raw != f.default_raw;
+    if (changed || f.warning[0] != '\0') {
+      tell(r, "Boot option %s = %s: %s%s%s", f.name, f.value,
+           f.value_text[0] != '\0' ? f.value_text : f.text, f.warning[0] != '\0' ? ". " : "",
+           f.warning);
+    }
+  }
+}
+
+static void explain_boot(rescue *r) {
+  const swdf_chip_info *chip = &r->chip;
+  swdf_boot_check_opts opts = SWDF_BOOT_CHECK_OPTS_INIT;
+  if (swdf_boot_check(&r->boot, r->s.target, &opts) != SWDF_OK) {
+    swdf_boot_source source;
+    char why[240];
+    if (swdf_boot_source_detect(&source, why, sizeof(why), r->s.target) == SWDF_OK) {
+      tell(r, "Boots from: %s (%s).", swdf_boot_source_name(source), why);
+    }
+    return;
+  }
+  r->boot_checked = true;
+  r->bootable = r->boot.base_ok != 0;
+  if (!r->s.g->json) {
+    cli_print_boot_report(stdout, &r->boot, chip->name);
+  }
+  const swdf_boot_image *base = &r->boot.images[0];
+  if (r->boot.source == SWDF_BOOT_SYSTEM) {
+    tell(r, "The chip is in the ST ROM bootloader right now (BOOT0 was high at the last "
+            "reset).");
+  } else if (r->bootable && base->is_bootloader) {
+    tell(r, "A bootloader in flash (%s) starts first at every reset. It is not ST's DFU "
+            "bootloader: flash through it with its own tool, or hold BOOT0 high during reset "
+            "to reach the ST ROM bootloader.",
+         base->name);
+  } else if (r->bootable) {
+    tell(r, "The chip starts the program in flash directly (%s); only BOOT0 held high during "
+            "reset brings up the ST ROM bootloader.",
+         base->name);
+  }
+}
+
+static void explain_dfu(rescue *r) {
+  const swdf_chip_info *chip = &r->chip;
+  if (rom_lacks_dfu(chip)) {
+    tell(r, "This chip (%s) has no USB DFU bootloader in ROM at all: its ROM bootloader only "
+            "talks over the serial port USART1 (PA9/PA10). 'DFU mode' on such a board needs a "
+            "bootloader in flash (Katapult, the STM32duino bootloader...) or an SWD tool like "
+            "this one.",
+         chip->name);
+  } else if (strcmp(chip->family, "f4") == 0) {
+    tell(r, "The ROM DFU bootloader of this chip starts with BOOT0 high at reset and needs "
+            "the board's crystal to be a whole number of MHz between 4 and 26, a USB data "
+            "cable, and nothing else driving its serial/CAN pins while it starts.");
+  }
+}
+
+/* ---- 3. fixes -------------------------------------------------------------------------- */
+
+static int confirm(rescue *r, const char *question) {
+  return cli_confirm(r->s.g, r->yes, "rescue", question);
+}
+
+static int fix_protection(rescue *r, swdf_options *o) {
+  if (swdf_options_set_unlocked(o) != SWDF_OK || swdf_options_change_count(o) == 0) {
+    return CLI_EXIT_OK;
+  }
+  bool erases = swdf_options_change_erases(o) != 0;
+  tell(r, "Fix: remove the protection%s.",
+       erases ? " (the chip erases its whole flash while doing so)" : "");
+  int rc = confirm(r, erases ? "Erase the whole flash and remove the protection?"
+                             : "Remove the write protection?");
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  swdf_err err = swdf_options_write(o, r->s.target, NULL);
+  if (err != SWDF_OK) {
+    return cli_session_fail(&r->s, err, "removing the protection");
+  }
+  r->unlocked = true;
+  r->rdp_after = swdf_options_rdp_level(o);
+  tell(r, "Done: read protection level %d, nothing write protected%s.", r->rdp_after,
+       erases ? ", flash erased" : "");
+  return CLI_EXIT_OK;
+}
+
+static int write_image(rescue *r) {
+  cli_session *s = &r->s;
+  swdf_image_opts iopts = SWDF_IMAGE_OPTS_INIT;
+  if (r->image_addr != NULL) {
+    char err[128];
+    if (!cli_parse_u32(r->image_addr, &iopts.base, err, sizeof(err))) {
+      return cli_usage_error(s->g, "rescue", "address: %s", err);
+    }
+    iopts.has_base = 1;
+  }
+  swdf_image *img = NULL;
+  swdf_err err = swdf_image_load(&img, s->ctx, r->image_path, &iopts);
+  if (err != SWDF_OK) {
+    return cli_session_fail(s, err, "reading the image");
+  }
+  tell(r, "Fix: erase the whole chip, write %s (%llu bytes) and verify it.", r->image_path,
+       (unsigned long long)swdf_image_size(img));
+  int rc = confirm(r, "Erase the whole chip and write the image?");
+  if (rc == CLI_EXIT_OK) {
+    swdf_write_opts wopts = SWDF_WRITE_OPTS_INIT;
+    wopts.mass_erase = 1;
+    wopts.verify = SWDF_VERIFY_CRC;
+    swdf_write_stats stats;
+    err = swdf_flash_write_image(&stats, s->target, img, &wopts);
+    cli_progress_finish(&s->progress);
+    if (err != SWDF_OK) {
+      rc = cli_session_fail(s, err, "writing the image");
+    } else {
+      r->written = true;
+      r->verified = stats.verified != 0;
+      tell(r, "Done: the chip was erased, the image written and verified (%s).",
+           swdf_verify_mode_name(stats.verify));
+    }
+  }
+  swdf_image_free(img);
+  return rc;
+}
+
+/* ---- the whole run ------------------------------------------------------------------------ */
+
+static int diagnose_and_fix(rescue *r) {
+  cli_session *s = &r->s;
+  swdf_options *o = NULL;
+  swdf_err err = swdf_options_read(&o, s->target);
+  r->rdp_before = r->rdp_after = -1;
+  if (err == SWDF_OK) {
+    explain_protection(r, o);
+    r->rdp_after = r->rdp_before;
+    explain_boot_options(r, o);
+  } else {
+    tell(r, "The option bytes could not be read: %s", swdf_ctx_errmsg(s->ctx));
+  }
+  if (r->rdp_before == 2) {
+    swdf_options_free(o);
+    return cli_session_fail(s, SWDF_ERR_PERMANENT, "rescue");
+  }
+  if (r->rdp_before != 1) {
+    explain_boot(r);
+  }
+  explain_dfu(r);
+  int rc = CLI_EXIT_OK;
+  bool protected_now = o != NULL && (r->rdp_before == 1 || swdf_options_ranges(NULL, 0, o, 0) > 0);
+  if (protected_now) {
+    rc = fix_protection(r, o);
+  }
+  swdf_options_free(o);
+  if (rc == CLI_EXIT_OK && r->image_path != NULL) {
+    rc = write_image(r);
+  } else if (rc == CLI_EXIT_OK) {
+    tell(r, "To put a bootloader or firmware on the chip: swdflash rescue --write FILE "
+            "(e.g. a Katapult or Klipper .bin built for this chip).");
+  }
+  if (rc == CLI_EXIT_OK && (r->unlocked || r->written)) {
+    if (!s->g->json) {
+      printf("\nWhat the chip will boot now:\n");
+    }
+    explain_boot(r);
+    if (r->written && !r->bootable) {
+      tell(r, "The image was written, but it does not start like a program at the flash "
+              "base: check that it was built for this chip and for a start at 0x%08X.",
+           r->chip.flash_base);
+      rc = CLI_EXIT_FAILED;
+    }
+  }
+  return rc;
+}
+
+static void print_json(rescue *r, int rc) {
+  cli_json j;
+  cli_json_init(&j, stdout);
+  cli_json_object_begin(&j, NULL);
+  cli_json_bool(&j, "ok", rc == CLI_EXIT_OK);
+  cli_json_str(&j, "chip", r->chip.name);
+  cli_json_str(&j, "connected_with", swdf_connect_mode_name(r->connected_with));
+  cli_json_int(&j, "rdp_level_before", r->rdp_before);
+  cli_json_int(&j, "rdp_level_after", r->rdp_after);
+  cli_json_bool(&j, "unlocked", r->unlocked);
+  cli_json_bool(&j, "written", r->written);
+  cli_json_bool(&j, "verified", r->verified);
+  cli_json_array_begin(&j, "notes");
+  for (size_t i = 0; i < r->note_count; i++) {
+    cli_json_str(&j, NULL, r->notes[i]);
+  }
+  cli_json_array_end(&j);
+  if (r->boot_checked) {
+    cli_json_object_begin(&j, "boot");
+    cli_json_boot_report(&j, &r->boot);
+    cli_json_object_end(&j);
+  }
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+}
+
+static int run(rescue *r, int argc, char **argv, cli_globals *g) {
+  cli_parser p;
+  cli_parser_init(&p, argc, argv, rescue_opts, g);
+  for (int opt; (opt = cli_next(&p)) != CLI_NEXT_END;) {
+    switch (opt) {
+    case CLI_NEXT_ERROR:
+      return cli_usage_error(g, "rescue", "%s", p.error);
+    case CLI_NEXT_HELP:
+      cli_print_command_help(stdout, cli_find_command("rescue"), rescue_opts);
+      return CLI_EXIT_OK;
+    case OPT_WRITE:
+      r->image_path = p.value;
+      break;
+    case OPT_YES:
+      r->yes = true;
+      break;
+    case CLI_NEXT_ARG:
+      if (r->image_path == NULL || r->image_addr != NULL) {
+        return cli_usage_error(g, "rescue", "unexpected argument '%s'", p.value);
+      }
+      r->image_addr = p.value;
+      break;
+    }
+  }
+  int rc = cli_session_start(&r->s, g, "rescue");
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  rc = connect(r);
+  if (rc == CLI_EXIT_OK) {
+    rc = diagnose_and_fix(r);
+  }
+  if (r->s.target != NULL && (r->unlocked || r->written)) {
+    /* Start the chip with its new contents, as after power-up. */
+    swdf_target_reset(r->s.target, SWDF_RESET_HARD);
+  }
+  if (g->json && rc == CLI_EXIT_OK) {
+    print_json(r, rc); /* on failure the error object was printed instead */
+  }
+  cli_session_end(&r->s);
+  return rc;
+}
+
+int cli_cmd_rescue(int argc, char **argv, cli_globals *g) {
+  rescue *r = calloc(1, sizeof(*r)); /* large: the notes and the boot report */
+  if (r == NULL) {
+    return cli_lib_error(g, NULL, SWDF_ERR_NO_MEMORY, "rescue");
+  }
+  int rc = run(r, argc, argv, g);
+  free(r);
+  return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * What the chip will boot: the vector tables at the flash base and at the
+ * usual application offsets, checked for plausibility, and the firmware
+ * they belong to recognised by documented signatures (Katapult/CanBoot,
+ * Klipper, the stm32duino/Maple bootloader, an erased flash), together with
+ * the boot source the chip uses now (main flash, the ST ROM bootloader in
+ * system memory, SRAM).
+ * Included by <swdflash/swdflash.h>; do not include directly.
+ */
+#ifndef SWDFLASH_BOOT_H
+#define SWDFLASH_BOOT_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum swdf_boot_source {
+  SWDF_BOOT_UNKNOWN = 0,
+  SWDF_BOOT_FLASH = 1,  /* main flash: the program at the flash base runs */
+  SWDF_BOOT_SYSTEM = 2, /* system memory: the ST ROM bootloader runs */
+  SWDF_BOOT_SRAM = 3,   /* embedded SRAM */
+} swdf_boot_source;
+
+/* "main flash", "system memory (ST ROM bootloader)", "SRAM", "unknown". */
+SWDF_API const char *swdf_boot_source_name(swdf_boot_source source);
+
+/* One program (or erased area) found in the flash. */
+typedef struct swdf_boot_image {
+  uint32_t addr;          /* where its vector table is */
+  uint32_t size;          /* bytes up to its last programmed byte */
+  uint32_t initial_sp;    /* vector 0 */
+  uint32_t reset_vector;  /* vector 1 */
+  int plausible;          /* 1 when the vector table looks like a real program */
+  char problem[160];      /* why it is not plausible, in words ("" when it is) */
+  char kind[16];          /* "katapult", "canboot", "klipper", "stm32duino", "maple",
+                             "erased", "unknown" (a program we do not recognise), "invalid",
+                             "st-rom" (the ROM bootloader, listed when the chip boots it) */
+  char name[48];          /* "Katapult bootloader", "Klipper firmware", ... */
+  int is_bootloader;      /* 1 for bootloaders that start an application further on */
+  char version[48];       /* version found in the image, or "" */
+  char mcu[24];           /* the chip it was built for ("stm32f446xx"), or "" */
+  char evidence[320];     /* the signatures found and where */
+} swdf_boot_image;
+
+enum { SWDF_BOOT_MAX_IMAGES = 8 };
+
+typedef struct swdf_boot_report {
+  size_t size;            /* sizeof(swdf_boot_report); set by the library */
+  uint32_t base;          /* where the scan started (the flash base unless asked) */
+  uint32_t flash_end;
+  swdf_boot_source source; /* what the chip boots from now */
+  char source_text[240];  /* how that was found out, in words */
+  int base_ok;            /* 1 when a plausible program or bootloader is at `base` */
+  size_t image_count;
+  swdf_boot_image images[SWDF_BOOT_MAX_IMAGES]; /* images[0] is at `base`; the ST ROM
+                                                    comes last when the chip boots it */
+  char verdict[400];      /* whether and what the chip will boot, in plain words */
+} swdf_boot_report;
+
+typedef struct swdf_boot_check_opts {
+  size_t size;            /* sizeof(swdf_boot_check_opts); set by SWDF_BOOT_CHECK_OPTS_INIT */
+  int has_base;           /* 1: scan from `base` instead of the flash base */
+  uint32_t base;
+} swdf_boot_check_opts;
+
+#define SWDF_BOOT_CHECK_OPTS_INIT {sizeof(swdf_boot_check_opts), 0, 0}
+
+/*
+ * Check what the connected chip will boot. Reads the boot source and the
+ * vector tables at the base and at the usual application offsets (2, 4, 8,
+ * 16, 20, 28, 32, 34, 48, 64 and 128 KiB), checks each (initial stack
+ * pointer inside RAM, reset handler inside the flash with the Thumb bit,
+ * the other vectors inside the image) and recognises the firmware by its
+ * signatures. Reads only what it needs. `opts` may be NULL. A base outside
+ * the flash fails with SWDF_ERR_INVALID_ARG; under read protection the call
+ * fails with SWDF_ERR_READ_PROTECTED (the flash cannot be read).
+ */
+SWDF_API swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
+                                  const swdf_boot_check_opts *opts);
+
+/*
+ * Only the boot source: which memory the chip booted from at its last
+ * reset, told by comparing what address 0 shows (where the boot memory is
+ * aliased) with the flash, the system memory and the SRAM. `why` (may be
+ * NULL) gets how that was found out, in words.
+ */
+SWDF_API swdf_err swdf_boot_source_detect(swdf_boot_source *out, char *why, size_t why_len,
+                                          swdf_target *target);
+
+/* Describes a chip's memory for swdf_boot_check_buffer. */
+typedef struct swdf_boot_memory {
+  size_t size;            /* sizeof(swdf_boot_memory); set by SWDF_BOOT_MEMORY_INIT */
+  uint32_t flash_base;
+  uint32_t flash_size;
+  uint32_t ram_base;
+  uint32_t ram_size;
+} swdf_boot_memory;
+
+/* An STM32 with flash at 0x08000000 and SRAM at 0x20000000; set the sizes. */
+#define SWDF_BOOT_MEMORY_INIT {sizeof(swdf_boot_memory), 0x08000000u, 0, 0x20000000u, 0}
+
+/*
+ * The same checks on flash contents held in memory (e.g. an image file
+ * before writing it): `data` holds `len` bytes of flash from
+ * `mem->flash_base`; the rest of the flash counts as erased. The boot
+ * source is reported as unknown.
+ */
+SWDF_API swdf_err swdf_boot_check_buffer(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
+                                         size_t len, const swdf_boot_memory *mem);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
