@@ -155,7 +155,7 @@ static uint64_t estimate_us(const swdf_flash_plan *plan) {
     if (unit->action == SWDF_UNIT_ERASE) {
       flash += swdf__erase_time_us(&s->ctl, unit->size, false);
     }
-    flash += swdf__program_time_us(&s->ctl, unit->program_bytes, false);
+    flash += swdf__program_time_us(s, unit->program_bytes, false);
     if (unit->action != SWDF_UNIT_UNCHANGED && plan->opts.verify != SWDF_VERIFY_NONE) {
       verify += swdf__check_time_us(s, SWDF_LOADER_OP_CRC, unit->program_bytes, false);
     }
