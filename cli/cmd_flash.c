@@ -187,9 +187,13 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
   char erase[32], program[32];
   cli_format_size(erase, sizeof(erase), st->erase_bytes);
   cli_format_size(program, sizeof(program), st->program_bytes);
-  printf("  %s: erase %u %ss (%s), program %s without erase in %u, %u unchanged\n",
-         st->mass_erase ? "mass erase" : "total", (unsigned)st->units_erased, unit, erase, program,
-         (unsigned)st->units_blank, (unsigned)st->units_unchanged);
+  if (st->mass_erase) {
+    printf("  total: mass erase (%s), program %s\n", erase, program);
+  } else {
+    printf("  total: erase %u %ss (%s), program %s; %u %ss blank (no erase), %u unchanged\n",
+           (unsigned)st->units_erased, unit, erase, program, (unsigned)st->units_blank, unit,
+           (unsigned)st->units_unchanged);
+  }
   printf("  expected time %.2f s (%s, %u-bit programming, verify %s)\n",
          (double)st->estimated_us / 1e6, st->method, (unsigned)st->program_width * 8,
          swdf_verify_mode_name(st->verify));

@@ -118,7 +118,9 @@ typedef struct swdf_plan_unit {
 /*
  * Decide what writing `image` takes: checks the image against the flash,
  * and (unless opts->mass_erase) reads the target's units through CRC and
- * blank checks. Changes nothing on the chip. Free with swdf_flash_plan_free().
+ * blank checks. Changes nothing in flash; the core stays halted and the
+ * loader ready until the plan is executed or freed (freeing restores the
+ * core). Free with swdf_flash_plan_free().
  */
 SWDF_API swdf_err swdf_flash_plan_new(swdf_flash_plan **out, swdf_target *target,
                                       const swdf_image *image, const swdf_write_opts *opts);

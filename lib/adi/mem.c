@@ -320,7 +320,7 @@ swdf_err swdf__poll32(uint32_t *last, swdf_target *t, uint32_t addr, uint32_t ma
   swdf_deadline d;
   swdf__deadline_start(&d, timeout_us);
   for (;;) {
-    uint32_t v;
+    uint32_t v = 0;
     swdf_err err = swdf__read32(&v, t, addr);
     if (err != SWDF_OK) {
       return err;

@@ -155,7 +155,7 @@ static uint64_t estimate_us(const swdf_flash_plan *plan) {
     if (unit->action == SWDF_UNIT_ERASE) {
       flash += swdf__erase_time_us(&s->ctl, unit->size, false);
     }
-    flash += swdf__program_time_us(&s->ctl, unit->program_bytes, false);
+    flash += swdf__program_time_us(s, unit->program_bytes, false);
     if (unit->action != SWDF_UNIT_UNCHANGED && plan->opts.verify != SWDF_VERIFY_NONE) {
       verify += swdf__check_time_us(s, SWDF_LOADER_OP_CRC, unit->program_bytes, false);
     }
@@ -530,11 +530,6 @@ swdf_err swdf_flash_write_image(swdf_write_stats *out, swdf_target *target, cons
 
 /* ---- verify, erase --------------------------------------------------------- */
 
-static swdf_err add_image_piece(void *user, const swdf__unit *unit, uint32_t addr,
-                                const uint8_t *data, uint32_t len) {
-  return add_verify_range(user, unit, addr, data, len);
-}
-
 swdf_err swdf_flash_verify(swdf_target *target, const swdf_image *image, swdf_verify_mode mode) {
   if (target == NULL) {
     return SWDF_ERR_INVALID_ARG;
@@ -555,7 +550,7 @@ swdf_err swdf_flash_verify(swdf_target *target, const swdf_image *image, swdf_ve
                            mode == SWDF_VERIFY_CRC ? SWDF_FLASH_AUTO : SWDF_FLASH_REGISTERS);
   verify_list v = {.s = s};
   for (size_t i = 0; i < core.piece_count && err == SWDF_OK; i++) {
-    err = add_image_piece(&v, NULL, core.pieces[i].addr, core.pieces[i].data, core.pieces[i].len);
+    err = add_verify_range(&v, NULL, core.pieces[i].addr, core.pieces[i].data, core.pieces[i].len);
   }
   if (err == SWDF_OK) {
     err = verify_list_run(&v, mode);

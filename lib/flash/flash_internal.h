@@ -97,7 +97,7 @@ uint32_t swdf__crc32(const swdf__flash_session *s, const uint8_t *data, size_t l
 uint64_t swdf__wire_time_us(const swdf__flash_session *s, size_t bytes);
 
 /* Time a program operation of `len` bytes and a check of `len` bytes take. */
-uint64_t swdf__program_time_us(const swdf__flash_ctl *ctl, uint32_t len, bool max);
+uint64_t swdf__program_time_us(const swdf__flash_session *s, uint32_t len, bool max);
 uint64_t swdf__check_time_us(const swdf__flash_session *s, uint32_t op, uint64_t len, bool max);
 
 extern const swdf__backend swdf__loader_backend;

@@ -401,8 +401,8 @@ static swdf_err loader_program(swdf__flash_session *s, unsigned bank, uint32_t a
     op_record rec = {.kind = SWDF__OP_PROGRAM,
                      .addr = addr,
                      .bytes = n,
-                     .typ_us = (uint32_t)swdf__program_time_us(&s->ctl, n, false),
-                     .max_us = (uint32_t)swdf__program_time_us(&s->ctl, n, true)};
+                     .typ_us = (uint32_t)swdf__program_time_us(s, n, false),
+                     .max_us = (uint32_t)swdf__program_time_us(s, n, true)};
     swdf_err err = submit(s, SWDF__OP_PROGRAM, SWDF_LOADER_OP(SWDF_LOADER_OP_PROGRAM, bank), addr,
                           n, data, n, &rec);
     if (err != SWDF_OK) {

@@ -330,15 +330,27 @@ static swdf_err emit_runs(const swdf__plan_core *p, const swdf__unit *unit, uint
   return SWDF_OK;
 }
 
-swdf_err swdf__plan_program_runs(const swdf__plan_core *p, size_t u, swdf__run_fn fn, void *user) {
+/* The bytes of [addr, addr + len) as one range. */
+static swdf_err emit_whole(const swdf__plan_core *p, const swdf__unit *unit, uint32_t addr,
+                           uint32_t len, swdf__run_fn fn, void *user) {
+  (void)p;
+  return fn(user, unit, addr, unit->content + (addr - unit->pub.addr), len);
+}
+
+typedef swdf_err (*range_fn)(const swdf__plan_core *p, const swdf__unit *unit, uint32_t addr,
+                             uint32_t len, swdf__run_fn fn, void *user);
+
+/* Apply `each` to what the write touches of unit u: the whole unit when it
+ * is erased, else only the image's (blank-checked) program units. */
+static swdf_err for_written_ranges(const swdf__plan_core *p, size_t u, range_fn each,
+                                   swdf__run_fn fn, void *user) {
   const swdf__unit *unit = &p->units[u];
   if (unit->content == NULL) {
     return SWDF_OK;
   }
   if (unit->pub.action == SWDF_UNIT_ERASE) {
-    return emit_runs(p, unit, unit->pub.addr, unit->pub.size, fn, user);
+    return each(p, unit, unit->pub.addr, unit->pub.size, fn, user);
   }
-  /* Not erased: touch nothing outside the image's (blank-checked) program units. */
   swdf_loader_check *ranges = range_buffer(unit);
   if (ranges == NULL) {
     return SWDF_ERR_NO_MEMORY;
@@ -346,30 +358,16 @@ swdf_err swdf__plan_program_runs(const swdf__plan_core *p, size_t u, swdf__run_f
   size_t n = widened(p, u, 0, ranges);
   swdf_err err = SWDF_OK;
   for (size_t r = 0; r < n && err == SWDF_OK; r++) {
-    err = emit_runs(p, unit, ranges[r].addr, ranges[r].len, fn, user);
+    err = each(p, unit, ranges[r].addr, ranges[r].len, fn, user);
   }
   free(ranges);
   return err;
 }
 
+swdf_err swdf__plan_program_runs(const swdf__plan_core *p, size_t u, swdf__run_fn fn, void *user) {
+  return for_written_ranges(p, u, emit_runs, fn, user);
+}
+
 swdf_err swdf__plan_verify_ranges(const swdf__plan_core *p, size_t u, swdf__run_fn fn, void *user) {
-  const swdf__unit *unit = &p->units[u];
-  if (unit->content == NULL) {
-    return SWDF_OK;
-  }
-  if (unit->pub.action == SWDF_UNIT_ERASE) {
-    return fn(user, unit, unit->pub.addr, unit->content, unit->pub.size);
-  }
-  swdf_loader_check *ranges = range_buffer(unit);
-  if (ranges == NULL) {
-    return SWDF_ERR_NO_MEMORY;
-  }
-  size_t n = widened(p, u, 0, ranges);
-  swdf_err err = SWDF_OK;
-  for (size_t r = 0; r < n && err == SWDF_OK; r++) {
-    err = fn(user, unit, ranges[r].addr, unit->content + (ranges[r].addr - unit->pub.addr),
-             ranges[r].len);
-  }
-  free(ranges);
-  return err;
+  return for_written_ranges(p, u, emit_whole, fn, user);
 }

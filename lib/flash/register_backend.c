@@ -77,7 +77,7 @@ static swdf_err program_burst(swdf__flash_session *s, unsigned bank, uint32_t ad
   swdf_err err = swdf__mem_write_sized(s->t, addr, data, len, s->ctl.unit);
   uint32_t sr = 0;
   if (err == SWDF_OK) {
-    err = wait_idle(s, bank, swdf__program_time_us(&s->ctl, len, true), &sr);
+    err = wait_idle(s, bank, swdf__program_time_us(s, len, true), &sr);
   }
   if (err == SWDF_OK) {
     err = check_status(s, bank, sr, addr, "programming");

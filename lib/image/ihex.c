@@ -131,8 +131,13 @@ static swdf_err read_record(ihex_state *s, const char *line, size_t len) {
   }
   uint8_t want = (uint8_t)(0x100 - sum);
   if (rec[count - 1] != want) {
-    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x", rec[count - 1],
-                            want);
+    char range[48] = "";
+    if (rec[3] == 0 && data_len > 0) {
+      swdf__format_range(range, sizeof(range), s->base + be16(rec + 1), data_len);
+    }
+    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x%s%s%s",
+                            rec[count - 1], want, range[0] != '\0' ? " (data for " : "", range,
+                            range[0] != '\0' ? ")" : "");
   }
   uint8_t type = rec[3];
   if (type >= SWDF_ARRAY_LEN(record_types)) {
@@ -145,24 +150,19 @@ static swdf_err read_record(ihex_state *s, const char *line, size_t len) {
   return record_types[type].handle(s, (uint16_t)be16(rec + 1), rec + 4, data_len);
 }
 
+static swdf_err on_line(void *state, uint64_t line, const char *text, size_t len) {
+  ihex_state *s = state;
+  s->line = line;
+  return read_record(s, text, len);
+}
+
 swdf_err swdf__read_ihex(swdf__image_builder *b, const uint8_t *bytes, size_t len) {
   ihex_state s = {.b = b};
-  swdf__line_reader r = {.bytes = bytes, .len = len};
-  const char *line;
-  size_t line_len;
-  while (swdf__next_line(&r, &line, &line_len)) {
-    if (line_len == 0) {
-      continue;
-    }
-    s.line = r.number;
-    swdf_err err = read_record(&s, line, line_len);
-    if (err != SWDF_OK) {
-      return err;
-    }
+  uint64_t last_line = 0;
+  swdf_err err = swdf__read_records(bytes, len, on_line, &s, &last_line);
+  if (err == SWDF_OK && !s.eof) {
+    err = swdf__image_fail(b, last_line,
+                           "the file ends without an end-of-file record (type 01): truncated?");
   }
-  if (!s.eof) {
-    return swdf__image_fail(b, r.number,
-                            "the file ends without an end-of-file record (type 01): truncated?");
-  }
-  return SWDF_OK;
+  return err;
 }

@@ -70,6 +70,15 @@ typedef struct swdf__line_reader {
  * returns 0 at the end of the file. */
 int swdf__next_line(swdf__line_reader *r, const char **line, size_t *len);
 
+/*
+ * Feed every non-empty line of a text image to `record` (with its 1-based
+ * number), stopping at the first error. `*last_line` ends as the number of
+ * the file's last line, for messages about what is missing at the end.
+ */
+typedef swdf_err (*swdf__record_fn)(void *state, uint64_t line, const char *text, size_t len);
+swdf_err swdf__read_records(const uint8_t *bytes, size_t len, swdf__record_fn record, void *state,
+                            uint64_t *last_line);
+
 /* Decode `count` bytes written as hex digit pairs; returns the index of the
  * first bad character, or -1 when all were hex. */
 long swdf__decode_hex(const char *text, size_t count, uint8_t *out);

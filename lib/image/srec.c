@@ -28,7 +28,7 @@ static const struct {
     [8] = {SREC_START, 3},    [9] = {SREC_START, 2},
 };
 
-static swdf_err check_record(srec_state *s, const char *line, size_t len, uint8_t *rec,
+static swdf_err check_record(srec_state *s, int type, const char *line, size_t len, uint8_t *rec,
                              size_t *rec_len) {
   size_t digits = len - 2;
   if (digits % 2 != 0) {
@@ -56,8 +56,18 @@ static swdf_err check_record(srec_state *s, const char *line, size_t len, uint8_
   }
   uint8_t want = (uint8_t)~sum;
   if (rec[count - 1] != want) {
-    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x", rec[count - 1],
-                            want);
+    char range[48] = "";
+    size_t addr_len = record_types[type].addr_len;
+    if (record_types[type].kind == SREC_DATA && count > 2 + addr_len) {
+      uint32_t addr = 0;
+      for (size_t i = 0; i < addr_len; i++) {
+        addr = addr << 8 | rec[1 + i];
+      }
+      swdf__format_range(range, sizeof(range), addr, count - 2 - addr_len);
+    }
+    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x%s%s%s",
+                            rec[count - 1], want, range[0] != '\0' ? " (data for " : "", range,
+                            range[0] != '\0' ? ")" : "");
   }
   *rec_len = count;
   return SWDF_OK;
@@ -80,7 +90,7 @@ static swdf_err read_record(srec_state *s, const char *line, size_t len) {
   }
   uint8_t rec[SREC_MAX_RECORD];
   size_t rec_len = 0;
-  swdf_err err = check_record(s, line, len, rec, &rec_len);
+  swdf_err err = check_record(s, type, line, len, rec, &rec_len);
   if (err != SWDF_OK) {
     return err;
   }
@@ -125,24 +135,19 @@ static swdf_err read_record(srec_state *s, const char *line, size_t len) {
   return SWDF_OK;
 }
 
+static swdf_err on_line(void *state, uint64_t line, const char *text, size_t len) {
+  srec_state *s = state;
+  s->line = line;
+  return read_record(s, text, len);
+}
+
 swdf_err swdf__read_srec(swdf__image_builder *b, const uint8_t *bytes, size_t len) {
   srec_state s = {.b = b};
-  swdf__line_reader r = {.bytes = bytes, .len = len};
-  const char *line;
-  size_t line_len;
-  while (swdf__next_line(&r, &line, &line_len)) {
-    if (line_len == 0) {
-      continue;
-    }
-    s.line = r.number;
-    swdf_err err = read_record(&s, line, line_len);
-    if (err != SWDF_OK) {
-      return err;
-    }
+  uint64_t last_line = 0;
+  swdf_err err = swdf__read_records(bytes, len, on_line, &s, &last_line);
+  if (err == SWDF_OK && !s.ended) {
+    err =
+        swdf__image_fail(b, last_line, "the file ends without an S7/S8/S9 end record: truncated?");
   }
-  if (!s.ended) {
-    return swdf__image_fail(b, r.number,
-                            "the file ends without an S7/S8/S9 end record: truncated?");
-  }
-  return SWDF_OK;
+  return err;
 }

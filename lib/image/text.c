@@ -31,6 +31,21 @@ int swdf__next_line(swdf__line_reader *r, const char **line, size_t *len) {
   return 1;
 }
 
+swdf_err swdf__read_records(const uint8_t *bytes, size_t len, swdf__record_fn record, void *state,
+                            uint64_t *last_line) {
+  swdf__line_reader r = {.bytes = bytes, .len = len};
+  const char *line;
+  size_t line_len;
+  swdf_err err = SWDF_OK;
+  while (err == SWDF_OK && swdf__next_line(&r, &line, &line_len)) {
+    if (line_len > 0) {
+      err = record(state, r.number, line, line_len);
+    }
+  }
+  *last_line = r.number;
+  return err;
+}
+
 static int hex_value(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A 64 KiB write with one fault injected, once per position: a USB fault
 # (stall or timeout) at every Nth USB transfer of the write, and an SWD FAULT
-# at the same relative place among its SWD transactions. Whatever happens,
+# at the same relative place among its SWD transactions; then the probe
+# disconnecting for good at three places. Whatever happens,
 # swdflash never reports success unless the flash holds the image, never
 # changes bytes outside the image, and a plain rerun then succeeds.
 #
@@ -98,5 +99,17 @@ while [ "$n" -le "$transfers" ]; do
   check_after "swd-fault@$swd_at" $status
   n=$((n + every))
   i=$((i + 1))
+done
+
+# A probe that vanishes for good (USB disconnect) a quarter, half and three
+# quarters into the write: the loader finishes only what it holds, and an
+# erase whose unit keeps old bytes starts only once those bytes are queued.
+for quarter in 1 2 3; do
+  at=$((transfers * quarter / 4))
+  fresh_chip
+  run_write --fault "usb-disconnect@$at" >"$tmp/run.out" 2>&1
+  status=$?
+  echo "usb-disconnect@$at: exit $status"
+  check_after "usb-disconnect@$at" $status
 done
 finish

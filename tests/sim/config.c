@@ -270,7 +270,8 @@ bool sim_config_from_env(sim_config *cfg, char *err, size_t err_len)
   if (scenarios && !for_each_item(scenarios, "SWDSIM_SCENARIO", add_scenario, cfg, err, err_len))
     return false;
   return copy_path(cfg->state_path, sizeof cfg->state_path, "SWDSIM_STATE", err, err_len) &&
-         copy_path(cfg->report_path, sizeof cfg->report_path, "SWDSIM_REPORT", err, err_len);
+         copy_path(cfg->report_path, sizeof cfg->report_path, "SWDSIM_REPORT", err, err_len) &&
+         copy_path(cfg->trace_path, sizeof cfg->trace_path, "SWDSIM_TRACE", err, err_len);
 }
 
 static int hex_value(char c)

@@ -77,6 +77,7 @@ static sim_ack transact_once(sim_swd *w, access_kind kind, uint8_t addr, uint32_
 {
   sim_swd_cycles(w, SIM_SWD_CYCLES_PER_TRANSACTION);
   w->clock->report.swd_transactions++;
+  w->clock->report.swd_khz = w->khz;
   if (!w->target)
     return SIM_ACK_NONE;
   switch (kind) {

@@ -120,6 +120,7 @@ static void at_exit(void)
   sim_process *p = sim_process_get();
   sim_process_lock(p);
   sim_process_checkpoint(p);
+  sim_trace_close(p);
   sim_process_unlock(p);
 }
 
@@ -141,6 +142,8 @@ bool sim_process_start(sim_process *p, char *err, size_t err_len)
     }
   }
   p->device_count = p->config.probe_count;
+  if (!sim_trace_open(p, err, err_len))
+    return false;
   p->started = true;
   p->owner = getpid();
   /* Targets live as long as the process: a tool may init libusb twice. */

@@ -11,6 +11,7 @@
 #include <libusb.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct sim_device;
@@ -73,6 +74,8 @@ typedef struct sim_process {
   struct sim_xfer *done;       /* completed transfers whose callback is due */
   int contexts;                /* libusb_init calls not matched by libusb_exit */
   struct libusb_context default_context;
+  FILE *trace;                 /* SWDSIM_TRACE: one line per USB transfer */
+  sim_ns trace_last_end;       /* when the previous traced transfer ended */
 } sim_process;
 
 sim_process *sim_process_get(void);
@@ -97,6 +100,16 @@ void sim_process_advance(sim_process *p, sim_ns ns);
 
 /* Run the targets up to the clock (after it moved). */
 void sim_process_sync_targets(sim_process *p);
+
+/*
+ * SWDSIM_TRACE (trace.c): one line per bulk transfer with the virtual time at
+ * which it started, how long the client left the bus idle before it, its USB
+ * cost, the probe time of the command it carried, and the bytes.
+ */
+bool sim_trace_open(sim_process *p, char *err, size_t err_len);
+void sim_trace_transfer(sim_process *p, bool in, const uint8_t *bytes, size_t len, sim_ns start,
+                        sim_ns usb_done);
+void sim_trace_close(sim_process *p);
 
 /* USB scheduler hook (usb.c): process in-flight transfers up to `limit`. */
 void sim_usb_run_until(sim_process *p, sim_ns limit);

@@ -49,6 +49,7 @@ typedef struct sim_report {
   uint64_t flash_program_units;
   uint64_t flash_erase_units;
   uint64_t mass_erases;
+  uint32_t swd_khz; /* SWD clock of the latest transaction (0: none yet) */
 } sim_report;
 
 typedef struct sim_clock {
@@ -87,6 +88,7 @@ typedef struct sim_config {
   char chip[32];                 /* empty: the state file's chip, else stm32f103c8 */
   char state_path[4096];         /* empty: fresh chip, discarded at exit */
   char report_path[4096];        /* empty: no report file */
+  char trace_path[4096];         /* empty: no trace of the USB transfers */
   int probe_count;               /* at least 1 */
   sim_probe_config probes[SIM_MAX_PROBES];
   int fault_count;

@@ -61,6 +61,8 @@ static const char usage_run[] =
   "                         uses FILE.2 and so on). Without it a fresh erased chip\n"
   "                         is used and forgotten\n"
   "  --report FILE          write the timing report (JSON) there at exit (SWDSIM_REPORT)\n"
+  "  --trace FILE           write one line per USB transfer there: virtual time, idle\n"
+  "                         time before it, USB and probe cost, the bytes (SWDSIM_TRACE)\n"
   "  --fault KIND@N         inject a fault at the Nth event of its kind; repeatable\n"
   "                         (SWDSIM_FAULT, comma-separated). Kinds: usb-stall,\n"
   "                         usb-timeout, usb-disconnect (Nth USB transfer of the\n"
@@ -287,7 +289,7 @@ static bool set_asan_options(const char *cmd)
 }
 
 typedef struct run_options {
-  const char *chip, *state, *report;
+  const char *chip, *state, *report, *trace;
   list probes, faults, scenarios;
   bool have_probes, have_faults, have_scenarios;
 } run_options;
@@ -312,6 +314,8 @@ static int parse_run(int argc, char **argv, run_options *o, int *cmd_index)
       o->state = v;
     } else if ((v = option_value(argc, argv, &i, "--report"))) {
       o->report = v;
+    } else if ((v = option_value(argc, argv, &i, "--trace"))) {
+      o->trace = v;
     } else if ((v = option_value(argc, argv, &i, "--probe"))) {
       o->have_probes = true;
       if (!append(&o->probes, v))
@@ -367,6 +371,16 @@ static int export_settings(const run_options *o)
     if (!absolute_path(report, path, sizeof path))
       return usage_error("--report: path too long: %s", report);
     r |= set_or_fail("SWDSIM_REPORT", path);
+  }
+  const char *trace = o->trace ? o->trace : getenv("SWDSIM_TRACE");
+  if (trace && *trace) {
+    if (!absolute_path(trace, path, sizeof path))
+      return usage_error("--trace: path too long: %s", trace);
+    FILE *f = fopen(path, "w");
+    if (!f)
+      return usage_error("--trace: cannot write %s: %s", path, strerror(errno));
+    fclose(f);
+    r |= set_or_fail("SWDSIM_TRACE", path);
   }
   return r;
 }

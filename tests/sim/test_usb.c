@@ -317,7 +317,7 @@ static void report_written_at_exit(void **state)
   const char *keys[] = {"virtual_us", "usb_transfers", "usb_bytes_out", "usb_bytes_in",
                         "probe_commands", "swd_transactions", "swd_wait_acks", "cpu_cycles",
                         "flash_busy_us", "flash_program_units", "flash_erase_units",
-                        "mass_erases", "\"chip\": \"fake\"", "\"probe\": \"v2,v3\""};
+                        "mass_erases", "\"swd_khz\": ", "\"chip\": \"fake\"", "\"probe\": \"v2,v3\""};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     assert_non_null(strstr(text, keys[i]));
   assert_int_equal(libusb_init(NULL), 0);

@@ -267,17 +267,21 @@ static void run_bulk(sim_process *p, sim_xfer *x)
     complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
     return;
   }
+  sim_ns start = p->clock.now;
   if (!is_in(t)) {
     size_t len = (size_t)t->length;
     charge(p, d, len, false);
+    sim_ns usb_done = p->clock.now;
     if (slot == 0)
       sim_stlink_receive(d->firmware, t->buffer, len);
+    sim_trace_transfer(p, false, t->buffer, len, start, usb_done);
     complete(p, x, LIBUSB_TRANSFER_COMPLETED, t->length);
     return;
   }
   bool overflow = false;
   size_t n = sim_stlink_take_reply(d->firmware, t->buffer, (size_t)t->length, &overflow);
   charge(p, d, n, true);
+  sim_trace_transfer(p, true, t->buffer, n, start, p->clock.now);
   enum libusb_transfer_status status = LIBUSB_TRANSFER_COMPLETED;
   if (overflow)
     status = LIBUSB_TRANSFER_OVERFLOW;

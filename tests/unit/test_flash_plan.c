@@ -47,6 +47,26 @@ static swdf_image *image_of(const swdf_image_segment *segs, size_t n) {
   return img;
 }
 
+/* A plan built for an image on one chip. */
+typedef struct fixture {
+  swdf_flash_layout layout;
+  swdf_image *img;
+  swdf__plan_core p;
+} fixture;
+
+static swdf__plan_core *plan_for(fixture *f, const char *chip, uint32_t size,
+                                 const swdf_image_segment *segs, size_t n) {
+  layout_for(&f->layout, chip, size, false);
+  f->img = image_of(segs, n);
+  assert_int_equal(swdf__plan_build(&f->p, ctx, &f->layout, f->img), SWDF_OK);
+  return &f->p;
+}
+
+static void fixture_free(fixture *f) {
+  swdf__plan_free(&f->p);
+  swdf_image_free(f->img);
+}
+
 static uint32_t crc_step(const void *user, const uint8_t *data, size_t len, uint32_t crc) {
   (void)user;
   return swdf_crc32_run((const uint32_t(*)[256])tables, crc, data, len);
@@ -81,21 +101,17 @@ static void assert_check(const swdf_loader_check *c, uint32_t addr, uint32_t len
 
 static void f1_pages_split_image_ranges(void **state) {
   (void)state;
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f1-md", 64 * 1024, false);
   const swdf_image_segment segs[] = {{0x08000100, 0x500, data}, {0x08002000, 2, data}};
-  swdf_image *img = image_of(segs, 2);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
-  assert_int_equal(p.unit_count, 3);
-  assert_int_equal(p.program_unit, 2);
-  assert_unit(&p, 0, 0x08000000, 1024, 0, 0, 0x300);
-  assert_unit(&p, 1, 0x08000400, 1024, 1, 0, 0x200);
-  assert_unit(&p, 2, 0x08002000, 1024, 8, 0, 2);
-  assert_int_equal(p.piece_count, 3);
-  assert_memory_equal(p.pieces[1].data, data + 0x300, 0x200);
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f1-md", 64 * 1024, segs, 2);
+  assert_int_equal(p->unit_count, 3);
+  assert_int_equal(p->program_unit, 2);
+  assert_unit(p, 0, 0x08000000, 1024, 0, 0, 0x300);
+  assert_unit(p, 1, 0x08000400, 1024, 1, 0, 0x200);
+  assert_unit(p, 2, 0x08002000, 1024, 8, 0, 2);
+  assert_int_equal(p->piece_count, 3);
+  assert_memory_equal(p->pieces[1].data, data + 0x300, 0x200);
+  fixture_free(&f);
 }
 
 static void image_outside_flash_is_refused_before_anything(void **state) {
@@ -133,17 +149,13 @@ static void f4_sectors_of_a_256k_image(void **state) {
 
 static void f42x_image_across_the_bank_boundary(void **state) {
   (void)state;
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f4-42x", 2 * 1024 * 1024, false);
   const swdf_image_segment segs[] = {{0x080fff00, 0x200, data}};
-  swdf_image *img = image_of(segs, 1);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
-  assert_int_equal(p.unit_count, 2);
-  assert_unit(&p, 0, 0x080e0000, 0x20000, 11, 0, 0x100);
-  assert_unit(&p, 1, 0x08100000, 0x4000, 12, 1, 0x100);
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f4-42x", 2 * 1024 * 1024, segs, 1);
+  assert_int_equal(p->unit_count, 2);
+  assert_unit(p, 0, 0x080e0000, 0x20000, 11, 0, 0x100);
+  assert_unit(p, 1, 0x08100000, 0x4000, 12, 1, 0x100);
+  fixture_free(&f);
 }
 
 /* ---- the checks ------------------------------------------------------------ */
@@ -175,58 +187,50 @@ static void blank_checks_widen_image_and_cover_the_rest(void **state) {
 
 static void crc_checks_only_where_the_image_part_is_not_blank(void **state) {
   (void)state;
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f1-md", 64 * 1024, false);
   const swdf_image_segment segs[] = {{0x08000000, 0xc00, data}};
-  swdf_image *img = image_of(segs, 1);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f1-md", 64 * 1024, segs, 1);
   const uint32_t blank[] = {NONE, NONE, 0x08000400, NONE, 0x08000800, 0x08000c10};
-  swdf__plan_set_blank_results(&p, blank);
+  swdf__plan_set_blank_results(p, blank);
   swdf_loader_check checks[4];
-  size_t n = swdf__plan_crc_checks(&p, checks);
+  size_t n = swdf__plan_crc_checks(p, checks);
   assert_int_equal(n, 2);
   assert_check(&checks[0], 0x08000400, 0x400, 1);
   assert_check(&checks[1], 0x08000800, 0x400, 2);
   /* Unit 2 is fully covered: its "rest" result is ignored. */
-  assert_int_equal(p.units[2].rest_first_not_blank, NONE);
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  assert_int_equal(p->units[2].rest_first_not_blank, NONE);
+  fixture_free(&f);
 }
 
 static void decisions_follow_the_checks(void **state) {
   (void)state;
   fill_data();
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f1-md", 64 * 1024, false);
   const swdf_image_segment segs[] = {{0x08000000, 0xc00, data}};
-  swdf_image *img = image_of(segs, 1);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f1-md", 64 * 1024, segs, 1);
   const uint32_t blank[] = {NONE, NONE, 0x08000400, NONE, 0x08000800, NONE};
-  swdf__plan_set_blank_results(&p, blank);
+  swdf__plan_set_blank_results(p, blank);
   uint32_t host[3];
   for (size_t u = 0; u < 3; u++) {
-    host[u] = swdf__plan_image_crc(&p, u, crc_step, NULL);
+    host[u] = swdf__plan_image_crc(p, u, crc_step, NULL);
   }
   assert_int_equal(host[1],
                    ~swdf_crc32_run((const uint32_t(*)[256])tables, NONE, data + 0x400, 0x400));
   const uint32_t target_crc[] = {0, host[1], host[2] ^ 1};
-  swdf__plan_set_crc_results(&p, target_crc);
-  swdf__plan_decide(&p, host, true, false);
-  assert_int_equal(p.units[0].pub.action, SWDF_UNIT_PROGRAM);
-  assert_int_equal(p.units[1].pub.action, SWDF_UNIT_UNCHANGED);
-  assert_int_equal(p.units[2].pub.action, SWDF_UNIT_ERASE);
-  swdf__plan_decide(&p, host, false, false);
+  swdf__plan_set_crc_results(p, target_crc);
+  swdf__plan_decide(p, host, true, false);
+  assert_int_equal(p->units[0].pub.action, SWDF_UNIT_PROGRAM);
+  assert_int_equal(p->units[1].pub.action, SWDF_UNIT_UNCHANGED);
+  assert_int_equal(p->units[2].pub.action, SWDF_UNIT_ERASE);
+  swdf__plan_decide(p, host, false, false);
   for (size_t u = 0; u < 3; u++) {
-    assert_int_equal(p.units[u].pub.action, SWDF_UNIT_ERASE);
+    assert_int_equal(p->units[u].pub.action, SWDF_UNIT_ERASE);
   }
-  swdf__plan_decide(&p, host, true, true);
+  swdf__plan_decide(p, host, true, true);
   for (size_t u = 0; u < 3; u++) {
-    assert_int_equal(p.units[u].pub.action, SWDF_UNIT_PROGRAM);
+    assert_int_equal(p->units[u].pub.action, SWDF_UNIT_PROGRAM);
   }
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  fixture_free(&f);
 }
 
 /* ---- contents, runs and verification ranges ------------------------------- */
@@ -255,22 +259,19 @@ static swdf_err collect(void *user, const swdf__unit *unit, uint32_t addr, const
  * gaps are skipped, short ones programmed through. */
 static void erased_unit_keeps_old_bytes_and_skips_erased_runs(void **state) {
   (void)state;
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f1-md", 64 * 1024, false);
   const uint8_t image[8] = {1, 2, 3, 4, 5, 6, 7, 8};
   const swdf_image_segment segs[] = {{0x08000010, 8, image}};
-  swdf_image *img = image_of(segs, 1);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f1-md", 64 * 1024, segs, 1);
   const uint32_t blank[] = {0x08000010, 0x08000100};
-  swdf__plan_set_blank_results(&p, blank);
+  swdf__plan_set_blank_results(p, blank);
   const uint32_t crc[] = {0};
-  swdf__plan_set_crc_results(&p, crc);
+  swdf__plan_set_crc_results(p, crc);
   const uint32_t host[] = {1};
-  swdf__plan_decide(&p, host, true, false);
-  assert_int_equal(p.units[0].pub.action, SWDF_UNIT_ERASE);
+  swdf__plan_decide(p, host, true, false);
+  assert_int_equal(p->units[0].pub.action, SWDF_UNIT_ERASE);
   uint32_t addr = 0, len = 0;
-  swdf__plan_kept_span(&p, 0, &addr, &len);
+  swdf__plan_kept_span(p, 0, &addr, &len);
   assert_int_equal(addr, 0x08000100);
   assert_int_equal(len, 0x300);
   /* Old data: 0x100-0x10f, a 16-byte erased gap, 0x120-0x12f, then a long gap, 0x200-0x201. */
@@ -279,15 +280,15 @@ static void erased_unit_keeps_old_bytes_and_skips_erased_runs(void **state) {
   memset(kept + 0x00, 0xaa, 0x10);
   memset(kept + 0x20, 0xbb, 0x10);
   kept[0x100] = 0x00;
-  assert_int_equal(swdf__plan_fill(&p, ctx, 0, addr, kept, len), SWDF_OK);
-  const swdf__unit *unit = &p.units[0];
+  assert_int_equal(swdf__plan_fill(p, ctx, 0, addr, kept, len), SWDF_OK);
+  const swdf__unit *unit = &p->units[0];
   assert_memory_equal(unit->content + 0x10, image, 8);
   assert_int_equal(unit->content[0x0f], 0xff);
   assert_int_equal(unit->content[0x100], 0xaa);
   assert_int_equal(unit->pub.program_bytes, 8 + 0x10 + 0x10 + 2);
   assert_int_equal(unit->pub.kept_bytes, 0x300);
   runs r = {0};
-  assert_int_equal(swdf__plan_program_runs(&p, 0, collect, &r), SWDF_OK);
+  assert_int_equal(swdf__plan_program_runs(p, 0, collect, &r), SWDF_OK);
   assert_int_equal(r.count, 3);
   assert_int_equal(r.addr[0], 0x08000010);
   assert_int_equal(r.len[0], 8);
@@ -296,38 +297,34 @@ static void erased_unit_keeps_old_bytes_and_skips_erased_runs(void **state) {
   assert_int_equal(r.addr[2], 0x08000200);
   assert_int_equal(r.len[2], 2);
   runs v = {0};
-  assert_int_equal(swdf__plan_verify_ranges(&p, 0, collect, &v), SWDF_OK);
+  assert_int_equal(swdf__plan_verify_ranges(p, 0, collect, &v), SWDF_OK);
   assert_int_equal(v.count, 1);
   assert_int_equal(v.addr[0], 0x08000000);
   assert_int_equal(v.len[0], 1024);
   assert_ptr_equal(v.data[0], unit->content);
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  fixture_free(&f);
 }
 
 /* Programming without an erase touches only the image's program units,
  * even across a short gap, and pads with 0xFF (checked blank). */
 static void blank_unit_programs_only_the_image(void **state) {
   (void)state;
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f1-md", 64 * 1024, false);
   const uint8_t a[3] = {0x11, 0x22, 0x33};
   const uint8_t b[2] = {0x44, 0x55};
   const swdf_image_segment segs[] = {{0x08000401, 3, a}, {0x08000410, 2, b}};
-  swdf_image *img = image_of(segs, 2);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f1-md", 64 * 1024, segs, 2);
   const uint32_t blank[] = {NONE, 0x08000600};
-  swdf__plan_set_blank_results(&p, blank);
-  swdf__plan_decide(&p, NULL, true, false);
-  assert_int_equal(p.units[0].pub.action, SWDF_UNIT_PROGRAM);
+  swdf__plan_set_blank_results(p, blank);
+  swdf__plan_decide(p, NULL, true, false);
+  assert_int_equal(p->units[0].pub.action, SWDF_UNIT_PROGRAM);
   uint32_t addr = 0, len = 0;
-  swdf__plan_kept_span(&p, 0, &addr, &len);
+  swdf__plan_kept_span(p, 0, &addr, &len);
   assert_int_equal(len, 0);
-  assert_int_equal(swdf__plan_fill(&p, ctx, 0, addr, NULL, 0), SWDF_OK);
-  assert_int_equal(p.units[0].pub.program_bytes, 6);
+  assert_int_equal(swdf__plan_fill(p, ctx, 0, addr, NULL, 0), SWDF_OK);
+  assert_int_equal(p->units[0].pub.program_bytes, 6);
   runs r = {0};
-  assert_int_equal(swdf__plan_program_runs(&p, 0, collect, &r), SWDF_OK);
+  assert_int_equal(swdf__plan_program_runs(p, 0, collect, &r), SWDF_OK);
   assert_int_equal(r.count, 2);
   assert_int_equal(r.addr[0], 0x08000400);
   assert_int_equal(r.len[0], 4);
@@ -336,12 +333,11 @@ static void blank_unit_programs_only_the_image(void **state) {
   assert_int_equal(r.addr[1], 0x08000410);
   assert_int_equal(r.len[1], 2);
   runs v = {0};
-  assert_int_equal(swdf__plan_verify_ranges(&p, 0, collect, &v), SWDF_OK);
+  assert_int_equal(swdf__plan_verify_ranges(p, 0, collect, &v), SWDF_OK);
   assert_int_equal(v.count, 2);
   assert_int_equal(v.addr[0], 0x08000400);
   assert_int_equal(v.len[0], 4);
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  fixture_free(&f);
 }
 
 static void erased_image_on_blank_flash_needs_nothing(void **state) {
@@ -369,22 +365,18 @@ static void erased_image_on_blank_flash_needs_nothing(void **state) {
 
 static void wider_program_unit_widens_the_checks(void **state) {
   (void)state;
-  swdf_flash_layout layout;
-  layout_for(&layout, "stm32f4-446", 512 * 1024, false);
   const swdf_image_segment segs[] = {{0x08004001, 6, data}};
-  swdf_image *img = image_of(segs, 1);
-  swdf__plan_core p;
-  assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_OK);
-  assert_int_equal(p.program_unit, 1);
-  p.program_unit = 4; /* x32, as the engine sets it for a 3.3 V target */
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f4-446", 512 * 1024, segs, 1);
+  assert_int_equal(p->program_unit, 1);
+  p->program_unit = 4; /* x32, as the engine sets it for a 3.3 V target */
   swdf_loader_check checks[8];
-  size_t n = swdf__plan_blank_checks(&p, checks);
+  size_t n = swdf__plan_blank_checks(p, checks);
   assert_int_equal(n, 3);
   assert_check(&checks[0], 0x08004000, 8, 0);
   assert_check(&checks[1], 0x08004000, 1, 1);
   assert_check(&checks[2], 0x08004007, 0x4000 - 7, 1);
-  swdf__plan_free(&p);
-  swdf_image_free(img);
+  fixture_free(&f);
 }
 
 int main(void) {

@@ -130,7 +130,8 @@ static void ihex_without_start_address_has_no_entry(void **state) {
 static void ihex_rejects_damaged_records(void **state) {
   (void)state;
   expect_image_error("c.hex", ":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0F77\n",
-                     "line 2", "checksum is 0x77, expected 0x78", NULL);
+                     "line 2", "checksum is 0x77, expected 0x78 (data for 0x08000000-0x0800000f)",
+                     NULL);
   expect_image_error("t.hex", ":020000040800F2\n:10000000000102030405060708090A0B0C0D\n", "line 2",
                      "length byte says 16 data bytes but the record holds", "truncated", NULL);
   expect_image_error("o.hex", ":020000040800F\n", "line 1", "odd number of hex digits", NULL);
@@ -207,7 +208,7 @@ static void srec_s8_and_s9_end_records(void **state) {
 static void srec_rejects_damaged_records(void **state) {
   (void)state;
   expect_image_error("c.srec", "S00600004844521B\nS107100001020304DF\nS9030101FA\n", "line 2",
-                     "checksum is 0xdf, expected 0xde", NULL);
+                     "checksum is 0xdf, expected 0xde (data for 0x00001000-0x00001003)", NULL);
   expect_image_error("t.srec", "S107100001020304\nS9030101FA\n", "line 1",
                      "count byte says 7 bytes follow but the record holds 6", "truncated", NULL);
   expect_image_error("o.srec", "S10710000102030\n", "line 1", "odd number of hex digits", NULL);

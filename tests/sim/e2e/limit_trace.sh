@@ -1,0 +1,49 @@
+#!/bin/sh
+# swdsim limit (the physical limit of timing model section 6) and
+# swdsim run --trace (one line per USB transfer), from the command line.
+swdsim=$1
+swdflash=$2
+. "$(dirname "$0")/../../scripts/lib.sh"
+. "$(dirname "$0")/peer.sh"
+
+expect_exit 0 "help limit" -- "$swdsim" help limit
+expect_match "$out" "^usage: swdsim limit" "limit help synopsis"
+expect_exit 0 "main help" -- "$swdsim" --help
+expect_match "$out" "^  limit " "main help lists limit"
+
+# 128 pages x 40 ms + 131072 half-words x 52.5 us, in microseconds
+expect_exit 0 "write limit" -- "$swdsim" limit --chip stm32f103re --bytes 256K
+expect_equal "$out" "12001280" "F103RE 256 KiB write limit"
+# 65536 words x 48 cycles at 4 MHz; USB is faster
+expect_exit 0 "read limit" -- "$swdsim" limit --chip stm32f446re --op read --bytes 0x40000 --khz 4000
+expect_equal "$out" "786432" "F446RE 256 KiB read limit at 4 MHz"
+expect_exit 0 "json" -- "$swdsim" limit --chip stm32f446re --probe v3 --op mass-erase --json
+expect_match "$out" '"limit_us": 4550000,' "F446RE: its sectors erase faster than a mass erase"
+expect_match "$out" '"bound": "flash"' "the bound is named"
+
+expect_exit 2 "limit without chip" -- "$swdsim" limit --bytes 1K
+expect_match "$err" "--chip is required" "missing chip message"
+expect_exit 2 "limit outside flash" -- "$swdsim" limit --chip stm32f103c8 --bytes 65K
+expect_match "$err" "not inside the 64 KiB flash" "range message"
+expect_exit 2 "limit bad op" -- "$swdsim" limit --chip stm32f103c8 --op melt
+expect_match "$err" "write, read or mass-erase" "op message"
+expect_exit 2 "limit unknown probe" -- "$swdsim" limit --chip stm32f103c8 --probe v9
+expect_match "$err" "unknown probe 'v9'" "probe message"
+
+# The trace accounts for the run: one line per transfer of the report, and
+# its idle, USB and probe times add up to no more than the virtual time.
+expect_exit 0 "traced run" -- "$swdsim" run --chip stm32f103c8 --report "$tmp/report.json" \
+  --trace "$tmp/trace.txt" -- "$swdflash" -q erase --mass
+transfers=$(report_value "$tmp/report.json" usb_transfers)
+expect_equal "$(grep -vc '^#' "$tmp/trace.txt")" "$transfers" "one trace line per USB transfer"
+expect_equal "$(report_value "$tmp/report.json" swd_khz)" 4000 "the report has the SWD clock"
+virtual=$(report_value "$tmp/report.json" virtual_us)
+expect_equal "$(awk -v v="$virtual" '!/^#/ { t += $2 + $5 + $6 } END { print (t > 0 && t <= v + 0.01) ? "ok" : t " > " v }' \
+  "$tmp/trace.txt")" ok "trace times add up within the virtual time"
+expect_match "$(sed -n 2p "$tmp/trace.txt")" '^[0-9.]+ [0-9.]+ OUT 16 [0-9.]+ [0-9.]+ [0-9]+ [0-9.]+ F1' \
+  "first transfer is the GET_VERSION command"
+expect_exit 2 "unwritable trace" -- "$swdsim" run --trace /nonexistent/dir/t.txt -- touch "$tmp/ran"
+expect_match "$err" "cannot write /nonexistent/dir/t.txt" "unwritable trace message"
+if [ -e "$tmp/ran" ]; then fail "the command ran with an unwritable trace"; else pass; fi
+
+finish
