@@ -364,6 +364,15 @@ static void test_option_bytes(void **state)
   remove(path);
 }
 
+/* Unlock OPTCR and program RDP level 0 with the factory user options. */
+static void start_level0(tp *p)
+{
+  tp_write32(p, OPTKEYR, 0x08192A3B);
+  tp_write32(p, OPTKEYR, 0x4C5D6E7F);
+  tp_write32(p, OPTCR, 0x0FFFAAEC);
+  tp_write32(p, OPTCR, 0x0FFFAAEE);
+}
+
 static void test_read_protection_levels(void **state)
 {
   (void)state;
@@ -383,11 +392,8 @@ static void test_read_protection_levels(void **state)
   tp_abort(&p);
   assert_int_equal(tp_read32(&p, 0x20000000), 0);
   /* back to level 0: mass erase first, BSY for its whole time (x8: 16 s) */
-  tp_write32(&p, OPTKEYR, 0x08192A3B);
-  tp_write32(&p, OPTKEYR, 0x4C5D6E7F);
   sim_report before = p.clock.report;
-  tp_write32(&p, OPTCR, 0x0FFFAAEC);
-  tp_write32(&p, OPTCR, 0x0FFFAAEE);
+  start_level0(&p);
   assert_int_equal(op_time(&p), SIM_MS(16000) + SIM_MS(400));
   tp_wait(&p, SIM_MS(16000));
   assert_true(tp_read32(&p, SR) & SR_BSY);
@@ -429,10 +435,7 @@ static void test_options_loaded_by_a_reset_are_saved(void **state)
   tp_make_state(path, "stm32f446re", 0, NULL, 0, (const char *[]){"rdp=1", NULL});
   tp p;
   open_chip(&p, "stm32f446re", path, NULL);
-  tp_write32(&p, OPTKEYR, 0x08192A3B);
-  tp_write32(&p, OPTKEYR, 0x4C5D6E7F);
-  tp_write32(&p, OPTCR, 0x0FFFAAEC);
-  tp_write32(&p, OPTCR, 0x0FFFAAEE);
+  start_level0(&p);
   wait_idle(&p);
   tp_wait(&p, SIM_MS(2000)); /* long enough for a periodic save */
   tp_read32(&p, SR);
