@@ -225,7 +225,7 @@ U32_KEY(erase_time_ms, false)
 U32_KEY(mass_erase_time_ms, false)
 
 static bool key_dev_id(parser *p, swdf_chip *c, char *value, const char *key) {
-  uint32_t v;
+  uint32_t v = 0;
   if (!number_max(p, value, &v, 0xFFF, key)) {
     return false;
   }
@@ -234,7 +234,7 @@ static bool key_dev_id(parser *p, swdf_chip *c, char *value, const char *key) {
 }
 
 static bool key_cpuid_part(parser *p, swdf_chip *c, char *value, const char *key) {
-  uint32_t v;
+  uint32_t v = 0;
   if (!number_max(p, value, &v, 0xFFF, key)) {
     return false;
   }
@@ -243,7 +243,7 @@ static bool key_cpuid_part(parser *p, swdf_chip *c, char *value, const char *key
 }
 
 static bool key_rev_id(parser *p, swdf_chip *c, char *value, const char *key) {
-  uint32_t v;
+  uint32_t v = 0;
   if (!number_max(p, value, &v, 0xFFFF, key)) {
     return false;
   }
@@ -253,7 +253,7 @@ static bool key_rev_id(parser *p, swdf_chip *c, char *value, const char *key) {
 }
 
 static bool key_designer(parser *p, swdf_chip *c, char *value, const char *key) {
-  uint32_t v;
+  uint32_t v = 0;
   if (!number_max(p, value, &v, 0xFFF, key)) {
     return false;
   }
@@ -262,7 +262,7 @@ static bool key_designer(parser *p, swdf_chip *c, char *value, const char *key) 
 }
 
 static bool key_erased(parser *p, swdf_chip *c, char *value, const char *key) {
-  uint32_t v;
+  uint32_t v = 0;
   if (!number_max(p, value, &v, 0xFF, key)) {
     return false;
   }

@@ -284,6 +284,10 @@ bool cli_parse_connect(const char *s, cli_connect_mode *out, char *err, size_t e
       {"hot-plug", CLI_CONNECT_HOT_PLUG},
       {"under-reset", CLI_CONNECT_UNDER_RESET},
   };
+  if (s == NULL) {
+    snprintf(err, err_len, "missing connect mode (use normal, hot-plug, under-reset or auto)");
+    return false;
+  }
   for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
     if (strcmp(s, modes[i].name) == 0) {
       *out = modes[i].mode;
