@@ -36,7 +36,7 @@ enum {
   EXCP_NOCP = 17,
 };
 
-#define LOCKUP_PC 0xEFFFFFFEu /* what the PC reads in lockup (ARMv7-M B1.5.15) */
+#define LOCKUP_PC 0xFFFFFFFEu /* the lockup address of ARMv6-M and ARMv7-M (ARMv7-M ARM B1.5.15); ARMv8-M moved it to 0xEFFFFFFE */
 
 static uint32_t reg(sim_core *c, int r)
 {

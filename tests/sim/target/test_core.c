@@ -204,7 +204,7 @@ static void test_lockup_on_erased_flash(void **state)
   dhcsr = tp_dhcsr(&p);
   assert_true(dhcsr & S_HALT);
   assert_false(dhcsr & S_LOCKUP);
-  assert_int_equal(tp_reg(&p, 15), 0xEFFFFFFE);
+  assert_int_equal(tp_reg(&p, 15), 0xFFFFFFFE);
   assert_int_equal(tp_reg(&p, 17), 0xFFFFFFFC); /* MSP from the erased vector table */
   /* a debugger can still run code from SRAM */
   load_and_point(&p, loop_prog, sizeof loop_prog, 0x20000000);

@@ -167,7 +167,7 @@ static void test_swd_disabled_firmware_cannot_run_under_read_protection(void **s
   assert_true(dhcsr & S_HALT);
   assert_false(dhcsr & S_LOCKUP);
   assert_true(tp_read32(&p, DFSR) & 1); /* HALTED */
-  assert_int_equal(tp_reg(&p, 15), 0xEFFFFFFE);
+  assert_int_equal(tp_reg(&p, 15), 0xFFFFFFFE);
   tp_set_reg(&p, 0, 0x12345678);
   assert_int_equal(tp_reg(&p, 0), 0x12345678);
   tp_write32(&p, 0x20000000, 0xCAFEF00D);
