@@ -428,8 +428,8 @@ swdf_err swdf_options_write(swdf_options *opts, swdf_target *target,
   if (erases) {
     swdf__log(opts->ctx, SWDF_LOG_WARN,
               "removing read protection: the chip erases its whole flash first (allowing up to "
-              "%llu s)",
-              (unsigned long long)(swdf__opt_deadline_us(target, 0, true) / 1000000u));
+              "%.1f s)",
+              (double)swdf__opt_deadline_us(target, 0, true) / 1e6);
   }
   err = writer->write(target, &opts->d, opts->staged, erases);
   if (err == SWDF_OK && to_level2) {
