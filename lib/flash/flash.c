@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "flash/loaders/loader_crc.h"
 #include "flash_internal.h"
 #include "plan.h"
@@ -20,7 +21,7 @@ struct swdf_flash_plan {
 
 /* Fixed costs of a job beyond the flash work: starting the loader, the
  * register saves and restores. An estimate for plans. */
-enum { JOB_OVERHEAD_US = 30000 };
+enum { JOB_OVERHEAD_US = 30000, MASS_ERASE_MARGIN_US = 500000 };
 
 const char *swdf_verify_mode_name(swdf_verify_mode mode) {
   static const char *const names[] = {"crc", "readback", "none"};
@@ -690,6 +691,81 @@ swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len) {
   return err != SWDF_OK ? err : closed;
 }
 
+/*
+ * A mass erase needs no loader: it is started through the flash registers
+ * as soon as the controller is unlocked, and runs while the session saves
+ * the core, raises the clock and starts the loader for the blank check.
+ */
+typedef struct early_erase {
+  swdf__erase_cmd cmds[2];
+  unsigned count;
+  bool started;
+} early_erase;
+
+static uint32_t ctl_reg(const swdf__flash_session *s, unsigned bank, uint32_t offset) {
+  return s->ctl.regs[bank] + offset;
+}
+
+static swdf_err start_mass_erase(swdf__flash_session *s, void *user) {
+  early_erase *e = user;
+  swdf__erase_costs costs = erase_costs(s);
+  e->count = s->family->mass_erase_cmds(e->cmds, &s->ctl, s->layout);
+  if (!swdf__plan_mass_erase_pays(s->layout, s->layout->base, s->layout->size,
+                                  s->layout->bank_count, &costs)) {
+    return SWDF_OK; /* unit by unit through the backend */
+  }
+  for (unsigned i = 0; i < e->count; i++) {
+    const swdf__erase_cmd *cmd = &e->cmds[i];
+    swdf_err err = swdf__write32(s->t, ctl_reg(s, cmd->bank, s->ctl.cr), cmd->cr);
+    if (err == SWDF_OK) {
+      err = swdf__write32(s->t, ctl_reg(s, cmd->bank, s->ctl.cr), cmd->cr | s->ctl.cr_start);
+    }
+    if (err != SWDF_OK) {
+      swdf__prefix_error(s->ctx, "starting the mass erase");
+      return err;
+    }
+    e->started = true;
+  }
+  return SWDF_OK;
+}
+
+/* Wait for the mass erase, polling in steps of 1/32 of its typical time
+ * (the polls fall inside the erase; only the last one's lateness counts),
+ * up to the datasheet maximum; then check the status for errors. */
+static swdf_err finish_mass_erase(swdf__flash_session *s, const early_erase *e) {
+  uint64_t typ_us = (uint64_t)s->ctl.mass_erase_typ_us * s->layout->bank_count;
+  uint64_t max_us = (uint64_t)s->ctl.mass_erase_max_us * s->layout->bank_count;
+  for (unsigned i = 0; i < e->count; i++) {
+    unsigned bank = e->cmds[i].bank;
+    uint32_t sr = 0;
+    swdf_deadline d;
+    swdf__deadline_start(&d, max_us + MASS_ERASE_MARGIN_US);
+    uint32_t step_us = (uint32_t)(typ_us / 32);
+    swdf_err err;
+    while ((err = swdf__read32(&sr, s->t, ctl_reg(s, bank, s->ctl.sr))) == SWDF_OK &&
+           (sr & s->ctl.sr_busy) != 0 && !swdf__deadline_passed(&d)) {
+      swdf__sleep_us(step_us);
+      d.slept_us += step_us;
+    }
+    if (err == SWDF_OK && (sr & s->ctl.sr_busy) != 0) {
+      err = swdf__fail(s->ctx, SWDF_ERR_TIMEOUT, "reset the chip and try again",
+                       "the mass erase took longer than %u ms (the datasheet maximum)",
+                       (unsigned)(max_us / 1000));
+    }
+    if (err == SWDF_OK && (sr & s->ctl.sr_errors) != 0) {
+      (void)swdf__write32(s->t, ctl_reg(s, bank, s->ctl.sr), s->ctl.sr_clear);
+      err = swdf__session_flash_error(s, sr, e->cmds[i].ar, "mass erasing");
+    }
+    if (err == SWDF_OK) {
+      err = swdf__write32(s->t, ctl_reg(s, bank, s->ctl.cr), 0);
+    }
+    if (err != SWDF_OK) {
+      return err;
+    }
+  }
+  return swdf__session_progress(s, SWDF__OP_ERASE, s->layout->size);
+}
+
 swdf_err swdf_flash_mass_erase(swdf_target *target) {
   if (target == NULL) {
     return SWDF_ERR_INVALID_ARG;
@@ -697,10 +773,11 @@ swdf_err swdf_flash_mass_erase(swdf_target *target) {
   swdf_ctx *ctx = swdf__target_ctx(target);
   swdf__clear_error(ctx);
   swdf__flash_session *s = NULL;
-  swdf_err err = swdf__session_open(&s, target, SWDF_FLASH_AUTO);
+  early_erase early = {.count = 0};
+  swdf_err err = swdf__session_open_with(&s, target, SWDF_FLASH_AUTO, start_mass_erase, &early);
   if (err == SWDF_OK) {
     s->erase_total = s->layout->size;
-    err = mass_erase(s);
+    err = early.started ? finish_mass_erase(s, &early) : mass_erase(s);
   }
   if (err == SWDF_OK) {
     err = s->backend->flush(s);

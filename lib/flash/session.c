@@ -221,7 +221,9 @@ static swdf_err check_not_read_protected(swdf_target *t) {
                     chip->name, level);
 }
 
-swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method) {
+swdf_err swdf__session_open_with(swdf__flash_session **out, swdf_target *t,
+                                 swdf_flash_method method, swdf__session_early_fn early,
+                                 void *user) {
   *out = NULL;
   const swdf__family *family = swdf__family_for(t);
   if (family == NULL) {
@@ -244,13 +246,21 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
   swdf_crc32_tables_init(s->crc_tables);
   swdf_err err = swdf__core_halt(t);
   if (err == SWDF_OK) {
-    err = save_core(s);
-  }
-  if (err == SWDF_OK) {
     err = family->describe(&s->ctl, t);
   }
   if (err == SWDF_OK && s->ctl.width_note[0] != '\0') {
     swdf__log(s->ctx, SWDF_LOG_INFO, "%s", s->ctl.width_note);
+  }
+  if (err == SWDF_OK) {
+    s->unlocked = true; /* from the first key on: lock again when closing */
+    err = unlock(s);
+  }
+  /* Flash-register work started here runs on while the rest is set up. */
+  if (err == SWDF_OK && early != NULL) {
+    err = early(s, user);
+  }
+  if (err == SWDF_OK) {
+    err = save_core(s);
   }
   if (err == SWDF_OK && family->prepare != NULL) {
     err = family->prepare(t, &s->family_saved);
@@ -264,9 +274,6 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
     }
   }
   if (err == SWDF_OK) {
-    err = unlock(s);
-  }
-  if (err == SWDF_OK) {
     err = start_backend(s, method);
   }
   if (err != SWDF_OK) {
@@ -276,6 +283,10 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
   }
   *out = s;
   return SWDF_OK;
+}
+
+swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method) {
+  return swdf__session_open_with(out, t, method, NULL, NULL);
 }
 
 swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after) {
@@ -291,8 +302,10 @@ swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after
     s->backend->stop(s);
   }
   swdf_err err = SWDF_OK;
-  if (s->prepared) {
+  if (s->unlocked) {
     lock(s);
+  }
+  if (s->prepared) {
     if (s->family->unboost != NULL) {
       err = s->family->unboost(s->t, &s->clock_saved);
     }
