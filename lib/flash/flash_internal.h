@@ -50,7 +50,7 @@ typedef struct swdf__backend {
   void (*stop)(swdf__flash_session *s);
 } swdf__backend;
 
-enum { SWDF__SAVED_REGS = 19 };
+enum { SWDF__SAVED_REGS = 18 };
 
 struct swdf__flash_session {
   swdf_target *t;

@@ -120,8 +120,10 @@ static void lock(swdf__flash_session *s) {
   }
 }
 
-static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7,  8, 9,
-                                                             10, 11, 12, 13, 14, 15, 16, 17, 18};
+/* R0-R12, LR, PC, xPSR, MSP and PSP; SP (R13) is whichever of MSP and PSP
+ * is active, so reading it too would only cost a round trip. */
+static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7, 8,
+                                                             9,  10, 11, 12, 14, 15, 16, 17, 18};
 
 /* Transfers that failed once are tried again: a probe that missed one USB
  * transfer answers the next command normally. */
@@ -140,11 +142,7 @@ static swdf_err save_core(swdf__flash_session *s) {
 }
 
 static swdf_err restore_core(swdf__flash_session *s) {
-  /* SP is restored through MSP/PSP (R13 is whichever is active). */
   for (size_t i = 0; i < SWDF__SAVED_REGS; i++) {
-    if (saved_reg_numbers[i] == SWDF_REG_SP) {
-      continue;
-    }
     swdf_err err = SWDF_OK;
     for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
       err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
