@@ -47,12 +47,13 @@ uint64_t swdf__program_time_us(const swdf__flash_session *s, uint32_t len, bool 
   return units * (ctl->program_typ_ns + gap_ns) / 1000u;
 }
 
-/* The loader's CRC takes about 4 cycles per byte, its blank check about 1.
+/* The loader's CRC takes about 4 cycles per byte, its blank check (eight
+ * words per step) about 3/4.
  * The deadline allows for a core that firmware left on a much slower clock
  * than the one assumed. */
 uint64_t swdf__check_time_us(const swdf__flash_session *s, uint32_t op, uint64_t len, bool max) {
-  uint64_t cycles_per_byte = op == SWDF_LOADER_OP_CRC ? 4 : 1;
-  uint64_t us = len * cycles_per_byte * 1000000u / s->cpu_hz;
+  uint64_t quarter_cycles_per_byte = op == SWDF_LOADER_OP_CRC ? 16 : 3;
+  uint64_t us = len * quarter_cycles_per_byte * 1000000u / 4u / s->cpu_hz;
   return max ? us * 16 + 500000u : us;
 }
 
