@@ -71,7 +71,8 @@ typedef struct swdf_write_stats {
   uint32_t erase_bytes;      /* bytes in the erased units (the whole flash for mass erase) */
   uint64_t program_bytes;    /* bytes programmed, image and kept bytes together */
   uint64_t kept_bytes;       /* bytes outside the image read and written back */
-  int mass_erase;
+  int mass_erase;            /* 1: the whole chip erased at once (asked, or chosen for an
+                                image filling the flash because it is quicker) */
   swdf_verify_mode verify;   /* how the result was verified */
   int verified;              /* 1 when verification ran and passed */
   char method[16];           /* "loader" or "registers" */
@@ -153,7 +154,8 @@ SWDF_API swdf_err swdf_flash_verify(swdf_target *target, const swdf_image *image
  */
 SWDF_API swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len);
 
-/* Erase the whole flash (every bank). */
+/* Erase the whole flash (every bank): by mass erase, or unit by unit where
+ * the datasheet times say that is quicker; then check that it reads blank. */
 SWDF_API swdf_err swdf_flash_mass_erase(swdf_target *target);
 
 #ifdef __cplusplus

@@ -13,6 +13,7 @@ enum {
   F1_SR = 0x0c,
   F1_CR = 0x10,
   F1_AR = 0x14,
+  F1_WRPR = 0x20,
   F1_BANK2_OFFSET = 0x40,
   F1_SR_BSY = 1u << 0,
   F1_SR_PGERR = 1u << 2,
@@ -60,6 +61,7 @@ static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
           chip->mass_erase_time_ms != 0 ? chip->mass_erase_time_ms * 1000u : 40000u,
       .error_bits = f1_errors,
       .error_bit_count = SWDF_ARRAY_LEN(f1_errors),
+      .wrp = {{chip->flash_regs + F1_WRPR, 0xffffffffu, 0xffffffffu}},
   };
   return SWDF_OK;
 }

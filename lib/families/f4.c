@@ -18,6 +18,10 @@ enum {
   F4_KEYR = 0x04,
   F4_SR = 0x0c,
   F4_CR = 0x10,
+  F4_OPTCR = 0x14,
+  F4_OPTCR1 = 0x18,
+  /* SPRMOD set turns the nWRP bits into PCROP bits (1 = protected). */
+  F4_OPTCR_SPRMOD = 1u << 31,
   F4_SR_EOP = 1u << 0,
   F4_SR_OPERR = 1u << 1,
   F4_SR_WRPERR = 1u << 4,
@@ -121,6 +125,16 @@ static swdf_err f4_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .error_bits = f4_errors,
       .error_bit_count = SWDF_ARRAY_LEN(f4_errors),
   };
+  /* One nWRP bit per sector of the bank, from bit 16 (bank 2: OPTCR1). */
+  const swdf_flash_layout *layout = swdf__target_flash_layout(t);
+  static const uint32_t optcr[2] = {F4_OPTCR, F4_OPTCR1};
+  for (unsigned b = 0; b < layout->bank_count && b < 2; b++) {
+    uint32_t sectors = layout->banks[b].unit_count < 12 ? layout->banks[b].unit_count : 12;
+    uint32_t nwrp = ((1u << sectors) - 1u) << 16;
+    ctl->wrp[b].addr = chip->flash_regs + optcr[b];
+    ctl->wrp[b].mask = nwrp | (b == 0 ? F4_OPTCR_SPRMOD : 0);
+    ctl->wrp[b].want = nwrp;
+  }
   for (size_t i = 0; i < SWDF_ARRAY_LEN(w->erase); i++) {
     ctl->erase[i] = w->erase[i];
   }

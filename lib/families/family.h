@@ -50,6 +50,11 @@ typedef struct swdf__flash_ctl {
   uint32_t mass_erase_max_us;
   const swdf__flash_error_bit *error_bits;
   size_t error_bit_count;
+  /* Where write protection shows: nothing is protected when every register
+   * reads (value & mask) == want (F1 WRPR all ones, F4 nWRP all ones). */
+  struct {
+    uint32_t addr, mask, want;
+  } wrp[2];
   char width_note[96]; /* why this program width was chosen, for the log */
 } swdf__flash_ctl;
 

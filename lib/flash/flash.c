@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "flash/loaders/loader_crc.h"
 #include "flash_internal.h"
 #include "plan.h"
@@ -15,11 +16,12 @@ struct swdf_flash_plan {
   swdf_write_opts opts;
   swdf_write_stats stats;
   bool executed;
+  bool chip_erase; /* one erase of the whole chip instead of the units' (planner's choice) */
 };
 
 /* Fixed costs of a job beyond the flash work: starting the loader, the
  * register saves and restores. An estimate for plans. */
-enum { JOB_OVERHEAD_US = 30000 };
+enum { JOB_OVERHEAD_US = 30000, MASS_ERASE_MARGIN_US = 500000 };
 
 const char *swdf_verify_mode_name(swdf_verify_mode mode) {
   static const char *const names[] = {"crc", "readback", "none"};
@@ -69,6 +71,37 @@ static swdf_err run_checks(swdf__flash_session *s, uint32_t op, const swdf_loade
   return err;
 }
 
+static uint64_t unit_erase_us(const void *user, uint32_t size) {
+  return swdf__erase_time_us(&((const swdf__flash_session *)user)->ctl, size, false);
+}
+
+static uint64_t unit_program_us(const void *user, uint32_t bytes) {
+  return swdf__program_time_us(user, bytes, false);
+}
+
+static swdf__erase_costs erase_costs(const swdf__flash_session *s) {
+  return (swdf__erase_costs){.unit_us = unit_erase_us,
+                             .program_us = unit_program_us,
+                             .bank_mass_us = s->ctl.mass_erase_typ_us,
+                             .user = s};
+}
+
+/* Whether any unit is write protected (or it cannot be told). */
+static bool write_protected(swdf__flash_session *s) {
+  for (size_t i = 0; i < SWDF_ARRAY_LEN(s->ctl.wrp); i++) {
+    uint32_t value = 0;
+    if (s->ctl.wrp[i].addr == 0) {
+      continue;
+    }
+    if (swdf__read32(&value, s->t, s->ctl.wrp[i].addr) != SWDF_OK ||
+        (value & s->ctl.wrp[i].mask) != s->ctl.wrp[i].want) {
+      swdf__clear_error(s->ctx);
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Blank checks, then CRCs where the image's part is not blank. */
 static swdf_err check_units(swdf_flash_plan *plan) {
   swdf__plan_core *p = &plan->core;
@@ -101,6 +134,12 @@ static swdf_err check_units(swdf_flash_plan *plan) {
       host_crcs[u] = swdf__plan_image_crc(p, u, crc_step, s);
     }
     swdf__plan_decide(p, host_crcs, plan->opts.skip_unchanged != 0, false);
+    swdf__erase_costs costs = erase_costs(s);
+    plan->chip_erase = swdf__plan_prefer_chip_erase(p, s->layout, &costs) && !write_protected(s);
+    if (plan->chip_erase) {
+      swdf__plan_erase_all(p);
+      swdf__log(plan->ctx, SWDF_LOG_INFO, "the image covers the whole flash: one mass erase");
+    }
   }
   free(checks);
   free(results);
@@ -143,16 +182,19 @@ static uint64_t estimate_us(const swdf_flash_plan *plan) {
   const swdf__plan_core *p = &plan->core;
   const swdf__flash_session *s = plan->session;
   uint64_t flash = 0, check = 0;
-  if (plan->opts.mass_erase) {
-    flash += s->ctl.mass_erase_typ_us * s->layout->bank_count;
-  } else {
+  bool chip_erase = plan->opts.mass_erase || plan->chip_erase;
+  if (chip_erase) {
+    swdf__erase_costs costs = erase_costs(s);
+    flash += swdf__plan_chip_erase_us(s->layout, &costs);
+  }
+  if (!plan->opts.mass_erase) {
     check += swdf__check_time_us(s, SWDF_LOADER_OP_BLANK, plan->stats.image_bytes, false) +
              swdf__check_time_us(s, SWDF_LOADER_OP_CRC, plan->stats.image_bytes, false);
   }
   uint64_t verify = 0;
   for (size_t u = 0; u < p->unit_count; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
-    if (unit->action == SWDF_UNIT_ERASE) {
+    if (unit->action == SWDF_UNIT_ERASE && !chip_erase) {
       flash += swdf__erase_time_us(&s->ctl, unit->size, false);
     }
     flash += swdf__program_time_us(s, unit->program_bytes, false);
@@ -173,7 +215,7 @@ static void total_stats(swdf_flash_plan *plan) {
   const swdf__plan_core *p = &plan->core;
   swdf_write_stats *st = &plan->stats;
   *st = (swdf_write_stats){.size = sizeof(*st)};
-  st->mass_erase = plan->opts.mass_erase != 0;
+  st->mass_erase = plan->opts.mass_erase != 0 || plan->chip_erase;
   st->verify = plan->opts.verify;
   st->units = (uint32_t)p->unit_count;
   for (size_t u = 0; u < p->unit_count; u++) {
@@ -313,15 +355,38 @@ static swdf_err erase_unit(swdf__flash_session *s, const swdf_plan_unit *unit) {
                            swdf__erase_time_us(&s->ctl, unit->size, true));
 }
 
+/* Queue the erase of every unit of [addr, addr + len). */
+static swdf_err erase_units_of(swdf__flash_session *s, uint32_t addr, uint32_t len) {
+  for (uint64_t at = addr; at < (uint64_t)addr + len;) {
+    swdf_flash_sector sector;
+    swdf_flash_layout_sector_at(&sector, s->layout, (uint32_t)at);
+    swdf_plan_unit unit = {
+        .addr = sector.addr, .size = sector.size, .index = sector.index, .bank = sector.bank};
+    swdf_err err = erase_unit(s, &unit);
+    if (err != SWDF_OK) {
+      return err;
+    }
+    at = (uint64_t)sector.addr + sector.size;
+  }
+  return SWDF_OK;
+}
+
+/* Erase the whole chip: each mass erase command, or its units one by one
+ * where the datasheet times say that is quicker. */
 static swdf_err mass_erase(swdf__flash_session *s) {
   swdf__erase_cmd cmds[2];
   unsigned n = s->family->mass_erase_cmds(cmds, &s->ctl, s->layout);
+  swdf__erase_costs costs = erase_costs(s);
   for (unsigned i = 0; i < n; i++) {
-    uint32_t size = n == 1 ? s->layout->size : s->layout->banks[cmds[i].bank].size;
-    uint32_t banks = n == 1 ? s->layout->bank_count : 1;
+    bool whole = n == 1;
+    uint32_t base = whole ? s->layout->base : s->layout->banks[cmds[i].bank].base;
+    uint32_t size = whole ? s->layout->size : s->layout->banks[cmds[i].bank].size;
+    uint32_t banks = whole ? s->layout->bank_count : 1;
     swdf_err err =
-        s->backend->erase(s, &cmds[i], cmds[i].ar, size, s->ctl.mass_erase_typ_us * banks,
-                          s->ctl.mass_erase_max_us * banks);
+        swdf__plan_mass_erase_pays(s->layout, base, size, banks, &costs)
+            ? s->backend->erase(s, &cmds[i], cmds[i].ar, size, s->ctl.mass_erase_typ_us * banks,
+                                s->ctl.mass_erase_max_us * banks)
+            : erase_units_of(s, base, size);
     if (err != SWDF_OK) {
       return err;
     }
@@ -335,14 +400,15 @@ static swdf_err write_units(swdf_flash_plan *plan) {
   s->erase_total = plan->stats.erase_bytes;
   s->program_total = plan->stats.program_bytes;
   s->erase_done = s->program_done = 0;
-  swdf_err err = plan->opts.mass_erase ? mass_erase(s) : SWDF_OK;
+  bool chip_erase = plan->opts.mass_erase || plan->chip_erase;
+  swdf_err err = chip_erase ? mass_erase(s) : SWDF_OK;
   for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
     bool group = unit->kept_bytes > 0 && s->backend->group_begin != NULL;
     if (group) {
       s->backend->group_begin(s);
     }
-    if (unit->action == SWDF_UNIT_ERASE) {
+    if (unit->action == SWDF_UNIT_ERASE && !chip_erase) {
       err = erase_unit(s, unit);
     }
     if (err == SWDF_OK) {
@@ -575,18 +641,8 @@ static swdf_err check_blank(swdf__flash_session *s, uint32_t addr, uint32_t len)
 
 static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_t len) {
   s->erase_total = len;
-  for (uint64_t at = addr; at < (uint64_t)addr + len;) {
-    swdf_flash_sector sector;
-    swdf_flash_layout_sector_at(&sector, s->layout, (uint32_t)at);
-    swdf_plan_unit unit = {
-        .addr = sector.addr, .size = sector.size, .index = sector.index, .bank = sector.bank};
-    swdf_err err = erase_unit(s, &unit);
-    if (err != SWDF_OK) {
-      return err;
-    }
-    at = (uint64_t)sector.addr + sector.size;
-  }
-  return s->backend->flush(s);
+  swdf_err err = erase_units_of(s, addr, len);
+  return err != SWDF_OK ? err : s->backend->flush(s);
 }
 
 static swdf_err check_erase_range(swdf_ctx *ctx, const swdf_flash_layout *layout, uint32_t addr,
@@ -635,6 +691,81 @@ swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len) {
   return err != SWDF_OK ? err : closed;
 }
 
+/*
+ * A mass erase needs no loader: it is started through the flash registers
+ * as soon as the controller is unlocked, and runs while the session saves
+ * the core, raises the clock and starts the loader for the blank check.
+ */
+typedef struct early_erase {
+  swdf__erase_cmd cmds[2];
+  unsigned count;
+  bool started;
+} early_erase;
+
+static uint32_t ctl_reg(const swdf__flash_session *s, unsigned bank, uint32_t offset) {
+  return s->ctl.regs[bank] + offset;
+}
+
+static swdf_err start_mass_erase(swdf__flash_session *s, void *user) {
+  early_erase *e = user;
+  swdf__erase_costs costs = erase_costs(s);
+  e->count = s->family->mass_erase_cmds(e->cmds, &s->ctl, s->layout);
+  if (!swdf__plan_mass_erase_pays(s->layout, s->layout->base, s->layout->size,
+                                  s->layout->bank_count, &costs)) {
+    return SWDF_OK; /* unit by unit through the backend */
+  }
+  for (unsigned i = 0; i < e->count; i++) {
+    const swdf__erase_cmd *cmd = &e->cmds[i];
+    swdf_err err = swdf__write32(s->t, ctl_reg(s, cmd->bank, s->ctl.cr), cmd->cr);
+    if (err == SWDF_OK) {
+      err = swdf__write32(s->t, ctl_reg(s, cmd->bank, s->ctl.cr), cmd->cr | s->ctl.cr_start);
+    }
+    if (err != SWDF_OK) {
+      swdf__prefix_error(s->ctx, "starting the mass erase");
+      return err;
+    }
+    e->started = true;
+  }
+  return SWDF_OK;
+}
+
+/* Wait for the mass erase, polling in steps of 1/32 of its typical time
+ * (the polls fall inside the erase; only the last one's lateness counts),
+ * up to the datasheet maximum; then check the status for errors. */
+static swdf_err finish_mass_erase(swdf__flash_session *s, const early_erase *e) {
+  uint64_t typ_us = (uint64_t)s->ctl.mass_erase_typ_us * s->layout->bank_count;
+  uint64_t max_us = (uint64_t)s->ctl.mass_erase_max_us * s->layout->bank_count;
+  for (unsigned i = 0; i < e->count; i++) {
+    unsigned bank = e->cmds[i].bank;
+    uint32_t sr = 0;
+    swdf_deadline d;
+    swdf__deadline_start(&d, max_us + MASS_ERASE_MARGIN_US);
+    uint32_t step_us = (uint32_t)(typ_us / 32);
+    swdf_err err;
+    while ((err = swdf__read32(&sr, s->t, ctl_reg(s, bank, s->ctl.sr))) == SWDF_OK &&
+           (sr & s->ctl.sr_busy) != 0 && !swdf__deadline_passed(&d)) {
+      swdf__sleep_us(step_us);
+      d.slept_us += step_us;
+    }
+    if (err == SWDF_OK && (sr & s->ctl.sr_busy) != 0) {
+      err = swdf__fail(s->ctx, SWDF_ERR_TIMEOUT, "reset the chip and try again",
+                       "the mass erase took longer than %u ms (the datasheet maximum)",
+                       (unsigned)(max_us / 1000));
+    }
+    if (err == SWDF_OK && (sr & s->ctl.sr_errors) != 0) {
+      (void)swdf__write32(s->t, ctl_reg(s, bank, s->ctl.sr), s->ctl.sr_clear);
+      err = swdf__session_flash_error(s, sr, e->cmds[i].ar, "mass erasing");
+    }
+    if (err == SWDF_OK) {
+      err = swdf__write32(s->t, ctl_reg(s, bank, s->ctl.cr), 0);
+    }
+    if (err != SWDF_OK) {
+      return err;
+    }
+  }
+  return swdf__session_progress(s, SWDF__OP_ERASE, s->layout->size);
+}
+
 swdf_err swdf_flash_mass_erase(swdf_target *target) {
   if (target == NULL) {
     return SWDF_ERR_INVALID_ARG;
@@ -642,10 +773,11 @@ swdf_err swdf_flash_mass_erase(swdf_target *target) {
   swdf_ctx *ctx = swdf__target_ctx(target);
   swdf__clear_error(ctx);
   swdf__flash_session *s = NULL;
-  swdf_err err = swdf__session_open(&s, target, SWDF_FLASH_AUTO);
+  early_erase early = {.count = 0};
+  swdf_err err = swdf__session_open_with(&s, target, SWDF_FLASH_AUTO, start_mass_erase, &early);
   if (err == SWDF_OK) {
     s->erase_total = s->layout->size;
-    err = mass_erase(s);
+    err = early.started ? finish_mass_erase(s, &early) : mass_erase(s);
   }
   if (err == SWDF_OK) {
     err = s->backend->flush(s);

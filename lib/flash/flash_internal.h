@@ -50,7 +50,7 @@ typedef struct swdf__backend {
   void (*stop)(swdf__flash_session *s);
 } swdf__backend;
 
-enum { SWDF__SAVED_REGS = 19 };
+enum { SWDF__SAVED_REGS = 18 };
 
 struct swdf__flash_session {
   swdf_target *t;
@@ -61,6 +61,7 @@ struct swdf__flash_session {
   swdf__flash_ctl ctl;
   uint32_t family_saved;
   swdf__clock_saved clock_saved;
+  bool unlocked;
   bool prepared;
   bool regs_saved;
   uint32_t saved_regs[SWDF__SAVED_REGS];
@@ -77,6 +78,15 @@ struct swdf__flash_session {
  * the backend the method asks for (the loader falls back to registers
  * under SWDF_FLASH_AUTO). */
 swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method);
+
+/* The same, calling `early` as soon as the controller is unlocked, before
+ * the core's registers are saved, the clock raised and the backend started:
+ * flash-register work begun there (a mass erase) runs on meanwhile. Only
+ * memory-mapped registers may be used in it. */
+typedef swdf_err (*swdf__session_early_fn)(swdf__flash_session *s, void *user);
+swdf_err swdf__session_open_with(swdf__flash_session **out, swdf_target *t,
+                                 swdf_flash_method method, swdf__session_early_fn early,
+                                 void *user);
 
 /* Stop the backend, lock the controller, restore the core (or reset and
  * run it with `run_after`). Returns the first error met while closing;

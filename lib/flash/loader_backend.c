@@ -24,6 +24,8 @@ enum {
   WRITE_ATTEMPTS = 3,
   READ_ATTEMPTS = 3,
   DEADLINE_MARGIN_US = 500000,
+  /* Runs of at least this many equal ranges go out as one repeated entry. */
+  REPEAT_MIN = 4,
 };
 
 typedef struct op_record {
@@ -427,8 +429,41 @@ static swdf_err loader_flush(swdf__flash_session *s) {
   return wait_done(s, ls->next_seq - 1, ls->next_seq - 1);
 }
 
+/* How many entries from checks[i] form a run the loader takes as one
+ * repeated entry: equal ranges back to back, results a fixed step apart,
+ * the first not carrying on a stream from checks[i - 1]. */
+static size_t repeat_run(const swdf_loader_check *all, size_t i, size_t n, uint32_t *stride) {
+  const swdf_loader_check *checks = all + i;
+  n -= i;
+  if (n < 2 || (i > 0 && all[i - 1].result == checks[0].result) ||
+      checks[1].result <= checks[0].result) {
+    return 1;
+  }
+  *stride = checks[1].result - checks[0].result;
+  size_t k = 1;
+  while (k < n && k < SWDF_LOADER_REPEAT_COUNT(0xffffffffu) && *stride <= 0xffffu &&
+         checks[k].len == checks[0].len && checks[k].addr == checks[k - 1].addr + checks[0].len &&
+         checks[k].result == checks[k - 1].result + *stride) {
+    k++;
+  }
+  return k;
+}
+
+static swdf_err queue_check_slot(swdf__flash_session *s, uint32_t op,
+                                 const swdf_loader_check *packed, size_t k, uint32_t repeat,
+                                 uint64_t bytes) {
+  op_record rec = {.kind = SWDF__OP_CHECK,
+                   .addr = packed[0].addr,
+                   .typ_us = (uint32_t)swdf__check_time_us(s, op, bytes, false),
+                   .max_us = (uint32_t)swdf__check_time_us(s, op, bytes, true)};
+  uint32_t len = (uint32_t)(k * sizeof(swdf_loader_check));
+  return submit(s, SWDF__OP_CHECK, SWDF_LOADER_OP(op, 0), (uint32_t)k, repeat,
+                (const uint8_t *)packed, len, &rec);
+}
+
 /* Queue checks whose result indices lie in [first, first + count) of one
- * window of the loader's result words, packing entries into slots. */
+ * window of the loader's result words, packing entries into slots; runs of
+ * equal ranges (whole units) go out as one repeated entry. */
 static swdf_err queue_checks(swdf__flash_session *s, uint32_t op, const swdf_loader_check *checks,
                              size_t n, uint32_t window_base) {
   loader_state *ls = state_of(s);
@@ -436,9 +471,25 @@ static swdf_err queue_checks(swdf__flash_session *s, uint32_t op, const swdf_loa
   size_t per_slot = ls->lay.slot_size / sizeof(swdf_loader_check);
   size_t i = 0;
   while (i < n) {
+    uint32_t stride = 0;
+    size_t run = repeat_run(checks, i, n, &stride);
+    if (run >= REPEAT_MIN) {
+      packed[0] = checks[i];
+      packed[0].result -= window_base;
+      swdf_err err = queue_check_slot(s, op, packed, 1, SWDF_LOADER_REPEAT(run, stride),
+                                      (uint64_t)run * checks[i].len);
+      if (err != SWDF_OK) {
+        return err;
+      }
+      i += run;
+      continue;
+    }
     size_t k = 0;
     uint64_t bytes = 0;
     for (; k < per_slot && i + k < n; k++) {
+      if (k > 0 && repeat_run(checks, i + k, n, &stride) >= REPEAT_MIN) {
+        break;
+      }
       packed[k] = checks[i + k];
       packed[k].result -= window_base;
       bytes += packed[k].len;
@@ -447,13 +498,7 @@ static swdf_err queue_checks(swdf__flash_session *s, uint32_t op, const swdf_loa
     if (i > 0 && checks[i].result == checks[i - 1].result) {
       packed[0].result |= SWDF_LOADER_CHECK_CONTINUE;
     }
-    op_record rec = {.kind = SWDF__OP_CHECK,
-                     .addr = checks[i].addr,
-                     .typ_us = (uint32_t)swdf__check_time_us(s, op, bytes, false),
-                     .max_us = (uint32_t)swdf__check_time_us(s, op, bytes, true)};
-    uint32_t len = (uint32_t)(k * sizeof(swdf_loader_check));
-    swdf_err err = submit(s, SWDF__OP_CHECK, SWDF_LOADER_OP(op, 0), (uint32_t)k, 0,
-                          (const uint8_t *)packed, len, &rec);
+    swdf_err err = queue_check_slot(s, op, packed, k, 0, bytes);
     if (err != SWDF_OK) {
       return err;
     }

@@ -371,3 +371,57 @@ swdf_err swdf__plan_program_runs(const swdf__plan_core *p, size_t u, swdf__run_f
 swdf_err swdf__plan_verify_ranges(const swdf__plan_core *p, size_t u, swdf__run_fn fn, void *user) {
   return for_written_ranges(p, u, emit_whole, fn, user);
 }
+
+uint64_t swdf__plan_units_erase_us(const swdf_flash_layout *layout, uint32_t addr, uint32_t len,
+                                   const swdf__erase_costs *costs) {
+  uint64_t us = 0;
+  for (uint64_t at = addr; at < (uint64_t)addr + len;) {
+    swdf_flash_sector sector;
+    if (!swdf_flash_layout_sector_at(&sector, layout, (uint32_t)at)) {
+      break;
+    }
+    us += costs->unit_us(costs->user, sector.size);
+    at = (uint64_t)sector.addr + sector.size;
+  }
+  return us;
+}
+
+bool swdf__plan_mass_erase_pays(const swdf_flash_layout *layout, uint32_t addr, uint32_t len,
+                                unsigned banks, const swdf__erase_costs *costs) {
+  return costs->bank_mass_us * banks <= swdf__plan_units_erase_us(layout, addr, len, costs);
+}
+
+uint64_t swdf__plan_chip_erase_us(const swdf_flash_layout *layout, const swdf__erase_costs *costs) {
+  uint64_t us = 0;
+  for (unsigned b = 0; b < layout->bank_count && b < SWDF_LAYOUT_MAX_BANKS; b++) {
+    uint64_t units = swdf__plan_units_erase_us(layout, layout->banks[b].base, layout->banks[b].size,
+                                               costs);
+    us += units < costs->bank_mass_us ? units : costs->bank_mass_us;
+  }
+  return us;
+}
+
+bool swdf__plan_prefer_chip_erase(const swdf__plan_core *p, const swdf_flash_layout *layout,
+                                  const swdf__erase_costs *costs) {
+  uint64_t covered = 0, by_units = 0, extra_program = 0;
+  for (size_t u = 0; u < p->unit_count; u++) {
+    const swdf__unit *unit = &p->units[u];
+    if (unit->rest_first_not_blank != NOT_FOUND) {
+      return false; /* bytes outside the image would have to survive the erase */
+    }
+    covered += unit->pub.size;
+    if (unit->pub.action == SWDF_UNIT_ERASE) {
+      by_units += costs->unit_us(costs->user, unit->pub.size);
+    } else {
+      extra_program += costs->program_us(costs->user, unit->pub.image_bytes);
+    }
+  }
+  return covered == layout->size &&
+         swdf__plan_chip_erase_us(layout, costs) + extra_program < by_units;
+}
+
+void swdf__plan_erase_all(swdf__plan_core *p) {
+  for (size_t u = 0; u < p->unit_count; u++) {
+    p->units[u].pub.action = SWDF_UNIT_ERASE;
+  }
+}

@@ -110,3 +110,39 @@ swdf_err swdf__plan_program_runs(const swdf__plan_core *p, size_t u, swdf__run_f
 swdf_err swdf__plan_verify_ranges(const swdf__plan_core *p, size_t u, swdf__run_fn fn, void *user);
 
 #endif
+
+/*
+ * The datasheet figures the erase choices weigh: the typical time to erase
+ * one unit of `size` bytes, to mass erase one bank, and to program `bytes`.
+ */
+typedef struct swdf__erase_costs {
+  uint64_t (*unit_us)(const void *user, uint32_t size);
+  uint64_t (*program_us)(const void *user, uint32_t bytes);
+  uint64_t bank_mass_us;
+  const void *user;
+} swdf__erase_costs;
+
+/* The time to erase the units of [addr, addr + len) one by one. */
+uint64_t swdf__plan_units_erase_us(const swdf_flash_layout *layout, uint32_t addr, uint32_t len,
+                                   const swdf__erase_costs *costs);
+
+/* Whether erasing all of [addr, addr + len) (`banks` whole banks) is
+ * cheaper by mass erase than unit by unit (an F4 mass erase takes longer
+ * than all its sectors on parts with few of them). */
+bool swdf__plan_mass_erase_pays(const swdf_flash_layout *layout, uint32_t addr, uint32_t len,
+                                unsigned banks, const swdf__erase_costs *costs);
+
+/* The time to erase the whole flash, bank by bank the cheaper way. */
+uint64_t swdf__plan_chip_erase_us(const swdf_flash_layout *layout, const swdf__erase_costs *costs);
+
+/*
+ * After swdf__plan_decide: whether one erase of the whole chip beats the
+ * units' own erases. Only when the image's units cover the whole flash and
+ * no byte outside the image holds data (nothing to lose); units that would
+ * not have been erased are then programmed too, which counts.
+ */
+bool swdf__plan_prefer_chip_erase(const swdf__plan_core *p, const swdf_flash_layout *layout,
+                                  const swdf__erase_costs *costs);
+
+/* Make every unit an erased one (written and verified whole): after a chip erase. */
+void swdf__plan_erase_all(swdf__plan_core *p);

@@ -47,12 +47,13 @@ uint64_t swdf__program_time_us(const swdf__flash_session *s, uint32_t len, bool 
   return units * (ctl->program_typ_ns + gap_ns) / 1000u;
 }
 
-/* The loader's CRC takes about 4 cycles per byte, its blank check about 1.
+/* The loader's CRC takes about 4 cycles per byte, its blank check (eight
+ * words per step) about 3/4.
  * The deadline allows for a core that firmware left on a much slower clock
  * than the one assumed. */
 uint64_t swdf__check_time_us(const swdf__flash_session *s, uint32_t op, uint64_t len, bool max) {
-  uint64_t cycles_per_byte = op == SWDF_LOADER_OP_CRC ? 4 : 1;
-  uint64_t us = len * cycles_per_byte * 1000000u / s->cpu_hz;
+  uint64_t quarter_cycles_per_byte = op == SWDF_LOADER_OP_CRC ? 16 : 3;
+  uint64_t us = len * quarter_cycles_per_byte * 1000000u / 4u / s->cpu_hz;
   return max ? us * 16 + 500000u : us;
 }
 
@@ -120,8 +121,10 @@ static void lock(swdf__flash_session *s) {
   }
 }
 
-static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7,  8, 9,
-                                                             10, 11, 12, 13, 14, 15, 16, 17, 18};
+/* R0-R12, LR, PC, xPSR, MSP and PSP; SP (R13) is whichever of MSP and PSP
+ * is active, so reading it too would only cost a round trip. */
+static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7, 8,
+                                                             9,  10, 11, 12, 14, 15, 16, 17, 18};
 
 /* Transfers that failed once are tried again: a probe that missed one USB
  * transfer answers the next command normally. */
@@ -140,11 +143,7 @@ static swdf_err save_core(swdf__flash_session *s) {
 }
 
 static swdf_err restore_core(swdf__flash_session *s) {
-  /* SP is restored through MSP/PSP (R13 is whichever is active). */
   for (size_t i = 0; i < SWDF__SAVED_REGS; i++) {
-    if (saved_reg_numbers[i] == SWDF_REG_SP) {
-      continue;
-    }
     swdf_err err = SWDF_OK;
     for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
       err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
@@ -221,7 +220,9 @@ static swdf_err check_not_read_protected(swdf_target *t) {
                     chip->name, level);
 }
 
-swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method) {
+swdf_err swdf__session_open_with(swdf__flash_session **out, swdf_target *t,
+                                 swdf_flash_method method, swdf__session_early_fn early,
+                                 void *user) {
   *out = NULL;
   const swdf__family *family = swdf__family_for(t);
   if (family == NULL) {
@@ -244,13 +245,21 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
   swdf_crc32_tables_init(s->crc_tables);
   swdf_err err = swdf__core_halt(t);
   if (err == SWDF_OK) {
-    err = save_core(s);
-  }
-  if (err == SWDF_OK) {
     err = family->describe(&s->ctl, t);
   }
   if (err == SWDF_OK && s->ctl.width_note[0] != '\0') {
     swdf__log(s->ctx, SWDF_LOG_INFO, "%s", s->ctl.width_note);
+  }
+  if (err == SWDF_OK) {
+    s->unlocked = true; /* from the first key on: lock again when closing */
+    err = unlock(s);
+  }
+  /* Flash-register work started here runs on while the rest is set up. */
+  if (err == SWDF_OK && early != NULL) {
+    err = early(s, user);
+  }
+  if (err == SWDF_OK) {
+    err = save_core(s);
   }
   if (err == SWDF_OK && family->prepare != NULL) {
     err = family->prepare(t, &s->family_saved);
@@ -264,9 +273,6 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
     }
   }
   if (err == SWDF_OK) {
-    err = unlock(s);
-  }
-  if (err == SWDF_OK) {
     err = start_backend(s, method);
   }
   if (err != SWDF_OK) {
@@ -276,6 +282,10 @@ swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flas
   }
   *out = s;
   return SWDF_OK;
+}
+
+swdf_err swdf__session_open(swdf__flash_session **out, swdf_target *t, swdf_flash_method method) {
+  return swdf__session_open_with(out, t, method, NULL, NULL);
 }
 
 swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after) {
@@ -291,8 +301,10 @@ swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after
     s->backend->stop(s);
   }
   swdf_err err = SWDF_OK;
-  if (s->prepared) {
+  if (s->unlocked) {
     lock(s);
+  }
+  if (s->prepared) {
     if (s->family->unboost != NULL) {
       err = s->family->unboost(s->t, &s->clock_saved);
     }

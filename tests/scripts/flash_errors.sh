@@ -36,6 +36,22 @@ expect_match "$err" "0x08000000 failed: the page is write protected" "F103 WRP m
 expect_match "$err" "unlock" "F103 WRP hint"
 same_flash "F103 WRP: flash unchanged" stm32f103c8 0x10000 "$tmp/old64k.bin"
 
+# An image filling the whole F103 flash over old data takes one mass erase
+# instead of 64 page erases, but not while a page is write protected.
+py random 34 0x10000 "$tmp/new64k.bin"
+"$sim" state init "$state" --chip stm32f103c8 --load "$tmp/old64k.bin@$base" >/dev/null
+expect_exit 0 "F103 whole-flash plan" -- swd stm32f103c8 write --dry-run --json "$tmp/new64k.bin"
+expect_match "$out" '"mass_erase":true' "F103 whole-flash image: one mass erase"
+"$sim" state init "$state" --chip stm32f103c8 --option wrp0=0xFE --load "$tmp/old64k.bin@$base" >/dev/null
+expect_exit 0 "F103 WRP whole-flash plan" -- swd stm32f103c8 write --dry-run --json "$tmp/new64k.bin"
+expect_match "$out" '"mass_erase":false' "F103 WRP whole-flash image: page erases, no mass erase"
+expect_exit 5 "F103 WRP whole-flash write" -- swd stm32f103c8 write "$tmp/new64k.bin"
+expect_match "$err" "0x08000000 failed: the page is write protected" "F103 WRP whole-flash message"
+same_flash "F103 WRP whole-flash: flash unchanged" stm32f103c8 0x10000 "$tmp/old64k.bin"
+expect_exit 5 "F103 WRP mass erase" -- swd stm32f103c8 erase --mass
+expect_match "$err" "mass erasing 0x08000000 failed: the page is write protected" "F103 WRP mass erase message"
+same_flash "F103 WRP mass erase: flash unchanged" stm32f103c8 0x10000 "$tmp/old64k.bin"
+
 # Write protection on an F446: sector 0. The erase is refused; nothing changes.
 "$sim" state init "$state" --chip stm32f446re --option nwrp=0xFE --load "$tmp/old512k.bin@$base" >/dev/null
 expect_exit 5 "F446 write-protected sector" -- swd stm32f446re write "$tmp/small.bin" 0x08000100

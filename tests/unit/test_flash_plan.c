@@ -379,6 +379,94 @@ static void wider_program_unit_widens_the_checks(void **state) {
   fixture_free(&f);
 }
 
+/* ---- erase choices ------------------------------------------------------ */
+
+/* The F4 x32 figures of the timing model (DS8626 table 40): 16/64/128 KiB
+ * sectors in 250/550/1000 ms, a mass erase in 8 s per bank; F1 pages and
+ * mass erase 40 ms, half-words in 52.5 us. */
+static uint64_t f4_sector_us(const void *user, uint32_t size) {
+  (void)user;
+  return size == 16384 ? 250000 : size == 65536 ? 550000 : 1000000;
+}
+
+static uint64_t f1_page_us(const void *user, uint32_t size) {
+  (void)user;
+  (void)size;
+  return 40000;
+}
+
+static uint64_t f1_program_us(const void *user, uint32_t bytes) {
+  (void)user;
+  return (uint64_t)bytes / 2 * 525 / 10;
+}
+
+static const swdf__erase_costs f4_costs = {f4_sector_us, NULL, 8000000, NULL};
+static const swdf__erase_costs f1_costs = {f1_page_us, f1_program_us, 40000, NULL};
+
+static void f4_mass_erase_only_where_it_beats_the_sectors(void **state) {
+  (void)state;
+  swdf_flash_layout layout;
+  /* F446: 4 x 16 + 64 + 3 x 128 KiB = 4.55 s by sectors against 8 s. */
+  layout_for(&layout, "stm32f4-446", 512 * 1024, false);
+  assert_int_equal(swdf__plan_units_erase_us(&layout, layout.base, layout.size, &f4_costs),
+                   4550000);
+  assert_false(swdf__plan_mass_erase_pays(&layout, layout.base, layout.size, 1, &f4_costs));
+  assert_int_equal(swdf__plan_chip_erase_us(&layout, &f4_costs), 4550000);
+  /* F407: 4 x 16 + 64 + 7 x 128 KiB = 8.55 s: the mass erase wins. */
+  layout_for(&layout, "stm32f4-405", 1024 * 1024, false);
+  assert_true(swdf__plan_mass_erase_pays(&layout, layout.base, layout.size, 1, &f4_costs));
+  assert_int_equal(swdf__plan_chip_erase_us(&layout, &f4_costs), 8000000);
+  /* F1: 64 pages of 40 ms against one 40 ms mass erase. */
+  layout_for(&layout, "stm32f1-md", 64 * 1024, false);
+  assert_true(swdf__plan_mass_erase_pays(&layout, layout.base, layout.size, 1, &f1_costs));
+}
+
+static void whole_flash_image_takes_one_chip_erase(void **state) {
+  (void)state;
+  static uint8_t image[64 * 1024];
+  memset(image, 0x5a, sizeof(image));
+  const swdf_image_segment whole[] = {{0x08000000, sizeof(image), image}};
+  fixture f;
+  swdf__plan_core *p = plan_for(&f, "stm32f1-md", 64 * 1024, whole, 1);
+  assert_int_equal(p->unit_count, 64);
+  uint32_t blank[128];
+  for (size_t i = 0; i < 128; i++) {
+    blank[i] = i % 2 == 0 ? 0x08000000u + (uint32_t)(i / 2) * 1024 : NONE;
+  }
+  swdf__plan_set_blank_results(p, blank);
+  swdf__plan_decide(p, NULL, false, false);
+  assert_true(swdf__plan_prefer_chip_erase(p, &f.layout, &f1_costs));
+  swdf__plan_erase_all(p);
+  assert_int_equal(p->units[63].pub.action, SWDF_UNIT_ERASE);
+  /* Most units unchanged: programming them again costs more than the erases saved. */
+  for (size_t u = 0; u < 60; u++) {
+    p->units[u].pub.action = SWDF_UNIT_UNCHANGED;
+  }
+  assert_false(swdf__plan_prefer_chip_erase(p, &f.layout, &f1_costs));
+  fixture_free(&f);
+
+  /* One page short of the whole flash: the last page's bytes would be lost. */
+  const swdf_image_segment most[] = {{0x08000000, sizeof(image) - 1024, image}};
+  p = plan_for(&f, "stm32f1-md", 64 * 1024, most, 1);
+  swdf__plan_set_blank_results(p, blank);
+  swdf__plan_decide(p, NULL, false, false);
+  assert_false(swdf__plan_prefer_chip_erase(p, &f.layout, &f1_costs));
+  fixture_free(&f);
+
+  /* Covering every page but not every byte, with data in a gap: kept, no chip erase. */
+  const swdf_image_segment gap[] = {{0x08000000, 0x100, image},
+                                    {0x08000200, sizeof(image) - 0x200, image}};
+  p = plan_for(&f, "stm32f1-md", 64 * 1024, gap, 2);
+  blank[1] = 0x08000180;
+  swdf__plan_set_blank_results(p, blank);
+  swdf__plan_decide(p, NULL, false, false);
+  assert_false(swdf__plan_prefer_chip_erase(p, &f.layout, &f1_costs));
+  blank[1] = NONE; /* the gap is blank: nothing to lose */
+  swdf__plan_set_blank_results(p, blank);
+  assert_true(swdf__plan_prefer_chip_erase(p, &f.layout, &f1_costs));
+  fixture_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(f1_pages_split_image_ranges),
@@ -392,6 +480,8 @@ int main(void) {
       cmocka_unit_test(blank_unit_programs_only_the_image),
       cmocka_unit_test(erased_image_on_blank_flash_needs_nothing),
       cmocka_unit_test(wider_program_unit_widens_the_checks),
+      cmocka_unit_test(f4_mass_erase_only_where_it_beats_the_sectors),
+      cmocka_unit_test(whole_flash_image_takes_one_chip_erase),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

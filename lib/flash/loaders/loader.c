@@ -208,6 +208,24 @@ static void blank_ranges(job *j, const swdf_loader_check *checks, uint32_t count
   }
 }
 
+static void check_ranges(job *j, uint32_t code, const swdf_loader_check *checks, uint32_t count) {
+  if (code == SWDF_LOADER_OP_CRC) {
+    crc_ranges(j, checks, count);
+  } else {
+    blank_ranges(j, checks, count);
+  }
+}
+
+/* One entry repeated (see SWDF_LOADER_REPEAT). */
+static void repeated_ranges(job *j, uint32_t code, const swdf_loader_check *c, uint32_t repeat) {
+  uint32_t stride = SWDF_LOADER_REPEAT_STRIDE(repeat);
+  for (uint32_t i = 0; i < SWDF_LOADER_REPEAT_COUNT(repeat); i++) {
+    swdf_loader_check one = {c->addr + i * c->len, c->len,
+                             (c->result & ~SWDF_LOADER_CHECK_CONTINUE) + i * stride};
+    check_ranges(j, code, &one, 1);
+  }
+}
+
 static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *data) {
   volatile swdf_loader_ctl *ctl = j->ctl;
   uint32_t op = t->op;
@@ -231,13 +249,13 @@ static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *
     break;
   case SWDF_LOADER_OP_CRC:
   case SWDF_LOADER_OP_BLANK:
-    if (arg0 > ctl->slot_size / sizeof(swdf_loader_check)) {
+    if (arg0 > ctl->slot_size / sizeof(swdf_loader_check) || (arg1 != 0 && arg0 != 1)) {
       fail(j, SWDF_LOADER_FAIL_BAD_ARG);
     }
-    if (SWDF_LOADER_OP_CODE(op) == SWDF_LOADER_OP_CRC) {
-      crc_ranges(j, data, arg0);
+    if (arg1 != 0) {
+      repeated_ranges(j, SWDF_LOADER_OP_CODE(op), data, arg1);
     } else {
-      blank_ranges(j, data, arg0);
+      check_ranges(j, SWDF_LOADER_OP_CODE(op), data, arg0);
     }
     break;
   case SWDF_LOADER_OP_END:

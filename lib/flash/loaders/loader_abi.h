@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #define SWDF_LOADER_MAGIC 0x46445753u /* "SWDF" */
-#define SWDF_LOADER_ABI_VERSION 1u
+#define SWDF_LOADER_ABI_VERSION 2u
 
 enum {
   SWDF_LOADER_TRAILER_SIZE = 16,
@@ -37,8 +37,8 @@ enum {
 enum swdf_loader_op {
   SWDF_LOADER_OP_PROGRAM = 1, /* arg0 = flash address, arg1 = byte count (data in the slot) */
   SWDF_LOADER_OP_ERASE = 2,   /* arg0 = FLASH_CR value without STRT, arg1 = address (AR) */
-  SWDF_LOADER_OP_CRC = 3,     /* arg0 = number of swdf_loader_check entries in the slot */
-  SWDF_LOADER_OP_BLANK = 4,   /* arg0 = number of swdf_loader_check entries in the slot */
+  SWDF_LOADER_OP_CRC = 3,     /* arg0 = number of swdf_loader_check entries in the slot, */
+  SWDF_LOADER_OP_BLANK = 4,   /* arg1 = 0 or a repeat (SWDF_LOADER_REPEAT) of one entry */
   SWDF_LOADER_OP_END = 5,     /* stop: state becomes DONE and the core halts */
 };
 
@@ -68,6 +68,15 @@ typedef struct swdf_loader_check {
 /* On the first entry of a stream: carry on from the value already stored
  * under this index (a stream split over two slots). */
 #define SWDF_LOADER_CHECK_CONTINUE 0x80000000u
+
+/*
+ * arg1 of a check whose slot holds one entry standing for `count` equal
+ * ranges back to back (the next starts where the last ends), each its own
+ * stream, results `stride` apart: a long run of whole units in 12 bytes.
+ */
+#define SWDF_LOADER_REPEAT(count, stride) ((uint32_t)(count) | (uint32_t)(stride) << 16)
+#define SWDF_LOADER_REPEAT_COUNT(arg1) ((arg1)&0xffffu)
+#define SWDF_LOADER_REPEAT_STRIDE(arg1) ((arg1) >> 16)
 
 enum swdf_loader_state {
   SWDF_LOADER_STARTING = 0, /* the host's value before the start */

@@ -60,13 +60,14 @@ static inline size_t swdf_first_not_blank(const uint8_t *p, size_t len) {
     }
     i++;
   }
-  /* Whole words: AND them together first, look closer only on a miss. */
-  while (len - i >= 16) {
+  /* Whole words, eight at a time (one load-multiple on the target): AND
+   * them together first, look closer only on a miss. */
+  while (len - i >= 32) {
     const uint32_t *w = (const uint32_t *)(const void *)(p + i);
-    if ((w[0] & w[1] & w[2] & w[3]) != 0xffffffffu) {
+    if ((w[0] & w[1] & w[2] & w[3] & w[4] & w[5] & w[6] & w[7]) != 0xffffffffu) {
       break;
     }
-    i += 16;
+    i += 32;
   }
   for (; i < len; i++) {
     if (p[i] != 0xffu) {
