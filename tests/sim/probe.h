@@ -65,13 +65,18 @@ sim_stlink *sim_stlink_new(const sim_probe_kind *kind, sim_target *target, sim_c
 void sim_stlink_free(sim_stlink *s);
 
 /*
- * How many finished replies the firmware holds for the host: the one its IN
- * endpoint is sending and one more. The firmware takes the next command
- * block from its OUT endpoint buffer while a reply waits, so a host that
- * keeps commands in flight overlaps USB with SWD; it does not start a
- * command while SIM_PROBE_REPLIES_HELD replies are still unread.
+ * How the firmware overlaps USB with SWD (our model; ST documents none of
+ * it). Its OUT endpoint is double-buffered (the STM32F103's USB peripheral
+ * offers that for bulk endpoints), so two transfers can arrive while it
+ * runs a command. It takes the next command once the one before has
+ * finished and its reply is queued for the IN endpoint, behind at most
+ * SIM_PROBE_REPLIES_HELD - 1 others: the reply being sent and one more,
+ * which is a memory read's status check (2-12 bytes) between two reads.
+ * A host that keeps commands in flight thus has the probe read the next
+ * block while USB carries the last one; one that waits for each reply
+ * gets no overlap.
  */
-enum { SIM_PROBE_REPLIES_HELD = 2 };
+enum { SIM_PROBE_OUT_BUFFERS = 2, SIM_PROBE_REPLIES_HELD = 3 };
 
 /*
  * The host's bulk OUT transfer of `len` bytes has arrived at the probe. A

@@ -45,18 +45,20 @@ typedef struct sim_device {
   bool disconnected;
   bool halted[3]; /* endpoint stalled until libusb_clear_halt: OUT, IN, trace */
   /*
-   * The probe's OUT endpoint buffer: one transfer received and not yet taken
-   * by the firmware, which takes it when it has finished the command before
-   * (probe_free) and, for a new command, holds fewer than
-   * SIM_PROBE_REPLIES_HELD unread replies. Until then the endpoint NAKs
-   * further OUT transfers.
+   * The probe's OUT endpoint buffers: transfers received and not yet taken
+   * by the firmware, oldest first. The firmware takes one when it has
+   * finished the command before (probe_free) and, for a new command, holds
+   * fewer than SIM_PROBE_REPLIES_HELD unread replies. With all buffers full
+   * the endpoint NAKs further OUT transfers.
    */
-  uint8_t *inbox;
-  size_t inbox_len, inbox_cap;
-  bool inbox_full;
-  bool inbox_keeps_replies; /* an IN transfer was waiting when it arrived */
-  sim_ns inbox_at, inbox_sent; /* when it arrived, when its transfer began */
-  sim_ns probe_free;           /* when the firmware finishes its current command */
+  struct sim_inbox {
+    uint8_t *data;
+    size_t len, cap;
+    bool keeps_replies;  /* an IN transfer was waiting when it arrived */
+    sim_ns at, sent;     /* when it arrived, when its transfer began */
+  } inbox[SIM_PROBE_OUT_BUFFERS];
+  int inbox_count;
+  sim_ns probe_free;     /* when the firmware finishes its current command */
 } sim_device;
 
 struct sim_xfer;

@@ -258,7 +258,7 @@ static sim_ns can_start_at(const sim_xfer *x, sim_ns t0)
   if (d->disconnected || slot < 0 || d->halted[slot])
     return t0;
   if (!is_in(t))
-    return d->inbox_full ? NEVER : t0;
+    return d->inbox_count == SIM_PROBE_OUT_BUFFERS ? NEVER : t0;
   if (slot != 1 || sim_stlink_reply_pending(d->firmware) == 0)
     return NEVER;
   return later(t0, sim_stlink_reply_ready(d->firmware));
@@ -313,35 +313,40 @@ static void start_bulk(sim_process *p, sim_xfer *x)
   p->bus_free = ends;
 }
 
-/* When the firmware can take its endpoint buffer, NEVER if not by itself. */
+/* When the firmware can take its oldest endpoint buffer, NEVER if not by itself. */
 static sim_ns probe_start_at(const sim_process *p, const sim_device *d)
 {
-  if (!d->inbox_full || d->disconnected)
+  if (!d->inbox_count || d->disconnected)
     return NEVER;
-  if (sim_stlink_expects_command(d->firmware) && d->inbox_keeps_replies &&
+  const struct sim_inbox *box = &d->inbox[0];
+  if (sim_stlink_expects_command(d->firmware) && box->keeps_replies &&
       sim_stlink_replies_waiting(d->firmware) >= SIM_PROBE_REPLIES_HELD)
     return NEVER; /* until the host reads a reply */
-  return later(p->clock.now, later(d->inbox_at, d->probe_free));
+  return later(p->clock.now, later(box->at, d->probe_free));
 }
 
 /*
- * The firmware runs the command (or data) in its endpoint buffer, from now
- * to probe_free. The SWD engine moves the clock and the target with it; the
- * clock then returns to now, as the bus and the host carry on meanwhile. The
- * target, run ahead, is only reached through this probe, which is busy
- * until then.
+ * The firmware runs the command (or data) in its oldest endpoint buffer,
+ * from now to probe_free. The SWD engine moves the clock and the target
+ * with it; the clock then returns to now, as the bus and the host carry on
+ * meanwhile. The target, run ahead, is only reached through this probe,
+ * which is busy until then.
  */
 static void probe_start(sim_process *p, sim_device *d)
 {
   sim_ns start = p->clock.now;
-  d->inbox_full = false;
-  if (d->inbox_keeps_replies)
-    sim_stlink_receive_next(d->firmware, d->inbox, d->inbox_len);
+  struct sim_inbox box = d->inbox[0];
+  /* The buffer goes to the back, its memory kept for reuse. */
+  memmove(&d->inbox[0], &d->inbox[1], sizeof d->inbox[0] * (SIM_PROBE_OUT_BUFFERS - 1));
+  d->inbox[SIM_PROBE_OUT_BUFFERS - 1] = box;
+  d->inbox_count--;
+  if (box.keeps_replies)
+    sim_stlink_receive_next(d->firmware, box.data, box.len);
   else
-    sim_stlink_receive(d->firmware, d->inbox, d->inbox_len);
+    sim_stlink_receive(d->firmware, box.data, box.len);
   d->probe_free = p->clock.now;
-  sim_trace_transfer(p, false, d->inbox, d->inbox_len, d->inbox_sent, d->inbox_at,
-                     d->probe_free - start, d->probe_free);
+  sim_trace_transfer(p, false, box.data, box.len, box.sent, box.at, d->probe_free - start,
+                     d->probe_free);
   p->clock.now = start;
 }
 
@@ -362,22 +367,23 @@ static void finish_bulk(sim_process *p)
   if (!is_in(t)) {
     /* Into the probe's endpoint buffer: the firmware takes it when it can. */
     size_t len = (size_t)t->length;
-    if (len > d->inbox_cap) {
-      uint8_t *grown = realloc(d->inbox, len);
+    struct sim_inbox *box = &d->inbox[d->inbox_count];
+    if (len > box->cap) {
+      uint8_t *grown = realloc(box->data, len);
       if (!grown) {
         complete(p, x, LIBUSB_TRANSFER_ERROR, 0);
         return;
       }
-      d->inbox = grown;
-      d->inbox_cap = len;
+      box->data = grown;
+      box->cap = len;
     }
-    memcpy(d->inbox, t->buffer, len);
-    d->inbox_len = len;
-    d->inbox_full = true;
-    d->inbox_at = p->clock.now;
-    d->inbox_sent = x->started;
+    memcpy(box->data, t->buffer, len);
+    box->len = len;
+    box->at = p->clock.now;
+    box->sent = x->started;
     /* A new command sent while the host reads nothing drops unread replies. */
-    d->inbox_keeps_replies = host_reading(p, d);
+    box->keeps_replies = host_reading(p, d);
+    d->inbox_count++;
     if (probe_start_at(p, d) == p->clock.now)
       probe_start(p, d); /* an idle probe takes it at once */
     complete(p, x, LIBUSB_TRANSFER_COMPLETED, t->length);
@@ -491,15 +497,14 @@ void sim_usb_run_until(sim_process *p, sim_ns limit)
     ;
 }
 
-/* Start what the firmware can take at once, without moving the clock. */
+/* Let the firmware take what it can by itself, without moving the clock. */
 static void probe_take_now(sim_process *p, sim_device *d)
 {
   sim_ns now = p->clock.now;
-  sim_ns at = probe_start_at(p, d);
-  if (at == NEVER)
-    return;
-  p->clock.now = at;
-  probe_start(p, d);
+  for (sim_ns at; (at = probe_start_at(p, d)) != NEVER;) {
+    p->clock.now = at;
+    probe_start(p, d);
+  }
   p->clock.now = now;
 }
 
