@@ -274,6 +274,59 @@ static void pipelined_commands_overlap(void **state)
   libusb_close(h);
 }
 
+static void LIBUSB_CALL stamp(struct libusb_transfer *t)
+{
+  *(sim_ns *)t->user_data = now();
+}
+
+/*
+ * Two reads each checked by its own GETLASTRWSTATUS2, all in flight: READ,
+ * STATUS, READ, STATUS. The second read's command waits in the probe's
+ * second OUT buffer and starts as soon as the first status is made, with
+ * the first read's reply and that status still unread (three replies held).
+ */
+static void checked_reads_overlap(void **state)
+{
+  (void)state;
+  libusb_device_handle *h = open_nth(1);
+  sim_process *p = sim_process_get();
+  unsigned char ep_out = p->devices[1].kind->ep_out;
+  uint8_t cmd[4][16] = {{0}}, reply[4][READ_LEN];
+  readmem32_block(cmd[0], FAKE_SRAM_BASE);
+  readmem32_block(cmd[2], FAKE_SRAM_BASE + READ_LEN);
+  cmd[1][0] = cmd[3][0] = 0xF2;
+  cmd[1][1] = cmd[3][1] = 0x3E; /* GETLASTRWSTATUS2 */
+  const sim_ns read_probe = V3_FIRMWARE + (READ_LEN / 4 + 2) * V3_SWD_TRANSACTION;
+  struct libusb_transfer *t[8];
+  sim_ns ended[8] = {0};
+  for (int i = 0; i < 8; i++) {
+    t[i] = libusb_alloc_transfer(0);
+    if (i % 2 == 0)
+      libusb_fill_bulk_transfer(t[i], h, ep_out, cmd[i / 2], 16, stamp, &ended[i], 1000);
+    else
+      libusb_fill_bulk_transfer(t[i], h, 0x81, reply[i / 2], i % 4 == 1 ? READ_LEN : 12, stamp,
+                                &ended[i], 1000);
+  }
+  sim_ns t0 = now();
+  for (int i = 0; i < 8; i++)
+    assert_int_equal(libusb_submit_transfer(t[i]), 0);
+  while (!ended[7])
+    assert_int_equal(libusb_handle_events_completed(NULL, NULL), 0);
+  const sim_ns second_read = HS_COST(16) + read_probe + V3_FIRMWARE;
+  assert_int_equal(ended[4] - t0, 3 * HS_COST(16)); /* in the second OUT buffer */
+  assert_int_equal(ended[1] - t0, HS_COST(16) + read_probe + HS_COST(READ_LEN));
+  assert_int_equal(ended[5] - t0, second_read + read_probe + HS_COST(READ_LEN));
+  /* The second status is made while the second reply is on the bus. */
+  assert_int_equal(ended[7] - t0, second_read + read_probe + HS_COST(READ_LEN) + HS_COST(12));
+  for (int i = 0; i < 8; i++) {
+    assert_int_equal(t[i]->status, LIBUSB_TRANSFER_COMPLETED);
+    libusb_free_transfer(t[i]);
+  }
+  assert_int_equal(reply[1][0], 0x80);
+  assert_int_equal(reply[3][0], 0x80);
+  libusb_close(h);
+}
+
 static int completed_flag;
 
 static void LIBUSB_CALL mark(struct libusb_transfer *t)
@@ -466,6 +519,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(synchronous_command_costs),
     cmocka_unit_test(asynchronous_transfers_serialize),
     cmocka_unit_test(pipelined_commands_overlap),
+    cmocka_unit_test(checked_reads_overlap),
     cmocka_unit_test(in_without_data_times_out),
     cmocka_unit_test(short_host_buffer_overflows),
     cmocka_unit_test(sleeps_and_clocks_are_virtual),
