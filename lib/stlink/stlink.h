@@ -318,7 +318,7 @@ swdf_err swdf__stlink_rw_status(uint8_t *status, uint32_t *fault_addr, swdf_stli
  * after it. Needs a USB backend that can submit (swdf__usb_can_submit).
  */
 enum {
-  STLINK_PIPE_READS = 3,                      /* READMEM commands in flight */
+  STLINK_PIPE_READS = 2, /* READMEM commands in flight: one runs while one replies */
   STLINK_PIPE_DEPTH = 2 * STLINK_PIPE_READS,  /* with their status commands */
   STLINK_PIPE_BOUNCE = 512,                   /* a short reply's whole packet */
 };
