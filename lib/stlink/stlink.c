@@ -480,8 +480,8 @@ static swdf_err pipe_take(swdf_stlink_pipe *p, const char *what) {
 swdf_err swdf__stlink_pipe_send_read(swdf_stlink_pipe *p, uint8_t *buf, uint32_t addr,
                                      uint32_t len, unsigned width) {
   if (!swdf__stlink_pipe_has_room(p) || !swdf__stlink_pipe_can_read(p->st, len, width)) {
-    return swdf__fail(p->st->ctx, SWDF_ERR_INTERNAL, NULL, "read of %u bytes cannot be pipelined",
-                      len);
+    return pipe_abort(p, swdf__fail(p->st->ctx, SWDF_ERR_INTERNAL, NULL,
+                                    "read of %u bytes cannot be pipelined", len));
   }
   uint8_t cmd[STLINK_CMD_SIZE];
   mem_cmd(cmd, addr, len, width, false);
@@ -496,7 +496,8 @@ swdf_err swdf__stlink_pipe_send_read(swdf_stlink_pipe *p, uint8_t *buf, uint32_t
 
 swdf_err swdf__stlink_pipe_take_read(swdf_stlink_pipe *p, uint8_t *status, uint32_t *fault_addr) {
   if (p->count < 2) {
-    return swdf__fail(p->st->ctx, SWDF_ERR_INTERNAL, NULL, "no pipelined read to take");
+    return pipe_abort(p, swdf__fail(p->st->ctx, SWDF_ERR_INTERNAL, NULL,
+                                    "no pipelined read to take"));
   }
   /* The status reply lives in the read's slot: take both before reusing it. */
   const stlink_pipe_cmd *read = pipe_at(p, 0);
