@@ -26,7 +26,18 @@ typedef struct mem_op {
   const uint8_t *wbuf;
   size_t len;
   unsigned width; /* 0: any (8-bit edges, 32-bit body); else every access this wide */
+  size_t progress_every; /* 0: no progress; else SWDF_PHASE_READ about this often */
+  size_t reported;       /* bytes at the last progress report */
 } mem_op;
+
+/* Progress after `done` bytes, when due. */
+static swdf_err report(swdf_target *t, mem_op *op, size_t done) {
+  if (op->progress_every == 0 || (done - op->reported < op->progress_every && done < op->len)) {
+    return SWDF_OK;
+  }
+  op->reported = done;
+  return swdf__progress(t->ctx, SWDF_PHASE_READ, done, op->len);
+}
 
 static uint32_t max_for_width(const swdf_target *t, unsigned width) {
   switch (width) {
@@ -180,7 +191,7 @@ typedef struct mem_chunk {
  * could not send, or whose status was not OK, is left to run_command, which
  * retries or reports it as before (the chunks read after it are read again).
  */
-static swdf_err read_ahead(swdf_target *t, const mem_op *op, uint32_t *addr, size_t *done) {
+static swdf_err read_ahead(swdf_target *t, mem_op *op, uint32_t *addr, size_t *done) {
   swdf_stlink_pipe pipe;
   swdf__stlink_pipe_init(&pipe, t->st);
   mem_chunk chunks[STLINK_PIPE_READS];
@@ -224,10 +235,15 @@ static swdf_err read_ahead(swdf_target *t, const mem_op *op, uint32_t *addr, siz
     *addr = c->addr + c->len;
     *done = c->offset + c->len;
     first = (first + 1) % STLINK_PIPE_READS;
+    err = report(t, op, *done);
+    if (err != SWDF_OK) {
+      swdf__stlink_pipe_drain(&pipe);
+      return err;
+    }
   }
 }
 
-static swdf_err run(swdf_target *t, const mem_op *op) {
+static swdf_err run(swdf_target *t, mem_op *op) {
   /* A deferred check first: the next command would overwrite its status. */
   swdf_err err = swdf__mem_sync(t);
   uint32_t addr = op->addr;
@@ -250,6 +266,9 @@ static swdf_err run(swdf_target *t, const mem_op *op) {
     err = run_command(t, op, addr, done, n, width, op->posted && last);
     addr += n;
     done += n;
+    if (err == SWDF_OK) {
+      err = report(t, op, done);
+    }
   }
   return err;
 }
@@ -282,6 +301,16 @@ static swdf_err check_range(swdf_target *t, uint32_t addr, size_t len) {
 swdf_err swdf__mem_read(void *buf, swdf_target *t, uint32_t addr, size_t len) {
   swdf_err err = check_range(t, addr, len);
   mem_op op = {.write = false, .addr = addr, .rbuf = buf, .len = len};
+  return err != SWDF_OK ? err : run(t, &op);
+}
+
+swdf_err swdf__mem_read_reporting(void *buf, swdf_target *t, uint32_t addr, size_t len,
+                                  size_t every) {
+  swdf_err err = check_range(t, addr, len);
+  mem_op op = {.write = false, .addr = addr, .rbuf = buf, .len = len, .progress_every = every};
+  if (err == SWDF_OK) {
+    err = swdf__progress(t->ctx, SWDF_PHASE_READ, 0, len);
+  }
   return err != SWDF_OK ? err : run(t, &op);
 }
 
