@@ -107,7 +107,8 @@ SWDF_API const char *swdf_connect_mode_name(swdf_connect_mode mode);
 typedef struct swdf_connect_opts {
   size_t size;
   swdf_connect_mode mode;
-  uint32_t freq_khz; /* 0: the library's default for the probe (4 MHz on V2, 8 MHz on V3);
+  uint32_t freq_khz; /* 0: the library's default for the probe (4 MHz on V2, the fastest
+                        the probe lists on V3, e.g. 24 MHz);
                         else the fastest supported clock not above this */
 } swdf_connect_opts;
 

@@ -11,7 +11,6 @@
 
 enum {
   DEFAULT_KHZ_V2 = 4000,
-  DEFAULT_KHZ_V3 = 8000,
   LOW_VOLTAGE_MV = 1000,     /* below this the target is unpowered or VCC sense is open */
   UNDER_RESET_HALT_US = 100000,
 };
@@ -317,8 +316,13 @@ static swdf_err voltage_check(swdf_target *t, swdf_err err, uint32_t mv) {
                     "target voltage %u.%02u V (%s)", mv / 1000, mv % 1000 / 10, old);
 }
 
+/* A V3 lists its clocks (fastest first): its fastest; wire trouble steps
+ * down from there (link.c). */
 static uint32_t default_freq(const swdf_stlink *st) {
-  return st->kind == SWDF_PROBE_V3 ? DEFAULT_KHZ_V3 : DEFAULT_KHZ_V2;
+  if ((st->features & STLINK_F_COM_FREQ) != 0 && st->freq_count > 0) {
+    return st->freqs[0];
+  }
+  return DEFAULT_KHZ_V2;
 }
 
 static swdf_err connect(swdf_target *t, swdf_connect_mode mode) {

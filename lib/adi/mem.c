@@ -9,7 +9,9 @@
  * the next one goes out: the probe firmware clears the DP's sticky error
  * flags after a fault so that its next command starts clean, so a later
  * command's OK would hide an earlier command's fault. A posted write only
- * defers that check to the next memory call (or swdf__mem_sync).
+ * defers that check to the next memory call (or swdf__mem_sync). Long reads
+ * keep a few commands, each followed by its status command, in flight, so
+ * that the probe reads the next block while USB carries the last one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +26,18 @@ typedef struct mem_op {
   const uint8_t *wbuf;
   size_t len;
   unsigned width; /* 0: any (8-bit edges, 32-bit body); else every access this wide */
+  size_t progress_every; /* 0: no progress; else SWDF_PHASE_READ about this often */
+  size_t reported;       /* bytes at the last progress report */
 } mem_op;
+
+/* Progress after `done` bytes, when due. */
+static swdf_err report(swdf_target *t, mem_op *op, size_t done) {
+  if (op->progress_every == 0 || (done - op->reported < op->progress_every && done < op->len)) {
+    return SWDF_OK;
+  }
+  op->reported = done;
+  return swdf__progress(t->ctx, SWDF_PHASE_READ, done, op->len);
+}
 
 static uint32_t max_for_width(const swdf_target *t, unsigned width) {
   switch (width) {
@@ -165,12 +178,83 @@ static swdf_err run_command(swdf_target *t, const mem_op *op, uint32_t addr, siz
   }
 }
 
-static swdf_err run(swdf_target *t, const mem_op *op) {
+typedef struct mem_chunk {
+  uint32_t addr;
+  size_t offset;
+  uint32_t len;
+} mem_chunk;
+
+/*
+ * Reads with several commands in flight (swdf__stlink_pipe_*), from *addr
+ * on, while the chunks are plain 32-bit reads and their status OK. Returns
+ * with *addr and *done past the chunks read and checked; the first chunk it
+ * could not send, or whose status was not OK, is left to run_command, which
+ * retries or reports it as before (the chunks read after it are read again).
+ */
+static swdf_err read_ahead(swdf_target *t, mem_op *op, uint32_t *addr, size_t *done) {
+  swdf_stlink_pipe pipe;
+  swdf__stlink_pipe_init(&pipe, t->st);
+  mem_chunk chunks[STLINK_PIPE_READS];
+  size_t first = 0;
+  uint32_t next_addr = *addr;
+  size_t next_done = *done;
+  bool sending = true;
+  for (;;) {
+    while (sending && next_done < op->len && swdf__stlink_pipe_has_room(&pipe)) {
+      unsigned width;
+      uint32_t n;
+      plan_chunk(t, op, next_addr, op->len - next_done, &width, &n);
+      if (n == 0 || !swdf__stlink_pipe_can_read(t->st, n, width)) {
+        sending = false;
+        break;
+      }
+      swdf_err err = swdf__stlink_pipe_send_read(&pipe, op->rbuf + next_done, next_addr, n, width);
+      if (err != SWDF_OK) {
+        return err;
+      }
+      size_t reads = swdf__stlink_pipe_reads(&pipe);
+      chunks[(first + reads - 1) % STLINK_PIPE_READS] = (mem_chunk){next_addr, next_done, n};
+      next_addr += n;
+      next_done += n;
+    }
+    if (swdf__stlink_pipe_reads(&pipe) == 0) {
+      return SWDF_OK;
+    }
+    uint8_t status;
+    uint32_t fault_addr;
+    swdf_err err = swdf__stlink_pipe_take_read(&pipe, &status, &fault_addr);
+    if (err != SWDF_OK) {
+      return err;
+    }
+    if (swdf__stlink_status_class(status) != STLINK_CLASS_OK) {
+      swdf__stlink_pipe_drain(&pipe);
+      return SWDF_OK;
+    }
+    const mem_chunk *c = &chunks[first];
+    t->wire_errors = 0;
+    *addr = c->addr + c->len;
+    *done = c->offset + c->len;
+    first = (first + 1) % STLINK_PIPE_READS;
+    err = report(t, op, *done);
+    if (err != SWDF_OK) {
+      swdf__stlink_pipe_drain(&pipe);
+      return err;
+    }
+  }
+}
+
+static swdf_err run(swdf_target *t, mem_op *op) {
   /* A deferred check first: the next command would overwrite its status. */
   swdf_err err = swdf__mem_sync(t);
   uint32_t addr = op->addr;
   size_t done = 0;
   while (err == SWDF_OK && done < op->len) {
+    if (!op->write) {
+      err = read_ahead(t, op, &addr, &done);
+      if (err != SWDF_OK || done == op->len) {
+        break;
+      }
+    }
     unsigned width;
     uint32_t n;
     plan_chunk(t, op, addr, op->len - done, &width, &n);
@@ -182,6 +266,9 @@ static swdf_err run(swdf_target *t, const mem_op *op) {
     err = run_command(t, op, addr, done, n, width, op->posted && last);
     addr += n;
     done += n;
+    if (err == SWDF_OK) {
+      err = report(t, op, done);
+    }
   }
   return err;
 }
@@ -214,6 +301,16 @@ static swdf_err check_range(swdf_target *t, uint32_t addr, size_t len) {
 swdf_err swdf__mem_read(void *buf, swdf_target *t, uint32_t addr, size_t len) {
   swdf_err err = check_range(t, addr, len);
   mem_op op = {.write = false, .addr = addr, .rbuf = buf, .len = len};
+  return err != SWDF_OK ? err : run(t, &op);
+}
+
+swdf_err swdf__mem_read_reporting(void *buf, swdf_target *t, uint32_t addr, size_t len,
+                                  size_t every) {
+  swdf_err err = check_range(t, addr, len);
+  mem_op op = {.write = false, .addr = addr, .rbuf = buf, .len = len, .progress_every = every};
+  if (err == SWDF_OK) {
+    err = swdf__progress(t->ctx, SWDF_PHASE_READ, 0, len);
+  }
   return err != SWDF_OK ? err : run(t, &op);
 }
 

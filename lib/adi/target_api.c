@@ -24,21 +24,9 @@ swdf_err swdf_mem_read(void *out, swdf_target *target, uint32_t addr, size_t len
   if (out == NULL && len > 0) {
     return null_arg(target, "the buffer");
   }
-  /* Progress every few maximum-size commands: often enough for a bar,
-   * rarely enough not to cost status round trips. */
-  size_t block = (size_t)target->limits.max_rw32 * READ_PROGRESS_CHUNKS;
-  uint8_t *dst = out;
-  size_t done = 0;
-  swdf_err err = swdf__progress(target->ctx, SWDF_PHASE_READ, 0, len);
-  while (err == SWDF_OK && done < len) {
-    size_t n = len - done < block ? len - done : block;
-    err = swdf__mem_read(dst + done, target, addr + (uint32_t)done, n);
-    if (err == SWDF_OK) {
-      done += n;
-      err = swdf__progress(target->ctx, SWDF_PHASE_READ, done, len);
-    }
-  }
-  return err;
+  /* Progress every few maximum-size commands: often enough for a bar. */
+  return swdf__mem_read_reporting(out, target, addr, len,
+                                  (size_t)target->limits.max_rw32 * READ_PROGRESS_CHUNKS);
 }
 
 swdf_err swdf_mem_write(swdf_target *target, uint32_t addr, const void *buf, size_t len) {

@@ -68,6 +68,10 @@ swdf_err swdf__target_voltage(uint32_t *mv, swdf_target *t);
  * works.
  */
 swdf_err swdf__mem_read(void *buf, swdf_target *t, uint32_t addr, size_t len);
+/* swdf__mem_read with SWDF_PHASE_READ progress at the start, about every
+ * `every` bytes and at the end; the reads in flight carry on in between. */
+swdf_err swdf__mem_read_reporting(void *buf, swdf_target *t, uint32_t addr, size_t len,
+                                  size_t every);
 swdf_err swdf__mem_write(swdf_target *t, uint32_t addr, const void *buf, size_t len);
 
 /*

@@ -47,9 +47,22 @@ static void resync(swdf_stlink *st) {
   swdf__save_error(&saved, st->ctx);
   st->usb->ops->clear_halt(st->usb, st->ep_out);
   st->usb->ops->clear_halt(st->usb, st->ep_in);
-  swdf__usb_drain(st->usb, st->ep_in);
+  swdf__usb_drain(st->usb, st->ep_in, SWDF_USB_DRAIN_RESYNC_MS);
   swdf__restore_error(st->ctx, &saved);
   st->needs_resync = false;
+}
+
+/* A transfer failed: the endpoints need cleaning up before the next command. */
+static swdf_err xfer_failed(swdf_stlink *st, swdf_err err) {
+  st->needs_resync = true;
+  if (err == SWDF_ERR_TIMEOUT) {
+    swdf__set_hint(st->ctx, "the probe stopped answering; unplug and replug it if this "
+                            "repeats, and check the target's power and wiring");
+  } else if (err == SWDF_ERR_USB && !st->usb->gone) {
+    swdf__set_hint(st->ctx, "USB communication with the probe failed; try another USB port "
+                            "or cable, and unplug and replug the probe if this repeats");
+  }
+  return err;
 }
 
 static void trace_cmd(swdf_stlink *st, const uint8_t *cmd, const char *what) {
@@ -74,17 +87,7 @@ swdf_err swdf__stlink_xfer(swdf_stlink *st, const uint8_t cmd[STLINK_CMD_SIZE],
   if (err == SWDF_OK && reply_len > 0) {
     err = swdf__usb_in(st->usb, st->ep_in, reply, reply_len, NULL, false, tmo, what);
   }
-  if (err != SWDF_OK) {
-    st->needs_resync = true;
-    if (err == SWDF_ERR_TIMEOUT) {
-      swdf__set_hint(st->ctx, "the probe stopped answering; unplug and replug it if this "
-                              "repeats, and check the target's power and wiring");
-    } else if (err == SWDF_ERR_USB && !st->usb->gone) {
-      swdf__set_hint(st->ctx, "USB communication with the probe failed; try another USB port "
-                              "or cable, and unplug and replug the probe if this repeats");
-    }
-  }
-  return err;
+  return err != SWDF_OK ? xfer_failed(st, err) : SWDF_OK;
 }
 
 swdf_err swdf__stlink_cmd(swdf_stlink *st, const uint8_t cmd[STLINK_CMD_SIZE], uint8_t *reply,
@@ -335,22 +338,186 @@ swdf_err swdf__stlink_write_mem(swdf_stlink *st, uint32_t addr, const uint8_t *b
   return swdf__stlink_xfer(st, cmd, buf, len, NULL, 0, len / width + 4, "writing memory");
 }
 
-swdf_err swdf__stlink_rw_status(uint8_t *status, uint32_t *fault_addr, swdf_stlink *st) {
-  uint8_t cmd[STLINK_CMD_SIZE];
-  uint8_t reply[12] = {0};
+/* The GETLASTRWSTATUS(2) command block; returns its reply length. */
+static size_t rw_status_cmd(const swdf_stlink *st, uint8_t cmd[STLINK_CMD_SIZE]) {
   bool v2 = (st->features & STLINK_F_RW_STATUS2) != 0;
   cmd_init(cmd, STLINK_DEBUG_COMMAND,
            v2 ? STLINK_DEBUG_APIV2_GETLASTRWSTATUS2 : STLINK_DEBUG_APIV2_GETLASTRWSTATUS);
-  swdf_err err = swdf__stlink_xfer(st, cmd, NULL, 0, reply, v2 ? 12 : 2, 0,
-                                   "reading the memory access status");
+  return v2 ? 12 : 2;
+}
+
+static void rw_status_parse(const uint8_t *reply, size_t reply_len, uint8_t *status,
+                            uint32_t *fault_addr) {
+  *status = reply[0];
+  if (fault_addr != NULL) {
+    *fault_addr = reply_len >= 8 ? get_le32(reply + 4) : 0;
+  }
+}
+
+static const char rw_status_what[] = "reading the memory access status";
+
+swdf_err swdf__stlink_rw_status(uint8_t *status, uint32_t *fault_addr, swdf_stlink *st) {
+  uint8_t cmd[STLINK_CMD_SIZE];
+  uint8_t reply[12] = {0};
+  size_t len = rw_status_cmd(st, cmd);
+  swdf_err err = swdf__stlink_xfer(st, cmd, NULL, 0, reply, len, 0, rw_status_what);
+  if (err == SWDF_OK) {
+    rw_status_parse(reply, len, status, fault_addr);
+  }
+  return err;
+}
+
+/* ---- memory reads in flight together ------------------------------------ */
+
+static const char read_mem_what[] = "reading memory";
+
+static size_t in_packet(const swdf_stlink *st) {
+  return st->usb->max_packet_in != 0 ? st->usb->max_packet_in : 64;
+}
+
+bool swdf__stlink_pipe_can_read(const swdf_stlink *st, uint32_t len, unsigned width) {
+  /* The data land in the caller's buffer only as whole packets. */
+  return width == 4 && len > 0 && len % in_packet(st) == 0 && swdf__usb_can_submit(st->usb);
+}
+
+void swdf__stlink_pipe_init(swdf_stlink_pipe *p, swdf_stlink *st) {
+  memset(p, 0, sizeof(*p));
+  p->st = st;
+}
+
+bool swdf__stlink_pipe_has_room(const swdf_stlink_pipe *p) {
+  return p->count + 2 <= STLINK_PIPE_DEPTH;
+}
+
+size_t swdf__stlink_pipe_reads(const swdf_stlink_pipe *p) {
+  return p->count / 2;
+}
+
+static stlink_pipe_cmd *pipe_at(swdf_stlink_pipe *p, size_t i) {
+  return &p->cmds[(p->first + i) % STLINK_PIPE_DEPTH];
+}
+
+/* End one command's transfers without using them. */
+static void pipe_abandon(swdf_stlink_pipe *p, stlink_pipe_cmd *c) {
+  swdf_usb *usb = p->st->usb;
+  if (c->out != NULL) {
+    usb->ops->abandon(usb, c->out);
+  }
+  if (c->in != NULL) {
+    usb->ops->abandon(usb, c->in);
+  }
+  c->out = c->in = NULL;
+}
+
+/* Cancel everything in flight after a failure; the endpoints need a resync. */
+static swdf_err pipe_abort(swdf_stlink_pipe *p, swdf_err err) {
+  for (size_t i = 0; i < p->count; i++) {
+    pipe_abandon(p, pipe_at(p, i));
+  }
+  p->count = 0;
+  return xfer_failed(p->st, err);
+}
+
+/* Submit one command and its reply's IN transfer. */
+static swdf_err pipe_send(swdf_stlink_pipe *p, const uint8_t cmd[STLINK_CMD_SIZE], uint8_t *reply,
+                          size_t reply_len, uint32_t swd_transactions, const char *what) {
+  swdf_stlink *st = p->st;
+  resync(st);
+  trace_cmd(st, cmd, what);
+  st->commands++;
+  stlink_pipe_cmd *c = pipe_at(p, p->count);
+  memcpy(c->cmd, cmd, STLINK_CMD_SIZE);
+  c->reply = reply;
+  c->reply_len = reply_len;
+  c->out = c->in = NULL;
+  p->count++;
+  size_t packet = in_packet(st);
+  size_t posted = (reply_len + packet - 1) / packet * packet;
+  c->bounced = posted != reply_len;
+  uint8_t *dst = c->bounced ? c->bounce : reply;
+  if (posted > reply_len && posted > sizeof(c->bounce)) {
+    return pipe_abort(p, swdf__fail(st->ctx, SWDF_ERR_INTERNAL, NULL,
+                                    "%s: reply of %zu bytes cannot be pipelined", what, reply_len));
+  }
+  /* The last reply waits for every command ahead of it. */
+  unsigned tmo = timeout_ms(st, STLINK_PIPE_DEPTH * (STLINK_CMD_SIZE + reply_len),
+                            STLINK_PIPE_DEPTH * swd_transactions);
+  swdf_err err = swdf__usb_submit(st->usb, &c->out, st->ep_out, c->cmd, STLINK_CMD_SIZE, tmo, what);
+  if (err == SWDF_OK) {
+    err = swdf__usb_submit(st->usb, &c->in, st->ep_in, dst, posted, tmo, what);
+  }
+  return err != SWDF_OK ? pipe_abort(p, err) : SWDF_OK;
+}
+
+/* Wait for the oldest command's reply. */
+static swdf_err pipe_take(swdf_stlink_pipe *p, const char *what) {
+  swdf_stlink *st = p->st;
+  stlink_pipe_cmd *c = pipe_at(p, 0);
+  size_t got = 0;
+  swdf_err err = swdf__usb_reap(st->usb, c->out, &got, what);
+  c->out = NULL;
+  if (err != SWDF_OK) {
+    return pipe_abort(p, err);
+  }
+  err = swdf__usb_reap(st->usb, c->in, &got, what);
+  c->in = NULL;
+  if (err != SWDF_OK) {
+    return pipe_abort(p, err);
+  }
+  p->first = (p->first + 1) % STLINK_PIPE_DEPTH;
+  p->count--;
+  if (got < c->reply_len) {
+    return pipe_abort(p, swdf__fail(st->ctx, SWDF_ERR_USB, NULL,
+                                    "%s: the probe answered %zu of %zu bytes", what, got,
+                                    c->reply_len));
+  }
+  if (c->bounced) {
+    memcpy(c->reply, c->bounce, c->reply_len);
+  }
+  return SWDF_OK;
+}
+
+swdf_err swdf__stlink_pipe_send_read(swdf_stlink_pipe *p, uint8_t *buf, uint32_t addr,
+                                     uint32_t len, unsigned width) {
+  if (!swdf__stlink_pipe_has_room(p) || !swdf__stlink_pipe_can_read(p->st, len, width)) {
+    return pipe_abort(p, swdf__fail(p->st->ctx, SWDF_ERR_INTERNAL, NULL,
+                                    "read of %u bytes cannot be pipelined", len));
+  }
+  uint8_t cmd[STLINK_CMD_SIZE];
+  mem_cmd(cmd, addr, len, width, false);
+  swdf_err err = pipe_send(p, cmd, buf, len, len / width + 4, read_mem_what);
   if (err != SWDF_OK) {
     return err;
   }
-  *status = reply[0];
-  if (fault_addr != NULL) {
-    *fault_addr = v2 ? get_le32(reply + 4) : 0;
+  stlink_pipe_cmd *c = pipe_at(p, p->count - 1);
+  size_t status_len = rw_status_cmd(p->st, cmd);
+  return pipe_send(p, cmd, c->status, status_len, 0, rw_status_what);
+}
+
+swdf_err swdf__stlink_pipe_take_read(swdf_stlink_pipe *p, uint8_t *status, uint32_t *fault_addr) {
+  if (p->count < 2) {
+    return pipe_abort(p, swdf__fail(p->st->ctx, SWDF_ERR_INTERNAL, NULL,
+                                    "no pipelined read to take"));
   }
-  return SWDF_OK;
+  /* The status reply lives in the read's slot: take both before reusing it. */
+  const stlink_pipe_cmd *read = pipe_at(p, 0);
+  const stlink_pipe_cmd *check = pipe_at(p, 1);
+  swdf_err err = pipe_take(p, read_mem_what);
+  if (err == SWDF_OK) {
+    err = pipe_take(p, rw_status_what);
+  }
+  if (err == SWDF_OK) {
+    rw_status_parse(read->status, check->reply_len, status, fault_addr);
+  }
+  return err;
+}
+
+void swdf__stlink_pipe_drain(swdf_stlink_pipe *p) {
+  swdf_saved_error saved;
+  swdf__save_error(&saved, p->st->ctx);
+  while (p->count > 0 && pipe_take(p, "finishing reads in flight") == SWDF_OK) {
+  }
+  swdf__restore_error(p->st->ctx, &saved);
 }
 
 /* ---- opening --------------------------------------------------------- */
@@ -442,7 +609,7 @@ swdf_err swdf__stlink_open(swdf_stlink **out, swdf_ctx *ctx, swdf_usb *usb, uint
   }
   st->max_rw8 = STLINK_MAX_RW8_V2;
   /* A previous program may have left a reply behind. */
-  swdf__usb_drain(usb, st->ep_in);
+  swdf__usb_drain(usb, st->ep_in, SWDF_USB_DRAIN_OPEN_MS);
   swdf_err err = read_version(st);
   if (err == SWDF_ERR_USB || err == SWDF_ERR_TIMEOUT) {
     /* One more try after cleaning up the endpoints, as a probe left in the

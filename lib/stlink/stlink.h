@@ -307,4 +307,63 @@ swdf_err swdf__stlink_write_mem(swdf_stlink *st, uint32_t addr, const uint8_t *b
  */
 swdf_err swdf__stlink_rw_status(uint8_t *status, uint32_t *fault_addr, swdf_stlink *st);
 
+/* ---- memory reads in flight together ------------------------------------ */
+
+/*
+ * Memory reads kept in flight: while the bus carries one command's reply the
+ * probe already runs the next one, so a long read costs about the larger of
+ * its USB and SWD times instead of their sum. Each READMEM is followed by
+ * its own GETLASTRWSTATUS(2), in flight as well: the firmware clears the
+ * sticky flags after a fault, so every command's status must be read right
+ * after it. Needs a USB backend that can submit (swdf__usb_can_submit).
+ */
+enum {
+  STLINK_PIPE_READS = 2, /* READMEM commands in flight: one runs while one replies */
+  STLINK_PIPE_DEPTH = 2 * STLINK_PIPE_READS,  /* with their status commands */
+  STLINK_PIPE_BOUNCE = 512,                   /* a short reply's whole packet */
+};
+
+typedef struct stlink_pipe_cmd {
+  uint8_t cmd[STLINK_CMD_SIZE];
+  uint8_t *reply;    /* reply_len bytes land here */
+  size_t reply_len;
+  uint8_t bounce[STLINK_PIPE_BOUNCE];
+  bool bounced;      /* the reply goes through bounce */
+  uint8_t status[12]; /* a read's status reply (its status command points here) */
+  swdf_usb_async *out;
+  swdf_usb_async *in;
+} stlink_pipe_cmd;
+
+typedef struct swdf_stlink_pipe {
+  swdf_stlink *st;
+  stlink_pipe_cmd cmds[STLINK_PIPE_DEPTH];
+  size_t first;
+  size_t count;
+} swdf_stlink_pipe;
+
+/* Whether reads of `len` bytes can go through a pipe on this probe. */
+bool swdf__stlink_pipe_can_read(const swdf_stlink *st, uint32_t len, unsigned width);
+
+void swdf__stlink_pipe_init(swdf_stlink_pipe *p, swdf_stlink *st);
+
+/* Whether another read fits in flight. */
+bool swdf__stlink_pipe_has_room(const swdf_stlink_pipe *p);
+/* Reads in flight. */
+size_t swdf__stlink_pipe_reads(const swdf_stlink_pipe *p);
+
+/* Send a READMEM of `width` and its status command (see can_read). */
+swdf_err swdf__stlink_pipe_send_read(swdf_stlink_pipe *p, uint8_t *buf, uint32_t addr,
+                                     uint32_t len, unsigned width);
+
+/*
+ * Wait for the oldest read: its data are in its buffer, its status as
+ * swdf__stlink_rw_status gives it. On a USB error everything in flight is
+ * cancelled first.
+ */
+swdf_err swdf__stlink_pipe_take_read(swdf_stlink_pipe *p, uint8_t *status, uint32_t *fault_addr);
+
+/* Let everything in flight finish, its results unused (cancelled on a USB
+ * error). The pipe is empty afterwards. */
+void swdf__stlink_pipe_drain(swdf_stlink_pipe *p);
+
 #endif

@@ -3,7 +3,7 @@
 
 #include "transport/usb.h"
 
-enum { DRAIN_TIMEOUT_MS = 5, DRAIN_MAX_READS = 8, BOUNCE_MAX = 8192 };
+enum { DRAIN_MAX_READS = 8, BOUNCE_MAX = 8192 };
 
 static swdf_err gone(swdf_usb *usb, const char *what) {
   return swdf__fail(usb->ctx, SWDF_ERR_USB,
@@ -69,7 +69,7 @@ swdf_err swdf__usb_in(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t want, size
   return SWDF_OK;
 }
 
-void swdf__usb_drain(swdf_usb *usb, uint8_t ep) {
+void swdf__usb_drain(swdf_usb *usb, uint8_t ep, unsigned timeout_ms) {
   if (usb->gone) {
     return;
   }
@@ -84,10 +84,29 @@ void swdf__usb_drain(swdf_usb *usb, uint8_t ep) {
   usb->quiet = true;
   for (int i = 0; i < DRAIN_MAX_READS; i++) {
     size_t n = 0;
-    if (usb->ops->bulk_in(usb, ep, buf, packet, &n, DRAIN_TIMEOUT_MS) != SWDF_OK || n == 0) {
+    if (usb->ops->bulk_in(usb, ep, buf, packet, &n, timeout_ms) != SWDF_OK || n == 0) {
       break;
     }
   }
   usb->quiet = false;
   swdf__restore_error(usb->ctx, &saved);
+}
+
+bool swdf__usb_can_submit(const swdf_usb *usb) {
+  return usb->ops->submit != NULL && !usb->gone;
+}
+
+swdf_err swdf__usb_submit(swdf_usb *usb, swdf_usb_async **out, uint8_t ep, uint8_t *buf,
+                          size_t len, unsigned timeout_ms, const char *what) {
+  *out = NULL;
+  if (usb->gone) {
+    return gone(usb, what);
+  }
+  swdf_err err = usb->ops->submit(usb, out, ep, buf, len, timeout_ms);
+  return err != SWDF_OK ? transfer_failed(usb, err, what) : SWDF_OK;
+}
+
+swdf_err swdf__usb_reap(swdf_usb *usb, swdf_usb_async *x, size_t *got, const char *what) {
+  swdf_err err = usb->ops->reap(usb, x, got);
+  return err != SWDF_OK ? transfer_failed(usb, err, what) : SWDF_OK;
 }

@@ -32,6 +32,9 @@ typedef struct swdf_usb_device_info {
 
 typedef struct swdf_usb swdf_usb;
 
+/* A transfer submitted without waiting (backend-specific). */
+typedef struct swdf_usb_async swdf_usb_async;
+
 typedef struct swdf_usb_ops {
   /* Send `len` bytes in one bulk transfer. */
   swdf_err (*bulk_out)(swdf_usb *usb, uint8_t ep, const uint8_t *data, size_t len,
@@ -43,6 +46,18 @@ typedef struct swdf_usb_ops {
   swdf_err (*clear_halt)(swdf_usb *usb, uint8_t ep);
   /* Release the interface and close. */
   void (*close)(swdf_usb *usb);
+  /*
+   * Optional (NULL: the backend only has the calls above): start a bulk
+   * transfer and return at once. Transfers in flight together complete in
+   * submission order per endpoint. Every submitted transfer must be ended
+   * by exactly one reap or abandon.
+   */
+  swdf_err (*submit)(swdf_usb *usb, swdf_usb_async **out, uint8_t ep, uint8_t *buf, size_t len,
+                     unsigned timeout_ms);
+  /* Wait for a submitted transfer to end and free it; *got: bytes moved. */
+  swdf_err (*reap)(swdf_usb *usb, swdf_usb_async *x, size_t *got);
+  /* Cancel a submitted transfer, wait until it has ended, free it. */
+  void (*abandon)(swdf_usb *usb, swdf_usb_async *x);
 } swdf_usb_ops;
 
 /* An open device. Backends embed this as their first member. */
@@ -82,7 +97,16 @@ swdf_err swdf__usb_out(swdf_usb *usb, uint8_t ep, const uint8_t *data, size_t le
 swdf_err swdf__usb_in(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t want, size_t *got,
                       bool allow_short, unsigned timeout_ms, const char *what);
 
-/* Drop stale IN data (after a timeout or at open). */
-void swdf__usb_drain(swdf_usb *usb, uint8_t ep);
+/* Drop stale IN data: after an error `timeout_ms` long enough for a reply
+ * still on its way, at open one USB frame (1 ms). */
+void swdf__usb_drain(swdf_usb *usb, uint8_t ep, unsigned timeout_ms);
+enum { SWDF_USB_DRAIN_OPEN_MS = 1, SWDF_USB_DRAIN_RESYNC_MS = 5 };
+
+/* Whether the backend can keep transfers in flight (ops->submit). */
+bool swdf__usb_can_submit(const swdf_usb *usb);
+/* ops->submit and ops->reap, recording a clear error on the context. */
+swdf_err swdf__usb_submit(swdf_usb *usb, swdf_usb_async **out, uint8_t ep, uint8_t *buf,
+                          size_t len, unsigned timeout_ms, const char *what);
+swdf_err swdf__usb_reap(swdf_usb *usb, swdf_usb_async *x, size_t *got, const char *what);
 
 #endif

@@ -12,7 +12,13 @@ typedef struct libusb_state {
 typedef struct libusb_open_device {
   swdf_usb base; /* first: swdf_usb * and libusb_open_device * convert */
   libusb_device_handle *handle;
+  libusb_context *usb;
 } libusb_open_device;
+
+struct swdf_usb_async {
+  struct libusb_transfer *transfer;
+  int done;
+};
 
 static swdf_err map_libusb_error(int rc) {
   switch (rc) {
@@ -80,7 +86,94 @@ static void lu_close(swdf_usb *usb) {
   free(d);
 }
 
-static const swdf_usb_ops libusb_ops = {lu_bulk_out, lu_bulk_in, lu_clear_halt, lu_close};
+static void LIBUSB_CALL async_done(struct libusb_transfer *t) {
+  ((swdf_usb_async *)t->user_data)->done = 1;
+}
+
+static void free_async(swdf_usb_async *x) {
+  libusb_free_transfer(x->transfer);
+  free(x);
+}
+
+static swdf_err lu_submit(swdf_usb *usb, swdf_usb_async **out, uint8_t ep, uint8_t *buf,
+                          size_t len, unsigned timeout_ms) {
+  libusb_open_device *d = (libusb_open_device *)usb;
+  swdf_usb_async *x = calloc(1, sizeof(*x));
+  struct libusb_transfer *t = libusb_alloc_transfer(0);
+  if (x == NULL || t == NULL) {
+    free(x);
+    libusb_free_transfer(t);
+    return swdf__fail(usb->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory for a USB transfer");
+  }
+  libusb_fill_bulk_transfer(t, d->handle, ep, buf, (int)len, async_done, x, timeout_ms);
+  x->transfer = t;
+  int rc = libusb_submit_transfer(t);
+  if (rc != 0) {
+    free_async(x);
+    return usb_fail(usb, rc, (ep & LIBUSB_ENDPOINT_IN) ? "USB read" : "USB write", ep);
+  }
+  *out = x;
+  return SWDF_OK;
+}
+
+/* Handle events until the transfer has ended (its own timeout bounds the wait). */
+static void wait_done(libusb_open_device *d, swdf_usb_async *x) {
+  while (!x->done) {
+    struct timeval tv = {1, 0};
+    int rc = libusb_handle_events_timeout_completed(d->usb, &tv, &x->done);
+    if (rc != 0 && rc != LIBUSB_ERROR_INTERRUPTED && !x->done) {
+      libusb_cancel_transfer(x->transfer);
+    }
+  }
+}
+
+static int status_error(enum libusb_transfer_status status) {
+  switch (status) {
+  case LIBUSB_TRANSFER_COMPLETED: return 0;
+  case LIBUSB_TRANSFER_TIMED_OUT: return LIBUSB_ERROR_TIMEOUT;
+  case LIBUSB_TRANSFER_STALL: return LIBUSB_ERROR_PIPE;
+  case LIBUSB_TRANSFER_NO_DEVICE: return LIBUSB_ERROR_NO_DEVICE;
+  case LIBUSB_TRANSFER_OVERFLOW: return LIBUSB_ERROR_OVERFLOW;
+  case LIBUSB_TRANSFER_CANCELLED: return LIBUSB_ERROR_INTERRUPTED;
+  default: return LIBUSB_ERROR_IO;
+  }
+}
+
+static swdf_err lu_reap(swdf_usb *usb, swdf_usb_async *x, size_t *got) {
+  libusb_open_device *d = (libusb_open_device *)usb;
+  wait_done(d, x);
+  struct libusb_transfer *t = x->transfer;
+  int rc = status_error(t->status);
+  uint8_t ep = t->endpoint;
+  bool in = (ep & LIBUSB_ENDPOINT_IN) != 0;
+  size_t moved = t->actual_length > 0 ? (size_t)t->actual_length : 0;
+  size_t wanted = (size_t)t->length;
+  free_async(x);
+  *got = moved;
+  if (rc != 0) {
+    return usb_fail(usb, rc, in ? "USB read" : "USB write", ep);
+  }
+  if (!in && moved != wanted) {
+    return swdf__fail(usb->ctx, SWDF_ERR_USB, NULL,
+                      "USB write on endpoint 0x%02X sent %zu of %zu bytes", ep, moved, wanted);
+  }
+  return SWDF_OK;
+}
+
+static void lu_abandon(swdf_usb *usb, swdf_usb_async *x) {
+  libusb_open_device *d = (libusb_open_device *)usb;
+  if (!x->done) {
+    libusb_cancel_transfer(x->transfer);
+  }
+  wait_done(d, x);
+  if (x->transfer->status == LIBUSB_TRANSFER_NO_DEVICE) {
+    usb->gone = true;
+  }
+  free_async(x);
+}
+
+static const swdf_usb_ops libusb_ops = {lu_bulk_out, lu_bulk_in, lu_clear_halt, lu_close,
+                                        lu_submit,   lu_reap,    lu_abandon};
 
 static void free_state(void *state) {
   libusb_state *s = state;
@@ -252,6 +345,7 @@ static swdf_err lu_open(swdf_usb **out, swdf_ctx *ctx, void *state, const swdf_u
   d->base.ctx = ctx;
   d->base.max_packet_in = packet;
   d->handle = h;
+  d->usb = ((libusb_state *)state)->usb;
   *out = &d->base;
   return SWDF_OK;
 }

@@ -65,23 +65,50 @@ sim_stlink *sim_stlink_new(const sim_probe_kind *kind, sim_target *target, sim_c
 void sim_stlink_free(sim_stlink *s);
 
 /*
- * The host's bulk OUT transfer of `len` bytes has arrived at the probe. A
- * complete command runs at once: its firmware and SWD time advance the clock
- * (the caller has already charged the USB transfer).
+ * How the firmware overlaps USB with SWD (our model; ST documents none of
+ * it). Its OUT endpoint is double-buffered (the STM32F103's USB peripheral
+ * offers that for bulk endpoints), so two transfers can arrive while it
+ * runs a command. It takes the next command once the one before has
+ * finished and its reply is queued for the IN endpoint, behind at most
+ * SIM_PROBE_REPLIES_HELD - 1 others: the reply being sent and one more,
+ * which is a memory read's status check (2-12 bytes) between two reads.
+ * A host that keeps commands in flight thus has the probe read the next
+ * block while USB carries the last one; one that waits for each reply
+ * gets no overlap.
  */
-void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len);
-
-/* Bytes of reply waiting for an IN transfer on the debug IN endpoint. */
-size_t sim_stlink_reply_pending(const sim_stlink *s);
+enum { SIM_PROBE_OUT_BUFFERS = 2, SIM_PROBE_REPLIES_HELD = 3 };
 
 /*
- * Hand up to `cap` reply bytes to an IN transfer. A transfer ending in the
- * middle of a USB packet that holds more data babbles: *overflow is set, the
- * rest of that packet is lost (libusb's LIBUSB_ERROR_OVERFLOW).
+ * The host's bulk OUT transfer of `len` bytes has arrived at the probe. A
+ * complete command runs at once: its firmware and SWD time advance the clock
+ * (the caller has already charged the USB transfer). Its reply, if any,
+ * joins the replies waiting for the host, ready at the clock's new time. A
+ * new command block first drops the unread replies (a host that sent it
+ * without reading them has given up on them): sim_stlink_receive_next keeps
+ * them, for a host that reads them later.
+ */
+void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len);
+void sim_stlink_receive_next(sim_stlink *s, const uint8_t *data, size_t len);
+
+/* True if the next OUT data starts a new command (no data phase pending). */
+bool sim_stlink_expects_command(const sim_stlink *s);
+
+/* Replies finished and not yet read in full (at most SIM_PROBE_REPLIES_HELD). */
+int sim_stlink_replies_waiting(const sim_stlink *s);
+
+/* Bytes left of the oldest waiting reply, and when it was ready. */
+size_t sim_stlink_reply_pending(const sim_stlink *s);
+sim_ns sim_stlink_reply_ready(const sim_stlink *s);
+
+/*
+ * Hand up to `cap` bytes of the oldest reply to an IN transfer. A transfer
+ * ending in the middle of a USB packet that holds more data babbles:
+ * *overflow is set, the rest of that packet is lost (libusb's
+ * LIBUSB_ERROR_OVERFLOW).
  */
 size_t sim_stlink_take_reply(sim_stlink *s, uint8_t *buf, size_t cap, bool *overflow);
 
-/* Drop any pending reply (USB stall of the IN endpoint). */
+/* Drop every waiting reply (USB stall of the IN endpoint). */
 void sim_stlink_drop_reply(sim_stlink *s);
 
 /* USB bus reset: the probe's USB side starts over (reply, half-received data). */

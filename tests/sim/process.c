@@ -168,6 +168,8 @@ void sim_process_checkpoint(sim_process *p)
     if (p->devices[i].target && !sim_target_save(p->devices[i].target, err, sizeof err))
       fprintf(stderr, "swdsim: cannot save the chip state: %s\n", err);
   if (p->config.report_path[0]) {
+    /* The client's time includes what its last commands keep the probe busy with. */
+    p->clock.now = sim_usb_settle(p);
     char kinds[SIM_MAX_PROBES * 24];
     probe_kinds(p, kinds, sizeof kinds);
     const char *chip = p->devices[0].target ? sim_target_chip(p->devices[0].target) : p->config.chip;

@@ -44,6 +44,21 @@ typedef struct sim_device {
   sim_target *target;
   bool disconnected;
   bool halted[3]; /* endpoint stalled until libusb_clear_halt: OUT, IN, trace */
+  /*
+   * The probe's OUT endpoint buffers: transfers received and not yet taken
+   * by the firmware, oldest first. The firmware takes one when it has
+   * finished the command before (probe_free) and, for a new command, holds
+   * fewer than SIM_PROBE_REPLIES_HELD unread replies. With all buffers full
+   * the endpoint NAKs further OUT transfers.
+   */
+  struct sim_inbox {
+    uint8_t *data;
+    size_t len, cap;
+    bool keeps_replies;  /* an IN transfer was waiting when it arrived */
+    sim_ns at, sent;     /* when it arrived, when its transfer began */
+  } inbox[SIM_PROBE_OUT_BUFFERS];
+  int inbox_count;
+  sim_ns probe_free;     /* when the firmware finishes its current command */
 } sim_device;
 
 struct sim_xfer;
@@ -72,6 +87,8 @@ typedef struct sim_process {
   _Atomic sim_ns real_base_realtime, real_base_monotonic; /* 0: not read yet */
   struct sim_xfer *in_flight;  /* submitted transfers, in submission order */
   struct sim_xfer *done;       /* completed transfers whose callback is due */
+  struct sim_xfer *on_bus;     /* the bulk transfer the bus carries, NULL: idle */
+  sim_ns bus_free;             /* when it ends */
   int contexts;                /* libusb_init calls not matched by libusb_exit */
   struct libusb_context default_context;
   FILE *trace;                 /* SWDSIM_TRACE: one line per USB transfer */
@@ -108,10 +125,15 @@ void sim_process_sync_targets(sim_process *p);
  */
 bool sim_trace_open(sim_process *p, char *err, size_t err_len);
 void sim_trace_transfer(sim_process *p, bool in, const uint8_t *bytes, size_t len, sim_ns start,
-                        sim_ns usb_done);
+                        sim_ns usb_done, sim_ns probe_ns, sim_ns end);
 void sim_trace_close(sim_process *p);
 
 /* USB scheduler hook (usb.c): process in-flight transfers up to `limit`. */
 void sim_usb_run_until(sim_process *p, sim_ns limit);
+
+/* Let every probe take what its endpoint buffer holds (a client closing or
+ * exiting right after a command without reply); returns when the probes
+ * will have finished (at least now). */
+sim_ns sim_usb_settle(sim_process *p);
 
 #endif

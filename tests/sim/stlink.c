@@ -475,14 +475,34 @@ static void receive_data(sim_stlink *s, const uint8_t *data, size_t len)
   }
 }
 
-void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
+/* The running command's reply, if it made one, joins the waiting replies. */
+static void finish_reply(sim_stlink *s)
 {
+  if (s->reply_len == 0)
+    return;
+  if (s->reply_count == SIM_PROBE_REPLIES_HELD) {
+    /* Only a host ignoring the flow control gets here: lose the oldest. */
+    memmove(&s->replies[0], &s->replies[1], sizeof s->replies[0] * (SIM_PROBE_REPLIES_HELD - 1));
+    s->reply_count--;
+  }
+  struct sim_reply *r = &s->replies[s->reply_count++];
+  memcpy(r->bytes, s->reply, s->reply_len);
+  r->len = s->reply_len;
+  r->pos = 0;
+  r->ready = s->clock->now;
+  s->reply_len = 0;
+}
+
+static void receive(sim_stlink *s, const uint8_t *data, size_t len, bool keep_replies)
+{
+  s->reply_len = 0;
   if (s->data_command) {
     receive_data(s, data, len);
+    finish_reply(s);
     return;
   }
-  /* A new command block: the firmware drops an unread reply. */
-  s->reply_len = s->reply_pos = 0;
+  if (!keep_replies)
+    sim_stlink_drop_reply(s);
   memset(s->cmd, 0, sizeof s->cmd);
   memcpy(s->cmd, data, len < CMD_SIZE ? len : CMD_SIZE);
   s->clock->report.probe_commands++;
@@ -493,39 +513,77 @@ void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
   s->data_got = s->data_piece_at = s->data_piece_len = 0;
   if (data_len == 0) {
     execute(s);
-    return;
+  } else {
+    s->data_command = cmd;
+    s->data_len = data_len;
+    if (len > CMD_SIZE) /* command and data packed into one transfer */
+      receive_data(s, data + CMD_SIZE, len - CMD_SIZE);
   }
-  s->data_command = cmd;
-  s->data_len = data_len;
-  if (len > CMD_SIZE) /* command and data packed into one transfer */
-    receive_data(s, data + CMD_SIZE, len - CMD_SIZE);
+  finish_reply(s);
+}
+
+void sim_stlink_receive(sim_stlink *s, const uint8_t *data, size_t len)
+{
+  receive(s, data, len, false);
+}
+
+void sim_stlink_receive_next(sim_stlink *s, const uint8_t *data, size_t len)
+{
+  receive(s, data, len, true);
+}
+
+bool sim_stlink_expects_command(const sim_stlink *s)
+{
+  return s->data_command == NULL;
+}
+
+int sim_stlink_replies_waiting(const sim_stlink *s)
+{
+  return s->reply_count;
 }
 
 size_t sim_stlink_reply_pending(const sim_stlink *s)
 {
-  return s->reply_len - s->reply_pos;
+  return s->reply_count ? s->replies[0].len - s->replies[0].pos : 0;
+}
+
+sim_ns sim_stlink_reply_ready(const sim_stlink *s)
+{
+  return s->reply_count ? s->replies[0].ready : 0;
+}
+
+static void pop_reply(sim_stlink *s)
+{
+  memmove(&s->replies[0], &s->replies[1], sizeof s->replies[0] * (SIM_PROBE_REPLIES_HELD - 1));
+  s->reply_count--;
 }
 
 size_t sim_stlink_take_reply(sim_stlink *s, uint8_t *buf, size_t cap, bool *overflow)
 {
-  size_t avail = sim_stlink_reply_pending(s);
-  size_t n = avail < cap ? avail : cap;
-  memcpy(buf, s->reply + s->reply_pos, n);
-  s->reply_pos += n;
   *overflow = false;
+  if (!s->reply_count)
+    return 0;
+  struct sim_reply *r = &s->replies[0];
+  size_t avail = r->len - r->pos;
+  size_t n = avail < cap ? avail : cap;
+  memcpy(buf, r->bytes + r->pos, n);
+  r->pos += n;
   size_t packet = s->kind->max_packet;
   if (n < avail && n % packet != 0) {
     /* The host's buffer ended inside a packet: the rest of it is lost. */
     *overflow = true;
-    size_t packet_end = (s->reply_pos / packet + 1) * packet;
-    s->reply_pos = packet_end < s->reply_len ? packet_end : s->reply_len;
+    size_t packet_end = (r->pos / packet + 1) * packet;
+    r->pos = packet_end < r->len ? packet_end : r->len;
   }
+  if (r->pos == r->len)
+    pop_reply(s);
   return n;
 }
 
 void sim_stlink_drop_reply(sim_stlink *s)
 {
-  s->reply_len = s->reply_pos = 0;
+  s->reply_count = 0;
+  s->reply_len = 0;
 }
 
 void sim_stlink_usb_reset(sim_stlink *s)

@@ -20,6 +20,7 @@ enum {
   MISC_MAX_V3 = 1227,
   MAX_RW8_FULL_SPEED = 64,
   MAX_RW8_V3 = 512,
+  REPLY_BUF = MISC_MAX_V3 * 8 > REPLY_MAX ? MISC_MAX_V3 * 8 : REPLY_MAX,
 };
 
 struct sim_stlink {
@@ -37,8 +38,17 @@ struct sim_stlink {
   size_t data_len, data_got, data_piece_at, data_piece_len;
   uint8_t data[DATA_MAX];
 
-  uint8_t reply[MISC_MAX_V3 * 8 > REPLY_MAX ? MISC_MAX_V3 * 8 : REPLY_MAX];
-  size_t reply_len, reply_pos;
+  /* The reply the running command builds. */
+  uint8_t reply[REPLY_BUF];
+  size_t reply_len;
+  /* Finished replies waiting for IN transfers, oldest first (see
+   * SIM_PROBE_REPLIES_HELD in probe.h). */
+  struct sim_reply {
+    uint8_t bytes[REPLY_BUF];
+    size_t len, pos;
+    sim_ns ready; /* when the command that made it finished */
+  } replies[SIM_PROBE_REPLIES_HELD];
+  int reply_count;
 
   /* Outcome of the last RW_MISC_OUT batch: a value and a status per item. */
   uint32_t misc_items;
@@ -99,7 +109,6 @@ static inline uint8_t *reply(sim_stlink *s, size_t len)
 {
   memset(s->reply, 0, len);
   s->reply_len = len;
-  s->reply_pos = 0;
   return s->reply;
 }
 

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fake_target.h"
 #include "process.h"
 
 static const uint8_t get_version[16] = {0xF1};
@@ -176,6 +177,153 @@ static void asynchronous_transfers_serialize(void **state)
   assert_int_equal(now() - t0, FS_COST(16) + V2_FIRMWARE + FS_COST(2));
   libusb_free_transfer(out);
   libusb_free_transfer(in);
+  libusb_close(h);
+}
+
+
+/* Timing model 1 and 2 for a high-speed V3 at its default 1 MHz SWD clock. */
+#define HS_COST(bytes) (40000u + (bytes) * 25u)
+#define V3_FIRMWARE 8000u
+#define V3_SWD_TRANSACTION 48000u
+
+enum { READ_LEN = 256 };
+
+static void readmem32_block(uint8_t cmd[16], uint32_t addr)
+{
+  memset(cmd, 0, 16);
+  cmd[0] = 0xF2;
+  cmd[1] = 0x07; /* READMEM_32BIT */
+  memcpy(cmd + 2, &addr, 4);
+  cmd[6] = READ_LEN & 0xFF;
+  cmd[7] = READ_LEN >> 8;
+}
+
+/*
+ * Two READMEM_32BIT commands in flight at once: the probe runs the second
+ * while the bus carries the first reply, so the pair costs one command OUT,
+ * two probe times and one reply IN (timing model 1 and 2), where one after
+ * the other costs all of them twice.
+ */
+static void pipelined_commands_overlap(void **state)
+{
+  (void)state;
+  libusb_device_handle *h = open_nth(1);
+  sim_process *p = sim_process_get();
+  unsigned char ep_out = p->devices[1].kind->ep_out;
+  uint8_t cmd[2][16], reply[2][READ_LEN];
+  readmem32_block(cmd[0], FAKE_SRAM_BASE);
+  readmem32_block(cmd[1], FAKE_SRAM_BASE + READ_LEN);
+  uint8_t *sram = fake_target_memory(p->devices[1].target, FAKE_SRAM_BASE);
+  for (int i = 0; i < 2 * READ_LEN; i++)
+    sram[i] = (uint8_t)(i / 3);
+  int n;
+  /* The first read sets the probe's CSW; the second is what every later one costs:
+   * a TAR write, a DRW read per word and the RDBUFF read. */
+  for (int i = 0; i < 2; i++) {
+    uint64_t tx = p->clock.report.swd_transactions;
+    sim_ns t0 = now();
+    assert_int_equal(libusb_bulk_transfer(h, ep_out, cmd[0], 16, &n, 1000), 0);
+    assert_int_equal(libusb_bulk_transfer(h, 0x81, reply[0], READ_LEN, &n, 1000), 0);
+    assert_int_equal(n, READ_LEN);
+    if (i == 1) {
+      assert_int_equal(p->clock.report.swd_transactions - tx, READ_LEN / 4 + 2);
+      assert_int_equal(now() - t0, HS_COST(16) + V3_FIRMWARE +
+                                       (READ_LEN / 4 + 2) * V3_SWD_TRANSACTION + HS_COST(READ_LEN));
+    }
+  }
+  const sim_ns probe = V3_FIRMWARE + (READ_LEN / 4 + 2) * V3_SWD_TRANSACTION;
+
+  struct libusb_transfer *t[4];
+  for (int i = 0; i < 4; i++)
+    t[i] = libusb_alloc_transfer(0);
+  libusb_fill_bulk_transfer(t[0], h, ep_out, cmd[0], 16, record, (void *)1, 1000);
+  libusb_fill_bulk_transfer(t[1], h, 0x81, reply[0], READ_LEN, record, (void *)2, 1000);
+  libusb_fill_bulk_transfer(t[2], h, ep_out, cmd[1], 16, record, (void *)3, 1000);
+  libusb_fill_bulk_transfer(t[3], h, 0x81, reply[1], READ_LEN, record, (void *)4, 1000);
+  memset(&done_order, 0, sizeof done_order);
+  memset(reply, 0, sizeof reply);
+  sim_ns t0 = now();
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(libusb_submit_transfer(t[i]), 0);
+  sim_ns second_out_done = 0, first_in_done = 0;
+  while (done_order.count < 4) {
+    int before = done_order.count;
+    assert_int_equal(libusb_handle_events_completed(NULL, NULL), 0);
+    for (int i = before; i < done_order.count; i++) {
+      if (done_order.order[i] == 3)
+        second_out_done = now() - t0;
+      if (done_order.order[i] == 2)
+        first_in_done = now() - t0;
+    }
+  }
+  /* The second command reaches the probe while it runs the first. */
+  assert_int_equal(done_order.order[0], 1);
+  assert_int_equal(done_order.order[1], 3);
+  assert_int_equal(done_order.order[2], 2);
+  assert_int_equal(done_order.order[3], 4);
+  assert_int_equal(second_out_done, 2 * HS_COST(16));
+  assert_int_equal(first_in_done, HS_COST(16) + probe + HS_COST(READ_LEN));
+  assert_int_equal(now() - t0, HS_COST(16) + 2 * probe + HS_COST(READ_LEN));
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(t[i]->status, LIBUSB_TRANSFER_COMPLETED);
+    libusb_free_transfer(t[i]);
+  }
+  /* Each reply went to its own IN transfer. */
+  assert_memory_equal(reply[0], sram, READ_LEN);
+  assert_memory_equal(reply[1], sram + READ_LEN, READ_LEN);
+  libusb_close(h);
+}
+
+static void LIBUSB_CALL stamp(struct libusb_transfer *t)
+{
+  *(sim_ns *)t->user_data = now();
+}
+
+/*
+ * Two reads each checked by its own GETLASTRWSTATUS2, all in flight: READ,
+ * STATUS, READ, STATUS. The second read's command waits in the probe's
+ * second OUT buffer and starts as soon as the first status is made, with
+ * the first read's reply and that status still unread (three replies held).
+ */
+static void checked_reads_overlap(void **state)
+{
+  (void)state;
+  libusb_device_handle *h = open_nth(1);
+  sim_process *p = sim_process_get();
+  unsigned char ep_out = p->devices[1].kind->ep_out;
+  uint8_t cmd[4][16] = {{0}}, reply[4][READ_LEN];
+  readmem32_block(cmd[0], FAKE_SRAM_BASE);
+  readmem32_block(cmd[2], FAKE_SRAM_BASE + READ_LEN);
+  cmd[1][0] = cmd[3][0] = 0xF2;
+  cmd[1][1] = cmd[3][1] = 0x3E; /* GETLASTRWSTATUS2 */
+  const sim_ns read_probe = V3_FIRMWARE + (READ_LEN / 4 + 2) * V3_SWD_TRANSACTION;
+  struct libusb_transfer *t[8];
+  sim_ns ended[8] = {0};
+  for (int i = 0; i < 8; i++) {
+    t[i] = libusb_alloc_transfer(0);
+    if (i % 2 == 0)
+      libusb_fill_bulk_transfer(t[i], h, ep_out, cmd[i / 2], 16, stamp, &ended[i], 1000);
+    else
+      libusb_fill_bulk_transfer(t[i], h, 0x81, reply[i / 2], i % 4 == 1 ? READ_LEN : 12, stamp,
+                                &ended[i], 1000);
+  }
+  sim_ns t0 = now();
+  for (int i = 0; i < 8; i++)
+    assert_int_equal(libusb_submit_transfer(t[i]), 0);
+  while (!ended[7])
+    assert_int_equal(libusb_handle_events_completed(NULL, NULL), 0);
+  const sim_ns second_read = HS_COST(16) + read_probe + V3_FIRMWARE;
+  assert_int_equal(ended[4] - t0, 3 * HS_COST(16)); /* in the second OUT buffer */
+  assert_int_equal(ended[1] - t0, HS_COST(16) + read_probe + HS_COST(READ_LEN));
+  assert_int_equal(ended[5] - t0, second_read + read_probe + HS_COST(READ_LEN));
+  /* The second status is made while the second reply is on the bus. */
+  assert_int_equal(ended[7] - t0, second_read + read_probe + HS_COST(READ_LEN) + HS_COST(12));
+  for (int i = 0; i < 8; i++) {
+    assert_int_equal(t[i]->status, LIBUSB_TRANSFER_COMPLETED);
+    libusb_free_transfer(t[i]);
+  }
+  assert_int_equal(reply[1][0], 0x80);
+  assert_int_equal(reply[3][0], 0x80);
   libusb_close(h);
 }
 
@@ -370,6 +518,8 @@ int main(int argc, char **argv)
     cmocka_unit_test(string_descriptors),
     cmocka_unit_test(synchronous_command_costs),
     cmocka_unit_test(asynchronous_transfers_serialize),
+    cmocka_unit_test(pipelined_commands_overlap),
+    cmocka_unit_test(checked_reads_overlap),
     cmocka_unit_test(in_without_data_times_out),
     cmocka_unit_test(short_host_buffer_overflows),
     cmocka_unit_test(sleeps_and_clocks_are_virtual),

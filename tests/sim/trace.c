@@ -7,7 +7,8 @@
  * start: when the transfer began; idle: time since the previous transfer
  * ended that the client spent elsewhere (sleeping, waiting); usb: the
  * transfer's USB cost; probe: firmware and SWD time of the command an OUT
- * transfer delivered; swd: SWD transactions so far; busy: flash busy time so
+ * transfer delivered (an OUT is written when the probe takes it, so lines
+ * of overlapping transfers can come out of start order); swd: SWD transactions so far; busy: flash busy time so
  * far; data: the first 16 bytes in hex.
  */
 #include "process.h"
@@ -38,18 +39,18 @@ static double us(sim_ns ns)
 }
 
 void sim_trace_transfer(sim_process *p, bool in, const uint8_t *bytes, size_t len, sim_ns start,
-                        sim_ns usb_done)
+                        sim_ns usb_done, sim_ns probe_ns, sim_ns end)
 {
   if (!p->trace)
     return;
   sim_ns idle = start > p->trace_last_end ? start - p->trace_last_end : 0;
   fprintf(p->trace, "%.3f %.3f %s %zu %.3f %.3f %" PRIu64 " %.3f ", us(start), us(idle),
-          in ? "IN" : "OUT", len, us(usb_done - start), us(p->clock.now - usb_done),
+          in ? "IN" : "OUT", len, us(usb_done - start), us(probe_ns),
           p->clock.report.swd_transactions, us(p->clock.report.flash_busy_ns));
   for (size_t i = 0; i < len && i < TRACE_BYTES; i++)
     fprintf(p->trace, "%02X", bytes[i]);
   fputc('\n', p->trace);
-  p->trace_last_end = p->clock.now;
+  p->trace_last_end = end > p->trace_last_end ? end : p->trace_last_end;
 }
 
 void sim_trace_close(sim_process *p)

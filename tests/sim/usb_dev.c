@@ -318,6 +318,7 @@ int LIBUSB_CALL libusb_reset_device(libusb_device_handle *dev_handle)
     r = LIBUSB_ERROR_NOT_FOUND; /* what libusb says when the device is gone after a reset */
   } else {
     memset(d->halted, 0, sizeof d->halted);
+    d->inbox_count = 0;
     sim_stlink_usb_reset(d->firmware);
   }
   sim_process_unlock(p);

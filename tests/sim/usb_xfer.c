@@ -26,6 +26,8 @@ typedef struct sim_xfer {
   bool in_flight;
   bool cancel;
   sim_ns submitted;
+  sim_ns started;                        /* on the bus */
+  enum libusb_transfer_status outcome;   /* decided when it started */
 } sim_xfer;
 
 /* The private part precedes the public transfer, as in libusb itself. */
@@ -83,6 +85,8 @@ static bool unlink_from(sim_xfer **head, sim_xfer *x)
 static void complete(sim_process *p, sim_xfer *x, enum libusb_transfer_status status, int actual)
 {
   unlink_from(&p->in_flight, x);
+  if (p->on_bus == x)
+    p->on_bus = NULL;
   x->in_flight = false;
   struct libusb_transfer *t = pub_of(x);
   t->status = status;
@@ -179,15 +183,25 @@ static void run_control(sim_process *p, sim_xfer *x)
 /* Bulk transfers on the virtual bus                                       */
 /* ---------------------------------------------------------------------- */
 
-static void charge(sim_process *p, const sim_device *d, size_t bytes, bool in)
+#define NEVER ((sim_ns)-1)
+
+static sim_ns later(sim_ns a, sim_ns b)
 {
-  p->clock.now += d->kind->usb_fixed_ns + bytes * d->kind->usb_byte_ns;
+  return a > b ? a : b;
+}
+
+static void count_transfer(sim_process *p, size_t bytes, bool in)
+{
   p->clock.report.usb_transfers++;
   if (in)
     p->clock.report.usb_bytes_in += bytes;
   else
     p->clock.report.usb_bytes_out += bytes;
-  sim_process_sync_targets(p);
+}
+
+static sim_ns usb_cost(const sim_device *d, size_t bytes)
+{
+  return d->kind->usb_fixed_ns + bytes * d->kind->usb_byte_ns;
 }
 
 static void advance_to(sim_process *p, sim_ns t)
@@ -219,23 +233,46 @@ static bool is_in(const struct libusb_transfer *t)
   return t->endpoint & LIBUSB_ENDPOINT_IN;
 }
 
-static bool can_proceed(const sim_xfer *x)
+/* Whether the host is reading the probe's replies: an IN transfer waits. */
+static bool host_reading(const sim_process *p, const sim_device *d)
 {
-  struct libusb_transfer *t = pub_of((sim_xfer *)x);
-  if (x->cancel || t->type == LIBUSB_TRANSFER_TYPE_CONTROL)
-    return true;
-  sim_device *d = device_of(t);
-  int slot = sim_usb_endpoint_slot(d, t->endpoint);
-  if (d->disconnected || slot < 0 || d->halted[slot] || !is_in(t))
-    return true;
-  return slot == 1 && sim_stlink_reply_pending(d->firmware) > 0;
+  for (sim_xfer *x = p->in_flight; x; x = x->next) {
+    struct libusb_transfer *t = pub_of(x);
+    if (!x->cancel && t->type != LIBUSB_TRANSFER_TYPE_CONTROL && device_of(t) == d &&
+        sim_usb_endpoint_slot(d, t->endpoint) == 1)
+      return true;
+  }
+  return false;
 }
 
-static void run_bulk(sim_process *p, sim_xfer *x)
+/*
+ * When a transfer could start on a bus free at `t0`: then, later (an IN
+ * whose reply the probe is still making), or NEVER (an OUT the probe's
+ * full endpoint buffer NAKs, an IN with nothing coming).
+ */
+static sim_ns can_start_at(const sim_xfer *x, sim_ns t0)
+{
+  struct libusb_transfer *t = pub_of((sim_xfer *)x);
+  sim_device *d = device_of(t);
+  int slot = sim_usb_endpoint_slot(d, t->endpoint);
+  if (d->disconnected || slot < 0 || d->halted[slot])
+    return t0;
+  if (!is_in(t))
+    return d->inbox_count == SIM_PROBE_OUT_BUFFERS ? NEVER : t0;
+  if (slot != 1 || sim_stlink_reply_pending(d->firmware) == 0)
+    return NEVER;
+  return later(t0, sim_stlink_reply_ready(d->firmware));
+}
+
+/* Put a transfer on the bus at the current time; its effect comes when it ends. */
+static void start_bulk(sim_process *p, sim_xfer *x)
 {
   struct libusb_transfer *t = pub_of(x);
   sim_device *d = device_of(t);
   int slot = sim_usb_endpoint_slot(d, t->endpoint);
+  sim_ns now = p->clock.now;
+  x->started = now;
+  x->outcome = LIBUSB_TRANSFER_COMPLETED;
   if (d->disconnected) {
     complete(p, x, LIBUSB_TRANSFER_NO_DEVICE, 0);
     return;
@@ -252,36 +289,109 @@ static void run_bulk(sim_process *p, sim_xfer *x)
     complete(p, x, LIBUSB_TRANSFER_NO_DEVICE, 0);
     return;
   }
+  sim_ns ends;
   if (d->halted[slot] || (fault && kind == SIM_FAULT_USB_STALL)) {
     d->halted[slot] = true;
-    if (slot == 1)
-      sim_stlink_drop_reply(d->firmware);
-    charge(p, d, 0, is_in(t));
-    complete(p, x, LIBUSB_TRANSFER_STALL, 0);
-    return;
-  }
-  if (fault && kind == SIM_FAULT_USB_TIMEOUT) {
+    x->outcome = LIBUSB_TRANSFER_STALL;
+    count_transfer(p, 0, is_in(t));
+    ends = now + usb_cost(d, 0);
+  } else if (fault && kind == SIM_FAULT_USB_TIMEOUT) {
     /* Nothing gets through; the host gives up after its timeout. */
-    advance_to(p, x->submitted + (t->timeout ? timeout_ns(t) : FOREVER_NS));
+    x->outcome = LIBUSB_TRANSFER_TIMED_OUT;
     p->clock.report.usb_transfers++;
-    complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
+    ends = later(now, x->submitted + (t->timeout ? timeout_ns(t) : FOREVER_NS));
+  } else {
+    size_t n = (size_t)t->length;
+    if (is_in(t)) {
+      size_t pending = sim_stlink_reply_pending(d->firmware);
+      n = pending < n ? pending : n;
+    }
+    count_transfer(p, n, is_in(t));
+    ends = now + usb_cost(d, n);
+  }
+  p->on_bus = x;
+  p->bus_free = ends;
+}
+
+/* When the firmware can take its oldest endpoint buffer, NEVER if not by itself. */
+static sim_ns probe_start_at(const sim_process *p, const sim_device *d)
+{
+  if (!d->inbox_count || d->disconnected)
+    return NEVER;
+  const struct sim_inbox *box = &d->inbox[0];
+  if (sim_stlink_expects_command(d->firmware) && box->keeps_replies &&
+      sim_stlink_replies_waiting(d->firmware) >= SIM_PROBE_REPLIES_HELD)
+    return NEVER; /* until the host reads a reply */
+  return later(p->clock.now, later(box->at, d->probe_free));
+}
+
+/*
+ * The firmware runs the command (or data) in its oldest endpoint buffer,
+ * from now to probe_free. The SWD engine moves the clock and the target
+ * with it; the clock then returns to now, as the bus and the host carry on
+ * meanwhile. The target, run ahead, is only reached through this probe,
+ * which is busy until then.
+ */
+static void probe_start(sim_process *p, sim_device *d)
+{
+  sim_ns start = p->clock.now;
+  struct sim_inbox box = d->inbox[0];
+  /* The buffer goes to the back, its memory kept for reuse. */
+  memmove(&d->inbox[0], &d->inbox[1], sizeof d->inbox[0] * (SIM_PROBE_OUT_BUFFERS - 1));
+  d->inbox[SIM_PROBE_OUT_BUFFERS - 1] = box;
+  d->inbox_count--;
+  if (box.keeps_replies)
+    sim_stlink_receive_next(d->firmware, box.data, box.len);
+  else
+    sim_stlink_receive(d->firmware, box.data, box.len);
+  d->probe_free = p->clock.now;
+  sim_trace_transfer(p, false, box.data, box.len, box.sent, box.at, d->probe_free - start,
+                     d->probe_free);
+  p->clock.now = start;
+}
+
+/* The transfer on the bus has ended (the clock is at its end). */
+static void finish_bulk(sim_process *p)
+{
+  sim_xfer *x = p->on_bus;
+  p->on_bus = NULL;
+  struct libusb_transfer *t = pub_of(x);
+  sim_device *d = device_of(t);
+  int slot = sim_usb_endpoint_slot(d, t->endpoint);
+  if (x->outcome != LIBUSB_TRANSFER_COMPLETED) {
+    if (x->outcome == LIBUSB_TRANSFER_STALL && slot == 1)
+      sim_stlink_drop_reply(d->firmware);
+    complete(p, x, x->outcome, 0);
     return;
   }
-  sim_ns start = p->clock.now;
   if (!is_in(t)) {
+    /* Into the probe's endpoint buffer: the firmware takes it when it can. */
     size_t len = (size_t)t->length;
-    charge(p, d, len, false);
-    sim_ns usb_done = p->clock.now;
-    if (slot == 0)
-      sim_stlink_receive(d->firmware, t->buffer, len);
-    sim_trace_transfer(p, false, t->buffer, len, start, usb_done);
+    struct sim_inbox *box = &d->inbox[d->inbox_count];
+    if (len > box->cap) {
+      uint8_t *grown = realloc(box->data, len);
+      if (!grown) {
+        complete(p, x, LIBUSB_TRANSFER_ERROR, 0);
+        return;
+      }
+      box->data = grown;
+      box->cap = len;
+    }
+    memcpy(box->data, t->buffer, len);
+    box->len = len;
+    box->at = p->clock.now;
+    box->sent = x->started;
+    /* A new command sent while the host reads nothing drops unread replies. */
+    box->keeps_replies = host_reading(p, d);
+    d->inbox_count++;
+    if (probe_start_at(p, d) == p->clock.now)
+      probe_start(p, d); /* an idle probe takes it at once */
     complete(p, x, LIBUSB_TRANSFER_COMPLETED, t->length);
     return;
   }
   bool overflow = false;
   size_t n = sim_stlink_take_reply(d->firmware, t->buffer, (size_t)t->length, &overflow);
-  charge(p, d, n, true);
-  sim_trace_transfer(p, true, t->buffer, n, start, p->clock.now);
+  sim_trace_transfer(p, true, t->buffer, n, x->started, p->clock.now, 0, p->clock.now);
   enum libusb_transfer_status status = LIBUSB_TRANSFER_COMPLETED;
   if (overflow)
     status = LIBUSB_TRANSFER_OVERFLOW;
@@ -290,24 +400,13 @@ static void run_bulk(sim_process *p, sim_xfer *x)
   complete(p, x, status, (int)n);
 }
 
-static void proceed(sim_process *p, sim_xfer *x)
-{
-  struct libusb_transfer *t = pub_of(x);
-  if (x->cancel)
-    complete(p, x, LIBUSB_TRANSFER_CANCELLED, 0);
-  else if (t->type == LIBUSB_TRANSFER_TYPE_CONTROL)
-    run_control(p, x);
-  else
-    run_bulk(p, x);
-}
-
 /* The in-flight transfer whose timeout expires first, NULL if none. */
 static sim_xfer *first_timeout(sim_process *p, sim_ns *when)
 {
   sim_xfer *best = NULL;
   for (sim_xfer *x = p->in_flight; x; x = x->next) {
     struct libusb_transfer *t = pub_of(x);
-    if (t->timeout == 0)
+    if (t->timeout == 0 || x == p->on_bus)
       continue;
     sim_ns deadline = x->submitted + timeout_ns(t);
     if (!best || deadline < *when) {
@@ -319,32 +418,104 @@ static sim_xfer *first_timeout(sim_process *p, sim_ns *when)
 }
 
 /*
- * Make the next thing happen: the first transfer that can proceed does (if
- * it starts before `start_limit`), else the earliest timeout expires if it
- * is due by `limit`. Returns false if nothing happened.
+ * Make the next thing happen, in time order, if it happens by `limit`:
+ * a cancelled or control transfer completes; the transfer on the bus ends;
+ * a probe takes its endpoint buffer; a transfer starts on the free bus (the
+ * first submitted that can); a timeout expires. Returns false if nothing
+ * happened.
  */
-static bool step(sim_process *p, sim_ns start_limit, sim_ns limit)
+static bool step(sim_process *p, sim_ns limit)
 {
   for (sim_xfer *x = p->in_flight; x; x = x->next)
-    if (can_proceed(x)) {
-      if (p->clock.now >= start_limit)
-        return false;
-      proceed(p, x);
+    if (x != p->on_bus && (x->cancel || pub_of(x)->type == LIBUSB_TRANSFER_TYPE_CONTROL)) {
+      if (x->cancel)
+        complete(p, x, LIBUSB_TRANSFER_CANCELLED, 0);
+      else
+        run_control(p, x);
       return true;
     }
-  sim_ns when = 0;
-  sim_xfer *x = first_timeout(p, &when);
-  if (!x || when > limit)
+
+  sim_ns now = p->clock.now;
+  sim_ns when = NEVER;
+  enum { NOTHING, BUS_END, PROBE, BUS_START, TIMEOUT } what = NOTHING;
+  sim_device *probe = NULL;
+  sim_xfer *next = NULL;
+  if (p->on_bus) {
+    when = later(now, p->bus_free);
+    what = BUS_END;
+  }
+  for (int i = 0; i < p->device_count; i++) {
+    sim_ns t = probe_start_at(p, &p->devices[i]);
+    if (t < when) {
+      when = t;
+      what = PROBE;
+      probe = &p->devices[i];
+    }
+  }
+  if (!p->on_bus) {
+    sim_ns t0 = later(now, p->bus_free);
+    for (sim_xfer *x = p->in_flight; x; x = x->next) {
+      sim_ns t = can_start_at(x, t0);
+      if (t < when) {
+        when = t;
+        what = BUS_START;
+        next = x;
+      }
+      if (t == t0)
+        break; /* the first that can go now goes */
+    }
+  }
+  sim_ns deadline = 0;
+  sim_xfer *expired = first_timeout(p, &deadline);
+  if (expired && later(now, deadline) < when) {
+    when = later(now, deadline);
+    what = TIMEOUT;
+  }
+  if (what == NOTHING || when > limit)
     return false;
   advance_to(p, when);
-  complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
+  switch (what) {
+  case BUS_END:
+    finish_bulk(p);
+    break;
+  case PROBE:
+    probe_start(p, probe);
+    break;
+  case BUS_START:
+    start_bulk(p, next);
+    break;
+  default:
+    complete(p, expired, LIBUSB_TRANSFER_TIMED_OUT, 0);
+    break;
+  }
   return true;
 }
 
 void sim_usb_run_until(sim_process *p, sim_ns limit)
 {
-  while (step(p, limit, limit))
+  while (step(p, limit))
     ;
+}
+
+/* Let the firmware take what it can by itself, without moving the clock. */
+static void probe_take_now(sim_process *p, sim_device *d)
+{
+  sim_ns now = p->clock.now;
+  for (sim_ns at; (at = probe_start_at(p, d)) != NEVER;) {
+    p->clock.now = at;
+    probe_start(p, d);
+  }
+  p->clock.now = now;
+}
+
+sim_ns sim_usb_settle(sim_process *p)
+{
+  sim_ns t = p->clock.now;
+  for (int i = 0; i < p->device_count; i++) {
+    probe_take_now(p, &p->devices[i]);
+    t = later(t, p->devices[i].probe_free);
+  }
+  return t;
 }
 
 /*
@@ -354,9 +525,12 @@ void sim_usb_run_until(sim_process *p, sim_ns limit)
 static void handle_events(sim_process *p, sim_ns wait_ns, const int *completed)
 {
   sim_process_lock(p);
-  bool pending = p->done != NULL || (completed && *completed);
-  if (!pending && !step(p, (sim_ns)-1, p->clock.now + wait_ns))
-    sim_process_advance(p, wait_ns);
+  sim_ns deadline = p->clock.now + wait_ns;
+  bool idle = false;
+  while (!p->done && !(completed && *completed) && !idle)
+    idle = !step(p, deadline);
+  if (idle)
+    sim_process_advance(p, deadline - p->clock.now);
   sim_process_unlock(p);
   deliver(p);
 }
@@ -389,6 +563,8 @@ void LIBUSB_CALL libusb_free_transfer(struct libusb_transfer *transfer)
   /* Freeing a transfer in flight is a client bug; forget it rather than crash. */
   unlink_from(&p->in_flight, x);
   unlink_from(&p->done, x);
+  if (p->on_bus == x)
+    p->on_bus = NULL;
   sim_process_unlock(p);
   if ((transfer->flags & LIBUSB_TRANSFER_FREE_BUFFER) && transfer->buffer)
     free(transfer->buffer);
@@ -491,7 +667,7 @@ static int run_sync(struct libusb_transfer *t, int *done)
   sim_xfer *x = priv_of(t);
   while (!*done) {
     sim_process_lock(p);
-    if (x->in_flight && !step(p, (sim_ns)-1, (sim_ns)-1)) {
+    if (x->in_flight && !step(p, NEVER)) {
       /* Waiting forever for something that cannot come: give up. */
       advance_to(p, x->submitted + FOREVER_NS);
       complete(p, x, LIBUSB_TRANSFER_TIMED_OUT, 0);
@@ -604,6 +780,7 @@ int LIBUSB_CALL libusb_wait_for_event(libusb_context *ctx, struct timeval *tv)
 void sim_usb_end_transfers(sim_process *p, libusb_device_handle *h)
 {
   sim_process_lock(p);
+  probe_take_now(p, h->dev->sim);
   for (sim_xfer *x = p->in_flight, *next; x; x = next) {
     next = x->next;
     if (pub_of(x)->dev_handle == h)

@@ -257,7 +257,8 @@ static void fake_close(swdf_usb *usb) {
   free(h);
 }
 
-static const swdf_usb_ops fake_ops = {fake_out, fake_in, fake_clear_halt, fake_close};
+/* No submit: the library falls back to one transfer at a time. */
+static const swdf_usb_ops fake_ops = {fake_out, fake_in, fake_clear_halt, fake_close, NULL, NULL, NULL};
 
 static swdf_err fake_list(swdf_usb_device_info **out, size_t *count, swdf_ctx *ctx, void *state,
                           uint16_t vid) {
