@@ -77,15 +77,20 @@ expect_exit 0 "info under RDP level 1" -- "$sim" run --chip stm32f103c8 --state 
   -- "$cli" info
 expect_match "$out" "protection: +level 1" "RDP: info shows the level in words"
 
-# Long reads keep commands in flight, so 256 KiB take at most 1.1 times the
-# timing model's limit (the larger of USB and SWD time) on either probe.
+# Long reads keep several commands in flight (pipelined through the probe);
+# the bytes must be the same through either probe. How fast that is lives in
+# bench/run, not here.
+head -c 262144 /dev/urandom >"$tmp/random256k.bin"
+"$sim" state init "$tmp/random.bin" --chip stm32f446re --load "$tmp/random256k.bin@0x08000000" \
+  >/dev/null || fail "state init with a random 256 KiB image"
 for probe in v2 v3; do
-  limit=$("$sim" limit --chip stm32f446re --probe "$probe" --bytes 256K --read 2>/dev/null)
-  expect_exit 0 "read 256 KiB through $probe" -- "$sim" run --chip stm32f446re --probe "$probe" \
-    --report "$tmp/read_$probe.json" -- "$cli" -q read 0x08000000 256K "$tmp/big.bin"
-  virtual=$(sed -n 's/.*"virtual_us": \([0-9.]*\).*/\1/p' "$tmp/read_$probe.json")
-  expect_match "$(awk -v v="$virtual" -v l="$limit" 'BEGIN { print (l > 0 && v > 0 && v <= 1.1 * l) ? "ok" : v " us, limit " l }')" \
-    '^ok$' "read 256 KiB through $probe within 1.1 x the limit"
+  expect_exit 0 "read 256 KiB through $probe" -- "$sim" run --probe "$probe" --state "$tmp/random.bin" \
+    -- "$cli" -q read 0x08000000 256K "$tmp/big_$probe.bin"
+  if cmp -s "$tmp/big_$probe.bin" "$tmp/random256k.bin"; then
+    pass
+  else
+    fail "pipelined 256 KiB read through $probe differs from the image in the chip"
+  fi
 done
 
 finish
