@@ -15,8 +15,6 @@ const cli_command cli_commands[] = {
     {"info", "", "identify the probe, the chip, its memory and its protection", cli_cmd_info},
     {"read", "ADDR LEN FILE", "read memory into FILE ('-' for standard output)", cli_cmd_read},
     {"reset", "[--hard|--soft|--halt]", "reset the chip", cli_cmd_reset},
-    {"help", "[COMMAND]", "show help for swdflash or for one command", cmd_help},
-    {"version", "", "show the versions of the tool and the library", cmd_version},
     {"write", "FILE [ADDR]",
      "write an image (bin, HEX, S-record, ELF) to flash and verify it; ADDR for raw binary",
      cli_cmd_write},
@@ -34,6 +32,8 @@ const cli_command cli_commands[] = {
     {"rescue", "[--write IMAGE [ADDR]] [--yes]",
      "guided recovery of a board that will not enter DFU: diagnose, unlock, rewrite",
      cli_cmd_rescue},
+    {"help", "[COMMAND]", "show help for swdflash or for one command", cmd_help},
+    {"version", "", "show the versions of the tool and the library", cmd_version},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -83,7 +83,12 @@ static void print_main_help(FILE *f) {
   for (const cli_command *c = cli_commands; c->name != NULL; c++) {
     char synopsis[64];
     snprintf(synopsis, sizeof(synopsis), "%s %s", c->name, c->args);
-    fprintf(f, "  %-30s %s\n", synopsis, c->summary);
+    if (strlen(synopsis) > 30) {
+      /* Too long for the column: the summary goes on its own line. */
+      fprintf(f, "  %s\n  %-30s %s\n", synopsis, "", c->summary);
+    } else {
+      fprintf(f, "  %-30s %s\n", synopsis, c->summary);
+    }
   }
   fprintf(f, "\noptions (accepted before or after the command):\n");
   print_opts(f, cli_global_opts());
