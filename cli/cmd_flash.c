@@ -1,6 +1,5 @@
 /* swdflash write | erase | verify */
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "json.h"
@@ -42,22 +41,14 @@ static const cli_opt erase_opts[] = {
     {0},
 };
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A connected session and what the flash commands show about it. */
 typedef struct flash_cmd {
   cli_session s;
   swdf_chip_info chip;
-  double started;
 } flash_cmd;
 
 static int flash_cmd_start(flash_cmd *c, cli_globals *g, const char *command) {
   memset(c, 0, sizeof(*c));
-  c->started = now_s();
   return cli_session_start(&c->s, g, command);
 }
 
@@ -71,7 +62,7 @@ static int flash_cmd_connect(flash_cmd *c) {
   return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c->s, err, "identifying the chip");
 }
 
-static double elapsed(const flash_cmd *c) { return now_s() - c->started; }
+static double elapsed(const flash_cmd *c) { return cli_now_s() - c->s.started; }
 
 /* FILE [ADDR] and the options common to write and verify. */
 typedef struct image_args {
