@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "recovery.h"
 #include "session.h"
 
 enum {
@@ -50,16 +51,6 @@ typedef struct flash_cmd {
 static int flash_cmd_start(flash_cmd *c, cli_globals *g, const char *command) {
   memset(c, 0, sizeof(*c));
   return cli_session_start(&c->s, g, command);
-}
-
-static int flash_cmd_connect(flash_cmd *c) {
-  int rc = cli_session_connect(&c->s);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
-  }
-  c->chip.size = sizeof(c->chip);
-  swdf_err err = swdf_target_chip_info(&c->chip, c->s.target);
-  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c->s, err, "identifying the chip");
 }
 
 static double elapsed(const flash_cmd *c) { return cli_now_s() - c->s.started; }
@@ -332,7 +323,7 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
     rc = load_image(&c, "write", &a.image, &img);
   }
   if (rc == CLI_EXIT_OK) {
-    rc = flash_cmd_connect(&c);
+    rc = cli_connect_chip(&c.s, &c.chip);
   }
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
@@ -418,7 +409,7 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
     rc = load_image(&c, "verify", &a, &img);
   }
   if (rc == CLI_EXIT_OK) {
-    rc = flash_cmd_connect(&c);
+    rc = cli_connect_chip(&c.s, &c.chip);
   }
   if (rc == CLI_EXIT_OK) {
     swdf_err err = swdf_flash_verify(c.s.target, img, mode);
@@ -489,7 +480,7 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
   flash_cmd c;
   int rc = flash_cmd_start(&c, g, "erase");
   if (rc == CLI_EXIT_OK) {
-    rc = flash_cmd_connect(&c);
+    rc = cli_connect_chip(&c.s, &c.chip);
   }
   if (rc == CLI_EXIT_OK) {
     swdf_err err =
