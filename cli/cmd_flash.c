@@ -219,9 +219,7 @@ static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
 static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
                              const swdf_write_stats *st, bool dry_run, double seconds) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", true);
+  cli_json_reply_begin(&j, true);
   cli_json_str(&j, "command", "write");
   cli_json_bool(&j, "dry_run", dry_run);
   cli_json_str(&j, "file", swdf_image_name(img));
@@ -360,9 +358,7 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
 static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode) {
   if (c->s.g->json) {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
+    cli_json_reply_begin(&j, true);
     cli_json_str(&j, "command", "verify");
     cli_json_str(&j, "file", swdf_image_name(img));
     cli_json_uint(&j, "bytes", swdf_image_size(img));
@@ -429,9 +425,7 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
 static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
   if (c->s.g->json) {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
+    cli_json_reply_begin(&j, true);
     cli_json_str(&j, "command", "erase");
     cli_json_bool(&j, "mass", mass);
     if (!mass) {

@@ -102,9 +102,7 @@ static int save(const cli_globals *g, const char *path, bool hex, uint32_t addr,
 
 static void print_json(const char *path, bool hex, uint32_t addr, size_t len, double seconds) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", true);
+  cli_json_reply_begin(&j, true);
   cli_json_hex32(&j, "addr", addr);
   cli_json_uint(&j, "length", len);
   cli_json_str(&j, "file", path);
