@@ -115,9 +115,7 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
     /* nothing */
   } else if (s->g->json) {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
+    cli_json_reply_begin(&j, true);
     cli_json_str(&j, "chip", chip->name);
     cli_json_boot_report(&j, &r);
     cli_json_object_end(&j);

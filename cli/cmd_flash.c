@@ -1,9 +1,9 @@
 /* swdflash write | erase | verify */
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "json.h"
+#include "recovery.h"
 #include "session.h"
 
 enum {
@@ -42,36 +42,18 @@ static const cli_opt erase_opts[] = {
     {0},
 };
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A connected session and what the flash commands show about it. */
 typedef struct flash_cmd {
   cli_session s;
   swdf_chip_info chip;
-  double started;
 } flash_cmd;
 
 static int flash_cmd_start(flash_cmd *c, cli_globals *g, const char *command) {
   memset(c, 0, sizeof(*c));
-  c->started = now_s();
   return cli_session_start(&c->s, g, command);
 }
 
-static int flash_cmd_connect(flash_cmd *c) {
-  int rc = cli_session_connect(&c->s);
-  if (rc != CLI_EXIT_OK) {
-    return rc;
-  }
-  c->chip.size = sizeof(c->chip);
-  swdf_err err = swdf_target_chip_info(&c->chip, c->s.target);
-  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c->s, err, "identifying the chip");
-}
-
-static double elapsed(const flash_cmd *c) { return now_s() - c->started; }
+static double elapsed(const flash_cmd *c) { return cli_now_s() - c->s.started; }
 
 /* FILE [ADDR] and the options common to write and verify. */
 typedef struct image_args {
@@ -237,9 +219,7 @@ static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
 static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
                              const swdf_write_stats *st, bool dry_run, double seconds) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", true);
+  cli_json_reply_begin(&j, true);
   cli_json_str(&j, "command", "write");
   cli_json_bool(&j, "dry_run", dry_run);
   cli_json_str(&j, "file", swdf_image_name(img));
@@ -341,7 +321,7 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
     rc = load_image(&c, "write", &a.image, &img);
   }
   if (rc == CLI_EXIT_OK) {
-    rc = flash_cmd_connect(&c);
+    rc = cli_connect_chip(&c.s, &c.chip);
   }
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
@@ -378,9 +358,7 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
 static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode) {
   if (c->s.g->json) {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
+    cli_json_reply_begin(&j, true);
     cli_json_str(&j, "command", "verify");
     cli_json_str(&j, "file", swdf_image_name(img));
     cli_json_uint(&j, "bytes", swdf_image_size(img));
@@ -427,7 +405,7 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
     rc = load_image(&c, "verify", &a, &img);
   }
   if (rc == CLI_EXIT_OK) {
-    rc = flash_cmd_connect(&c);
+    rc = cli_connect_chip(&c.s, &c.chip);
   }
   if (rc == CLI_EXIT_OK) {
     swdf_err err = swdf_flash_verify(c.s.target, img, mode);
@@ -447,9 +425,7 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
 static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
   if (c->s.g->json) {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
+    cli_json_reply_begin(&j, true);
     cli_json_str(&j, "command", "erase");
     cli_json_bool(&j, "mass", mass);
     if (!mass) {
@@ -498,7 +474,7 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
   flash_cmd c;
   int rc = flash_cmd_start(&c, g, "erase");
   if (rc == CLI_EXIT_OK) {
-    rc = flash_cmd_connect(&c);
+    rc = cli_connect_chip(&c.s, &c.chip);
   }
   if (rc == CLI_EXIT_OK) {
     swdf_err err =

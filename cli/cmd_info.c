@@ -106,9 +106,7 @@ static void json_protection(cli_json *j, const info *in) {
 
 static void print_json(const info *in) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", true);
+  cli_json_reply_begin(&j, true);
   json_probe(&j, &in->probe);
   json_chip(&j, &in->chip);
   json_flash(&j, &in->flash);

@@ -6,9 +6,7 @@
 
 static void print_json(const swdf_probe_info *list, size_t n) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", true);
+  cli_json_reply_begin(&j, true);
   cli_json_array_begin(&j, "probes");
   for (size_t i = 0; i < n; i++) {
     const swdf_probe_info *p = &list[i];

@@ -36,9 +36,7 @@ static void detect_boot(cli_session *s, cli_boot_source *boot) {
 }
 
 static void json_begin(cli_json *j, const swdf_chip_info *chip) {
-  cli_json_init(j, stdout);
-  cli_json_object_begin(j, NULL);
-  cli_json_bool(j, "ok", true);
+  cli_json_reply_begin(j, true);
   cli_json_str(j, "chip", chip->name);
   cli_json_str(j, "connected_with", swdf_connect_mode_name(chip->connected_with));
 }

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -103,9 +102,7 @@ static int save(const cli_globals *g, const char *path, bool hex, uint32_t addr,
 
 static void print_json(const char *path, bool hex, uint32_t addr, size_t len, double seconds) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", true);
+  cli_json_reply_begin(&j, true);
   cli_json_hex32(&j, "addr", addr);
   cli_json_uint(&j, "length", len);
   cli_json_str(&j, "file", path);
@@ -168,12 +165,6 @@ static int parse(read_args *a, int argc, char **argv, cli_globals *g) {
   return -1;
 }
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 
 int cli_cmd_read(int argc, char **argv, cli_globals *g) {
   read_args a;
@@ -191,7 +182,7 @@ int cli_cmd_read(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = cli_session_connect(&s);
   }
-  double start = now_seconds();
+  double start = cli_now_s();
   if (rc == CLI_EXIT_OK) {
     swdf_err err = swdf_mem_read(buf, s.target, a.addr, a.len);
     cli_progress_finish(&s.progress);
@@ -199,7 +190,7 @@ int cli_cmd_read(int argc, char **argv, cli_globals *g) {
       rc = cli_session_fail(&s, err, NULL);
     }
   }
-  double seconds = now_seconds() - start;
+  double seconds = cli_now_s() - start;
   cli_session_end(&s);
   if (rc == CLI_EXIT_OK) {
     rc = save(g, a.path, a.hex, a.addr, buf, a.len);

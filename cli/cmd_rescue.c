@@ -298,9 +298,7 @@ static int diagnose_and_fix(rescue *r) {
 
 static void print_json(rescue *r, int rc) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", rc == CLI_EXIT_OK);
+  cli_json_reply_begin(&j, rc == CLI_EXIT_OK);
   cli_json_str(&j, "chip", r->chip.name);
   cli_json_str(&j, "connected_with", swdf_connect_mode_name(r->connected_with));
   cli_json_int(&j, "rdp_level_before", r->rdp_before);

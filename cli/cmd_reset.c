@@ -59,9 +59,7 @@ int cli_cmd_reset(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     if (g->json) {
       cli_json j;
-      cli_json_init(&j, stdout);
-      cli_json_object_begin(&j, NULL);
-      cli_json_bool(&j, "ok", true);
+      cli_json_reply_begin(&j, true);
       cli_json_str(&j, "reset", kind_name(kind));
       cli_json_bool(&j, "halted", kind == SWDF_RESET_HALT);
       cli_json_object_end(&j);

@@ -104,6 +104,12 @@ void cli_json_hex32(cli_json *j, const char *key, uint32_t value) {
   fprintf(j->f, "\"0x%08" PRIX32 "\"", value);
 }
 
+void cli_json_reply_begin(cli_json *j, bool ok) {
+  cli_json_init(j, stdout);
+  cli_json_object_begin(j, NULL);
+  cli_json_bool(j, "ok", ok);
+}
+
 void cli_json_finish(cli_json *j) {
   fputc('\n', j->f);
   fflush(j->f);

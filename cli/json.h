@@ -28,6 +28,9 @@ void cli_json_bool(cli_json *j, const char *key, bool value);
 void cli_json_null(cli_json *j, const char *key);
 /* An address or register as a string "0x08000000", easier to read than decimal. */
 void cli_json_hex32(cli_json *j, const char *key, uint32_t value);
+/* Starts the one document a command prints on standard output: an object
+ * whose first member says whether the command succeeded. */
+void cli_json_reply_begin(cli_json *j, bool ok);
 /* Ends the document with a newline. */
 void cli_json_finish(cli_json *j);
 

@@ -147,9 +147,7 @@ static int cmd_version(int argc, char **argv, cli_globals *g) {
   }
   if (g->json) {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_object_begin(&j, NULL);
-    cli_json_bool(&j, "ok", true);
+    cli_json_reply_begin(&j, true);
     cli_json_str(&j, "tool", SWDF_VERSION_STRING);
     cli_json_str(&j, "library", swdf_version());
     cli_json_object_end(&j);

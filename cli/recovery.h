@@ -1,4 +1,5 @@
-/* Connecting to a chip in trouble, for unlock and rescue. */
+/* Connecting to a chip: as the options say, or, for a chip in trouble
+ * (unlock, rescue), every way in turn. */
 #ifndef SWDFLASH_CLI_RECOVERY_H
 #define SWDFLASH_CLI_RECOVERY_H
 

@@ -6,9 +6,7 @@
 
 static void print_error_json(const char *code, const char *message, const char *hint) {
   cli_json j;
-  cli_json_init(&j, stdout);
-  cli_json_object_begin(&j, NULL);
-  cli_json_bool(&j, "ok", false);
+  cli_json_reply_begin(&j, false);
   cli_json_object_begin(&j, "error");
   cli_json_str(&j, "code", code);
   cli_json_str(&j, "message", message);

@@ -69,7 +69,7 @@ static int on_progress(void *user, swdf_phase phase, uint64_t done, uint64_t tot
   return 0;
 }
 
-static double now_s(void) {
+double cli_now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -80,7 +80,7 @@ static void on_log(void *user, swdf_log_level level, const char *msg) {
   cli_progress_finish(&s->progress);
   if (level >= SWDF_LOG_DEBUG) {
     /* Debug lines say when things happened, to see where time goes. */
-    fprintf(stderr, "swdflash: [%9.3f] %s: %s\n", now_s() - s->started,
+    fprintf(stderr, "swdflash: [%9.3f] %s: %s\n", cli_now_s() - s->started,
             level == SWDF_LOG_DEBUG ? "debug" : "trace", msg);
     return;
   }
@@ -101,7 +101,7 @@ static swdf_log_level log_level(const cli_globals *g) {
 
 int cli_session_start(cli_session *s, const cli_globals *g, const char *command) {
   memset(s, 0, sizeof(*s));
-  s->started = now_s();
+  s->started = cli_now_s();
   s->g = g;
   s->command = command;
   s->progress.enabled = g->tty && !g->quiet && !g->json;

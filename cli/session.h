@@ -45,6 +45,9 @@ int cli_session_fail(cli_session *s, swdf_err err, const char *what);
 /* End the current progress bar line, if one is drawn. */
 void cli_progress_finish(cli_progress *p);
 
+/* Monotonic seconds, for how long something took. */
+double cli_now_s(void);
+
 /* "64 KiB", "1.5 MiB", "12 bytes" */
 void cli_format_size(char *out, size_t len, uint64_t bytes);
 
