@@ -80,6 +80,13 @@ fi
 if command -v zsh >/dev/null 2>&1; then
   if zsh -n "$zsh_file"; then pass; else fail "the zsh completion does not parse"; fi
   expect_match "$(head -1 "$zsh_file")" "^#compdef swdflash$" "the zsh completion declares its command"
+  # compinit registers it for swdflash and the function loads.
+  mkdir "$tmp/zfunc"
+  cp "$zsh_file" "$tmp/zfunc/_swdflash"
+  got=$(HOME=$tmp zsh -f -c "fpath=('$tmp/zfunc' \$fpath); autoload -U compinit;
+    compinit -u -D; print -r -- \${_comps[swdflash]}; autoload +X _swdflash && print loaded" 2>&1)
+  expect_match "$got" "^_swdflash" "compinit registers the zsh completion for swdflash"
+  expect_match "$got" "loaded" "the zsh completion function loads"
 else
   echo "zsh is not installed: zsh completion not checked"
 fi
