@@ -12,20 +12,20 @@
 #include "chipdb.h"
 #include "fuzz.h"
 
-enum { MAX_UNITS_CHECKED = 4096 };
+enum { UNITS_CHECKED = 2048 };
 
-/* Units in address order, inside the flash and its banks, found again by
- * address. */
-static void check_layout(const swdf_flash_layout *l) {
-  FUZZ_CHECK(l->bank_count >= 1 && l->bank_count <= SWDF_LAYOUT_MAX_BANKS);
-  uint32_t count = swdf_flash_layout_count(l);
+/* Units n0 .. n1-1: in address order, inside their bank and the 32-bit
+ * address space, found again by address. */
+static void check_units(const swdf_flash_layout *l, uint32_t n0, uint32_t n1) {
   uint64_t prev_end = 0;
-  for (uint32_t n = 0; n < count && n < MAX_UNITS_CHECKED; n++) {
+  for (uint32_t n = n0; n < n1; n++) {
     swdf_flash_sector s;
     FUZZ_CHECK(swdf_flash_layout_sector(&s, l, n));
     FUZZ_CHECK(s.size > 0);
     FUZZ_CHECK(s.bank < l->bank_count);
     FUZZ_CHECK(s.addr >= prev_end);
+    FUZZ_CHECK(s.addr >= l->banks[s.bank].base);
+    FUZZ_CHECK((uint64_t)s.addr + s.size <= (uint64_t)l->banks[s.bank].base + l->banks[s.bank].size);
     FUZZ_CHECK((uint64_t)s.addr + s.size <= 0x100000000ull);
     prev_end = (uint64_t)s.addr + s.size;
     FUZZ_CHECK(swdf_flash_layout_contains(l, s.addr, s.size));
@@ -35,8 +35,26 @@ static void check_layout(const swdf_flash_layout *l) {
     FUZZ_CHECK(swdf_flash_layout_sector_at(&again, l, (uint32_t)(prev_end - 1)));
     FUZZ_CHECK(again.addr == s.addr);
   }
+}
+
+/* The first and the last units of each bank (all of them when few). */
+static void check_layout(const swdf_flash_layout *l) {
+  FUZZ_CHECK(l->bank_count >= 1 && l->bank_count <= SWDF_LAYOUT_MAX_BANKS);
+  uint32_t first = 0;
+  for (uint8_t b = 0; b < l->bank_count; b++) {
+    FUZZ_CHECK((uint64_t)l->banks[b].base + l->banks[b].size <= 0x100000000ull);
+    FUZZ_CHECK(b == 0 || l->banks[b].base >= (uint64_t)l->banks[b - 1].base + l->banks[b - 1].size);
+    uint32_t n = l->banks[b].unit_count;
+    if (n <= 2 * UNITS_CHECKED) {
+      check_units(l, first, first + n);
+    } else {
+      check_units(l, first, first + UNITS_CHECKED);
+      check_units(l, first + n - UNITS_CHECKED, first + n);
+    }
+    first += n;
+  }
   swdf_flash_sector s;
-  FUZZ_CHECK(!swdf_flash_layout_sector(&s, l, count));
+  FUZZ_CHECK(!swdf_flash_layout_sector(&s, l, swdf_flash_layout_count(l)));
   char text[256];
   swdf_flash_layout_describe(text, sizeof(text), l);
   FUZZ_CHECK(strlen(text) < sizeof(text));
