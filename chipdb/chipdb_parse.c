@@ -64,11 +64,10 @@ static bool parse_number(const char *s, uint32_t *out, bool allow_size) {
   } else if (*end != '\0') {
     return false;
   }
-  v *= factor;
-  if (v > UINT32_MAX) {
-    return false;
+  if (v > UINT32_MAX / factor) {
+    return false; /* checked before multiplying, which could wrap around */
   }
-  *out = (uint32_t)v;
+  *out = (uint32_t)(v * factor);
   return true;
 }
 

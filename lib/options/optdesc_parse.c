@@ -111,6 +111,9 @@ static bool parse_u32(const char *s, uint32_t *out) {
     return false;
   }
   if (*end == 'K' && end[1] == '\0') {
+    if (v > UINT32_MAX / 1024u) {
+      return false; /* checked before multiplying, which could wrap around */
+    }
     v *= 1024;
     end++;
   }
