@@ -163,8 +163,35 @@ static void exercise_target(swdf_target *t, uint8_t flags) {
   int halted = 0;
   (void)swdf_core_is_halted(&halted, t);
   (void)swdf_core_reg_read(&word, t, 15);
+  /* Option bytes and the boot check decode what the chip answers too. */
+  swdf_options *o = NULL;
+  if (swdf_options_read(&o, t) == SWDF_OK) {
+    size_t n = swdf_options_field_count(o);
+    for (size_t i = 0; i < n; i++) {
+      swdf_opt_field f;
+      memset(&f, 0, sizeof(f));
+      f.size = sizeof(f);
+      (void)swdf_options_field(&f, o, i);
+    }
+    int level = swdf_options_rdp_level(o);
+    FUZZ_CHECK(level >= -1 && level <= 2);
+    swdf_opt_range ranges[8];
+    size_t count = swdf_options_ranges(ranges, 8, o, 0);
+    for (size_t i = 0; i < count && i < 8; i++) {
+      FUZZ_CHECK(ranges[i].size > 0);
+    }
+    (void)swdf_options_set_unlocked(o);
+    swdf_options_free(o);
+  }
+  if (flags & 0x01) {
+    swdf_boot_report report;
+    if (swdf_boot_check(&report, t, NULL) == SWDF_OK) {
+      FUZZ_CHECK(report.image_count <= SWDF_BOOT_MAX_IMAGES);
+      FUZZ_CHECK(memchr(report.verdict, '\0', sizeof(report.verdict)) != NULL);
+    }
+  }
   if (flags & 0x80) {
-    (void)swdf_target_reset(t, (swdf_reset_kind)(flags & 3) % 3);
+    (void)swdf_target_reset(t, (swdf_reset_kind)(((flags >> 1) & 3) % 3));
   }
 }
 
