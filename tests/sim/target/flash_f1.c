@@ -278,7 +278,7 @@ static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, un
   (void)m;
   sim_flash *f = &t->flash;
   uint32_t off = addr - t->chip->family->option_base;
-  if (off >= SIM_OPTIONS_SIZE)
+  if (off >= SIM_OPTION_IMAGE_SIZE)
     return BUS_ERROR;
   if (!(f->cr & CR_OPTPG) || !(f->cr & CR_OPTWRE))
     return BUS_ERROR;

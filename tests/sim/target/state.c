@@ -2,20 +2,24 @@
  * The chip state file: what a real chip keeps without power (flash, option
  * bytes, protection) plus the board around it (boot pins, supply).
  *
- * Format, version 1, all integers little endian:
+ * Format, version 2, all integers little endian:
  *   0   magic "SWDSIMST"
- *   8   u32 version (1)
- *   12  u32 header size (128)
+ *   8   u32 version (2)
+ *   12  u32 header size (256)
  *   16  char[32] chip name, NUL padded
  *   48  u32 flags: 1 powered, 2 RDP level 2 latched, 4 debugger latched,
  *                  8 BOOT0 high, 16 BOOT1 high
  *   52  u32 flash size in bytes
- *   56  u8[16] option bytes as programmed (family format, see flash_f1/f4.c)
- *   72  u8[16] option bytes latched at the last reset
- *   88  u8[12] unique device ID
- *   100 reserved (zero) up to the header size
- *   128 flash contents
+ *   56  u8[64] option bytes as programmed (family format, see flash_*.c)
+ *   120 u8[64] option bytes latched at the last reset
+ *   184 u8[12] unique device ID
+ *   196 reserved (zero) up to the header size
+ *   256 flash contents
+ *   ... H7 only: one byte per 32-byte flash word, the state of its ECC
+ *       (0 good, 1 single-bit error, 2 double-bit error)
  *   ... u32 CRC-32 (IEEE) of everything before it
+ * Version 1 (header 128 bytes, 16 option bytes at 56 and 72, the ID at 88)
+ * is still read.
  * Writes go to a temporary file in the same directory that is then renamed
  * over the old one, so a reader never sees a half-written state.
  */
@@ -27,8 +31,10 @@
 #include <unistd.h>
 
 enum {
-  STATE_VERSION = 1,
-  HEADER_SIZE = 128,
+  STATE_VERSION = 2,
+  HEADER_SIZE = 256,
+  V1_HEADER_SIZE = 128,
+  V1_OPTIONS_SIZE = 16,
   FLAG_POWERED = 1,
   FLAG_RDP2 = 2,
   FLAG_DEBUGGER = 4,
@@ -77,8 +83,12 @@ bool sim_state_init_fresh(sim_chip_state *st, const sim_chip *chip)
 {
   *st = (sim_chip_state){0};
   st->flash = alloc_flash(chip->flash_size);
-  if (!st->flash)
+  uint32_t ecc = sim_ecc_bytes(chip);
+  st->ecc = ecc ? calloc(1, ecc) : NULL;
+  if (!st->flash || (ecc && !st->ecc)) {
+    sim_state_release(st);
     return false;
+  }
   chip->family->flash->factory_options(st->options);
   memcpy(st->loaded, st->options, SIM_OPTIONS_SIZE);
   /* a unique ID that is the same for every fresh chip of a kind */
@@ -93,7 +103,9 @@ bool sim_state_init_fresh(sim_chip_state *st, const sim_chip *chip)
 void sim_state_release(sim_chip_state *st)
 {
   free(st->flash);
+  free(st->ecc);
   st->flash = NULL;
+  st->ecc = NULL;
 }
 
 bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_out, char *err,
@@ -106,15 +118,21 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
   }
   uint8_t h[HEADER_SIZE];
   const sim_chip *chip = NULL;
-  uint8_t *flash = NULL;
-  if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, magic, 8) != 0) {
+  uint8_t *flash = NULL, *ecc = NULL;
+  if (fread(h, 1, V1_HEADER_SIZE, f) != V1_HEADER_SIZE || memcmp(h, magic, 8) != 0) {
     snprintf(err, err_len, "%s is not a swdsim state file (create one with `swdsim state init`)",
              path);
     goto fail;
   }
-  if (get32(h + 8) != STATE_VERSION || get32(h + 12) != HEADER_SIZE) {
-    snprintf(err, err_len, "%s has state format version %u; this swdsim reads version %u", path,
-             get32(h + 8), STATE_VERSION);
+  bool v1 = get32(h + 8) == 1 && get32(h + 12) == V1_HEADER_SIZE;
+  if (!v1 && (get32(h + 8) != STATE_VERSION || get32(h + 12) != HEADER_SIZE)) {
+    snprintf(err, err_len, "%s has state format version %u; this swdsim reads versions 1 and %u",
+             path, get32(h + 8), STATE_VERSION);
+    goto fail;
+  }
+  size_t header = v1 ? V1_HEADER_SIZE : HEADER_SIZE;
+  if (!v1 && fread(h + V1_HEADER_SIZE, 1, header - V1_HEADER_SIZE, f) != header - V1_HEADER_SIZE) {
+    snprintf(err, err_len, "%s is truncated: the state file is damaged", path);
     goto fail;
   }
   char name[33];
@@ -126,17 +144,22 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
     goto fail;
   }
   flash = alloc_flash(chip->flash_size);
+  uint32_t ecc_size = sim_ecc_bytes(chip);
+  ecc = ecc_size ? calloc(1, ecc_size) : NULL;
   uint8_t crc_bytes[4];
-  if (!flash) {
+  if (!flash || (ecc_size && !ecc)) {
     snprintf(err, err_len, "out of memory reading %s", path);
     goto fail;
   }
   if (fread(flash, 1, chip->flash_size, f) != chip->flash_size ||
+      (!v1 && ecc_size && fread(ecc, 1, ecc_size, f) != ecc_size) ||
       fread(crc_bytes, 1, 4, f) != 4 || fgetc(f) != EOF) {
     snprintf(err, err_len, "%s is truncated or has trailing data: the state file is damaged", path);
     goto fail;
   }
-  uint32_t crc = crc32_update(crc32_update(0, h, sizeof h), flash, chip->flash_size);
+  uint32_t crc = crc32_update(crc32_update(0, h, header), flash, chip->flash_size);
+  if (!v1 && ecc_size)
+    crc = crc32_update(crc, ecc, ecc_size);
   if (crc != get32(crc_bytes)) {
     snprintf(err, err_len, "%s is corrupt (checksum mismatch)", path);
     goto fail;
@@ -145,20 +168,23 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
   uint32_t flags = get32(h + 48);
   *st = (sim_chip_state){
       .flash = flash,
+      .ecc = ecc,
       .powered = flags & FLAG_POWERED,
       .rdp2_locked = flags & FLAG_RDP2,
       .debugger_latched = flags & FLAG_DEBUGGER,
       .boot0 = flags & FLAG_BOOT0,
       .boot1 = flags & FLAG_BOOT1,
   };
-  memcpy(st->options, h + 56, SIM_OPTIONS_SIZE);
-  memcpy(st->loaded, h + 72, SIM_OPTIONS_SIZE);
-  memcpy(st->uid, h + 88, 12);
+  size_t opts = v1 ? V1_OPTIONS_SIZE : SIM_OPTIONS_SIZE;
+  memcpy(st->options, h + 56, opts);
+  memcpy(st->loaded, h + 56 + opts, opts);
+  memcpy(st->uid, h + 56 + 2 * opts, 12);
   *chip_out = chip;
   return true;
 
 fail:
   free(flash);
+  free(ecc);
   fclose(f);
   return false;
 }
@@ -182,10 +208,12 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   put32(h + 48, flags);
   put32(h + 52, chip->flash_size);
   memcpy(h + 56, st->options, SIM_OPTIONS_SIZE);
-  memcpy(h + 72, st->loaded, SIM_OPTIONS_SIZE);
-  memcpy(h + 88, st->uid, 12);
+  memcpy(h + 56 + SIM_OPTIONS_SIZE, st->loaded, SIM_OPTIONS_SIZE);
+  memcpy(h + 56 + 2 * SIM_OPTIONS_SIZE, st->uid, 12);
+  uint32_t ecc_size = st->ecc ? sim_ecc_bytes(chip) : 0;
   uint8_t crc[4];
-  put32(crc, crc32_update(crc32_update(0, h, sizeof h), st->flash, chip->flash_size));
+  uint32_t sum = crc32_update(crc32_update(0, h, sizeof h), st->flash, chip->flash_size);
+  put32(crc, ecc_size ? crc32_update(sum, st->ecc, ecc_size) : sum);
 
   size_t len = strlen(path) + 32;
   char *tmp = malloc(len);
@@ -196,7 +224,7 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
   bool ok = f && write_all(f, h, sizeof h) && write_all(f, st->flash, chip->flash_size) &&
-            write_all(f, crc, 4);
+            (!ecc_size || write_all(f, st->ecc, ecc_size)) && write_all(f, crc, 4);
   int saved_errno = errno;
   if (f && fclose(f) != 0 && ok) {
     ok = false;

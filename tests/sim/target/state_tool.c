@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FIELDS = 24, MAX_RANGES = 64 };
+enum { MAX_FIELDS = 32, MAX_RANGES = 64 };
 
 static const char *const usage_main =
     "usage: swdsim state COMMAND ...\n"
@@ -55,8 +55,10 @@ static const char *const usage_show =
     "the *_active values are those latched at the last reset.\n"
     "--json prints one object: chip, rdp_level, rdp_level_active, wrp_ranges and\n"
     "wrp_ranges_active ([{\"start\": ADDR, \"end\": ADDR}], end exclusive), options\n"
-    "(field: value), boot0, boot1, boots_from (flash|system-memory|sram), powered,\n"
-    "rdp2_locked, debugger_latched.\n";
+    "(field: value), boot0, boot1, boots_from (flash|system-memory|sram), boot_address\n"
+    "(where the vector table is read; 0 = the boot alias), boot_reason (why, in words),\n"
+    "boot_program (a reset vector that is not erased is there), powered, rdp2_locked,\n"
+    "debugger_latched.\n";
 
 static const char *const usage_power =
     "usage: swdsim state power-cycle FILE\n"
@@ -174,8 +176,8 @@ static int cmd_init(int argc, char **argv)
 {
   if (wants_help(argc, argv)) {
     fputs(usage_init, stdout);
-    printf("F1 fields: %s\nF4 fields: %s\nChips:", sim_flash_f1.option_names,
-           sim_flash_f4.option_names ? sim_flash_f4.option_names : "");
+    printf("F1 fields: %s\nF4 fields: %s\nH7 fields: %s\nChips:", sim_flash_f1.option_names,
+           sim_flash_f4.option_names, sim_flash_h7.option_names);
     for (const char *const *c = sim_chip_names(); *c; c++)
       printf(" %s", *c);
     printf("\n");
@@ -251,7 +253,7 @@ static int cmd_dump(int argc, char **argv)
     static const uint32_t bases[2] = {0, 0x1FFEC000};
     for (int i = 0; i < 2 && !src; i++) {
       uint32_t base = i == 0 ? chip->family->option_base : bases[i];
-      if (addr >= base && end <= (uint64_t)base + SIM_OPTIONS_SIZE &&
+      if (base && addr >= base && end <= (uint64_t)base + SIM_OPTION_IMAGE_SIZE &&
           chip->family->flash->option_image(chip, st.options, base, image))
         src = image + (addr - base);
     }
@@ -300,11 +302,42 @@ static int protected_ranges(const sim_chip *chip, const uint8_t *opts, uint32_t 
   return n;
 }
 
-static const char *boots_from(const sim_chip_state *st, int rdp)
+/* Where the chip starts at the next reset, by the family's rule. */
+typedef struct boot_view {
+  const char *from;   /* flash, system-memory, sram, or none */
+  uint32_t address;   /* the vector table's address (0: the alias at 0) */
+  const char *why;
+  bool program;       /* a reset vector that is not erased sits there */
+} boot_view;
+
+static boot_view boot_of(const sim_chip *chip, const sim_chip_state *st, int rdp)
 {
-  if (rdp == 2 || st->rdp2_locked || !st->boot0)
-    return "flash";
-  return st->boot1 ? "sram" : "system-memory";
+  boot_view v = {0};
+  const flash_family *ff = chip->family->flash;
+  if (!ff->boot_decision) {
+    v.from = rdp == 2 || st->rdp2_locked || !st->boot0 ? "flash"
+             : st->boot1                               ? "sram"
+                                                       : "system-memory";
+    v.why = !strcmp(v.from, "flash") ? "BOOT0 low (or RDP level 2)"
+            : st->boot1              ? "BOOT0 and BOOT1 high"
+                                     : "BOOT0 high, BOOT1 low";
+    v.program = !strcmp(v.from, "system-memory") ||
+                (!strcmp(v.from, "flash") && memcmp(st->flash + 4, "\xFF\xFF\xFF\xFF", 4) != 0);
+    return v;
+  }
+  v.address = ff->boot_decision(chip, st, &v.why);
+  uint32_t flash_off = v.address - 0x08000000u;
+  if (flash_off < chip->flash_size) {
+    v.from = "flash";
+    v.program = flash_off + 8 <= chip->flash_size &&
+                memcmp(st->flash + flash_off + 4, "\xFF\xFF\xFF\xFF", 4) != 0;
+  } else if (v.address - chip->family->sysmem_base < chip->family->sysmem_size) {
+    v.from = "system-memory";
+    v.program = true; /* the ROM bootloader */
+  } else {
+    v.from = "sram"; /* RAM holds nothing after power-on */
+  }
+  return v;
 }
 
 static void print_ranges_json(uint32_t ranges[][2], int n)
@@ -360,6 +393,7 @@ static int cmd_show(int argc, char **argv)
   int na = protected_ranges(chip, st.loaded, active);
   option_field fields[MAX_FIELDS];
   int nf = ff->decode(chip, st.options, fields, MAX_FIELDS);
+  boot_view boot = boot_of(chip, &st, rdp_active);
   if (json) {
     printf("{\"chip\": \"%s\", \"rdp_level\": %d, \"rdp_level_active\": %d, \"wrp_ranges\": ",
            chip->name, rdp, rdp_active);
@@ -369,10 +403,12 @@ static int cmd_show(int argc, char **argv)
     printf(", \"options\": {");
     for (int i = 0; i < nf; i++)
       printf("%s\"%s\": %u", i ? ", " : "", fields[i].name, fields[i].value);
-    printf("}, \"boot0\": %d, \"boot1\": %d, \"boots_from\": \"%s\", \"powered\": %s, "
+    printf("}, \"boot0\": %d, \"boot1\": %d, \"boots_from\": \"%s\", \"boot_address\": %u, "
+           "\"boot_reason\": \"%s\", \"boot_program\": %s, \"powered\": %s, "
            "\"rdp2_locked\": %s, \"debugger_latched\": %s}\n",
-           st.boot0, st.boot1, boots_from(&st, rdp_active), st.powered ? "true" : "false",
-           st.rdp2_locked ? "true" : "false", st.debugger_latched ? "true" : "false");
+           st.boot0, st.boot1, boot.from, boot.address, boot.why, boot.program ? "true" : "false",
+           st.powered ? "true" : "false", st.rdp2_locked ? "true" : "false",
+           st.debugger_latched ? "true" : "false");
   } else {
     printf("chip:             %s\n", chip->description);
     printf("read protection:  %s\n", rdp_words[rdp]);
@@ -386,8 +422,10 @@ static int cmd_show(int argc, char **argv)
              fields[i].text ? fields[i].text : "");
     if (memcmp(st.options, st.loaded, SIM_OPTIONS_SIZE) != 0)
       printf("  (programmed values take effect at the next reset)\n");
-    printf("boot pins:        BOOT0=%d BOOT1=%d, boots from %s\n", st.boot0, st.boot1,
-           boots_from(&st, rdp_active));
+    printf("boot pins:        BOOT0=%d BOOT1=%d, boots from %s", st.boot0, st.boot1, boot.from);
+    if (ff->boot_decision)
+      printf(" at 0x%08X", boot.address);
+    printf(" (%s)%s\n", boot.why, boot.program ? "" : ": no program there");
     printf("supply:           %s\n",
            st.powered ? "on since the last session" : "off (next session: power-on reset)");
     if (st.rdp2_locked)

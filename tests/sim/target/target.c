@@ -81,8 +81,11 @@ static bool firmware_present(sim_target *t)
 {
   if (t->boot_target != REGION_FLASH || flash_read_blocked(t, MASTER_CPU))
     return false;
+  uint32_t boot = bus_boot_address(t), off = boot >= 0x08000000 ? boot - 0x08000000 : 0;
   uint32_t vector;
-  memcpy(&vector, t->st.flash + 4, 4);
+  if (off + 8 > t->chip->flash_size)
+    return false;
+  memcpy(&vector, t->st.flash + off + 4, 4);
   return vector != 0xFFFFFFFFu;
 }
 
