@@ -47,8 +47,8 @@
  * matter at the next reset. OPTCHANGEERR: RDP level 2 (nothing may change),
  * or a PCROP/secure area shrunk or removed without an RDP 1 -> 0 regression.
  * Regression 1 -> 0 erases both banks (keeping each PCROP area whose DMEP
- * is 0 and each secure area whose DMES is 0) and keeps OPT_BUSY for the
- * sum of the erases.
+ * is 0 and each secure area whose DMES is 0) side by side and keeps
+ * OPT_BUSY for the option time plus one bank erase.
  *
  * Option image in the state (little-endian words): 0 OPTSR, 1 BOOT
  * (BOOT_ADD0 | BOOT_ADD1 << 16), 2 PRAR1, 3 SCAR1, 4 WPSN1, 5 PRAR2,
@@ -454,9 +454,12 @@ static void start_option_change(sim_target *t)
   }
   flash_op op = {.kind = FLASH_OP_OPTIONS, .bank = 0};
   sim_ns duration = sector_time(PSIZE_X64);
-  if (regression) {
+  if (regression) { /* the banks erase side by side: the slower one counts */
+    sim_ns slowest = 0;
     for (int b = 0; b < banks(chip); b++)
-      duration += bank_time(chip, psize(bank_regs(t, b)->cr));
+      if (bank_time(chip, psize(bank_regs(t, b)->cr)) > slowest)
+        slowest = bank_time(chip, psize(bank_regs(t, b)->cr));
+    duration += slowest;
   }
   t->flash.starting_bank = 0;
   f->regression_pending = flash_start_bank(t, &op, duration, 0, 0, regression) && regression;
@@ -765,6 +768,11 @@ static uint32_t h7_boot_decision(const sim_chip *chip, const sim_chip_state *st,
   }
   *why = st->boot0 ? "BOOT0 high: BOOT_ADD1" : "BOOT0 low: BOOT_ADD0";
   return addr;
+}
+
+void h7_set_boot_add0(uint8_t opts[SIM_OPTIONS_SIZE], uint16_t value)
+{
+  set_word(opts, W_BOOT, (word_of(opts, W_BOOT) & 0xFFFF0000u) | value);
 }
 
 /* ---- state tool ---- */

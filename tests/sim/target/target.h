@@ -332,6 +332,8 @@ struct flash_family {
 extern const flash_family sim_flash_f1;
 extern const flash_family sim_flash_f4;
 extern const flash_family sim_flash_h7;
+/* H7: set BOOT_ADD0 (address bits 31:16) in an option image. */
+void h7_set_boot_add0(uint8_t opts[SIM_OPTIONS_SIZE], uint16_t value);
 
 /* Advance the current operation to the target's present time. */
 void flash_update(sim_target *t);
@@ -497,6 +499,7 @@ typedef struct sim_scenarios {
   bool no_target, nrst_not_wired, swd_disabled, sleep;
   int boot0, boot1; /* -1: as in the state */
   uint32_t vdd_mv;
+  int32_t h7_boot_add0; /* h7-boot-add: BOOT_ADD0 for this chip; -1: as in the state */
 } sim_scenarios;
 
 enum {
