@@ -167,32 +167,32 @@ const sim_region *bus_region(const sim_target *t, uint32_t addr)
   return NULL;
 }
 
-/* What the boot address points into (H7): flash, system memory or a RAM. */
-static region_kind kind_at(const sim_target *t, uint32_t addr)
-{
-  const sim_region *r = bus_region(t, addr);
-  if (!r)
-    return REGION_PERIPH; /* nothing: the vector fetch faults */
-  return r->kind == REGION_RAM ? REGION_SRAM : r->kind;
-}
-
 uint32_t bus_boot_address(const sim_target *t)
 {
   if (!t->chip->family->boot_by_address)
     return 0;
-  const char *why;
-  return t->chip->family->flash->boot_decision(t->chip, &t->st, &why);
+  sim_boot b;
+  t->chip->family->flash->boot(t->chip, &t->st, false, &b);
+  return b.address;
 }
 
+/* The options and the empty check were loaded by the reset that got here. */
 region_kind bus_boot_target(const sim_target *t)
 {
-  if (t->chip->family->boot_by_address)
-    return kind_at(t, bus_boot_address(t));
-  if (t->st.rdp2_locked) /* RM0090 §3.7.3: level 2 forces boot from flash */
+  sim_boot b;
+  t->chip->family->flash->boot(t->chip, &t->st, false, &b);
+  switch (b.area) {
+  case BOOT_SYSMEM:
+    return REGION_SYSMEM;
+  case BOOT_SRAM:
+    return REGION_SRAM;
+  case BOOT_NOTHING:
+    if (t->chip->family->boot_by_address)
+      return REGION_PERIPH; /* the vector fetch finds nothing */
     return REGION_FLASH;
-  if (!t->st.boot0)
+  default:
     return REGION_FLASH;
-  return t->st.boot1 ? REGION_SRAM : REGION_SYSMEM;
+  }
 }
 
 static uint8_t *boot_memory(sim_target *t, region_kind kind, uint32_t *size)
@@ -301,7 +301,7 @@ static bus_status option_read(sim_target *t, uint32_t addr, unsigned size, uint3
 {
   uint8_t image[SIM_OPTIONS_SIZE];
   uint32_t base = addr & ~0x3FFu, off = addr - base;
-  if (off + size > SIM_OPTION_IMAGE_SIZE ||
+  if (off + size > t->chip->family->option_size ||
       !t->chip->family->flash->option_image(t->chip, t->st.options, base, image))
     return BUS_ERROR;
   if (t->flash.op.kind == FLASH_OP_OPTIONS && flash_busy(t))

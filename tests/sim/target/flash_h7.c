@@ -749,25 +749,45 @@ static const char *memory_at(const sim_chip *chip, uint32_t addr)
   return NULL;
 }
 
-/* BOOT pin low: BOOT_ADD0 << 16, high: BOOT_ADD1 << 16. An address outside
- * the memory map falls back to flash (pin low) or ITCM (pin high); RDP
- * level 2 allows only the flash. */
-static uint32_t h7_boot_decision(const sim_chip *chip, const sim_chip_state *st, const char **why)
+/* BOOT pin low: BOOT_ADD0 << 16, high: BOOT_ADD1 << 16 (RM0433 §2.6). An
+ * address outside the memory map falls back to flash (pin low) or ITCM (pin
+ * high); RDP level 2 allows only the flash (AN4938, the H72x hardware note
+ * §5.1). The pins are sampled and BOOT_CUR is read at every reset; there is
+ * no empty check, so a power-on decides alike. */
+static void h7_boot(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out)
 {
+  (void)power_on;
   uint32_t boot = word_of(st->options, W_BOOT);
-  uint32_t addr = (st->boot0 ? boot >> 16 : boot & 0xFFFF) << 16;
-  bool level2 = h7_rdp_level(st->options) == 2 || st->rdp2_locked;
-  if (level2 && memory_at(chip, addr) != memory_at(chip, 0x08000000)) {
-    *why = "RDP level 2 allows only a boot from flash";
-    return 0x08000000;
+  const char *pin = st->boot0 ? "BOOT0=1 selects BOOT_ADD1" : "BOOT0=0 selects BOOT_ADD0";
+  uint32_t field = st->boot0 ? boot >> 16 : boot & 0xFFFF;
+  uint32_t addr = field << 16;
+  const char *mem = memory_at(chip, addr);
+  int n;
+  if ((h7_rdp_level(st->options) == 2 || st->rdp2_locked) && !(mem && !strcmp(mem, "flash"))) {
+    addr = 0x08000000;
+    n = snprintf(out->reason, sizeof out->reason,
+                 "%s = 0x%04X, but read protection level 2 allows only the flash", pin, field);
+  } else if (!mem) {
+    addr = st->boot0 ? 0x00000000u : 0x08000000u;
+    n = snprintf(out->reason, sizeof out->reason,
+                 "%s = 0x%04X, where there is no memory: the default %s", pin, field,
+                 st->boot0 ? "ITCM (0x00000000)" : "flash (0x08000000)");
+  } else {
+    n = snprintf(out->reason, sizeof out->reason, "%s = 0x%04X (RM0433 §2.6)", pin, field);
   }
-  if (!memory_at(chip, addr)) {
-    *why = st->boot0 ? "BOOT0 high, BOOT_ADD1 points where there is no memory: default ITCM"
-                     : "BOOT0 low, BOOT_ADD0 points where there is no memory: default flash";
-    return st->boot0 ? 0x00000000u : 0x08000000u;
+  mem = memory_at(chip, addr);
+  out->address = addr;
+  out->area = !strcmp(mem, "flash") ? BOOT_FLASH : !strcmp(mem, "system-memory") ? BOOT_SYSMEM
+                                                                                    : BOOT_SRAM;
+  size_t left = n > 0 && (size_t)n < sizeof out->reason ? sizeof out->reason - (size_t)n : 0;
+  if (out->area == BOOT_FLASH && left) {
+    uint32_t off = addr - 0x08000000u, vector;
+    memcpy(&vector, st->flash + off + 4, 4);
+    if (vector == 0xFFFFFFFFu)
+      snprintf(out->reason + n, left, "; the flash there is erased: no program to run");
+  } else if (out->area == BOOT_SRAM && left) {
+    snprintf(out->reason + n, left, "; RAM holds no program after power-on");
   }
-  *why = st->boot0 ? "BOOT0 high: BOOT_ADD1" : "BOOT0 low: BOOT_ADD0";
-  return addr;
 }
 
 void h7_set_boot_add0(uint8_t opts[SIM_OPTIONS_SIZE], uint16_t value)
@@ -943,5 +963,5 @@ const flash_family sim_flash_h7 = {
     .costs = h7_costs,
     .unit_erase_ns = h7_unit_erase_ns,
     .array_read = h7_array_read,
-    .boot_decision = h7_boot_decision,
+    .boot = h7_boot,
 };

@@ -50,14 +50,17 @@ static const char *const usage_show =
     "usage: swdsim state show FILE [--json]\n"
     "\n"
     "Print the chip, its option bytes decoded field by field, the read protection\n"
-    "level, the write-protected ranges, the boot pins and what the chip boots from.\n"
+    "level, the write-protected ranges, the boot pins and the boot decision: where\n"
+    "the core starts at the next reset and which pins and option bits decided it.\n"
+    "The next session starts with a system reset if the board was left powered,\n"
+    "else with a power-on reset (which also reloads the option bytes).\n"
     "Values describe the programmed option bytes, which take effect at the next reset;\n"
     "the *_active values are those latched at the last reset.\n"
     "--json prints one object: chip, rdp_level, rdp_level_active, wrp_ranges and\n"
     "wrp_ranges_active ([{\"start\": ADDR, \"end\": ADDR}], end exclusive), options\n"
-    "(field: value), boot0, boot1, boots_from (flash|system-memory|sram), boot_address\n"
-    "(where the vector table is read; 0 = the boot alias), boot_reason (why, in words),\n"
-    "boot_program (a reset vector that is not erased is there), powered, rdp2_locked,\n"
+    "(field: value), boot0, boot1, boots_from (flash|system-memory|sram|nothing: the\n"
+    "area of boot), boot and boot_after_power_on ({\"area\": AREA, \"address\": ADDR,\n"
+    "\"reason\": TEXT}), flash_empty (G0 empty-check flag), powered, rdp2_locked,\n"
     "debugger_latched.\n";
 
 static const char *const usage_power =
@@ -253,7 +256,7 @@ static int cmd_dump(int argc, char **argv)
     static const uint32_t bases[2] = {0, 0x1FFEC000};
     for (int i = 0; i < 2 && !src; i++) {
       uint32_t base = i == 0 ? chip->family->option_base : bases[i];
-      if (base && addr >= base && end <= (uint64_t)base + SIM_OPTION_IMAGE_SIZE &&
+      if (addr >= base && end <= (uint64_t)base + chip->family->option_size &&
           chip->family->flash->option_image(chip, st.options, base, image))
         src = image + (addr - base);
     }
@@ -302,42 +305,33 @@ static int protected_ranges(const sim_chip *chip, const uint8_t *opts, uint32_t 
   return n;
 }
 
-/* Where the chip starts at the next reset, by the family's rule. */
-typedef struct boot_view {
-  const char *from;   /* flash, system-memory, sram, or none */
-  uint32_t address;   /* the vector table's address (0: the alias at 0) */
-  const char *why;
-  bool program;       /* a reset vector that is not erased sits there */
-} boot_view;
-
-static boot_view boot_of(const sim_chip *chip, const sim_chip_state *st, int rdp)
+/* The next session starts with a power-on reset unless the board was left
+ * powered; then it is a system reset, and so is any reset inside a session. */
+static void next_boot(const sim_chip *chip, const sim_chip_state *st, sim_boot *next,
+                      sim_boot *power_on)
 {
-  boot_view v = {0};
-  const flash_family *ff = chip->family->flash;
-  if (!ff->boot_decision) {
-    v.from = rdp == 2 || st->rdp2_locked || !st->boot0 ? "flash"
-             : st->boot1                               ? "sram"
-                                                       : "system-memory";
-    v.why = !strcmp(v.from, "flash") ? "BOOT0 low (or RDP level 2)"
-            : st->boot1              ? "BOOT0 and BOOT1 high"
-                                     : "BOOT0 high, BOOT1 low";
-    v.program = !strcmp(v.from, "system-memory") ||
-                (!strcmp(v.from, "flash") && memcmp(st->flash + 4, "\xFF\xFF\xFF\xFF", 4) != 0);
-    return v;
-  }
-  v.address = ff->boot_decision(chip, st, &v.why);
-  uint32_t flash_off = v.address - 0x08000000u;
-  if (flash_off < chip->flash_size) {
-    v.from = "flash";
-    v.program = flash_off + 8 <= chip->flash_size &&
-                memcmp(st->flash + flash_off + 4, "\xFF\xFF\xFF\xFF", 4) != 0;
-  } else if (v.address - chip->family->sysmem_base < chip->family->sysmem_size) {
-    v.from = "system-memory";
-    v.program = true; /* the ROM bootloader */
-  } else {
-    v.from = "sram"; /* RAM holds nothing after power-on */
-  }
-  return v;
+  chip->family->flash->boot(chip, st, !st->powered, next);
+  chip->family->flash->boot(chip, st, true, power_on);
+}
+
+static void print_boot_json(const char *key, const sim_boot *b)
+{
+  printf(", \"%s\": {\"area\": \"%s\", \"address\": %u, \"reason\": \"", key,
+         sim_boot_area_name(b->area), b->address);
+  for (const char *c = b->reason; *c; c++)
+    if (*c == '"' || *c == '\\')
+      printf("\\%c", *c);
+    else
+      putchar(*c);
+  printf("\"}");
+}
+
+static const char *const boot_words[] = {"main flash", "system memory (ROM bootloader)",
+                                         "embedded SRAM", "nothing (no memory there)"};
+
+static void print_boot_text(const char *label, const sim_boot *b)
+{
+  printf("%s%s at 0x%08X: %s\n", label, boot_words[b->area], b->address, b->reason);
 }
 
 static void print_ranges_json(uint32_t ranges[][2], int n)
@@ -393,7 +387,8 @@ static int cmd_show(int argc, char **argv)
   int na = protected_ranges(chip, st.loaded, active);
   option_field fields[MAX_FIELDS];
   int nf = ff->decode(chip, st.options, fields, MAX_FIELDS);
-  boot_view boot = boot_of(chip, &st, rdp_active);
+  sim_boot boot, boot_power_on;
+  next_boot(chip, &st, &boot, &boot_power_on);
   if (json) {
     printf("{\"chip\": \"%s\", \"rdp_level\": %d, \"rdp_level_active\": %d, \"wrp_ranges\": ",
            chip->name, rdp, rdp_active);
@@ -403,12 +398,14 @@ static int cmd_show(int argc, char **argv)
     printf(", \"options\": {");
     for (int i = 0; i < nf; i++)
       printf("%s\"%s\": %u", i ? ", " : "", fields[i].name, fields[i].value);
-    printf("}, \"boot0\": %d, \"boot1\": %d, \"boots_from\": \"%s\", \"boot_address\": %u, "
-           "\"boot_reason\": \"%s\", \"boot_program\": %s, \"powered\": %s, "
-           "\"rdp2_locked\": %s, \"debugger_latched\": %s}\n",
-           st.boot0, st.boot1, boot.from, boot.address, boot.why, boot.program ? "true" : "false",
-           st.powered ? "true" : "false", st.rdp2_locked ? "true" : "false",
-           st.debugger_latched ? "true" : "false");
+    printf("}, \"boot0\": %d, \"boot1\": %d, \"boots_from\": \"%s\"", st.boot0, st.boot1,
+           sim_boot_area_name(boot.area));
+    print_boot_json("boot", &boot);
+    print_boot_json("boot_after_power_on", &boot_power_on);
+    printf(", \"flash_empty\": %s, \"powered\": %s, \"rdp2_locked\": %s, "
+           "\"debugger_latched\": %s}\n",
+           st.flash_empty ? "true" : "false", st.powered ? "true" : "false",
+           st.rdp2_locked ? "true" : "false", st.debugger_latched ? "true" : "false");
   } else {
     printf("chip:             %s\n", chip->description);
     printf("read protection:  %s\n", rdp_words[rdp]);
@@ -422,10 +419,10 @@ static int cmd_show(int argc, char **argv)
              fields[i].text ? fields[i].text : "");
     if (memcmp(st.options, st.loaded, SIM_OPTIONS_SIZE) != 0)
       printf("  (programmed values take effect at the next reset)\n");
-    printf("boot pins:        BOOT0=%d BOOT1=%d, boots from %s", st.boot0, st.boot1, boot.from);
-    if (ff->boot_decision)
-      printf(" at 0x%08X", boot.address);
-    printf(" (%s)%s\n", boot.why, boot.program ? "" : ": no program there");
+    printf("boot pins:        BOOT0=%d BOOT1=%d\n", st.boot0, st.boot1);
+    print_boot_text(st.powered ? "next reset:       " : "next power-on:    ", &boot);
+    if (st.powered)
+      print_boot_text("after power-on:   ", &boot_power_on);
     printf("supply:           %s\n",
            st.powered ? "on since the last session" : "off (next session: power-on reset)");
     if (st.rdp2_locked)
