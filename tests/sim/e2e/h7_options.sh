@@ -17,10 +17,14 @@ ocd() { # CHIP STATE COMMANDS [SCENARIO]
   "$swdsim" run --chip "$1" --state "$2" ${4:+--scenario "$4"} -- openocd -c "$ocd_quiet" \
     -f interface/stlink.cfg -f target/stm32h7x.cfg -c "init; reset halt; $3; exit"
 }
-show() { "$swdsim" state show "$1" --json; }
-# field STATE KEY: a value of `state show --json`
+# field STATE KEY: a value of `state show --json` (read once per state change)
+shown_for=
 field() {
-  show "$1" | python3 -c "import json,sys; v=json.load(sys.stdin)$2; print(str(v).lower() if isinstance(v,bool) else v)"
+  if [ "$shown_for" != "$1:$(cksum < "$1")" ]; then
+    "$swdsim" state show "$1" --json > "$tmp/shown.json"
+    shown_for="$1:$(cksum < "$1")"
+  fi
+  python3 -c "import json,sys; v=json.load(sys.stdin)$2; print(str(v).lower() if isinstance(v,bool) else v)" < "$tmp/shown.json"
 }
 
 random_image "$tmp/fw.bin" 65536
