@@ -72,6 +72,21 @@ expect_exit 0 "st-flash reads the H723" -- "$swdsim" run --chip stm32h723zg --st
 head -c 100001 "$tmp/odd.read" > "$tmp/odd.read1"
 expect_same "$tmp/odd.read1" "$tmp/odd.bin" "st-flash reads back what openocd wrote (H723)"
 
+# --- programming over a programmed flash word: no PROGERR on the H7, but the
+# word's ECC no longer fits and every debugger read of it fails (DBECCERR) ---
+st="$tmp/ecc.state"
+random_image "$tmp/e1.bin" 4096
+random_image "$tmp/e2.bin" 4096
+"$swdsim" state init "$st" --chip stm32h723zg --load "$tmp/e1.bin@0x08000000"
+expect_exit 0 "openocd writes over programmed words without erasing" -- ocd stm32h723zg "$st" \
+  "$tmp/ecc.json" "flash write_image $tmp/e2.bin 0x08000000; catch {read_memory 0x08000040 32 1} e; echo \"read: \$e\"; echo \"sr1 [read_memory 0x52002010 32 1] fa1 [read_memory 0x52002060 32 1]\""
+expect_match "$out$err" "read: read_memory: failed to read memory" "the read of a word programmed twice fails"
+expect_match "$out$err" "sr1 0x40[0-9a-f]{5} fa1 0x2" "SR1 shows DBECCERR, ECC_FA1 the flash word (2)"
+expect_exit 0 "st-flash erases and rewrites" -- "$swdsim" run --chip stm32h723zg --state "$st" -- \
+  st-flash write "$tmp/e2.bin" 0x08000000
+"$swdsim" state dump "$st" 0x08000000 4096 "$tmp/e2.dump"
+expect_same "$tmp/e2.dump" "$tmp/e2.bin" "an erase clears the ECC errors"
+
 # --- st-flash 1.7 and bank 2 of the H743 ---
 st="$tmp/h743.bank2.state"
 expect_exit 255 "st-flash across the H743 banks fails" -- "$swdsim" run --chip stm32h743zi \

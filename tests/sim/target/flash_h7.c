@@ -28,7 +28,8 @@
  *    old data differ in exactly one bit the error is correctable (SNECCERR
  *    on read, the data returned as stored), otherwise every read of the word
  *    sets DBECCERR, writes its index to ECC_FA and answers a bus error.
- *    Programming the same data again leaves the word as it was.
+ *    Programming the same data again leaves the word as it was. (Only the
+ *    debugger's reads are checked: the CPU reads the mapped array directly.)
  * Erase: SER with SNB (sector within the bank) or BER, then START; WPSN,
  * PCROP and secure areas refuse it with WRPERR (a bank erase too: keeping
  * the protected areas while erasing the rest is not modelled), SER and BER
@@ -382,7 +383,9 @@ static bus_status h7_array_read(sim_target *t, bus_master m, uint32_t offset, un
     flag(t, b, area == 1 ? SR_RDPERR : SR_RDSERR); /* the data reads as zero */
     return BUS_OK;
   }
-  if (t->st.ecc[word] != ECC_GOOD) {
+  /* the CPU reads the array straight from its mapping (see core.c), so only
+   * the debugger's reads meet the ECC check */
+  if (m == MASTER_DEBUG && t->st.ecc[word] != ECC_GOOD) {
     bank_regs(t, b)->ecc_fa = word - (uint32_t)b * (t->chip->bank_size / SIM_ECC_WORD);
     if (t->st.ecc[word] == ECC_DOUBLE) {
       flag(t, b, SR_DBECCERR);
