@@ -28,7 +28,11 @@
  *    old data differ in exactly one bit the error is correctable (SNECCERR
  *    on read, the data returned as stored), otherwise every read of the word
  *    sets DBECCERR, writes its index to ECC_FA and answers a bus error.
- *    Programming the same data again leaves the word as it was. (Only the
+ *    Programming the same data again leaves the word as it was, and all
+ *    zeros may always be programmed over a word: data and ECC are then all
+ *    cleared and consistent (ST forum "Flash writing issue", an ST-community
+ *    answer about the H723: "you can also flash a non-null unit to all
+ *    null"). (Only the
  *    debugger's reads are checked: the CPU reads the mapped array directly.)
  * Erase: SER with SNB (sector within the bank) or BER, then START; WPSN,
  * PCROP and secure areas refuse it with WRPERR (a bank erase too: keeping
@@ -320,15 +324,18 @@ static void queue_word(sim_target *t, int b)
   r->wmask = 0;
   /* a word that already holds data: its ECC no longer fits (see top) */
   const uint8_t *old = t->st.flash + offset;
-  bool erased = true, same = true;
+  bool erased = true, same = true, zero = true;
   unsigned differ = 0;
   for (unsigned i = 0; i < 32; i++) {
     erased = erased && old[i] == 0xFF;
     same = same && old[i] == op.bytes[i];
+    zero = zero && op.bytes[i] == 0;
     differ += popcount8(old[i] ^ op.bytes[i]);
   }
   uint8_t *ecc = &t->st.ecc[r->wword];
-  if (!erased && !same)
+  if (zero)
+    *ecc = ECC_GOOD; /* all data and ECC bits cleared: consistent again */
+  else if (!erased && !same)
     *ecc = differ == 1 && *ecc == ECC_GOOD ? ECC_SINGLE : ECC_DOUBLE;
   t->flash.starting_bank = (uint8_t)b;
   flash_start_bank(t, &op, SIM_US(prog_us[psize(r->cr)]), 1, 0, false);
