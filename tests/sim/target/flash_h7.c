@@ -55,6 +55,11 @@
  * is 0 and each secure area whose DMES is 0) side by side and keeps
  * OPT_BUSY for the option time plus one bank erase.
  *
+ * Kept and shown but without effect here: SWAP_BANK_OPT (the banks are not
+ * remapped), OPTSR2.TCM_AXI_SHARED (the H72x RAM split stays 64 KiB ITCM /
+ * 320 KiB AXI), the CRC unit (its registers are storage), the PLLs (the core
+ * stays at the 64 MHz HSI).
+ *
  * Option image in the state (little-endian words): 0 OPTSR, 1 BOOT
  * (BOOT_ADD0 | BOOT_ADD1 << 16), 2 PRAR1, 3 SCAR1, 4 WPSN1, 5 PRAR2,
  * 6 SCAR2, 7 WPSN2, 8 OPTSR2 (H72x).
