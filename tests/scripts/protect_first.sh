@@ -109,6 +109,29 @@ expect_exit 0 "F446 write --remove-protection" -- swd stm32f446re --json write -
 expect_eq "$(json "$out" '(j["protection_removed"], j["verified"])')" "(True, True)" \
   "write --remove-protection removes the protection, then writes"
 
+# A dry run with --remove-protection says what it would do, and does nothing.
+f446 --option nwrp=0xFB
+snapshot 0x80000
+expect_exit 0 "F446 write --dry-run --remove-protection" -- \
+  swd stm32f446re write --dry-run --remove-protection "$tmp/img40k.bin"
+expect_match "$out" "PROTECTED" "dry run with --remove-protection still marks sector 2"
+expect_match "$out" "with --remove-protection the write protection is removed first" \
+  "dry run says the protection would be removed first"
+unchanged "F446 write --dry-run --remove-protection" 0x80000
+
+# Read protection: refused before anything is erased, also with --remove-protection
+# (only unlock removes it, erasing the whole flash).
+f446 --option rdp=1
+snapshot 0x80000
+for args in "erase --mass" "erase --mass --remove-protection" "write --mass-erase $tmp/img40k.bin" \
+  "write --dry-run $tmp/img40k.bin" "write --remove-protection $tmp/img40k.bin"; do
+  # shellcheck disable=SC2086
+  expect_exit 5 "F446 RDP 1: $args" -- swd stm32f446re $args
+  expect_match "$err" "read protection level 1" "F446 RDP 1: $args: names the read protection"
+  expect_match "$err" "swdflash unlock" "F446 RDP 1: $args: names the way out"
+done
+unchanged "F446 RDP 1: every command refused" 0x80000
+
 # ---- F103, WRP per group of four pages ---------------------------------------
 f103() { "$sim" state init "$state" --chip stm32f103c8 --load "$tmp/old64k.bin@$base" "$@" >/dev/null; }
 f103 --option wrp1=0xEF # pages 48-51 (0x0800C000-0x0800CFFF)
