@@ -522,12 +522,14 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
 
 /* ---- erase ------------------------------------------------------------------- */
 
-static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
+static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len,
+                        bool protection_removed) {
   if (c->s.g->json) {
     cli_json j;
     cli_json_reply_begin(&j, true);
     cli_json_str(&j, "command", "erase");
     cli_json_bool(&j, "mass", mass);
+    cli_json_bool(&j, "protection_removed", protection_removed);
     if (!mass) {
       cli_json_hex32(&j, "addr", addr);
       cli_json_uint(&j, "len", len);
@@ -548,7 +550,7 @@ static swdf_err erase_flash(flash_cmd *c, bool mass, uint32_t addr, uint32_t len
 }
 
 int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
-  bool mass = false, remove = false;
+  bool mass = false, remove = false, removed = false;
   const char *args[2] = {NULL, NULL};
   int nargs = 0;
   cli_parser p;
@@ -588,6 +590,7 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
     swdf_err err = erase_flash(&c, mass, addr, len);
     if (err == SWDF_ERR_WRITE_PROTECTED && remove) {
       rc = remove_protection(&c);
+      removed = rc == CLI_EXIT_OK;
       err = rc == CLI_EXIT_OK ? erase_flash(&c, mass, addr, len) : SWDF_OK;
     }
     if (rc == CLI_EXIT_OK && err != SWDF_OK) {
@@ -596,7 +599,7 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
   }
   cli_progress_finish(&c.s.progress);
   if (rc == CLI_EXIT_OK) {
-    print_erase(&c, mass, addr, len);
+    print_erase(&c, mass, addr, len, removed);
   }
   cli_session_end(&c.s);
   return rc;

@@ -25,7 +25,8 @@ typedef struct info {
 static bool unit_at(const swdf_flash_info *f, uint32_t addr, uint32_t *index) {
   for (uint32_t g = 0; g < f->group_count; g++) {
     const swdf_sector_group *grp = &f->groups[g];
-    if (addr >= grp->addr && (uint64_t)addr < (uint64_t)grp->addr + (uint64_t)grp->count * grp->size) {
+    uint64_t end = (uint64_t)grp->addr + (uint64_t)grp->count * grp->size;
+    if (addr >= grp->addr && addr < end) {
       *index = grp->first_index + (addr - grp->addr) / grp->size;
       return true;
     }

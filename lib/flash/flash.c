@@ -365,8 +365,8 @@ swdf_err swdf_flash_plan_refusal(const swdf_flash_plan *plan) {
   if (plan->refusal == SWDF_OK) {
     return SWDF_OK;
   }
-  return swdf__fail(plan->ctx, plan->refusal, plan->refusal_hint[0] != '\0' ? plan->refusal_hint : NULL,
-                    "%s", plan->refusal_msg);
+  const char *hint = plan->refusal_hint[0] != '\0' ? plan->refusal_hint : NULL;
+  return swdf__fail(plan->ctx, plan->refusal, hint, "%s", plan->refusal_msg);
 }
 
 swdf_err swdf_flash_plan_stats(swdf_write_stats *out, const swdf_flash_plan *plan) {

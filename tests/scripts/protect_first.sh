@@ -150,7 +150,8 @@ expect_match "$err" "refusing the write: pages 48-51" "F103 write names the page
 unchanged "F103 write refused before page 0 was erased" 0x10000
 expect_exit 5 "F103 WRP: erase of pages 40-55" -- swd stm32f103c8 erase 0x0800A000 0x4000
 unchanged "F103 erase refused" 0x10000
-expect_exit 0 "F103 erase --mass --remove-protection" -- swd stm32f103c8 erase --mass --remove-protection
+expect_exit 0 "F103 erase --mass --remove-protection" -- swd stm32f103c8 --json erase --mass --remove-protection
+expect_eq "$(json "$out" '(j["ok"], j["protection_removed"])')" "(True, True)" "erase --json says the protection was removed"
 blank "F103 erase --mass --remove-protection" 0x10000
 
 # ---- info shows the write protection -----------------------------------------
