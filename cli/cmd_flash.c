@@ -26,7 +26,7 @@ static const cli_opt write_opts[] = {
     {"no-verify", 0, false, OPT_NO_VERIFY, NULL, "do not verify (same as --verify=none)"},
     {"reset", 0, false, OPT_RESET, NULL, "reset the chip afterwards and run the new firmware"},
     {"dry-run", 'n', false, OPT_DRY_RUN, NULL,
-     "print the plan and its expected time; change nothing"},
+     "print the plan and its expected time; change nothing (exit 5: protection would refuse it)"},
     {"format", 0, true, OPT_FORMAT, "FMT", "auto (default), bin, ihex, srec or elf"},
     {"force", 0, false, OPT_FORCE, NULL, "rewrite units that already hold the image"},
     {"method", 0, true, OPT_METHOD, "HOW", "auto (default), loader or registers (slow, no RAM)"},
