@@ -625,6 +625,69 @@ static void test_boot_scenarios(void **state)
   remove(path);
 }
 
+/* The scenarios every chip has, on a G0 holding a program (SP, reset
+ * handler at 0x08000008: b .): swd-disabled, sleep, nrst-not-wired,
+ * no-target, and boot0=1, which the factory nBOOT_SEL=1 ignores while with
+ * nBOOT_SEL=0 it selects the ROM bootloader. */
+static void test_common_scenarios(void **state)
+{
+  (void)state;
+  static const uint8_t idle_fw[] = {0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08, 0xfe, 0xe7};
+  char path[256];
+  tp_temp_path(path, sizeof path, "g0common");
+  static const char *const chips[2] = {"stm32g071rb", "stm32g0b1re"};
+  for (int i = 0; i < 2; i++) {
+    const char *chip = chips[i];
+    tp p;
+    uint32_t v;
+    tp_make_state(path, chip, 0, idle_fw, sizeof idle_fw, NULL);
+    tp_options o = {.chip = chip, .state = path, .scenarios = {"swd-disabled"}};
+    tp_open(&p, &o);
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_NONE);
+    sim_target_set_nrst(p.t, true); /* connect under reset works */
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+    tp_close(&p);
+
+    tp_make_state(path, chip, 0, idle_fw, sizeof idle_fw, NULL);
+    o = (tp_options){.chip = chip, .state = path, .scenarios = {"sleep"}};
+    tp_open(&p, &o);
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+    assert_int_equal(sim_target_ap_write(p.t, 0x04, DHCSR), SIM_ACK_WAIT); /* Stop mode */
+    assert_int_equal(tp_read(&p, 0x40015800, 4, &v), SIM_ACK_OK); /* in a wake window */
+    tp_write32(&p, 0x40015804, 2);                                   /* DBG_STOP */
+    assert_int_equal(sim_target_ap_write(p.t, 0x04, DHCSR), SIM_ACK_OK);
+    tp_close(&p);
+
+    o = (tp_options){.chip = chip, .scenarios = {"no-target"}};
+    tp_open(&p, &o);
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_NONE);
+    assert_int_equal(sim_target_voltage_mv(p.t), 0);
+    tp_close(&p);
+
+    o = (tp_options){.chip = chip, .scenarios = {"nrst-not-wired"}};
+    tp_open(&p, &o);
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+    tp_dhcsr(&p); /* clears the sticky S_RESET_ST of the power-on */
+    sim_target_set_nrst(p.t, true);
+    assert_false(tp_dhcsr(&p) & S_RESET_ST);
+    tp_close(&p);
+
+    tp_make_state(path, chip, 0, idle_fw, sizeof idle_fw, NULL);
+    open_chip(&p, chip, path, "boot0=1");
+    tp_write32(&p, DEMCR, 1);
+    tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+    assert_int_equal(tp_reg(&p, 15), 0x08000008); /* the pin is ignored */
+    tp_close(&p);
+    tp_make_state(path, chip, 0, idle_fw, sizeof idle_fw, (const char *[]){"nboot_sel=0", NULL});
+    open_chip(&p, chip, path, "boot0=1");
+    tp_write32(&p, DEMCR, 1);
+    tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+    assert_int_equal(tp_reg(&p, 15), 0x1FFF0100);
+    tp_close(&p);
+  }
+  remove(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -638,6 +701,7 @@ int main(void)
       cmocka_unit_test(test_rdp_regression),
       cmocka_unit_test(test_fast_programming),
       cmocka_unit_test(test_boot_scenarios),
+      cmocka_unit_test(test_common_scenarios),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
