@@ -149,7 +149,7 @@ const sim_region *bus_region(const sim_target *t, uint32_t addr)
 region_kind bus_boot_target(const sim_target *t)
 {
   sim_boot b;
-  t->chip->family->flash->boot(t->chip, &t->st, false, &b);
+  sim_chip_boot(t->chip, &t->st, false, &b);
   switch (b.area) {
   case BOOT_SYSMEM:
     return REGION_SYSMEM;

@@ -42,6 +42,7 @@ enum {
   ACR = 0x00, KEYR = 0x08, OPTKEYR = 0x0C, SR = 0x10, CR = 0x14, ECCR = 0x18, ECC2R = 0x1C,
 
   ACR_EMPTY = 1 << 16,
+  ACR_DBG_SWEN = 1 << 18,
   ACR_WRITABLE = 0x7 | 1 << 8 | 1 << 9 | 1 << 11 | ACR_EMPTY | 1 << 18,
   ACR_RESET = 0x00040600, /* DBG_SWEN, ICEN, bit 10 */
 
@@ -561,6 +562,7 @@ static bus_status g0_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     uint32_t v = f->acr | (t->st.flash_empty ? ACR_EMPTY : 0);
     v = ((v & ~mask) | (value & mask)) & ACR_WRITABLE;
     f->acr = v & ~(uint32_t)ACR_EMPTY;
+    f->debug_disabled = !(v & ACR_DBG_SWEN); /* software may turn the debug port off */
     bool empty = v & ACR_EMPTY; /* software may correct EMPTY (RM0444 §3.7.1) */
     if (empty != t->st.flash_empty) {
       t->st.flash_empty = empty;
@@ -763,7 +765,13 @@ static void g0_option_load(sim_target *t)
 static void g0_reset(sim_target *t)
 {
   sim_flash *f = &t->flash;
-  f->acr = ACR_RESET;
+  /* RM0444 §3.5.1 caution: BOOT_LOCK with RDP level 1 resets DBG_SWEN to 0,
+   * the debug port is gone unless the firmware sets it; not when the
+   * options failed to load (safe values) */
+  bool locked_out = (ob_word(loaded(t), OB_SECR) & SECR_BOOT_LOCK) &&
+                    g0_rdp_level(loaded(t)) == 1 && !options_bad(loaded(t));
+  f->acr = locked_out ? ACR_RESET & ~(uint32_t)ACR_DBG_SWEN : ACR_RESET;
+  f->debug_disabled = locked_out;
   f->sr = options_bad(loaded(t)) ? SR_OPTVERR : 0;
   f->cr = CR_LOCK | CR_OPTLOCK;
   f->key_stage = f->optkey_stage = 0;
@@ -785,7 +793,7 @@ static void g0_boot(const sim_chip *chip, const sim_chip_state *st, bool power_o
   memcpy(&first, st->flash, 4);
   bool empty = power_on ? first == 0xFFFFFFFFu : st->flash_empty;
   const uint32_t sysmem = chip->family->sysmem_base;
-  char why[100];
+  char why[200];
   if (ob_word(o, OB_SECR) & SECR_BOOT_LOCK) {
     *out = (sim_boot){.area = BOOT_FLASH, .address = 0x08000000};
     snprintf(out->reason, sizeof out->reason,
@@ -793,10 +801,20 @@ static void g0_boot(const sim_chip *chip, const sim_chip_state *st, bool power_o
     return;
   }
   bool sel = optr & OPTR_nBOOT_SEL;
-  bool boot0 = sel ? !(optr & OPTR_nBOOT0) : st->boot0;
+  /* ES0486 §2.2.9 (and the same reports on G070, G0B1, G0C1): once a
+   * debugger has been connected, until power-down, a reset samples the
+   * PA14-BOOT0 level stored before the connection, not the pin */
+  bool latched = !power_on && st->debugger_latched && st->boot0_at_debug != st->boot0;
+  bool pin = latched ? st->boot0_at_debug : st->boot0;
+  bool boot0 = sel ? !(optr & OPTR_nBOOT0) : pin;
   if (sel)
     snprintf(why, sizeof why, "nBOOT_SEL=1: the BOOT0 pin (%d) is ignored, nBOOT0=%d", st->boot0,
              (optr & OPTR_nBOOT0) ? 1 : 0);
+  else if (latched)
+    snprintf(why, sizeof why,
+             "nBOOT_SEL=0: BOOT0 pin=%d, but the level kept since the debugger connected is %d "
+             "(errata ES0486 2.2.9; a power cycle clears it)",
+             st->boot0, pin);
   else
     snprintf(why, sizeof why, "nBOOT_SEL=0: BOOT0 pin=%d", st->boot0);
   if (boot0) {

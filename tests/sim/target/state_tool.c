@@ -311,8 +311,8 @@ static int protected_ranges(const sim_chip *chip, const uint8_t *opts, uint32_t 
 static void next_boot(const sim_chip *chip, const sim_chip_state *st, sim_boot *next,
                       sim_boot *power_on)
 {
-  chip->family->flash->boot(chip, st, !st->powered, next);
-  chip->family->flash->boot(chip, st, true, power_on);
+  sim_chip_boot(chip, st, !st->powered, next);
+  sim_chip_boot(chip, st, true, power_on);
 }
 
 static void print_boot_json(const char *key, const sim_boot *b)

@@ -146,7 +146,7 @@ static sim_ns scenario_next_event(const sim_target *t)
 
 bool target_swd_off(const sim_target *t)
 {
-  if (!t->powered || t->scen.no_target || t->st.rdp2_locked)
+  if (!t->powered || t->scen.no_target || t->st.rdp2_locked || t->flash.debug_disabled)
     return true;
   if (t->nrst)
     return false; /* the pins are back in their reset (SWD) function */

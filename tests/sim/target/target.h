@@ -109,6 +109,7 @@ typedef struct sim_chip_state {
   bool debugger_latched; /* a debugger was seen since power-on (RDP rules) */
   bool boot0, boot1;     /* pin levels */
   bool flash_empty;      /* G0 FLASH_ACR.EMPTY: set by the option loader, kept by system resets */
+  bool boot0_at_debug;   /* BOOT0 pin level when the debugger was first seen since power-on */
 } sim_chip_state;
 
 /* Allocate an erased state for `chip` (factory option bytes). */
@@ -238,6 +239,9 @@ typedef struct sim_boot {
 } sim_boot;
 
 const char *sim_boot_area_name(sim_boot_area area); /* "flash", "system-memory", ... */
+/* The family's boot() (flash_family below), or the main flash where a
+ * family has none yet. */
+void sim_chip_boot(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out);
 
 typedef struct option_field {
   const char *name; /* reference-manual field name in lower case */
@@ -262,6 +266,7 @@ typedef struct sim_flash {
   uint32_t fast_offset, fast_count;
   sim_ns fast_last;
   int32_t last_erased_page; /* page offset of the last page erase, -2 after a mass erase */
+  bool debug_disabled;      /* G0 FLASH_ACR.DBG_SWEN = 0: the SW-DP does not answer */
   uint32_t noise;           /* deterministic garbage for power loss */
 } sim_flash;
 

@@ -420,7 +420,8 @@ static void test_options_and_obl_launch(void **state)
   st.flash_empty = false;
   chip->family->flash->boot(chip, &st, false, &b);
   assert_int_equal(b.area, BOOT_FLASH);
-  st.boot0 = true; /* nBOOT_SEL=0: the pin counts again */
+  st.boot0 = true; /* nBOOT_SEL=0: the pin counts again (high since power-on) */
+  st.boot0_at_debug = true;
   chip->family->flash->boot(chip, &st, false, &b);
   assert_int_equal(b.area, BOOT_SYSMEM);
   assert_non_null(strstr(b.reason, "nBOOT_SEL=0: BOOT0 pin=1"));
@@ -688,6 +689,68 @@ static void test_common_scenarios(void **state)
   remove(path);
 }
 
+/* With nBOOT_SEL=0, once a debugger has connected the boot logic keeps the
+ * BOOT0 level of that moment until a power cycle: raising BOOT0 on a
+ * powered board and resetting still runs the flash (ES0486 §2.2.9). */
+static void test_boot0_kept_after_debug(void **state)
+{
+  (void)state;
+  static const uint8_t idle_fw[] = {0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08, 0xfe, 0xe7};
+  char path[256];
+  tp_temp_path(path, sizeof path, "g0latch");
+  tp_make_state(path, "stm32g0b1re", 0, idle_fw, sizeof idle_fw,
+                (const char *[]){"nboot_sel=0", NULL});
+  tp p;
+  open_chip(&p, "stm32g0b1re", path, "boot0=0");
+  tp_close(&p);
+  open_chip(&p, "stm32g0b1re", path, "boot0=1"); /* the board stayed powered */
+  tp_write32(&p, DEMCR, 1);
+  tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+  assert_int_equal(tp_reg(&p, 15), 0x08000008);
+  tp_close(&p);
+  sim_boot b;
+  boot_of(path, false, &b);
+  assert_int_equal(b.area, BOOT_FLASH);
+  assert_non_null(strstr(b.reason, "the level kept since the debugger connected is 0"));
+  boot_of(path, true, &b);
+  assert_int_equal(b.area, BOOT_SYSMEM);
+  char *cycle[] = {"state", "power-cycle", path};
+  assert_int_equal(sim_state_main(3, cycle), 0);
+  open_chip(&p, "stm32g0b1re", path, "boot0=1");
+  tp_write32(&p, DEMCR, 1);
+  tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+  assert_int_equal(tp_reg(&p, 15), 0x1FFF0100);
+  tp_close(&p);
+  remove(path);
+}
+
+/* BOOT_LOCK together with RDP level 1 leaves DBG_SWEN at 0 after reset:
+ * the debug port does not answer, even under reset. BOOT_LOCK alone keeps
+ * it, and boots the flash whatever the other options say. */
+static void test_boot_lock(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "g0lock");
+  tp_make_state(path, "stm32g071rb", 0, NULL, 0, (const char *[]){"boot_lock=1", NULL});
+  tp p;
+  open_chip(&p, "stm32g071rb", path, NULL);
+  assert_int_equal(tp_read32(&p, SECR) >> 16 & 1, 1);
+  tp_close(&p);
+  sim_boot b;
+  boot_of(path, true, &b);
+  assert_int_equal(b.area, BOOT_FLASH); /* even with an empty flash */
+  assert_non_null(strstr(b.reason, "BOOT_LOCK=1"));
+  tp_make_state(path, "stm32g071rb", 0, NULL, 0, (const char *[]){"boot_lock=1", "rdp=1", NULL});
+  tp_options o = {.chip = "stm32g071rb", .state = path};
+  tp_open(&p, &o);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_NONE);
+  sim_target_set_nrst(p.t, true);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_NONE);
+  tp_close(&p);
+  remove(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -702,6 +765,8 @@ int main(void)
       cmocka_unit_test(test_fast_programming),
       cmocka_unit_test(test_boot_scenarios),
       cmocka_unit_test(test_common_scenarios),
+      cmocka_unit_test(test_boot0_kept_after_debug),
+      cmocka_unit_test(test_boot_lock),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
