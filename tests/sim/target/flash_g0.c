@@ -32,7 +32,8 @@
  *
  * The option bytes in the state are their memory image at 0x1FFF7800
  * (RM0444 §3.4.1): one double word per option register, the value then its
- * complement; a pair that does not match loads safe values and sets OPTVERR.
+ * complement; a pair that does not match loads safe values for that word and
+ * sets OPTVERR.
  */
 #include "target.h"
 

@@ -751,6 +751,44 @@ static void test_boot_lock(void **state)
   remove(path);
 }
 
+/* An option word whose complement does not match (an interrupted option
+ * change) sets OPTVERR at every reset and loads safe values for that word
+ * (FLASH_OPTR: RDP level 1, user bits set but BOR_EN); the debug port stays
+ * usable so that the part can be repaired (RM0444 §3.4.2). */
+static void test_option_mismatch(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "g0bad");
+  tp_make_state(path, "stm32g071rb", 0, NULL, 0, NULL);
+  sim_chip_state st;
+  const sim_chip *chip;
+  char err[256];
+  assert_true(sim_state_load(path, &st, &chip, err, sizeof err));
+  st.options[4] ^= 0x01; /* complement of FLASH_OPTR */
+  memcpy(st.loaded, st.options, SIM_OPTIONS_SIZE);
+  assert_true(sim_state_store(path, &st, chip, err, sizeof err));
+  sim_state_release(&st);
+  tp p;
+  open_chip(&p, "stm32g071rb", path, NULL);
+  assert_true(tp_read32(&p, SR) & (1u << 15)); /* OPTVERR */
+  assert_int_equal(tp_read32(&p, OPTR) & 0xFF, 0x00); /* level 1 */
+  uint32_t v;
+  assert_int_equal(tp_read(&p, 0x08000000, 4, &v), SIM_ACK_FAULT);
+  tp_abort(&p);
+  tp_write32(&p, SR, 1u << 15);
+  assert_int_equal(tp_read32(&p, SR) & (1u << 15), 0);
+  tp_write32(&p, AIRCR, AIRCR_KEY | AIRCR_SYSRESETREQ_BIT);
+  assert_true(tp_read32(&p, SR) & (1u << 15)); /* again after the reset */
+  tp_close(&p);
+  /* only the bad word takes safe values (nBOOT0 = 1): the empty check decides */
+  sim_boot b;
+  boot_of(path, true, &b);
+  assert_int_equal(b.area, BOOT_SYSMEM);
+  assert_non_null(strstr(b.reason, "nBOOT0=1 selects the main flash, but the empty check"));
+  remove(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -767,6 +805,7 @@ int main(void)
       cmocka_unit_test(test_common_scenarios),
       cmocka_unit_test(test_boot0_kept_after_debug),
       cmocka_unit_test(test_boot_lock),
+      cmocka_unit_test(test_option_mismatch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
