@@ -379,6 +379,8 @@ static bool start_erase(sim_target *t)
   const sim_chip *chip = t->chip;
   const uint8_t *o = loaded(t);
   uint32_t mode = f->cr & (CR_PER | CR_MER1 | CR_MER2);
+  if (!dual_mode(chip, o) && (mode & CR_MER1))
+    mode &= ~(uint32_t)CR_MER2; /* one bank: MER1 erases all of it */
   if ((f->sr & SR_BLOCKING) || (f->cr & (CR_PG | CR_FSTPG)) || !mode ||
       ((mode & CR_PER) && mode != CR_PER) || (!dual_mode(chip, o) && mode == CR_MER2))
     return set_error(t, SR_PGSERR);
@@ -388,13 +390,14 @@ static bool start_erase(sim_target *t)
     unsigned bank = dual && (f->cr & CR_BKER) ? 1 : 0;
     uint32_t pnb = (f->cr & CR_PNB) >> 3;
     uint32_t page = dual ? pnb & ~0x100u : pnb;
+    f->last_erased_page = -1;
     if (page < bank_size(chip, o) / chip->page_size) {
       op.offset = bank_offset(chip, o, bank) + page * chip->page_size;
       op.len = chip->page_size;
       if (write_blocked(t, op.offset, op.len))
         return set_error(t, SR_WRPERR);
+      f->last_erased_page = (int32_t)op.offset;
     }
-    f->last_erased_page = (int32_t)op.offset;
     if (!flash_start(t, &op, T_PAGE_ERASE, 0, 1, false))
       return false;
   } else {

@@ -323,6 +323,22 @@ static void test_erase_pages_and_banks(void **state)
   assert_int_equal(tp_read32(&p, 0x0807FFFC), 0xFFFFFFFF);
   assert_int_equal(p.clock.report.mass_erases - before.mass_erases, 2);
   tp_close(&p);
+
+  /* single-bank mode (DUAL_BANK=0): MER1 erases all 512 KiB in one 22 ms
+   * step, MER2 alone is a sequence error, PNB counts 0..255 */
+  tp_make_state(path, "stm32g0b1re", 0, image, sizeof image, (const char *[]){"dual_bank=0", NULL});
+  open_chip(&p, "stm32g0b1re", path, NULL);
+  unlock(&p);
+  page_erase(&p, 200 << 3);
+  assert_int_equal(tp_read32(&p, 0x08000000 + 200 * 2048), 0xFFFFFFFF);
+  tp_write32(&p, CR, CR_MER2 | CR_STRT);
+  assert_int_equal(tp_read32(&p, SR) & SR_ERRORS, SR_PGSERR);
+  tp_write32(&p, SR, SR_ERRORS);
+  tp_write32(&p, CR, CR_MER1 | CR_MER2 | CR_STRT);
+  assert_int_equal(op_time(&p), SIM_MS(22));
+  wait_idle(&p);
+  assert_int_equal(tp_read32(&p, 0x0807FFFC), 0xFFFFFFFF);
+  tp_close(&p);
   remove(path);
 }
 
