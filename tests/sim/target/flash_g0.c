@@ -9,6 +9,9 @@
  *  - a new program or erase while PROGERR, WRPERR, PGAERR, SIZERR, PGSERR,
  *    MISSERR or FASTERR is still set is refused with PGSERR (RM0444 §3.7.4:
  *    "set if ... an error flag was not cleared"); OPTVERR does not block;
+ *  - a KEYR (OPTKEYR) write while FLASH_CR (the options) is already
+ *    unlocked is a wrong key sequence: a bus error and the lock until the
+ *    next reset, which is why the HAL and the tools read LOCK first;
  *  - writing FLASH_CR while CFGBSY is set (half a double word written, or
  *    an operation running) is a bus error: a HardFault for the CPU, a FAULT
  *    for a debugger (RM0444 §3.7.5 CFGBSY note);
