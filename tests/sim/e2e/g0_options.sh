@@ -40,6 +40,22 @@ expect_exit 0 "openocd clears nBOOT1 and loads" -- ocd "$st" \
   "stm32l4x option_write 0 0x20 0 0x02000000; stm32l4x option_load 0"
 expect_match "$(show "$st")" '"boot": \{"area": "sram", "address": 536870912' "nBOOT1=0: SRAM"
 
+# the scenarios: BOOT0 high on factory options changes nothing; an empty
+# check from before the flash was written sends a reset to the ROM
+# bootloader until a power cycle
+st=$tmp/scen.state
+"$swdsim" state init "$st" --chip stm32g071rb --load "$tmp/vectors.bin@0x08000000"
+expect_exit 0 "openocd under g0-boot0-ignored" -- "$swdsim" run --state "$st" --scenario g0-boot0-ignored \
+  -- openocd -c "$ocd_quiet" -f interface/stlink.cfg -f target/stm32g0x.cfg -c "init; reset halt; exit"
+expect_match "$(show "$st")" '"boot0": 1, "boot1": 0, "boots_from": "flash"' "BOOT0=1 is ignored"
+expect_exit 0 "openocd under g0-empty-check" -- "$swdsim" run --state "$st" --scenario g0-empty-check \
+  -- openocd -c "$ocd_quiet" -f interface/stlink.cfg -f target/stm32g0x.cfg -c "init; reset halt; exit"
+json=$(show "$st")
+expect_match "$json" '"boot": \{"area": "system-memory".*although the flash now holds a program' \
+  "the empty check sends a reset to the ROM bootloader"
+expect_match "$json" '"boot_after_power_on": \{"area": "flash"' "a power cycle runs the program"
+expect_match "$json" '"flash_empty": true' "FLASH_ACR.EMPTY stays set"
+
 # RDP level 1 -> 0 through OpenOCD: the flash is mass-erased (one bank of the
 # G071: 22 ms on top of the option change)
 random_image "$tmp/img.bin" 8192
