@@ -712,10 +712,9 @@ static bus_status g0_array_write(sim_target *t, bus_master m, uint32_t offset, u
     set_error(t, SR_PROGERR);
     return BUS_OK;
   }
-  flash_op op = {.kind = FLASH_OP_PROGRAM,
-                 .offset = dw_off,
-                 .len = 8,
-                 .data = (uint64_t)value << 32 | f->half_word0};
+  flash_op op = {.kind = FLASH_OP_PROGRAM, .offset = dw_off, .len = 8};
+  memcpy(op.bytes, &f->half_word0, 4);
+  memcpy(op.bytes + 4, &value, 4);
   flash_start(t, &op, T_PROG, 1, 0, false);
   return BUS_OK;
 }

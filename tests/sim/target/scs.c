@@ -14,6 +14,7 @@
 #define PPB_SCS 0xE000E000u
 #define PPB_TPIU 0xE0040000u
 #define PPB_ETM 0xE0041000u
+#define PPB_DBGMCU 0xE0042000u
 #define PPB_ROM 0xE00FF000u
 
 /* ---- CoreSight identification ---- */
@@ -467,7 +468,7 @@ bus_status ppb_read(sim_target *t, uint32_t addr, uint32_t *value)
   *value = 0;
   if (block == PPB_SCS)
     return scs_read(t, off, value);
-  if (block == t->chip->family->dbgmcu)
+  if (block == PPB_DBGMCU && !t->chip->armv6m) /* the M0+ has none there */
     return dbgmcu_read(t, off, value);
   if (block == PPB_ROM) {
     const uint32_t *entries = t->chip->armv6m ? rom_entries_v6m : rom_entries;
@@ -509,7 +510,7 @@ bus_status ppb_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value,
     scs_write(t, m, off, value, mask);
     return BUS_OK;
   }
-  if (block == t->chip->family->dbgmcu) {
+  if (block == PPB_DBGMCU && !t->chip->armv6m) {
     uint32_t old = 0;
     dbgmcu_read(t, off, &old);
     return dbgmcu_write(t, off, (old & ~mask) | (value & mask));
