@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "json.h"
 #include "recovery.h"
 #include "session.h"
@@ -16,6 +17,7 @@ enum {
   OPT_FORCE,
   OPT_METHOD,
   OPT_MASS,
+  OPT_JOURNAL_DIR,
 };
 
 static const cli_opt write_opts[] = {
@@ -28,6 +30,9 @@ static const cli_opt write_opts[] = {
     {"format", 0, true, OPT_FORMAT, "FMT", "auto (default), bin, ihex, srec or elf"},
     {"force", 0, false, OPT_FORCE, NULL, "rewrite units that already hold the image"},
     {"method", 0, true, OPT_METHOD, "HOW", "auto (default), loader or registers (slow, no RAM)"},
+    {"journal-dir", 0, true, OPT_JOURNAL_DIR, "DIR",
+     "keep the journal of the bytes around the image here (default: "
+     "$XDG_STATE_HOME/swdflash or ~/.local/state/swdflash)"},
     {0},
 };
 
@@ -196,6 +201,7 @@ static void json_stats(cli_json *j, const swdf_write_stats *st) {
   cli_json_str(j, "method", st->method);
   cli_json_uint(j, "program_width", st->program_width);
   cli_json_double(j, "estimated_s", (double)st->estimated_us / 1e6);
+  cli_json_uint(j, "units_restored", st->units_restored);
 }
 
 static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
@@ -245,6 +251,11 @@ static void print_write_summary(const flash_cmd *c, const swdf_image *img,
   printf("  %u %ss: %u erased, %u programmed without erase, %u unchanged%s\n", (unsigned)st->units,
          unit, (unsigned)st->units_erased, (unsigned)st->units_blank, (unsigned)st->units_unchanged,
          st->mass_erase ? " (after a mass erase)" : "");
+  if (st->units_restored > 0) {
+    printf("  restored the bytes an interrupted write had erased around its image in %u %s%s "
+           "(from the journal)\n",
+           (unsigned)st->units_restored, unit, st->units_restored == 1 ? "" : "s");
+  }
   if (st->verified) {
     printf("  verified (%s)\n", swdf_verify_mode_name(st->verify));
   } else {
@@ -256,6 +267,7 @@ typedef struct write_args {
   image_args image;
   swdf_write_opts opts;
   bool dry_run;
+  const char *journal_dir;
 } write_args;
 
 static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
@@ -288,6 +300,9 @@ static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
       break;
     case OPT_FORCE:
       a->opts.skip_unchanged = 0;
+      break;
+    case OPT_JOURNAL_DIR:
+      a->journal_dir = p.value;
       break;
     case OPT_METHOD:
       if (!parse_method(p.value, &a->opts.method)) {
@@ -324,16 +339,31 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
     rc = cli_connect_chip(&c.s, &c.chip);
   }
   swdf_err err = SWDF_OK;
+  char journal[4096];
+  if (cli_journal_dir(journal, sizeof(journal), a.journal_dir)) {
+    a.opts.journal_dir = journal;
+  }
+  bool executed = false;
   if (rc == CLI_EXIT_OK) {
     err = swdf_flash_plan_new(&plan, c.s.target, img, &a.opts);
     if (err == SWDF_OK) {
       swdf_flash_plan_stats(&st, plan);
     }
     if (err == SWDF_OK && !a.dry_run) {
+      executed = true;
       err = swdf_flash_plan_execute(&st, plan);
     }
     if (err != SWDF_OK) {
       rc = cli_session_fail(&c.s, err, a.dry_run ? "planning the write" : "writing the flash");
+    }
+    if (err != SWDF_OK && executed) {
+      /* An incomplete image must not run: the core stays halted. */
+      bool halted = swdf_core_halt(c.s.target) == SWDF_OK;
+      if (!g->json) {
+        fprintf(stderr, "  the core is %s\n",
+                halted ? "left halted (run the write again, or 'swdflash reset')"
+                       : "in an unknown state (the chip does not answer)");
+      }
     }
   }
   cli_progress_finish(&c.s.progress);

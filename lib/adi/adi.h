@@ -70,6 +70,9 @@ struct swdf_target {
   bool halted_by_user;         /* leave it halted on disconnect */
   bool vector_catch_set;       /* DEMCR.VC_CORERESET set by us */
   unsigned wire_errors;        /* consecutive wire-level errors at this clock */
+  uint32_t connect_mv;         /* target supply measured when connecting (0: unknown) */
+  bool power_lost;             /* the probe measured the target supply gone */
+  uint32_t power_lost_mv;      /* what it measured then */
   bool posted_writes;          /* a posted write not yet checked */
   uint32_t posted_addr;        /* its range, for the message */
   size_t posted_len;

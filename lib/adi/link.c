@@ -10,7 +10,37 @@ enum {
   WIRE_RETRIES = 4,        /* attempts after a wire-level error */
   WIRE_ERRORS_TO_SLOW = 2, /* consecutive wire errors before slowing the clock */
   WAIT_PAUSE_MAX_US = 128000,
+  /* Below this the board has no supply (the probe's sense pin reads
+   * nothing); a marginal wire never drops the measured voltage. */
+  POWER_LOST_MV = 1000,
 };
+
+bool swdf__target_power_lost(swdf_target *t, uint32_t *mv) {
+  *mv = 0;
+  /* A board measured unpowered while it answered (VCC sense not wired)
+   * tells nothing. */
+  if ((t->st->features & STLINK_F_TARGET_VOLTAGE) == 0 || t->st->usb->gone ||
+      t->connect_mv < POWER_LOST_MV) {
+    return false;
+  }
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  bool lost = swdf__stlink_target_voltage(mv, t->st) == SWDF_OK && *mv < POWER_LOST_MV;
+  swdf__restore_error(t->ctx, &saved);
+  if (lost) {
+    t->power_lost = true;
+    t->power_lost_mv = *mv;
+  }
+  return lost;
+}
+
+/* Wire errors with the supply gone are not the wire's fault: stepping the
+ * clock down would not help, and saying so would send the user to the
+ * wrong place. */
+static bool supply_gone(swdf_target *t) {
+  uint32_t mv = 0;
+  return swdf__target_power_lost(t, &mv);
+}
 
 swdf_err swdf__link_restart(swdf_target *t) {
   swdf_stlink *st = t->st;
@@ -73,8 +103,12 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
     return true;
   }
   case STLINK_CLASS_WIRE:
+  case STLINK_CLASS_NO_TARGET:
     t->wire_errors++;
-    if (attempt >= WIRE_RETRIES) {
+    if (t->power_lost || supply_gone(t)) {
+      return false;
+    }
+    if (swdf__stlink_status_class(status) == STLINK_CLASS_NO_TARGET || attempt >= WIRE_RETRIES) {
       return false;
     }
     swdf__link_clear_errors(t, false);
@@ -101,6 +135,17 @@ swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg) {
     if (!swdf__link_should_retry(t, status, attempt)) {
       if (swdf__stlink_status_class(status) == STLINK_CLASS_FAULT) {
         swdf__link_clear_errors(t, false);
+      }
+      if (t->power_lost) {
+        char old[SWDF_MSG_MAX];
+        snprintf(old, sizeof(old), "%s", swdf_ctx_errmsg(t->ctx));
+        return swdf__fail(t->ctx, SWDF_ERR_TARGET_POWER,
+                          "power the board again; the wiring and the SWD clock are not the "
+                          "problem",
+                          "%s: the board lost power (the probe measures %u.%02u V on its target "
+                          "voltage pin)",
+                          old, (unsigned)(t->power_lost_mv / 1000),
+                          (unsigned)(t->power_lost_mv % 1000 / 10));
       }
       return err;
     }
