@@ -97,6 +97,11 @@ void swdf__link_clear_errors(swdf_target *t, bool dap_abort);
  */
 bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt);
 
+/* However quickly each attempt fails, the retries of one operation end
+ * within this time: the bound above alone allows about 0.3 s of WAIT
+ * pauses, and wire retries restart the link. */
+enum { SWDF_LINK_RETRY_DEADLINE_US = 2000000 };
+
 /*
  * Run one status-bearing probe command (fn) with the retry policy above;
  * a fault's sticky error is cleared before returning it.

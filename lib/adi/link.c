@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "adi/adi.h"
+#include "deadline.h"
 
 enum {
   WIRE_RETRIES = 4,        /* attempts after a wire-level error */
@@ -122,6 +123,8 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
 }
 
 swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg) {
+  swdf_deadline d;
+  swdf__deadline_start(&d, SWDF_LINK_RETRY_DEADLINE_US);
   for (unsigned attempt = 0;; attempt++) {
     swdf_err err = fn(t, arg);
     if (err == SWDF_OK) {
@@ -132,7 +135,7 @@ swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg) {
     if (status == 0 || status == STLINK_OK) {
       return err; /* USB or argument error: nothing to retry at this level */
     }
-    if (!swdf__link_should_retry(t, status, attempt)) {
+    if (swdf__deadline_passed(&d) || !swdf__link_should_retry(t, status, attempt)) {
       if (swdf__stlink_status_class(status) == STLINK_CLASS_FAULT) {
         swdf__link_clear_errors(t, false);
       }

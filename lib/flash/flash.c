@@ -178,8 +178,8 @@ static swdf_err fill_units(swdf_flash_plan *plan) {
       kept = malloc(len);
       err = kept == NULL ? swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory")
                          : swdf__mem_read(kept, plan->target, addr, len);
-      if (err != SWDF_OK && err != SWDF_ERR_NO_MEMORY) {
-        err = swdf__mem_read(kept, plan->target, addr, len); /* once more after a link error */
+      if (err == SWDF_ERR_USB) {
+        err = swdf__mem_read(kept, plan->target, addr, len); /* once more: a missed transfer */
       }
       if (err != SWDF_OK) {
         swdf__prefix_error(plan->ctx, "reading the bytes to keep at 0x%08x", (unsigned)addr);
@@ -1126,10 +1126,38 @@ static swdf_err check_blank(swdf__flash_session *s, uint32_t addr, uint32_t len)
   return err;
 }
 
+/* Erase the units of [addr, addr + len); asked to stop, stop between units
+ * (after those already queued are done) and say how far it got. */
 static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_t len) {
   s->erase_total = len;
-  swdf_err err = erase_units_of(s, addr, len);
-  return err != SWDF_OK ? err : s->backend->flush(s);
+  swdf__cancel_hold(s->ctx, true);
+  swdf_err err = SWDF_OK;
+  uint64_t at = addr;
+  while (err == SWDF_OK && at < (uint64_t)addr + len) {
+    if (swdf__cancel_asked(s->ctx)) {
+      err = s->backend->flush(s);
+      if (err == SWDF_OK) {
+        err = at == addr ? swdf__fail(s->ctx, SWDF_ERR_CANCELLED, NULL,
+                                      "stopped as asked before erasing anything")
+                         : swdf__fail(s->ctx, SWDF_ERR_CANCELLED,
+                                      "run the same erase again to finish it",
+                                      "stopped as asked: 0x%08x-0x%08x is erased, 0x%08x-0x%08x "
+                                      "is as it was",
+                                      (unsigned)addr, (unsigned)(at - 1), (unsigned)at,
+                                      (unsigned)(addr + len - 1));
+      }
+      break;
+    }
+    swdf_flash_sector sector;
+    swdf_flash_layout_sector_at(&sector, s->layout, (uint32_t)at);
+    err = erase_units_of(s, sector.addr, sector.size);
+    at = (uint64_t)sector.addr + sector.size;
+  }
+  if (err == SWDF_OK) {
+    err = s->backend->flush(s);
+  }
+  swdf__cancel_hold(s->ctx, false);
+  return err;
 }
 
 static swdf_err check_erase_range(swdf_ctx *ctx, const swdf_flash_layout *layout, uint32_t addr,
