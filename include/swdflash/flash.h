@@ -178,12 +178,15 @@ SWDF_API swdf_err swdf_flash_verify(swdf_target *target, const swdf_image *image
 /*
  * Erase the units in [addr, addr + len). Both ends must fall on unit
  * boundaries (the message says which units would be needed otherwise), so
- * that nothing outside the range changes.
+ * that nothing outside the range changes. Cancelled through the progress
+ * callback, it stops between units (SWDF_ERR_CANCELLED, the message says
+ * which are erased).
  */
 SWDF_API swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len);
 
 /* Erase the whole flash (every bank): by mass erase, or unit by unit where
- * the datasheet times say that is quicker; then check that it reads blank. */
+ * the datasheet times say that is quicker; then check that it reads blank.
+ * It does not stop half-way when cancelled. */
 SWDF_API swdf_err swdf_flash_mass_erase(swdf_target *target);
 
 #ifdef __cplusplus

@@ -1289,6 +1289,9 @@ swdf_err swdf_flash_mass_erase(swdf_target *target) {
   swdf__clear_error(ctx);
   swdf__flash_session *s = NULL;
   early_erase early = {.count = 0};
+  /* One erase command cannot stop half-way: a stop asked meanwhile waits
+   * until it is done and checked. */
+  swdf__cancel_hold(ctx, true);
   swdf_err err = swdf__session_open_with(&s, target, SWDF_FLASH_AUTO, start_mass_erase, &early);
   if (err == SWDF_OK) {
     s->erase_total = s->layout->size;
@@ -1300,6 +1303,7 @@ swdf_err swdf_flash_mass_erase(swdf_target *target) {
   if (err == SWDF_OK) {
     err = check_blank(s, s->layout->base, s->layout->size);
   }
+  swdf__cancel_hold(ctx, false);
   swdf_err closed = swdf__session_close(s, err != SWDF_OK, false);
   return err != SWDF_OK ? err : closed;
 }

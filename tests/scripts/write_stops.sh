@@ -61,7 +61,7 @@ expect_match "$err" "stopped as asked: 0x08010000-0x[0-9a-f]+ is erased, 0x[0-9a
 # error, no endless retrying (meson's timeout would catch a hang); the
 # journal then lets a rerun finish.
 fresh_chip
-expect_exit 4 "write against a stuck bus" -- swd --fault swd-stuck@40000 -- "$cli" write "$tmp/a.bin" $a_addr
+expect_exit 4 "write against a stuck bus" -- swd --fault swd-stuck@25000 -- "$cli" write "$tmp/a.bin" $a_addr
 expect_match "$err" "SWD_AP_WAIT" "the stuck bus is named"
 expect_exit 0 "write after the stuck bus" -- swd -- "$cli" write "$tmp/a.bin" $a_addr
 dump
