@@ -156,10 +156,10 @@ static swdf_err check_units(swdf_flash_plan *plan) {
   return err;
 }
 
-/* Read what must survive the erase of partly covered units, and build the
- * contents of every unit to write. */
 static swdf_err fill_restored_unit(swdf_flash_plan *plan, size_t u);
 
+/* Read what must survive the erase of partly covered units, and build the
+ * contents of every unit to write. */
 static swdf_err fill_units(swdf_flash_plan *plan) {
   swdf__plan_core *p = &plan->core;
   for (size_t u = 0; u < p->unit_count; u++) {

@@ -141,13 +141,16 @@ static void count_wire(swdf__flash_session *s, size_t bytes) {
 /*
  * Retries live in one layer per kind of error: the link layer (adi/link.c)
  * already retried WAIT answers and wire errors, with its own bound and
- * deadline, before an error gets here. What it cannot retry is a USB
- * transfer the probe missed; those are tried again here, a bounded number
- * of times within a deadline. Anything else is final.
+ * deadline, before an error gets here. What it leaves alone is a USB
+ * transfer the probe missed, and a bus fault, which on an arbitrary
+ * address is final but on the loader's own SRAM can only be a glitch;
+ * those are tried again here, a bounded number of times within a deadline.
+ * Anything else is final.
  */
 static bool worth_retrying(swdf__flash_session *s, swdf_err err, int attempt, int limit,
                            const swdf_deadline *d, const char *what) {
-  if (err != SWDF_ERR_USB || attempt + 1 >= limit || swdf__deadline_passed(d)) {
+  if ((err != SWDF_ERR_USB && err != SWDF_ERR_MEM_FAULT) || attempt + 1 >= limit ||
+      swdf__deadline_passed(d)) {
     return false;
   }
   swdf__log(s->ctx, SWDF_LOG_DEBUG, "%s failed (%s), retrying", what, swdf_ctx_errmsg(s->ctx));
