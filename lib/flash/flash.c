@@ -986,7 +986,8 @@ static swdf_err explain_failure(swdf_flash_plan *plan, swdf_err err) {
     }
   }
   if (!keeps) {
-    snprintf(msg, sizeof(msg), "%s%s%s; no byte outside the image was at stake", job.errmsg,
+    snprintf(msg, sizeof(msg),
+             "%s%s%s; the image is incomplete, no byte outside it was at stake", job.errmsg,
              power[0] != '\0' ? "; " : "", power);
     snprintf(hint, sizeof(hint), "%s", lost ? "power the board and run the same write again: it "
                                               "finishes the job"
@@ -994,8 +995,9 @@ static swdf_err explain_failure(swdf_flash_plan *plan, swdf_err err) {
   } else if (plan->journal_saved) {
     plan->stats.journal_left = 1;
     snprintf(msg, sizeof(msg),
-             "%s%s%s; %s may have lost the bytes kept around the image (the units being erased "
-             "or programmed may hold anything); they are saved in the journal %s",
+             "%s%s%s; the image is incomplete, and %s may have lost the bytes kept around it "
+             "(a unit being erased or programmed may hold anything); they are saved in the "
+             "journal %s",
              job.errmsg, power[0] != '\0' ? "; " : "", power, units, plan->journal_path);
     snprintf(hint, sizeof(hint),
              "%srun the same write again on this chip: it finds the journal, puts the kept "
@@ -1003,8 +1005,8 @@ static swdf_err explain_failure(swdf_flash_plan *plan, swdf_err err) {
              lost ? "power the board and " : "");
   } else {
     snprintf(msg, sizeof(msg),
-             "%s%s%s; %s may have lost the bytes kept around the image, and no journal holds "
-             "them",
+             "%s%s%s; the image is incomplete, and %s may have lost the bytes kept around it; "
+             "no journal holds them",
              job.errmsg, power[0] != '\0' ? "; " : "", power, units);
     snprintf(hint, sizeof(hint), "%s", job.hint);
   }
