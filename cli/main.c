@@ -59,7 +59,12 @@ static void print_opts(FILE *f, const cli_opt *opts) {
       snprintf(spec, sizeof(spec), "    --%s%s%s", o->long_name, o->takes_value ? " " : "",
                o->takes_value ? o->value_name : "");
     }
-    fprintf(f, "  %-28s %s\n", spec, o->help);
+    if (strlen(spec) > 28) {
+      /* Too long for the column: the help goes on its own line. */
+      fprintf(f, "  %s\n  %-28s %s\n", spec, "", o->help);
+    } else {
+      fprintf(f, "  %-28s %s\n", spec, o->help);
+    }
   }
 }
 
@@ -112,8 +117,11 @@ static void print_main_help(FILE *f) {
           "       the image in place), said what the flash holds, and left the core halted;\n"
           "       running the same command again finishes the job\n"
           "\n"
-          "environment: NO_COLOR disables colours; XDG_STATE_HOME (default ~/.local/state)\n"
-          "locates swdflash/, where 'write' keeps its journal of the bytes around an image.\n");
+          "environment:\n"
+          "  NO_COLOR         when set and not empty: no colours\n"
+          "  SWDFLASH_CHIPDB  a directory of extra chip files (*.chip) to load\n"
+          "  XDG_STATE_HOME   where 'write' keeps its journal of the bytes around an image:\n"
+          "                   $XDG_STATE_HOME/swdflash (default ~/.local/state/swdflash)\n");
 }
 
 static int cmd_help(int argc, char **argv, cli_globals *g) {
