@@ -104,12 +104,17 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
     return true;
   }
   case STLINK_CLASS_WIRE:
-  case STLINK_CLASS_NO_TARGET:
+  case STLINK_CLASS_NO_TARGET: {
     t->wire_errors++;
-    if (t->power_lost || supply_gone(t)) {
+    bool final =
+        swdf__stlink_status_class(status) == STLINK_CLASS_NO_TARGET || attempt >= WIRE_RETRIES;
+    /* Before the clock is stepped down or the error is final: is it the
+     * supply rather than the wire? */
+    if (t->power_lost ||
+        ((final || t->wire_errors >= WIRE_ERRORS_TO_SLOW) && supply_gone(t))) {
       return false;
     }
-    if (swdf__stlink_status_class(status) == STLINK_CLASS_NO_TARGET || attempt >= WIRE_RETRIES) {
+    if (final) {
       return false;
     }
     swdf__link_clear_errors(t, false);
@@ -117,6 +122,7 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
       slow_down(t, status);
     }
     return true;
+  }
   default:
     return false;
   }
