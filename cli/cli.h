@@ -17,6 +17,7 @@ enum cli_exit {
   CLI_EXIT_NO_TARGET = 4,  /* probe found, target does not answer */
   CLI_EXIT_PROTECTED = 5,  /* read/write protection blocks the operation */
   CLI_EXIT_MISMATCH = 6,   /* verification or comparison found differences */
+  CLI_EXIT_INTERRUPTED = 130, /* Ctrl-C or SIGTERM: stopped at a safe point (128 + SIGINT) */
 };
 
 typedef enum cli_connect_mode {
@@ -37,6 +38,13 @@ typedef struct cli_globals {
   bool color;           /* terminal supports colour and NO_COLOR is unset */
   bool tty;             /* standard error is a terminal (progress bars) */
 } cli_globals;
+
+/*
+ * The journal directory for 'write': `chosen` (--journal-dir) or
+ * $XDG_STATE_HOME/swdflash, else ~/.local/state/swdflash; created (0700) if
+ * missing. False when none can be named (no HOME).
+ */
+bool cli_journal_dir(char *out, size_t len, const char *chosen);
 
 /* ---- option parser ----------------------------------------------------- */
 

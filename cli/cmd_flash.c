@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "json.h"
 #include "options_view.h"
 #include "recovery.h"
@@ -18,6 +19,7 @@ enum {
   OPT_METHOD,
   OPT_MASS,
   OPT_REMOVE_PROTECTION,
+  OPT_JOURNAL_DIR,
 };
 
 static const cli_opt write_opts[] = {
@@ -33,6 +35,9 @@ static const cli_opt write_opts[] = {
     {"remove-protection", 0, false, OPT_REMOVE_PROTECTION, NULL,
      "when write protection is in the way, remove it from the whole flash first (option bytes); "
      "without it such a write is refused before anything is erased"},
+    {"journal-dir", 0, true, OPT_JOURNAL_DIR, "DIR",
+     "keep the journal of the bytes around the image here (default: "
+     "$XDG_STATE_HOME/swdflash or ~/.local/state/swdflash)"},
     {0},
 };
 
@@ -236,6 +241,7 @@ static void json_stats(cli_json *j, const swdf_write_stats *st) {
   cli_json_str(j, "method", st->method);
   cli_json_uint(j, "program_width", st->program_width);
   cli_json_double(j, "estimated_s", (double)st->estimated_us / 1e6);
+  cli_json_uint(j, "units_restored", st->units_restored);
 }
 
 static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
@@ -310,6 +316,11 @@ static void print_write_summary(const flash_cmd *c, const swdf_image *img,
            (unsigned)st->units, unit, (unsigned)st->units_erased, (unsigned)st->units_blank,
            (unsigned)st->units_unchanged);
   }
+  if (st->units_restored > 0) {
+    printf("  restored the bytes an interrupted write had erased around its image in %u %s%s "
+           "(from the journal)\n",
+           (unsigned)st->units_restored, unit, st->units_restored == 1 ? "" : "s");
+  }
   if (st->verified) {
     printf("  verified (%s)\n", swdf_verify_mode_name(st->verify));
   } else {
@@ -322,6 +333,7 @@ typedef struct write_args {
   swdf_write_opts opts;
   bool dry_run;
   bool remove_protection;
+  const char *journal_dir;
 } write_args;
 
 static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
@@ -357,6 +369,9 @@ static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
       break;
     case OPT_FORCE:
       a->opts.skip_unchanged = 0;
+      break;
+    case OPT_JOURNAL_DIR:
+      a->journal_dir = p.value;
       break;
     case OPT_METHOD:
       if (!parse_method(p.value, &a->opts.method)) {
@@ -395,6 +410,11 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   swdf_err err = SWDF_OK;
   refusal refused = {SWDF_OK, "", ""};
   bool protection_removed = false;
+  char journal[4096];
+  if (cli_journal_dir(journal, sizeof(journal), a.journal_dir)) {
+    a.opts.journal_dir = journal;
+  }
+  bool executed = false;
   if (rc == CLI_EXIT_OK) {
     /* The plan makes every check that needs no erase; a refused plan is
      * never executed (the library refuses it too). */
@@ -414,10 +434,20 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
       snprintf(refused.hint, sizeof(refused.hint), "%s", swdf_ctx_hint(c.s.ctx));
     }
     if (rc == CLI_EXIT_OK && err == SWDF_OK && !a.dry_run) {
+      executed = true;
       err = swdf_flash_plan_execute(&st, plan);
     }
     if (rc == CLI_EXIT_OK && err != SWDF_OK) {
       rc = cli_session_fail(&c.s, err, a.dry_run ? "planning the write" : "writing the flash");
+    }
+    if (err != SWDF_OK && executed) {
+      /* An incomplete image must not run: the core stays halted. */
+      bool halted = swdf_core_halt(c.s.target) == SWDF_OK;
+      if (!g->json) {
+        fprintf(stderr, "  the core is %s\n",
+                halted ? "left halted (run the write again, or 'swdflash reset')"
+                       : "in an unknown state (the chip does not answer)");
+      }
     }
   }
   cli_progress_finish(&c.s.progress);

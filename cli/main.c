@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "interrupt.h"
 #include "json.h"
 
 static int cmd_help(int argc, char **argv, cli_globals *g);
@@ -111,10 +112,16 @@ static void print_main_help(FILE *f) {
           "  4  the probe works but the target does not answer\n"
           "  5  read or write protection blocks the operation\n"
           "  6  verification or comparison found differences\n"
+          "  130  interrupted (Ctrl-C or SIGTERM): the command stopped at a safe point (a\n"
+          "       write after the page or sector in progress, with the bytes kept around\n"
+          "       the image in place), said what the flash holds, and left the core halted;\n"
+          "       running the same command again finishes the job\n"
           "\n"
           "environment:\n"
           "  NO_COLOR         when set and not empty: no colours\n"
-          "  SWDFLASH_CHIPDB  a directory of extra chip files (*.chip) to load\n");
+          "  SWDFLASH_CHIPDB  a directory of extra chip files (*.chip) to load\n"
+          "  XDG_STATE_HOME   where 'write' keeps its journal of the bytes around an image:\n"
+          "                   $XDG_STATE_HOME/swdflash (default ~/.local/state/swdflash)\n");
 }
 
 static int cmd_help(int argc, char **argv, cli_globals *g) {
@@ -223,5 +230,14 @@ int main(int argc, char **argv) {
     return cli_usage_error(&g, NULL, "unknown command '%s' (run 'swdflash --help' for the list)",
                            name);
   }
-  return cmd->run(p.argc - command_index, p.argv + command_index, &g);
+  cli_interrupt_install();
+  int rc = cmd->run(p.argc - command_index, p.argv + command_index, &g);
+  if (rc == CLI_EXIT_OK && cli_interrupted()) {
+    /* The signal came while a step that cannot stop half-way ran to its end. */
+    fprintf(stderr, "swdflash: interrupted: the %s had completed before it could stop; the "
+                    "result above stands\n",
+            name);
+    return CLI_EXIT_INTERRUPTED;
+  }
+  return rc;
 }

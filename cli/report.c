@@ -68,6 +68,7 @@ int cli_exit_code_for(swdf_err err) {
       {SWDF_ERR_WRITE_PROTECTED, CLI_EXIT_PROTECTED},
       {SWDF_ERR_PERMANENT, CLI_EXIT_PROTECTED},
       {SWDF_ERR_VERIFY, CLI_EXIT_MISMATCH},
+      {SWDF_ERR_CANCELLED, CLI_EXIT_INTERRUPTED},
   };
   for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
     if (map[i].err == err) {

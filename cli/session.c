@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "interrupt.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +36,9 @@ void cli_progress_finish(cli_progress *p) {
 static int on_progress(void *user, swdf_phase phase, uint64_t done, uint64_t total) {
   cli_session *s = user;
   cli_progress *p = &s->progress;
+  if (cli_interrupted()) {
+    return 1; /* the library stops at its next safe point */
+  }
   if (!p->enabled || total == 0) {
     return 0;
   }

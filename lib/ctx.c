@@ -177,7 +177,23 @@ swdf_err swdf__progress(swdf_ctx *ctx, swdf_phase phase, uint64_t done, uint64_t
     return SWDF_OK;
   }
   if (ctx->opts.progress(ctx->opts.user, phase, done, total) != 0) {
+    if (ctx->cancel_held > 0) {
+      ctx->cancel_asked = true;
+      return SWDF_OK;
+    }
     return swdf__fail(ctx, SWDF_ERR_CANCELLED, NULL, "cancelled by the caller");
   }
   return SWDF_OK;
 }
+
+void swdf__cancel_hold(swdf_ctx *ctx, bool hold) {
+  if (hold) {
+    if (ctx->cancel_held++ == 0) {
+      ctx->cancel_asked = false;
+    }
+  } else if (ctx->cancel_held > 0) {
+    ctx->cancel_held--;
+  }
+}
+
+bool swdf__cancel_asked(const swdf_ctx *ctx) { return ctx->cancel_asked; }

@@ -34,6 +34,11 @@ struct swdf_ctx {
   void *usb_state;
   /* Chip database: built-in plus files loaded on first use. */
   struct swdf_chipdb *chipdb;
+  /* Cancellation: while `cancel_held` is non-zero a stop asked by the
+   * progress callback is only noted (`cancel_asked`); the flash engine acts
+   * on it at the next safe point (no unit left erased without its bytes). */
+  unsigned cancel_held;
+  bool cancel_asked;
 };
 
 /* The chip database of this context (loaded on first use). */
@@ -73,7 +78,13 @@ void swdf__log(swdf_ctx *ctx, swdf_log_level level, const char *fmt, ...) SWDF_P
 void swdf__vlog(swdf_ctx *ctx, swdf_log_level level, const char *fmt, va_list ap)
     SWDF_PRINTF(3, 0);
 
-/* Report progress; returns SWDF_ERR_CANCELLED when the callback asks to stop. */
+/* Report progress; returns SWDF_ERR_CANCELLED when the callback asks to stop
+ * (while the stop is held, notes it and returns SWDF_OK). */
 swdf_err swdf__progress(swdf_ctx *ctx, swdf_phase phase, uint64_t done, uint64_t total);
+
+/* Hold back (or release) cancellation across work that must not stop half-way. */
+void swdf__cancel_hold(swdf_ctx *ctx, bool hold);
+/* Whether the caller asked to stop while the stop was held. */
+bool swdf__cancel_asked(const swdf_ctx *ctx);
 
 #endif

@@ -56,9 +56,13 @@ typedef struct swdf_write_opts {
   int skip_unchanged;       /* 1: leave units that already hold the image alone (default) */
   swdf_flash_method method;
   int run_after;            /* 1: after success reset the chip and let it run */
+  /* Directory for the kept-bytes journal (see "Bytes kept around an image"
+   * below); NULL: no journal. Must exist. */
+  const char *journal_dir;
 } swdf_write_opts;
 
-#define SWDF_WRITE_OPTS_INIT {sizeof(swdf_write_opts), SWDF_VERIFY_CRC, 0, 1, SWDF_FLASH_AUTO, 0}
+#define SWDF_WRITE_OPTS_INIT \
+  {sizeof(swdf_write_opts), SWDF_VERIFY_CRC, 0, 1, SWDF_FLASH_AUTO, 0, NULL}
 
 /* What a write did (or, for a plan, will do). */
 typedef struct swdf_write_stats {
@@ -85,7 +89,31 @@ typedef struct swdf_write_stats {
   uint32_t units_protected;  /* units the write would change (for mass_erase: units anywhere in
                                 the flash) that the option bytes protect; when not 0 the plan
                                 is refused (swdf_flash_plan_refusal) and nothing is erased */
+  uint32_t units_restored;   /* units whose kept bytes came back from the journal of an
+                                interrupted write on this chip (also counted above) */
+  int kept_restored;         /* after a failure: 1 when the bytes kept around the image were
+                                written back and checked (the image is incomplete) */
+  int journal_left;          /* after a failure: 1 when the journal stays for a rerun */
 } swdf_write_stats;
+
+/*
+ * Bytes kept around an image. A unit that is erased although the image
+ * covers only part of it has the rest read first and programmed back. If the
+ * job fails after such an erase:
+ *  - on a flash error (or a failed verification) the engine writes the kept
+ *    bytes back at once and checks them; the message says so;
+ *  - with opts->journal_dir set, the kept bytes and where they go are saved
+ *    first in DIR/UID.journal (UID: the chip's unique ID, 24 hex digits),
+ *    flushed to disk before the first erase, and removed once the write is
+ *    verified. After a power loss or a lost link the journal stays, the
+ *    message names it, and the next write on that chip (any image) puts the
+ *    bytes back, erasing and rewriting those units whatever they hold,
+ *    counted in units_restored. A chip without a unique ID gets no journal.
+ * Cancelling (the progress callback returns non-zero) while units are being
+ * erased and programmed stops after the unit in progress and its kept bytes
+ * are done: SWDF_ERR_CANCELLED, the units before hold the image, the rest are
+ * as they were.
+ */
 
 /*
  * Write an image and verify it (see the top of this file). `out` may be
@@ -178,6 +206,9 @@ SWDF_API swdf_err swdf_flash_verify(swdf_target *target, const swdf_image *image
  * boundaries (the message says which units would be needed otherwise), so
  * that nothing outside the range changes. Refused before anything is
  * erased (SWDF_ERR_WRITE_PROTECTED) when a unit of the range is protected.
+ * Cancelled through the progress
+ * callback, it stops between units (SWDF_ERR_CANCELLED, the message says
+ * which are erased).
  */
 SWDF_API swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len);
 
@@ -185,7 +216,8 @@ SWDF_API swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t 
  * the datasheet times say that is quicker; then check that it reads blank.
  * Refused before anything is erased (SWDF_ERR_WRITE_PROTECTED, the message
  * names the protected units) when any unit is protected: remove the
- * protection first (swdf_options_set_unprotected, swdf_options_write). */
+ * protection first (swdf_options_set_unprotected, swdf_options_write).
+ * It does not stop half-way when cancelled. */
 SWDF_API swdf_err swdf_flash_mass_erase(swdf_target *target);
 
 #ifdef __cplusplus

@@ -70,6 +70,9 @@ struct swdf_target {
   bool halted_by_user;         /* leave it halted on disconnect */
   bool vector_catch_set;       /* DEMCR.VC_CORERESET set by us */
   unsigned wire_errors;        /* consecutive wire-level errors at this clock */
+  uint32_t connect_mv;         /* target supply measured when connecting (0: unknown) */
+  bool power_lost;             /* the probe measured the target supply gone */
+  uint32_t power_lost_mv;      /* what it measured then */
   bool posted_writes;          /* a posted write not yet checked */
   uint32_t posted_addr;        /* its range, for the message */
   size_t posted_len;
@@ -93,6 +96,11 @@ void swdf__link_clear_errors(swdf_target *t, bool dap_abort);
  * `attempt` is below the bound; faults are not. Returns true to retry.
  */
 bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt);
+
+/* However quickly each attempt fails, the retries of one operation end
+ * within this time: the bound above alone allows about 0.3 s of WAIT
+ * pauses, and wire retries restart the link. */
+enum { SWDF_LINK_RETRY_DEADLINE_US = 2000000 };
 
 /*
  * Run one status-bearing probe command (fn) with the retry policy above;

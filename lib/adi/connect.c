@@ -331,6 +331,8 @@ static swdf_err connect(swdf_target *t, swdf_connect_mode mode) {
   if (err != SWDF_OK) {
     return err;
   }
+  t->connect_mv = mv;
+  t->power_lost = false;
   if (mode == SWDF_CONNECT_AUTO) {
     err = attach_auto(t);
   } else {
@@ -419,7 +421,7 @@ void swdf_target_disconnect(swdf_target *t) {
   }
   swdf_saved_error saved;
   swdf__save_error(&saved, t->ctx);
-  if (!t->st->usb->gone) {
+  if (!t->st->usb->gone && !t->power_lost) {
     if (t->vector_catch_set) {
       swdf__vector_catch(t, false);
     }

@@ -5,12 +5,43 @@
 #include <stdio.h>
 
 #include "adi/adi.h"
+#include "deadline.h"
 
 enum {
   WIRE_RETRIES = 4,        /* attempts after a wire-level error */
   WIRE_ERRORS_TO_SLOW = 2, /* consecutive wire errors before slowing the clock */
   WAIT_PAUSE_MAX_US = 128000,
+  /* Below this the board has no supply (the probe's sense pin reads
+   * nothing); a marginal wire never drops the measured voltage. */
+  POWER_LOST_MV = 1000,
 };
+
+bool swdf__target_power_lost(swdf_target *t, uint32_t *mv) {
+  *mv = 0;
+  /* A board measured unpowered while it answered (VCC sense not wired)
+   * tells nothing. */
+  if ((t->st->features & STLINK_F_TARGET_VOLTAGE) == 0 || t->st->usb->gone ||
+      t->connect_mv < POWER_LOST_MV) {
+    return false;
+  }
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  bool lost = swdf__stlink_target_voltage(mv, t->st) == SWDF_OK && *mv < POWER_LOST_MV;
+  swdf__restore_error(t->ctx, &saved);
+  if (lost) {
+    t->power_lost = true;
+    t->power_lost_mv = *mv;
+  }
+  return lost;
+}
+
+/* Wire errors with the supply gone are not the wire's fault: stepping the
+ * clock down would not help, and saying so would send the user to the
+ * wrong place. */
+static bool supply_gone(swdf_target *t) {
+  uint32_t mv = 0;
+  return swdf__target_power_lost(t, &mv);
+}
 
 swdf_err swdf__link_restart(swdf_target *t) {
   swdf_stlink *st = t->st;
@@ -73,8 +104,17 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
     return true;
   }
   case STLINK_CLASS_WIRE:
+  case STLINK_CLASS_NO_TARGET: {
     t->wire_errors++;
-    if (attempt >= WIRE_RETRIES) {
+    bool final =
+        swdf__stlink_status_class(status) == STLINK_CLASS_NO_TARGET || attempt >= WIRE_RETRIES;
+    /* Before the clock is stepped down or the error is final: is it the
+     * supply rather than the wire? */
+    if (t->power_lost ||
+        ((final || t->wire_errors >= WIRE_ERRORS_TO_SLOW) && supply_gone(t))) {
+      return false;
+    }
+    if (final) {
       return false;
     }
     swdf__link_clear_errors(t, false);
@@ -82,12 +122,15 @@ bool swdf__link_should_retry(swdf_target *t, uint8_t status, unsigned attempt) {
       slow_down(t, status);
     }
     return true;
+  }
   default:
     return false;
   }
 }
 
 swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg) {
+  swdf_deadline d;
+  swdf__deadline_start(&d, SWDF_LINK_RETRY_DEADLINE_US);
   for (unsigned attempt = 0;; attempt++) {
     swdf_err err = fn(t, arg);
     if (err == SWDF_OK) {
@@ -98,9 +141,20 @@ swdf_err swdf__link_retry(swdf_target *t, swdf_link_attempt fn, void *arg) {
     if (status == 0 || status == STLINK_OK) {
       return err; /* USB or argument error: nothing to retry at this level */
     }
-    if (!swdf__link_should_retry(t, status, attempt)) {
+    if (swdf__deadline_passed(&d) || !swdf__link_should_retry(t, status, attempt)) {
       if (swdf__stlink_status_class(status) == STLINK_CLASS_FAULT) {
         swdf__link_clear_errors(t, false);
+      }
+      if (t->power_lost) {
+        char old[SWDF_MSG_MAX];
+        snprintf(old, sizeof(old), "%s", swdf_ctx_errmsg(t->ctx));
+        return swdf__fail(t->ctx, SWDF_ERR_TARGET_POWER,
+                          "power the board again; the wiring and the SWD clock are not the "
+                          "problem",
+                          "%s: the board lost power (the probe measures %u.%02u V on its target "
+                          "voltage pin)",
+                          old, (unsigned)(t->power_lost_mv / 1000),
+                          (unsigned)(t->power_lost_mv % 1000 / 10));
       }
       return err;
     }

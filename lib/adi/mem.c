@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "adi/adi.h"
+#include "deadline.h"
 
 typedef struct mem_op {
   bool write;
@@ -148,6 +149,8 @@ swdf_err swdf__mem_sync(swdf_target *t) {
 /* One probe command, retried on WAIT and wire errors; posted when asked. */
 static swdf_err run_command(swdf_target *t, const mem_op *op, uint32_t addr, size_t offset,
                             uint32_t n, unsigned width, bool posted) {
+  swdf_deadline d;
+  swdf__deadline_start(&d, SWDF_LINK_RETRY_DEADLINE_US);
   for (unsigned attempt = 0;; attempt++) {
     swdf_err err = op->write ? swdf__stlink_write_mem(t->st, addr, op->wbuf + offset, n, width)
                              : swdf__stlink_read_mem(op->rbuf + offset, t->st, addr, n, width);
@@ -172,7 +175,7 @@ static swdf_err run_command(swdf_target *t, const mem_op *op, uint32_t addr, siz
     }
     swdf__log(t->ctx, SWDF_LOG_DEBUG, "%s 0x%08X+%u: status %s", op->write ? "write" : "read",
               addr, n, swdf__stlink_status_name(status));
-    if (!swdf__link_should_retry(t, status, attempt)) {
+    if (swdf__deadline_passed(&d) || !swdf__link_should_retry(t, status, attempt)) {
       return fault_error(t, op->write, addr, n, status, fault_addr);
     }
   }

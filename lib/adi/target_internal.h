@@ -57,6 +57,10 @@ const swdf_probe_limits *swdf__target_limits(const swdf_target *t);
 /* Target supply voltage measured by the probe now, in millivolts (0 unknown). */
 swdf_err swdf__target_voltage(uint32_t *mv, swdf_target *t);
 
+/* Whether the board lost power: the probe can measure the target supply and
+ * finds (almost) none. `*mv` gets the reading. False when it cannot tell. */
+bool swdf__target_power_lost(swdf_target *t, uint32_t *mv);
+
 /* ---- memory ----------------------------------------------------------- */
 
 /*

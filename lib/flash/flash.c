@@ -6,6 +6,7 @@
 #include "deadline.h"
 #include "flash/loaders/loader_crc.h"
 #include "flash_internal.h"
+#include "journal.h"
 #include "plan.h"
 #include "protect.h"
 
@@ -23,6 +24,14 @@ struct swdf_flash_plan {
   swdf_err refusal;
   char refusal_msg[SWDF_MSG_MAX];
   char refusal_hint[SWDF_MSG_MAX];
+  /* The kept-bytes journal (see flash.h): its path when one is kept for
+   * this chip, the journal of an interrupted write found there, and which
+   * of its units lost their bytes (to be restored by this write). */
+  char *journal_path;
+  uint32_t uid[3];
+  swdf__journal found;
+  bool *found_damaged;
+  bool journal_saved; /* this job's journal is on disk */
 };
 
 /* Fixed costs of a job beyond the flash work: starting the loader, the
@@ -138,11 +147,20 @@ static swdf_err check_units(swdf_flash_plan *plan) {
   return err;
 }
 
+static swdf_err fill_restored_unit(swdf_flash_plan *plan, size_t u);
+
 /* Read what must survive the erase of partly covered units, and build the
  * contents of every unit to write. */
 static swdf_err fill_units(swdf_flash_plan *plan) {
   swdf__plan_core *p = &plan->core;
   for (size_t u = 0; u < p->unit_count; u++) {
+    if (p->units[u].restored) {
+      swdf_err err = fill_restored_unit(plan, u);
+      if (err != SWDF_OK) {
+        return err;
+      }
+      continue;
+    }
     uint32_t addr = 0, len = 0;
     swdf__plan_kept_span(p, u, &addr, &len);
     uint8_t *kept = NULL;
@@ -151,8 +169,8 @@ static swdf_err fill_units(swdf_flash_plan *plan) {
       kept = malloc(len);
       err = kept == NULL ? swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory")
                          : swdf__mem_read(kept, plan->target, addr, len);
-      if (err != SWDF_OK && err != SWDF_ERR_NO_MEMORY) {
-        err = swdf__mem_read(kept, plan->target, addr, len); /* once more after a link error */
+      if (err == SWDF_ERR_USB) {
+        err = swdf__mem_read(kept, plan->target, addr, len); /* once more: a missed transfer */
       }
       if (err != SWDF_OK) {
         swdf__prefix_error(plan->ctx, "reading the bytes to keep at 0x%08x", (unsigned)addr);
@@ -247,6 +265,7 @@ static void total_stats(swdf_flash_plan *plan, uint32_t units_protected) {
   st->units_protected = units_protected;
   for (size_t u = 0; u < p->unit_count; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
+    st->units_restored += p->units[u].restored;
     st->image_bytes += unit->image_bytes;
     st->program_bytes += unit->program_bytes;
     st->kept_bytes += unit->kept_bytes;
@@ -268,6 +287,266 @@ static void total_stats(swdf_flash_plan *plan, uint32_t units_protected) {
   }
 }
 
+/* ---- the kept-bytes journal ----------------------------------------------- */
+
+/* Whether each range of `checks` (result i for entry i) holds expected[i],
+ * by CRC-32 on the chip. */
+static swdf_err ranges_hold(bool *same, swdf__flash_session *s, const swdf_loader_check *checks,
+                            size_t n, const uint8_t *const *expected) {
+  *same = true;
+  if (n == 0) {
+    return SWDF_OK;
+  }
+  uint32_t *results = malloc(n * sizeof(*results));
+  if (results == NULL) {
+    return swdf__fail(s->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+  }
+  swdf_err err = s->backend->check(s, SWDF_LOADER_OP_CRC, checks, n, results, n);
+  for (size_t i = 0; i < n && err == SWDF_OK; i++) {
+    if (results[i] != swdf__crc32(s, expected[i], checks[i].len)) {
+      *same = false;
+    }
+  }
+  free(results);
+  return err;
+}
+
+/* Whether a unit of a found journal still holds its kept bytes. */
+static swdf_err found_unit_holds(bool *same, swdf__flash_session *s,
+                                 const swdf__journal_unit *ju) {
+  swdf_loader_check *checks = malloc((ju->range_count + 1) * sizeof(*checks));
+  const uint8_t **expected = malloc((ju->range_count + 1) * sizeof(*expected));
+  swdf_err err = SWDF_OK;
+  if (checks == NULL || expected == NULL) {
+    err = swdf__fail(s->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+  }
+  size_t n = 0;
+  for (size_t r = 0; err == SWDF_OK && r < ju->range_count; r++) {
+    if (ju->ranges[r].len > 0) {
+      checks[n] = (swdf_loader_check){ju->ranges[r].addr, ju->ranges[r].len, (uint32_t)n};
+      expected[n++] = ju->ranges[r].data;
+    }
+  }
+  if (err == SWDF_OK) {
+    err = ranges_hold(same, s, checks, n, expected);
+  }
+  free(checks);
+  free(expected);
+  return err;
+}
+
+/* Unit u's bytes outside the image (its kept ranges) as checks and the
+ * bytes they should hold. `checks` and `expected` need piece_count + 1. */
+static size_t unit_outside(const swdf__plan_core *p, size_t u, swdf_loader_check *checks,
+                           const uint8_t **expected, size_t first_result) {
+  const swdf__unit *unit = &p->units[u];
+  size_t n = swdf__plan_outside(p, u, 0, checks);
+  for (size_t i = 0; i < n; i++) {
+    checks[i].result = (uint32_t)(first_result + i);
+    expected[i] = unit->content + (checks[i].addr - unit->pub.addr);
+  }
+  return n;
+}
+
+/* Whether a unit's erase puts bytes outside the image at stake. */
+static bool unit_keeps(const swdf__unit *unit) {
+  return unit->pub.action == SWDF_UNIT_ERASE && unit->content != NULL &&
+         (unit->pub.kept_bytes > 0 || unit->restored) && unit->pub.image_bytes < unit->pub.size;
+}
+
+/* Make the plan restore a unit of the found journal: erase it and write its
+ * kept bytes back, with the image on top where the image touches it. */
+static swdf_err restore_found_unit(swdf_flash_plan *plan, const swdf__journal_unit *ju) {
+  swdf__plan_core *p = &plan->core;
+  size_t at = 0;
+  while (at < p->unit_count && p->units[at].pub.addr < ju->addr) {
+    at++;
+  }
+  if (at == p->unit_count || p->units[at].pub.addr != ju->addr) {
+    swdf__unit *units = realloc(p->units, (p->unit_count + 1) * sizeof(*units));
+    if (units == NULL) {
+      return swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+    }
+    p->units = units;
+    memmove(&units[at + 1], &units[at], (p->unit_count - at) * sizeof(*units));
+    p->unit_count++;
+    units[at] = (swdf__unit){
+        .pub = {.addr = ju->addr, .size = ju->size, .index = ju->index, .bank = ju->bank},
+        .first_piece = p->piece_count,
+        .image_first_not_blank = 0xffffffffu,
+        .rest_first_not_blank = ju->addr};
+  }
+  p->units[at].pub.action = SWDF_UNIT_ERASE;
+  p->units[at].restored = true;
+  return SWDF_OK;
+}
+
+/* The journal kept for this chip: its path, and what an interrupted write
+ * left in it. Units that lost their kept bytes join the plan. */
+static swdf_err journal_open(swdf_flash_plan *plan) {
+  if (plan->opts.journal_dir == NULL || plan->opts.journal_dir[0] == '\0') {
+    return SWDF_OK;
+  }
+  swdf_chip_info info = {.size = sizeof(info)};
+  swdf_err err = swdf_target_chip_info(&info, plan->target);
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (!info.has_unique_id) {
+    swdf__log(plan->ctx, SWDF_LOG_WARN,
+              "%s has no unique ID: no journal of the bytes kept around the image (they are "
+              "still written back after a flash error)",
+              info.name);
+    return SWDF_OK;
+  }
+  memcpy(plan->uid, info.unique_id, sizeof(plan->uid));
+  size_t len = strlen(plan->opts.journal_dir) + 64;
+  plan->journal_path = malloc(len);
+  if (plan->journal_path == NULL ||
+      !swdf__journal_path(plan->journal_path, len, plan->opts.journal_dir, plan->uid)) {
+    return swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+  }
+  bool found = false;
+  if (plan->opts.mass_erase) {
+    return SWDF_OK; /* nothing outside the image is kept: the journal goes on success */
+  }
+  err = swdf__journal_load(&plan->found, &found, plan->ctx, plan->journal_path);
+  if (err != SWDF_OK || !found) {
+    return err;
+  }
+  if (memcmp(plan->found.uid, plan->uid, sizeof(plan->uid)) != 0) {
+    swdf__log(plan->ctx, SWDF_LOG_WARN, "ignoring %s: it belongs to another chip",
+              plan->journal_path);
+    swdf__journal_free(&plan->found);
+    return SWDF_OK;
+  }
+  plan->found_damaged = calloc(plan->found.unit_count + 1, sizeof(bool));
+  if (plan->found_damaged == NULL) {
+    return swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+  }
+  size_t damaged = 0;
+  for (size_t i = 0; i < plan->found.unit_count && err == SWDF_OK; i++) {
+    bool same = true;
+    err = found_unit_holds(&same, plan->session, &plan->found.units[i]);
+    if (err == SWDF_OK && !same) {
+      plan->found_damaged[i] = true;
+      damaged++;
+      err = restore_found_unit(plan, &plan->found.units[i]);
+    }
+  }
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (damaged > 0) {
+    plan->chip_erase = false;
+    swdf__log(plan->ctx, SWDF_LOG_WARN,
+              "an earlier write on this chip was interrupted: %zu unit(s) lost the bytes kept "
+              "around its image; restoring them from the journal %s",
+              damaged, plan->journal_path);
+  } else {
+    swdf__log(plan->ctx, SWDF_LOG_INFO,
+              "the journal %s of an interrupted write lists bytes that are all still in place",
+              plan->journal_path);
+  }
+  return SWDF_OK;
+}
+
+/* A restored unit's content: 0xFF, the journal's kept bytes, the image on top. */
+static swdf_err fill_restored_unit(swdf_flash_plan *plan, size_t u) {
+  swdf__plan_core *p = &plan->core;
+  swdf__unit *unit = &p->units[u];
+  uint8_t *kept = malloc(unit->pub.size);
+  if (kept == NULL) {
+    return swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+  }
+  memset(kept, 0xff, unit->pub.size);
+  for (size_t i = 0; i < plan->found.unit_count; i++) {
+    const swdf__journal_unit *ju = &plan->found.units[i];
+    if (ju->addr != unit->pub.addr || !plan->found_damaged[i]) {
+      continue;
+    }
+    for (size_t r = 0; r < ju->range_count; r++) {
+      memcpy(kept + (ju->ranges[r].addr - unit->pub.addr), ju->ranges[r].data, ju->ranges[r].len);
+    }
+  }
+  swdf_err err = swdf__plan_fill(p, plan->ctx, u, unit->pub.addr, kept, unit->pub.size);
+  free(kept);
+  return err;
+}
+
+/* Save what this job puts at stake, before its first erase. */
+static swdf_err journal_save(swdf_flash_plan *plan) {
+  if (plan->journal_path == NULL) {
+    return SWDF_OK;
+  }
+  const swdf__plan_core *p = &plan->core;
+  swdf__journal j = {.unit_count = 0};
+  memcpy(j.uid, plan->uid, sizeof(j.uid));
+  swdf_err err = SWDF_OK;
+  for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
+    const swdf__unit *unit = &p->units[u];
+    if (!unit_keeps(unit)) {
+      continue;
+    }
+    swdf__journal_unit *ju =
+        swdf__journal_add_unit(&j, unit->pub.addr, unit->pub.size, unit->pub.index, unit->pub.bank);
+    swdf_loader_check *ranges = malloc((unit->piece_count + 1) * sizeof(*ranges));
+    size_t n = ranges != NULL ? swdf__plan_outside(p, u, 0, ranges) : 0;
+    bool ok = ju != NULL && ranges != NULL;
+    for (size_t r = 0; ok && r < n; r++) {
+      ok = swdf__journal_add_range(ju, ranges[r].addr,
+                                   unit->content + (ranges[r].addr - unit->pub.addr), ranges[r].len);
+    }
+    free(ranges);
+    if (!ok) {
+      err = swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+    }
+  }
+  if (err == SWDF_OK && j.unit_count > 0) {
+    err = swdf__journal_save(&j, plan->ctx, plan->journal_path);
+    plan->journal_saved = err == SWDF_OK;
+    if (err == SWDF_OK) {
+      swdf__log(plan->ctx, SWDF_LOG_DEBUG, "kept bytes of %zu unit(s) saved in %s", j.unit_count,
+                plan->journal_path);
+    }
+  }
+  swdf__journal_free(&j);
+  return err;
+}
+
+/* Whether units [first, last) that keep bytes hold them now. */
+static swdf_err kept_hold(bool *same, swdf_flash_plan *plan, swdf__flash_session *s, size_t first,
+                          size_t last) {
+  const swdf__plan_core *p = &plan->core;
+  *same = true;
+  for (size_t u = first; u < last && *same; u++) {
+    if (!unit_keeps(&p->units[u])) {
+      continue;
+    }
+    swdf_loader_check checks[64];
+    const uint8_t *expected[64];
+    if (p->units[u].piece_count + 1 > 64) {
+      *same = false; /* too scattered to check here: the journal stays */
+      break;
+    }
+    size_t n = unit_outside(p, u, checks, expected, 0);
+    swdf_err err = ranges_hold(same, s, checks, n, expected);
+    if (err != SWDF_OK) {
+      return err;
+    }
+  }
+  return SWDF_OK;
+}
+
+static bool plan_keeps_bytes(const swdf_flash_plan *plan) {
+  for (size_t u = 0; u < plan->core.unit_count; u++) {
+    if (unit_keeps(&plan->core.units[u])) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void swdf_flash_plan_free(swdf_flash_plan *plan) {
   if (plan == NULL) {
     return;
@@ -276,6 +555,9 @@ void swdf_flash_plan_free(swdf_flash_plan *plan) {
     swdf__session_close(plan->session, false, false);
   }
   swdf__plan_free(&plan->core);
+  swdf__journal_free(&plan->found);
+  free(plan->found_damaged);
+  free(plan->journal_path);
   free(plan);
 }
 
@@ -284,8 +566,7 @@ static swdf_err fail_plan(swdf_flash_plan *plan, swdf_err err) {
     swdf__session_close(plan->session, true, false);
     plan->session = NULL;
   }
-  swdf__plan_free(&plan->core);
-  free(plan);
+  swdf_flash_plan_free(plan);
   return err;
 }
 
@@ -324,6 +605,9 @@ swdf_err swdf_flash_plan_new(swdf_flash_plan **out, swdf_target *target, const s
     swdf__plan_decide(&plan->core, NULL, false, true);
   } else if (err == SWDF_OK) {
     err = check_units(plan);
+  }
+  if (err == SWDF_OK) {
+    err = journal_open(plan);
   }
   if (err == SWDF_OK) {
     err = fill_units(plan);
@@ -437,16 +721,45 @@ static swdf_err mass_erase(swdf__flash_session *s) {
   return SWDF_OK;
 }
 
-static swdf_err write_units(swdf_flash_plan *plan) {
+/* Stop at the safe point before unit u, as the caller asked: everything
+ * queued is finished first, so no unit is left erased without its bytes. */
+static swdf_err stop_before(swdf_flash_plan *plan, size_t u) {
+  swdf__flash_session *s = plan->session;
+  swdf_err err = s->backend->flush(s);
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (u == 0) {
+    return swdf__fail(plan->ctx, SWDF_ERR_CANCELLED, "run the same write again to do it",
+                      "stopped as asked %s",
+                      plan->opts.mass_erase || plan->chip_erase
+                          ? "after the mass erase, before writing the image: the flash is blank"
+                          : "before changing the flash: it is as it was");
+  }
+  const swdf_plan_unit *next = &plan->core.units[u].pub;
+  return swdf__fail(plan->ctx, SWDF_ERR_CANCELLED, "run the same write again to finish it",
+                    "stopped as asked at a safe point: %zu of %zu units written (up to 0x%08x), "
+                    "from 0x%08x on the flash is as it was; the bytes kept around the image are "
+                    "in place",
+                    u, plan->core.unit_count, (unsigned)(next->addr - 1), (unsigned)next->addr);
+}
+
+static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
   swdf__flash_session *s = plan->session;
   swdf__plan_core *p = &plan->core;
   s->erase_total = plan->stats.erase_bytes;
   s->program_total = plan->stats.program_bytes;
   s->erase_done = s->program_done = 0;
   bool chip_erase = plan->opts.mass_erase || plan->chip_erase;
+  swdf__cancel_hold(plan->ctx, true);
   swdf_err err = chip_erase ? mass_erase(s) : SWDF_OK;
   for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
+    if (swdf__cancel_asked(plan->ctx)) {
+      *stopped = u;
+      err = stop_before(plan, u);
+      break;
+    }
     bool group = unit->kept_bytes > 0 && s->backend->group_begin != NULL;
     if (group) {
       s->backend->group_begin(s);
@@ -465,6 +778,7 @@ static swdf_err write_units(swdf_flash_plan *plan) {
   if (err == SWDF_OK) {
     err = s->backend->flush(s);
   }
+  swdf__cancel_hold(plan->ctx, false);
   return err;
 }
 
@@ -602,6 +916,146 @@ static swdf_err verify_written(swdf_flash_plan *plan) {
   return err;
 }
 
+/* Whether the board lost power: the probe measures (almost) no target voltage. */
+static bool power_lost(swdf_flash_plan *plan, uint32_t *mv) {
+  return swdf__target_power_lost(plan->target, mv);
+}
+
+/* After a failure: write the kept bytes of every unit that lost them back
+ * (without the image's part), in a fresh session, and check them. */
+static swdf_err put_kept_back(swdf_flash_plan *plan, size_t *units_put) {
+  swdf__plan_core *p = &plan->core;
+  swdf__flash_session *s = NULL;
+  *units_put = 0;
+  swdf__cancel_hold(plan->ctx, true);
+  swdf_err err = swdf__session_open(&s, plan->target, plan->opts.method);
+  for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
+    swdf__unit *unit = &p->units[u];
+    bool same = true;
+    if (!unit_keeps(unit) || (err = kept_hold(&same, plan, s, u, u + 1)) != SWDF_OK || same) {
+      continue;
+    }
+    uint8_t *kept_only = malloc(unit->pub.size);
+    if (kept_only == NULL) {
+      err = swdf__fail(plan->ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory");
+      break;
+    }
+    memcpy(kept_only, unit->content, unit->pub.size);
+    for (size_t i = 0; i < unit->piece_count; i++) {
+      const swdf__piece *piece = &p->pieces[unit->first_piece + i];
+      memset(kept_only + (piece->addr - unit->pub.addr), 0xff, piece->len);
+    }
+    uint8_t *content = unit->content;
+    unit->content = kept_only;
+    err = erase_unit(s, &unit->pub);
+    if (err == SWDF_OK) {
+      err = swdf__plan_program_runs(p, u, program_run, s);
+    }
+    if (err == SWDF_OK) {
+      err = s->backend->flush(s);
+    }
+    unit->content = content;
+    free(kept_only);
+    if (err == SWDF_OK) {
+      err = kept_hold(&same, plan, s, u, u + 1);
+    }
+    if (err == SWDF_OK && !same) {
+      err = swdf__fail(plan->ctx, SWDF_ERR_VERIFY, NULL, "the bytes written back at 0x%08x differ",
+                       (unsigned)unit->pub.addr);
+    }
+    *units_put += err == SWDF_OK;
+  }
+  swdf_err closed = swdf__session_close(s, err != SWDF_OK, false);
+  swdf__cancel_hold(plan->ctx, false);
+  return err != SWDF_OK ? err : closed;
+}
+
+/* The units that put kept bytes at stake, as "0x08010000 (48 KiB)" items. */
+static void list_kept_units(char *out, size_t len, const swdf_flash_plan *plan) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t u = 0; u < plan->core.unit_count && used < len; u++) {
+    const swdf__unit *unit = &plan->core.units[u];
+    if (unit_keeps(unit)) {
+      int n = snprintf(out + used, len - used, "%s0x%08x-0x%08x", used > 0 ? ", " : "",
+                       (unsigned)unit->pub.addr, (unsigned)(unit->pub.addr + unit->pub.size - 1));
+      used += n > 0 ? (size_t)n : 0;
+    }
+  }
+}
+
+/*
+ * The job failed (not as asked): say what the flash now holds. On a flash
+ * error the kept bytes are written back first; after a power loss the
+ * journal (if any) keeps them for the rerun.
+ */
+static swdf_err explain_failure(swdf_flash_plan *plan, swdf_err err) {
+  swdf_saved_error job;
+  swdf__save_error(&job, plan->ctx);
+  uint32_t mv = 0;
+  bool lost = power_lost(plan, &mv);
+  bool keeps = plan_keeps_bytes(plan);
+  char units[256];
+  list_kept_units(units, sizeof(units), plan);
+  char msg[4 * SWDF_MSG_MAX], hint[2 * SWDF_MSG_MAX];
+  char power[SWDF_MSG_MAX] = "";
+  if (lost && job.err != SWDF_ERR_TARGET_POWER) {
+    snprintf(power, sizeof(power), "the board lost power (the probe measures %u.%02u V)",
+             (unsigned)(mv / 1000), (unsigned)(mv % 1000 / 10));
+  }
+  if (keeps && !lost && err != SWDF_ERR_CANCELLED) {
+    size_t put = 0;
+    swdf_err back = put_kept_back(plan, &put);
+    if (back == SWDF_OK) {
+      plan->stats.kept_restored = 1;
+      if (plan->journal_saved &&
+          swdf__journal_remove(plan->ctx, plan->journal_path) == SWDF_OK) {
+        plan->journal_saved = false;
+      }
+      snprintf(msg, sizeof(msg),
+               "%s; the bytes kept around the image in %s were %s and checked: every byte "
+               "outside the image is as it was, the image is incomplete",
+               job.errmsg, units, put > 0 ? "written back" : "found in place");
+      snprintf(hint, sizeof(hint), "%s",
+               job.hint[0] != '\0' ? job.hint : "run the same write again to finish it");
+      return swdf__fail(plan->ctx, job.err, hint, "%s", msg);
+    }
+    snprintf(power, sizeof(power), "writing the kept bytes back failed too (%s)",
+             swdf_ctx_errmsg(plan->ctx));
+    if (power_lost(plan, &mv)) {
+      snprintf(power, sizeof(power), "the board lost power (the probe measures %u.%02u V)",
+               (unsigned)(mv / 1000), (unsigned)(mv % 1000 / 10));
+      lost = true;
+    }
+  }
+  if (!keeps) {
+    snprintf(msg, sizeof(msg),
+             "%s%s%s; the image is incomplete, no byte outside it was at stake", job.errmsg,
+             power[0] != '\0' ? "; " : "", power);
+    snprintf(hint, sizeof(hint), "%s", lost ? "power the board and run the same write again: it "
+                                              "finishes the job"
+                                            : job.hint);
+  } else if (plan->journal_saved) {
+    plan->stats.journal_left = 1;
+    snprintf(msg, sizeof(msg),
+             "%s%s%s; the image is incomplete, and %s may have lost the bytes kept around it "
+             "(a unit being erased or programmed may hold anything); they are saved in the "
+             "journal %s",
+             job.errmsg, power[0] != '\0' ? "; " : "", power, units, plan->journal_path);
+    snprintf(hint, sizeof(hint),
+             "%srun the same write again on this chip: it finds the journal, puts the kept "
+             "bytes back and finishes the image (another write on this chip restores them too)",
+             lost ? "power the board and " : "");
+  } else {
+    snprintf(msg, sizeof(msg),
+             "%s%s%s; the image is incomplete, and %s may have lost the bytes kept around it; "
+             "no journal holds them",
+             job.errmsg, power[0] != '\0' ? "; " : "", power, units);
+    snprintf(hint, sizeof(hint), "%s", job.hint);
+  }
+  return swdf__fail(plan->ctx, job.err, hint[0] != '\0' ? hint : NULL, "%s", msg);
+}
+
 swdf_err swdf_flash_plan_execute(swdf_write_stats *out, swdf_flash_plan *plan) {
   if (plan == NULL) {
     return SWDF_ERR_INVALID_ARG;
@@ -617,15 +1071,50 @@ swdf_err swdf_flash_plan_execute(swdf_write_stats *out, swdf_flash_plan *plan) {
     return refused;
   }
   plan->executed = true;
-  swdf_err err = write_units(plan);
+  size_t stopped = plan->core.unit_count;
+  bool wrote = false;
+  swdf_err err = journal_save(plan);
+  if (err == SWDF_OK) {
+    wrote = true;
+    err = write_units(plan, &stopped);
+  }
+  bool written = err == SWDF_OK;
   if (err == SWDF_OK && plan->opts.verify != SWDF_VERIFY_NONE) {
     err = verify_written(plan);
     plan->stats.verified = err == SWDF_OK;
+    if (err == SWDF_ERR_CANCELLED) {
+      swdf__fail(plan->ctx, err, "run the same write again to verify it",
+                 "stopped as asked while verifying: the image is written but not verified");
+    }
+  }
+  /* Stopped as asked at a safe point: every queued unit finished. */
+  bool cancelled_at_unit =
+      err == SWDF_ERR_CANCELLED && (stopped < plan->core.unit_count || written);
+  /* The journal goes once its bytes are known to be in place. */
+  bool kept_ok = plan->stats.verified != 0;
+  if (!kept_ok && plan->journal_saved && (err == SWDF_OK || cancelled_at_unit)) {
+    swdf_saved_error saved;
+    swdf__save_error(&saved, plan->ctx);
+    bool same = false;
+    kept_ok = kept_hold(&same, plan, plan->session, 0, stopped) == SWDF_OK && same;
+    swdf__restore_error(plan->ctx, &saved);
   }
   swdf_err closed = swdf__session_close(plan->session, err != SWDF_OK, plan->opts.run_after != 0);
   plan->session = NULL;
   if (err == SWDF_OK) {
     err = closed;
+  }
+  if (plan->journal_path != NULL && (err == SWDF_OK || cancelled_at_unit) &&
+      (kept_ok || !plan->journal_saved)) {
+    swdf_saved_error saved;
+    swdf__save_error(&saved, plan->ctx);
+    if (swdf__journal_remove(plan->ctx, plan->journal_path) == SWDF_OK) {
+      plan->journal_saved = false;
+    }
+    swdf__restore_error(plan->ctx, &saved);
+  }
+  if (err != SWDF_OK && wrote && !cancelled_at_unit) {
+    err = explain_failure(plan, err);
   }
   copy_stats(out, &plan->stats);
   return err;
@@ -688,10 +1177,38 @@ static swdf_err check_blank(swdf__flash_session *s, uint32_t addr, uint32_t len)
   return err;
 }
 
+/* Erase the units of [addr, addr + len); asked to stop, stop between units
+ * (after those already queued are done) and say how far it got. */
 static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_t len) {
   s->erase_total = len;
-  swdf_err err = erase_units_of(s, addr, len);
-  return err != SWDF_OK ? err : s->backend->flush(s);
+  swdf__cancel_hold(s->ctx, true);
+  swdf_err err = SWDF_OK;
+  uint64_t at = addr;
+  while (err == SWDF_OK && at < (uint64_t)addr + len) {
+    if (swdf__cancel_asked(s->ctx)) {
+      err = s->backend->flush(s);
+      if (err == SWDF_OK) {
+        err = at == addr ? swdf__fail(s->ctx, SWDF_ERR_CANCELLED, NULL,
+                                      "stopped as asked before erasing anything")
+                         : swdf__fail(s->ctx, SWDF_ERR_CANCELLED,
+                                      "run the same erase again to finish it",
+                                      "stopped as asked: 0x%08x-0x%08x is erased, 0x%08x-0x%08x "
+                                      "is as it was",
+                                      (unsigned)addr, (unsigned)(at - 1), (unsigned)at,
+                                      (unsigned)(addr + len - 1));
+      }
+      break;
+    }
+    swdf_flash_sector sector;
+    swdf_flash_layout_sector_at(&sector, s->layout, (uint32_t)at);
+    err = erase_units_of(s, sector.addr, sector.size);
+    at = (uint64_t)sector.addr + sector.size;
+  }
+  if (err == SWDF_OK) {
+    err = s->backend->flush(s);
+  }
+  swdf__cancel_hold(s->ctx, false);
+  return err;
 }
 
 static swdf_err check_erase_range(swdf_ctx *ctx, const swdf_flash_layout *layout, uint32_t addr,
@@ -835,6 +1352,9 @@ swdf_err swdf_flash_mass_erase(swdf_target *target) {
   swdf__clear_error(ctx);
   swdf__flash_session *s = NULL;
   early_erase early = {.count = 0};
+  /* One erase command cannot stop half-way: a stop asked meanwhile waits
+   * until it is done and checked. */
+  swdf__cancel_hold(ctx, true);
   swdf_err err = swdf__session_open_with(&s, target, SWDF_FLASH_AUTO, start_mass_erase, &early);
   if (err == SWDF_OK) {
     s->erase_total = s->layout->size;
@@ -846,6 +1366,7 @@ swdf_err swdf_flash_mass_erase(swdf_target *target) {
   if (err == SWDF_OK) {
     err = check_blank(s, s->layout->base, s->layout->size);
   }
+  swdf__cancel_hold(ctx, false);
   swdf_err closed = swdf__session_close(s, err != SWDF_OK, false);
   return err != SWDF_OK ? err : closed;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "flash_internal.h"
 
 enum {
@@ -24,6 +25,8 @@ enum {
   WRITE_ATTEMPTS = 3,
   READ_ATTEMPTS = 3,
   DEADLINE_MARGIN_US = 500000,
+  /* All attempts of one transfer together, however quick each fails. */
+  RETRY_DEADLINE_US = 2000000,
   /* Runs of at least this many equal ranges go out as one repeated entry. */
   REPEAT_MIN = 4,
 };
@@ -135,19 +138,23 @@ static void count_wire(swdf__flash_session *s, size_t bytes) {
   state_of_clock(s)->wire_us += swdf__wire_time_us(s, bytes);
 }
 
-static swdf_err with_retries(swdf__flash_session *s, swdf_err err, int *attempt, int limit,
-                             const char *what) {
-  if (err == SWDF_OK) {
-    if (*attempt > 0) {
-      swdf__clear_error(s->ctx);
-    }
-    return SWDF_OK;
-  }
-  if (err == SWDF_ERR_CANCELLED || ++*attempt >= limit) {
-    return err;
+/*
+ * Retries live in one layer per kind of error: the link layer (adi/link.c)
+ * already retried WAIT answers and wire errors, with its own bound and
+ * deadline, before an error gets here. What it leaves alone is a USB
+ * transfer the probe missed, and a bus fault, which on an arbitrary
+ * address is final but on the loader's own SRAM can only be a glitch;
+ * those are tried again here, a bounded number of times within a deadline.
+ * Anything else is final.
+ */
+static bool worth_retrying(swdf__flash_session *s, swdf_err err, int attempt, int limit,
+                           const swdf_deadline *d, const char *what) {
+  if ((err != SWDF_ERR_USB && err != SWDF_ERR_MEM_FAULT) || attempt + 1 >= limit ||
+      swdf__deadline_passed(d)) {
+    return false;
   }
   swdf__log(s->ctx, SWDF_LOG_DEBUG, "%s failed (%s), retrying", what, swdf_ctx_errmsg(s->ctx));
-  return SWDF_ERR_WAIT; /* "try again" */
+  return true;
 }
 
 /*
@@ -166,22 +173,26 @@ static bool reads_back(swdf__flash_session *s, uint32_t addr, const void *buf, s
 }
 
 static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
-  int attempt = 0;
-  swdf_err err;
-  do {
+  swdf_deadline d;
+  swdf__deadline_start(&d, RETRY_DEADLINE_US);
+  for (int attempt = 0;; attempt++) {
     count_wire(s, len);
-    bool retry = attempt > 0;
-    err = with_retries(s, swdf__mem_write(s->t, addr, buf, len), &attempt, WRITE_ATTEMPTS,
-                       "writing the loader's SRAM");
-    if (err == SWDF_OK && retry && !reads_back(s, addr, buf, len)) {
-      err = ++attempt < WRITE_ATTEMPTS
-                ? SWDF_ERR_WAIT
-                : swdf__fail(s->ctx, SWDF_ERR_USB, NULL,
-                             "the loader's SRAM at 0x%08x does not hold what was written",
-                             (unsigned)addr);
+    swdf_err err = swdf__mem_write(s->t, addr, buf, len);
+    if (err == SWDF_OK && attempt > 0 && !reads_back(s, addr, buf, len)) {
+      err = swdf__fail(s->ctx, SWDF_ERR_USB, NULL,
+                       "the loader's SRAM at 0x%08x does not hold what was written",
+                       (unsigned)addr);
     }
-  } while (err == SWDF_ERR_WAIT);
-  return err;
+    if (err == SWDF_OK) {
+      if (attempt > 0) {
+        swdf__clear_error(s->ctx);
+      }
+      return SWDF_OK;
+    }
+    if (!worth_retrying(s, err, attempt, WRITE_ATTEMPTS, &d, "writing the loader's SRAM")) {
+      return err;
+    }
+  }
 }
 
 /* The loader failed: say what it was doing and why. */
@@ -203,14 +214,21 @@ static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
 }
 
 static swdf_err read_retrying(swdf__flash_session *s, void *buf, uint32_t addr, size_t len) {
-  int attempt = 0;
-  swdf_err err;
-  do {
+  swdf_deadline d;
+  swdf__deadline_start(&d, RETRY_DEADLINE_US);
+  for (int attempt = 0;; attempt++) {
     count_wire(s, len);
-    err = with_retries(s, swdf__mem_read(buf, s->t, addr, len), &attempt, READ_ATTEMPTS,
-                       "reading the loader's SRAM");
-  } while (err == SWDF_ERR_WAIT);
-  return err;
+    swdf_err err = swdf__mem_read(buf, s->t, addr, len);
+    if (err == SWDF_OK) {
+      if (attempt > 0) {
+        swdf__clear_error(s->ctx);
+      }
+      return SWDF_OK;
+    }
+    if (!worth_retrying(s, err, attempt, READ_ATTEMPTS, &d, "reading the loader's SRAM")) {
+      return err;
+    }
+  }
 }
 
 static swdf_err read_status(swdf__flash_session *s, uint32_t *st) {

@@ -136,6 +136,11 @@ static size_t complement(const swdf__plan_core *p, size_t u, uint32_t result,
   return n;
 }
 
+size_t swdf__plan_outside(const swdf__plan_core *p, size_t u, uint32_t result,
+                          swdf_loader_check *out) {
+  return complement(p, u, result, out);
+}
+
 size_t swdf__plan_blank_check_count(const swdf__plan_core *p) {
   size_t n = 0;
   for (size_t u = 0; u < p->unit_count; u++) {

@@ -39,6 +39,7 @@ typedef struct swdf__unit {
   uint32_t rest_first_not_blank;
   uint32_t image_crc;
   uint8_t *content; /* the unit's bytes after the write; NULL for unchanged units */
+  bool restored;    /* its kept bytes come from the journal of an interrupted write */
 } swdf__unit;
 
 typedef struct swdf__plan_core {
@@ -86,6 +87,11 @@ void swdf__plan_decide(swdf__plan_core *p, const uint32_t *host_crcs, bool skip_
 
 /* Where unit u must be read before the erase: [*addr, *addr + *len) of the
  * rest of the unit, from its first non-blank byte; 0 length when nothing. */
+/* The parts of unit u outside its exact image pieces (the bytes it keeps),
+ * each with the given result index. `out` needs room for piece_count + 1. */
+size_t swdf__plan_outside(const swdf__plan_core *p, size_t u, uint32_t result,
+                          swdf_loader_check *out);
+
 void swdf__plan_kept_span(const swdf__plan_core *p, size_t u, uint32_t *addr, uint32_t *len);
 
 /*

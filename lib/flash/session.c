@@ -126,15 +126,16 @@ static void lock(swdf__flash_session *s) {
 static const unsigned saved_reg_numbers[SWDF__SAVED_REGS] = {0,  1,  2,  3,  4,  5,  6,  7, 8,
                                                              9,  10, 11, 12, 14, 15, 16, 17, 18};
 
-/* Transfers that failed once are tried again: a probe that missed one USB
- * transfer answers the next command normally. */
+/* A transfer the probe missed (a USB error) is tried again: the probe
+ * answers the next command normally. WAIT and wire errors were retried by
+ * the link layer already; retrying them here too would multiply its bound. */
 enum { CORE_ATTEMPTS = 3 };
 
 static swdf_err save_core(swdf__flash_session *s) {
   swdf_err err = SWDF_OK;
   for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
     err = swdf__core_regs_read(s->saved_regs, s->t, saved_reg_numbers, SWDF__SAVED_REGS);
-    if (err == SWDF_OK) {
+    if (err != SWDF_ERR_USB) {
       break;
     }
   }
@@ -147,7 +148,7 @@ static swdf_err restore_core(swdf__flash_session *s) {
     swdf_err err = SWDF_OK;
     for (int attempt = 0; attempt < CORE_ATTEMPTS; attempt++) {
       err = swdf__core_reg_write(s->t, saved_reg_numbers[i], s->saved_regs[i]);
-      if (err == SWDF_OK) {
+      if (err != SWDF_ERR_USB) {
         break;
       }
     }

@@ -62,3 +62,7 @@ finish() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# swdflash keeps its write journal under XDG_STATE_HOME: one per test, never
+# the user's own.
+XDG_STATE_HOME=$tmp/state
+export XDG_STATE_HOME

@@ -19,6 +19,8 @@ static const char *const fault_names[] = {
   [SIM_FAULT_FLASH_ERROR] = "flash-error",
   [SIM_FAULT_POWER_LOSS] = "power-loss",
   [SIM_FAULT_USB_ACCESS] = "usb-access",
+  [SIM_FAULT_SWD_STUCK] = "swd-stuck",
+  [SIM_FAULT_INTERRUPT] = "interrupt",
   NULL,
 };
 

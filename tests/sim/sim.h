@@ -72,6 +72,10 @@ typedef enum sim_fault_kind {
   SIM_FAULT_FLASH_ERROR,    /* Nth flash program/erase sets an error flag */
   SIM_FAULT_POWER_LOSS,     /* power fails during the Nth program/erase */
   SIM_FAULT_USB_ACCESS,     /* Nth and every later libusb_open: ERROR_ACCESS */
+  SIM_FAULT_SWD_STUCK,      /* from the Nth transaction every AP access answers WAIT, for
+                               good (a bus that never frees; DAPABORT does not help) */
+  SIM_FAULT_INTERRUPT,      /* the process gets SIGINT as the Nth program/erase starts
+                               (Ctrl-C at a known point) */
 } sim_fault_kind;
 
 typedef struct sim_fault {

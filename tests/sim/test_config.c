@@ -33,6 +33,11 @@ static void faults_parse(void **state)
   assert_true(f.at == 12345678901ull);
   assert_true(sim_parse_fault("swd-wait@1", &f, err, sizeof err));
   assert_int_equal(f.kind, SIM_FAULT_SWD_WAIT);
+  assert_true(sim_parse_fault("swd-stuck@7", &f, err, sizeof err));
+  assert_int_equal(f.kind, SIM_FAULT_SWD_STUCK);
+  assert_true(sim_parse_fault("interrupt@3", &f, err, sizeof err));
+  assert_int_equal(f.kind, SIM_FAULT_INTERRUPT);
+  assert_false(sim_fault_is_usb(SIM_FAULT_INTERRUPT));
   assert_true(sim_fault_is_usb(SIM_FAULT_USB_DISCONNECT));
   assert_false(sim_fault_is_usb(SIM_FAULT_FLASH_ERROR));
 }

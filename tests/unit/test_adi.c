@@ -394,6 +394,8 @@ static void repeated_wire_errors_slow_the_clock(void **state) {
   fake_usb_script(fx->usb, "> F2 36 00 00 00 20\n< 17 00 00 00 x4\n"
                            "> F2 46 FF FF 00 00 1E 00 00 00\n< 80 00\n"
                            "> F2 36 00 00 00 20\n< 17 00 00 00 x4\n"
+                           /* the supply is there (3.3 V): the wire it is */
+                           "> F7\n< 00 04 00 00 80 05 00 00\n"
                            "> F2 46 FF FF 00 00 1E 00 00 00\n< 80 00\n"
                            /* slower: leave, 1800 kHz, enter again */
                            "> F2 21\n> F2 43 01 00\n< 80 00\n> F2 30 A3\n< 80 00\n"

@@ -148,6 +148,29 @@ static void progress_can_cancel(void **state) {
   swdf_ctx_free(ctx);
 }
 
+/* While held (a unit whose kept bytes are not yet back), a stop is only
+ * noted; the flash engine acts on it at its next safe point. */
+static void held_cancellation_is_noted(void **state) {
+  (void)state;
+  struct progress_capture cap = {0, 1, 0};
+  swdf_ctx_opts opts = SWDF_CTX_OPTS_INIT;
+  opts.progress = capture_progress;
+  opts.user = &cap;
+  swdf_ctx *ctx = NULL;
+  assert_int_equal(swdf_ctx_new(&ctx, &opts), SWDF_OK);
+  swdf__cancel_hold(ctx, true);
+  assert_false(swdf__cancel_asked(ctx));
+  assert_int_equal(swdf__progress(ctx, SWDF_PHASE_ERASE, 10, 100), SWDF_OK);
+  assert_true(swdf__cancel_asked(ctx));
+  assert_int_equal(swdf_ctx_last_error(ctx), SWDF_OK);
+  swdf__cancel_hold(ctx, true); /* nested: still held */
+  swdf__cancel_hold(ctx, false);
+  assert_int_equal(swdf__progress(ctx, SWDF_PHASE_ERASE, 20, 100), SWDF_OK);
+  swdf__cancel_hold(ctx, false);
+  assert_int_equal(swdf__progress(ctx, SWDF_PHASE_VERIFY, 30, 100), SWDF_ERR_CANCELLED);
+  swdf_ctx_free(ctx);
+}
+
 static void two_contexts_are_independent(void **state) {
   (void)state;
   swdf_ctx *a = NULL;
@@ -170,6 +193,7 @@ int main(void) {
       cmocka_unit_test(errors_carry_message_and_hint),
       cmocka_unit_test(long_messages_are_truncated_safely),
       cmocka_unit_test(progress_can_cancel),
+      cmocka_unit_test(held_cancellation_is_noted),
       cmocka_unit_test(two_contexts_are_independent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

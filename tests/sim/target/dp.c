@@ -124,9 +124,12 @@ static bool gate(sim_target *t, bool ap, bool read, uint8_t addr, sim_ack *ack)
   }
   if (target_fault_at(t, SIM_FAULT_SWD_WAIT, n))
     t->wait_storm_left = SWD_WAIT_STORM;
+  if (target_fault_at(t, SIM_FAULT_SWD_STUCK, n))
+    t->wait_stuck = true;
   bool special = exempt(ap, addr);
-  if (t->wait_storm_left && !special) {
-    t->wait_storm_left--;
+  if ((t->wait_storm_left || t->wait_stuck) && !special) {
+    if (t->wait_storm_left)
+      t->wait_storm_left--;
     if (t->dp.ctrl_stat & CTRL_ORUNDETECT)
       t->dp.ctrl_stat |= CTRL_STICKYORUN;
     *ack = SIM_ACK_WAIT;

@@ -6,6 +6,7 @@
  */
 #include "target.h"
 
+#include <signal.h>
 #include <string.h>
 
 static uint8_t noise(sim_target *t)
@@ -167,6 +168,8 @@ bool flash_start_bank(sim_target *t, const flash_op *op, sim_ns duration, uint64
                       uint64_t erase_units, bool mass)
 {
   uint64_t n = ++t->flash.op_count;
+  if (target_fault_at(t, SIM_FAULT_INTERRUPT, n))
+    raise(SIGINT); /* the simulator runs inside the tool's process */
   if (target_fault_at(t, SIM_FAULT_FLASH_ERROR, n)) {
     t->chip->family->flash->op_failed(t);
     return false;

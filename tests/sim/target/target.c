@@ -43,7 +43,13 @@
  *                  (e.g. 0x2400, the AXI SRAM, or 0x0810 on an H723, where
  *                  there is no memory and the chip falls back to flash).
  * Faults: swd-fault@N, swd-wait@N (SWD_WAIT_STORM WAITs from the Nth
- * transaction, ended early by ABORT.DAPABORT), flash-error@N, power-loss@N.
+ * transaction, ended early by ABORT.DAPABORT), swd-stuck@N (WAIT to every AP
+ * access from the Nth transaction on, whatever the tool does), flash-error@N
+ * (the family's error flag: F1 PGERR, F4 OPERR), power-loss@N (the supply
+ * fails half-way through the Nth program/erase: the unit is left partly
+ * done, the state file saved, the target silent and its voltage 0 V; the
+ * next session has power again), interrupt@N (SIGINT to the process as the
+ * Nth program/erase starts).
  */
 #include "target.h"
 
@@ -339,7 +345,7 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   for (int i = 0; i < opts->fault_count && t->fault_count < SIM_MAX_FAULTS; i++) {
     sim_fault_kind k = opts->faults[i].kind;
     if (k == SIM_FAULT_SWD_FAULT || k == SIM_FAULT_SWD_WAIT || k == SIM_FAULT_FLASH_ERROR ||
-        k == SIM_FAULT_POWER_LOSS)
+        k == SIM_FAULT_POWER_LOSS || k == SIM_FAULT_SWD_STUCK || k == SIM_FAULT_INTERRUPT)
       t->faults[t->fault_count++] = opts->faults[i];
   }
   const sim_chip *stored = NULL;

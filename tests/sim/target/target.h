@@ -572,6 +572,7 @@ struct sim_target {
   int fault_count;
   uint64_t swd_count;
   uint64_t wait_storm_left;
+  bool wait_stuck; /* swd-stuck fault: WAIT for good */
   sim_region regions[SIM_MAX_REGIONS];
   int region_count;
   uint8_t *sram, *ccm, *sysmem;

@@ -254,6 +254,27 @@ static void test_swd_wait_storm(void **state)
   tp_close(&p);
 }
 
+/* swd-stuck: WAIT for good, DAPABORT or not; DP registers still answer. */
+static void test_swd_stuck(void **state)
+{
+  (void)state;
+  tp p;
+  tp_options o = {.chip = "stm32f103c8", .faults = {{SIM_FAULT_SWD_STUCK, 8}}};
+  tp_open(&p, &o);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+  uint32_t v;
+  int before = 0;
+  while (tp_ap_read(&p, 0x0C, &v) == SIM_ACK_OK && before < 8)
+    before++;
+  assert_true(before < 8); /* the 8th transaction at the latest */
+  for (int i = 0; i < 500; i++)
+    assert_int_equal(tp_ap_read(&p, 0x0C, &v), SIM_ACK_WAIT);
+  tp_abort(&p);
+  assert_int_equal(tp_ap_read(&p, 0x0C, &v), SIM_ACK_WAIT);
+  assert_int_equal(sim_target_dp_read(p.t, 0, &v), SIM_ACK_OK);
+  tp_close(&p);
+}
+
 static void test_no_target(void **state)
 {
   (void)state;
@@ -296,6 +317,7 @@ int main(void)
       cmocka_unit_test(test_banked_data_and_ids),
       cmocka_unit_test(test_swd_fault_injection),
       cmocka_unit_test(test_swd_wait_storm),
+      cmocka_unit_test(test_swd_stuck),
       cmocka_unit_test(test_no_target),
       cmocka_unit_test(test_unknown_names_rejected),
   };
