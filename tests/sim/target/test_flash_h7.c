@@ -114,6 +114,13 @@ static void test_ids_and_rams(void **state)
     assert_int_equal(tp_read32(&p, 0x5C001000), cases[i].idcode);
     assert_int_equal(tp_read(&p, 0x1FF1E880, 2, &v), SIM_ACK_OK);
     assert_int_equal(v, cases[i].kib);
+    for (unsigned w = 0; w < 3; w++) { /* the 96-bit unique ID */
+      uint32_t uid;
+      memcpy(&uid, p.t->st.uid + 4 * w, 4);
+      assert_int_equal(tp_read32(&p, 0x1FF1E800 + 4 * w), uid);
+    }
+    /* the core runs at 64 MHz (HSI) after reset */
+    assert_int_equal(p.t->core.hz, 64000000);
     /* the same DBGMCU through AP2, the debug APB, at 0xE00E1000 */
     assert_int_equal(tp_dp_write(&p, 0x08, 0x020000F0), SIM_ACK_OK);
     tp_ap_read(&p, 0x0C, &v);
