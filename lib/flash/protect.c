@@ -27,12 +27,25 @@ static swdf_err read_registers(swdf__protection *out, swdf_target *t, const swdf
   return SWDF_OK;
 }
 
+/* Whether the description has write-protection fields to place ranges with. */
+static bool describes_protection(const swdf_options *o) {
+  for (size_t i = 0; i < swdf_options_field_count(o); i++) {
+    swdf_opt_field f = {.size = sizeof(f)};
+    if (swdf_options_field(&f, o, i) == SWDF_OK && f.group == SWDF_OPT_GROUP_WRP) {
+      return true;
+    }
+  }
+  return false;
+}
+
 swdf_err swdf__protection_read(swdf__protection *out, swdf_target *t, const swdf__flash_ctl *ctl) {
   memset(out, 0, sizeof(*out));
   swdf_ctx *ctx = swdf__target_ctx(t);
   swdf_options *o = NULL;
   swdf_err err = swdf_options_read(&o, t);
+  bool described = false;
   if (err == SWDF_OK) {
+    described = describes_protection(o);
     size_t n = swdf_options_ranges(out->ranges, SWDF__PROT_MAX_RANGES, o, 0);
     out->count = n < SWDF__PROT_MAX_RANGES ? n : SWDF__PROT_MAX_RANGES;
     swdf_options_free(o);
@@ -42,7 +55,9 @@ swdf_err swdf__protection_read(swdf__protection *out, swdf_target *t, const swdf
     swdf__prefix_error(ctx, "reading the write protection before erasing");
     return err;
   }
-  return out->count == 0 ? read_registers(out, t, ctl) : SWDF_OK;
+  /* The registers cannot tell WRP from PCROP mode (SPRMOD) or which unit a
+   * bit covers; they only stand in where no description places anything. */
+  return described ? SWDF_OK : read_registers(out, t, ctl);
 }
 
 bool swdf__protection_any(const swdf__protection *p) { return p->unplaced || p->count > 0; }

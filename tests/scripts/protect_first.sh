@@ -119,6 +119,18 @@ expect_match "$out" "with --remove-protection the write protection is removed fi
   "dry run says the protection would be removed first"
 unchanged "F446 write --dry-run --remove-protection" 0x80000
 
+# PCROP mode (sprmod=1): the nwrp bits mark execute-only sectors, which cannot
+# be erased either (RM0390 section 3.6.3); with none marked nothing is in the way.
+f446 --option sprmod=1 --option nwrp=0x04
+snapshot 0x80000
+expect_exit 5 "F446 PCROP sector 2: erase --mass" -- swd stm32f446re erase --mass
+expect_match "$err" "sector 2 at 0x08008000-0x0800BFFF \(option nwrp: execute-only PCROP\)" \
+  "names the execute-only sector"
+unchanged "F446 PCROP: erase --mass refused" 0x80000
+f446 --option sprmod=1 --option nwrp=0x00
+expect_exit 0 "F446 PCROP mode, no sector marked: erase --mass" -- swd stm32f446re erase --mass
+blank "F446 PCROP mode, no sector marked: erase --mass" 0x80000
+
 # Read protection: refused before anything is erased, also with --remove-protection
 # (only unlock removes it, erasing the whole flash).
 f446 --option rdp=1
