@@ -75,7 +75,7 @@ static int open_options(cli_session *s, swdf_chip_info *chip, cli_globals *g,
 
 static int show(cli_globals *g, bool raw) {
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   swdf_options *o;
   int rc = open_options(&s, &chip, g, &o);
   if (rc != CLI_EXIT_OK) {
@@ -166,7 +166,7 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
     }
   }
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   swdf_options *o;
   int rc = open_options(&s, &chip, g, &o);
   if (rc != CLI_EXIT_OK) {
@@ -281,7 +281,7 @@ static void explain_unlock(const swdf_options *o) {
 
 static int unlock(cli_globals *g, bool yes) {
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   int rc = cli_session_start(&s, g, "unlock");
   char how[900];
   if (rc == CLI_EXIT_OK) {

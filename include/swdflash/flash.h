@@ -5,7 +5,7 @@
  * One call does the common job:
  *
  *   swdf_write_opts opts = SWDF_WRITE_OPTS_INIT;
- *   swdf_write_stats stats;
+ *   swdf_write_stats stats = SWDF_WRITE_STATS_INIT;
  *   err = swdf_flash_write_image(&stats, target, image, &opts);
  *
  * It checks the image against the chip's flash before touching anything,
@@ -62,7 +62,7 @@ typedef struct swdf_write_opts {
 
 /* What a write did (or, for a plan, will do). */
 typedef struct swdf_write_stats {
-  size_t size;               /* sizeof(swdf_write_stats); set by the library */
+  size_t size;               /* sizeof(swdf_write_stats): SWDF_WRITE_STATS_INIT */
   uint64_t image_bytes;      /* data bytes in the image */
   uint32_t units;            /* erase units the image touches */
   uint32_t units_unchanged;  /* already held the image: left alone */
@@ -79,6 +79,8 @@ typedef struct swdf_write_stats {
   uint32_t program_width;    /* bytes per program operation used */
   uint64_t estimated_us;     /* time the plan expects (datasheet typical times and the wire) */
 } swdf_write_stats;
+
+#define SWDF_WRITE_STATS_INIT {.size = sizeof(swdf_write_stats)}
 
 /*
  * Write an image and verify it (see the top of this file). `out` may be
