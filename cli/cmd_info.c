@@ -177,7 +177,6 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
              .chip = SWDF_CHIP_INFO_INIT,
              .flash = SWDF_FLASH_INFO_INIT,
              .prot = SWDF_PROTECTION_INFO_INIT};
-  memset(&in, 0, sizeof(in));
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
     err = swdf_probe_get_info(&in.probe, s.probe);
