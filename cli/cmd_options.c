@@ -224,7 +224,7 @@ int cli_cmd_options(int argc, char **argv, cli_globals *g) {
       rc = cli_usage_error(g, "options", "%s", p.error);
       break;
     case CLI_NEXT_HELP:
-      cli_print_command_help(stdout, cli_find_command("options"), options_opts);
+      cli_command_help(g, "options", options_opts);
       rc = CLI_EXIT_OK;
       break;
     case OPT_RAW:
@@ -342,7 +342,7 @@ int cli_cmd_unlock(int argc, char **argv, cli_globals *g) {
     case CLI_NEXT_ERROR:
       return cli_usage_error(g, "unlock", "%s", p.error);
     case CLI_NEXT_HELP:
-      cli_print_command_help(stdout, cli_find_command("unlock"), unlock_opts);
+      cli_command_help(g, "unlock", unlock_opts);
       return CLI_EXIT_OK;
     case OPT_YES:
       yes = true;

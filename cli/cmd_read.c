@@ -123,7 +123,7 @@ static int parse(read_args *a, int argc, char **argv, cli_globals *g) {
       return cli_usage_error(g, "read", "%s", p.error);
     }
     if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("read"), read_opts);
+      cli_command_help(g, "read", read_opts);
       return CLI_EXIT_OK;
     }
     if (r == OPT_FORMAT) {

@@ -75,7 +75,7 @@ int cli_cmd_reset(int argc, char **argv, cli_globals *g) {
       return cli_usage_error(g, "reset", "%s", p.error);
     }
     if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("reset"), reset_opts);
+      cli_command_help(g, "reset", reset_opts);
       return CLI_EXIT_OK;
     }
     if (r == CLI_NEXT_ARG) {
