@@ -30,6 +30,7 @@ enum {
   EXC_HARDFAULT = 3,
   EXC_SVCALL = 11,
   /* QEMU exception numbers reported through UC_HOOK_INTR */
+  EXCP_UDEF = 1,
   EXCP_SWI = 2,
   EXCP_BKPT = 7,
   EXCP_EXCEPTION_EXIT = 8,
@@ -216,7 +217,7 @@ static int64_t flash_offset(const sim_target *t, uint64_t addr)
   uint32_t size = t->chip->flash_size;
   if (addr >= 0x08000000 && addr - 0x08000000 < size)
     return (int64_t)(addr - 0x08000000);
-  if (addr < size && t->boot_target == REGION_FLASH)
+  if (addr < size && t->boot_target == REGION_FLASH && !t->chip->family->boot_by_address)
     return (int64_t)addr;
   return -1;
 }
@@ -375,6 +376,13 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
   const uint8_t *p = fetch_ptr(t, addr);
   uint16_t hw1 = p ? (uint16_t)(p[0] | p[1] << 8) : 0;
   uint16_t hw2 = p && size == 4 ? (uint16_t)(p[2] | p[3] << 8) : 0;
+  /* Unicorn 2.0's Cortex-M0 model executes Thumb-2 data processing; the
+   * ARMv6-M core takes a HardFault (UNDEFINSTR) instead */
+  if (t->chip->armv6m && p && !thumb_v6m_defined(hw1, hw2)) {
+    request_fault(t, CFSR_UNDEFINSTR, 0);
+    stop_here(c);
+    return;
+  }
   if (thumb_is_sleep(hw1, hw2) && !c->stepping) {
     c->sleep_request = true;
     c->sleep_pc = addr + size;
@@ -410,6 +418,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
   case EXCP_NOCP:
     request_fault(t, CFSR_NOCP, 0);
     break;
+  case EXCP_UDEF:
+    request_fault(t, CFSR_UNDEFINSTR, 0);
+    break;
   default:
     request_fault(t, CFSR_INVSTATE, 0);
     break;
@@ -427,7 +438,13 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
     snprintf(err, err_len, "cannot start the Unicorn CPU emulator");
     return false;
   }
-  int model = t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4 : UC_CPU_ARM_CORTEX_M3;
+  /* ARMv6-M: Unicorn's Cortex-M0 decodes Thumb-1 plus BL, MSR, MRS, DMB, DSB
+   * and ISB; every other 32-bit encoding is UNDEFINED (ARMv6-M ARM A5.5), as
+   * on a Cortex-M0+. */
+  int model = t->chip->armv6m    ? UC_CPU_ARM_CORTEX_M0
+              : t->chip->is_m7   ? UC_CPU_ARM_CORTEX_M7
+              : t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4
+                                 : UC_CPU_ARM_CORTEX_M3;
   uint32_t fsize = t->chip->flash_size;
   bool ok = uc_ctl_set_cpu_model(c->uc, model) == UC_ERR_OK &&
             uc_hook_add(c->uc, &c->hooks[0], UC_HOOK_CODE, (void *)hook_code, t, 1, 0) ==
@@ -446,7 +463,7 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
                         0) == UC_ERR_OK;
   if (!ok) {
     snprintf(err, err_len, "cannot configure the Unicorn CPU emulator as a Cortex-M%s",
-             t->chip->has_fpu ? "4" : "3");
+             t->chip->armv6m ? "0+" : t->chip->is_m7 ? "7" : t->chip->has_fpu ? "4" : "3");
     uc_close(c->uc);
     c->uc = NULL;
     return false;
@@ -721,6 +738,8 @@ static void after_run(sim_target *t, uc_err err)
   } else if (c->reset_request) {
     if (c->reset_request == 1)
       target_system_reset(t, RESET_SOFTWARE);
+    else if (c->reset_request == 3)
+      target_option_load_reset(t);
     else
       core_reset(t, false);
   } else if (c->fault_pending) {
@@ -826,6 +845,9 @@ void core_reset(sim_target *t, bool system)
   clear_requests(c);
   c->vtor = c->scr = c->shcsr = c->cfsr = c->hfsr = c->mmfar = c->bfar = c->cpacr = 0;
   c->aircr_prigroup = 0;
+  /* H7: VTOR resets to the boot address of the option bytes (RM0433 §2.6) */
+  uint32_t boot = bus_boot_address(t);
+  c->vtor = boot & 0x3FFFFF80;
   c->ccr = t->chip->has_fpu ? 0x200 : 0; /* STKALIGN resets to 1 on the Cortex-M4 */
   c->fpccr = t->chip->has_fpu ? 0xC0000000u : 0;
   memset(c->shpr, 0, sizeof c->shpr);
@@ -848,7 +870,7 @@ void core_reset(sim_target *t, bool system)
   c->s_reset_st = true;
   c->firmware_interrupted = false;
   uint32_t sp = 0, pc = 0;
-  bool ok = read32(t, 0, &sp) && read32(t, 4, &pc);
+  bool ok = read32(t, boot, &sp) && read32(t, boot + 4, &pc);
   if (!ok && t->boot_target == REGION_FLASH && flash_read_blocked(t, MASTER_CPU)) {
     /* Read protection with a debugger attached refuses the vector fetch
      * (RM0008 §2.3, RM0090 §3.7.3); the core goes on with the all-ones the
