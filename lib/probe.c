@@ -121,6 +121,15 @@ swdf_err swdf_probe_list(swdf_probe_info **out, size_t *count, swdf_ctx *ctx) {
 
 void swdf_probe_list_free(swdf_probe_info *list) { free(list); }
 
+swdf_err swdf_probe_list_get(swdf_probe_info *out, const swdf_probe_info *list, size_t count,
+                             size_t index) {
+  if (out == NULL || list == NULL || index >= count) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  return swdf__versioned_out(out, &list[index], sizeof(list[index]), SWDF__MIN_PROBE_INFO, NULL,
+                             "swdf_probe_info");
+}
+
 static swdf_err no_probe(swdf_ctx *ctx) {
   return swdf__fail(ctx, SWDF_ERR_NO_PROBE,
                     "plug the ST-Link in with a data cable (not a charge-only one); on Linux "

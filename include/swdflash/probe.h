@@ -74,6 +74,15 @@ SWDF_API swdf_err swdf_probe_list(swdf_probe_info **out, size_t *count, swdf_ctx
 SWDF_API void swdf_probe_list_free(swdf_probe_info *list);
 
 /*
+ * Entry `index` of a list of `count` from swdf_probe_list(), copied into the
+ * caller's struct (set out->size first: SWDF_PROBE_INFO_INIT). The array's
+ * stride is this library's sizeof(swdf_probe_info): a program built against
+ * other headers must read entries through this call rather than list[index].
+ */
+SWDF_API swdf_err swdf_probe_list_get(swdf_probe_info *out, const swdf_probe_info *list,
+                                      size_t count, size_t index);
+
+/*
  * Open a probe by serial number, or the only probe when `serial` is NULL.
  * Several probes and no serial fail with SWDF_ERR_PROBE_AMBIGUOUS and a
  * message listing them; no probe fails with SWDF_ERR_NO_PROBE. A probe in

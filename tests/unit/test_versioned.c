@@ -159,6 +159,20 @@ static void check_result(sim *s, const char *type, size_t full, size_t min, resu
 }
 
 static swdf_err call_probe_info(void *out, sim *s) { return swdf_probe_get_info(out, s->probe); }
+static swdf_err call_probe_list_get(void *out, sim *s) {
+  swdf_probe_info *list = NULL;
+  size_t count = 0;
+  swdf_err err = swdf_probe_list(&list, &count, s->ctx);
+  if (err == SWDF_OK) {
+    err = swdf_probe_list_get(out, list, count, 0);
+    if (err != SWDF_OK) {
+      /* No context to carry a message: name the struct for check_result. */
+      swdf__fail(s->ctx, err, NULL, "swdf_probe_info: refused");
+    }
+  }
+  swdf_probe_list_free(list);
+  return err;
+}
 static swdf_err call_chip_info(void *out, sim *s) { return swdf_target_chip_info(out, s->target); }
 static swdf_err call_flash_info(void *out, sim *s) {
   return swdf_target_flash_info(out, s->target);
@@ -208,6 +222,8 @@ static void results_write_only_the_callers_size(void **state) {
   sim *s = *state;
   check_result(s, "swdf_probe_info", sizeof(swdf_probe_info), SWDF__MIN_PROBE_INFO,
                call_probe_info);
+  check_result(s, "swdf_probe_info", sizeof(swdf_probe_info), SWDF__MIN_PROBE_INFO,
+               call_probe_list_get);
   check_result(s, "swdf_chip_info", sizeof(swdf_chip_info), SWDF__MIN_CHIP_INFO, call_chip_info);
   check_result(s, "swdf_flash_info", sizeof(swdf_flash_info), SWDF__MIN_FLASH_INFO,
                call_flash_info);
