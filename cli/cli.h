@@ -150,4 +150,8 @@ int cli_parse_no_args(int argc, char **argv, cli_globals *g, const char *command
 /* Print the usage of a command: its arguments and its options table. */
 void cli_print_command_help(FILE *f, const cli_command *cmd, const cli_opt *opts);
 
+/* The same on standard output for `command --help`; with --json as the
+ * "help" text of a JSON reply. Returns CLI_EXIT_OK. */
+int cli_command_help(const cli_globals *g, const char *command, const cli_opt *opts);
+
 #endif

@@ -106,7 +106,7 @@ void cli_json_boot_report(cli_json *j, const swdf_boot_report *r) {
 
 int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
                          const swdf_boot_check_opts *opts, bool print) {
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   swdf_err err = swdf_boot_check(&r, s->target, opts);
   if (err != SWDF_OK) {
     return cli_session_fail(s, err, "checking the bootloader");
@@ -150,7 +150,7 @@ int cli_cmd_check_bootloader(int argc, char **argv, cli_globals *g) {
     }
   }
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   int rc = cli_session_start(&s, g, "check-bootloader");
   if (rc == CLI_EXIT_OK) {
     rc = cli_connect_chip(&s, &chip);

@@ -345,7 +345,7 @@ static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
     case CLI_NEXT_ERROR:
       return cli_usage_error(g, "write", "%s", p.error);
     case CLI_NEXT_HELP:
-      cli_print_command_help(stdout, cli_find_command("write"), write_opts);
+      cli_command_help(g, "write", write_opts);
       return CLI_EXIT_OK;
     case OPT_MASS_ERASE:
       a->opts.mass_erase = 1;
@@ -515,7 +515,7 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
     if (r == CLI_NEXT_ERROR) {
       return cli_usage_error(g, "verify", "%s", p.error);
     } else if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("verify"), verify_opts);
+      cli_command_help(g, "verify", verify_opts);
       return CLI_EXIT_OK;
     } else if (r == OPT_VERIFY) {
       if (!parse_verify_mode(p.value, &mode) || mode == SWDF_VERIFY_NONE) {
@@ -589,7 +589,7 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
     if (r == CLI_NEXT_ERROR) {
       return cli_usage_error(g, "erase", "%s", p.error);
     } else if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("erase"), erase_opts);
+      cli_command_help(g, "erase", erase_opts);
       return CLI_EXIT_OK;
     } else if (r == OPT_MASS) {
       mass = true;

@@ -238,8 +238,10 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = cli_session_connect(&s);
   }
-  info in;
-  memset(&in, 0, sizeof(in));
+  info in = {.probe = SWDF_PROBE_INFO_INIT,
+             .chip = SWDF_CHIP_INFO_INIT,
+             .flash = SWDF_FLASH_INFO_INIT,
+             .prot = SWDF_PROTECTION_INFO_INIT};
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
     err = swdf_probe_get_info(&in.probe, s.probe);

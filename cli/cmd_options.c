@@ -78,7 +78,7 @@ static int open_options(cli_session *s, swdf_chip_info *chip, cli_globals *g,
 
 static int show(cli_globals *g, bool raw) {
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   swdf_options *o;
   int rc = open_options(&s, &chip, g, &o);
   if (rc != CLI_EXIT_OK) {
@@ -169,7 +169,7 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
     }
   }
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   swdf_options *o;
   int rc = open_options(&s, &chip, g, &o);
   if (rc != CLI_EXIT_OK) {
@@ -227,7 +227,7 @@ int cli_cmd_options(int argc, char **argv, cli_globals *g) {
       rc = cli_usage_error(g, "options", "%s", p.error);
       break;
     case CLI_NEXT_HELP:
-      cli_print_command_help(stdout, cli_find_command("options"), options_opts);
+      cli_command_help(g, "options", options_opts);
       rc = CLI_EXIT_OK;
       break;
     case OPT_RAW:
@@ -290,7 +290,7 @@ static void explain_unlock(const swdf_options *o) {
 
 static int unlock(cli_globals *g, bool yes) {
   cli_session s;
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   int rc = cli_session_start(&s, g, "unlock");
   char how[900];
   if (rc == CLI_EXIT_OK) {
@@ -351,7 +351,7 @@ int cli_cmd_unlock(int argc, char **argv, cli_globals *g) {
     case CLI_NEXT_ERROR:
       return cli_usage_error(g, "unlock", "%s", p.error);
     case CLI_NEXT_HELP:
-      cli_print_command_help(stdout, cli_find_command("unlock"), unlock_opts);
+      cli_command_help(g, "unlock", unlock_opts);
       return CLI_EXIT_OK;
     case OPT_YES:
       yes = true;

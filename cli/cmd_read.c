@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "json.h"
+#include "output_file.h"
 #include "session.h"
 
 enum { OPT_FORMAT = 1, HEX_RECORD_BYTES = 16 };
@@ -54,50 +54,42 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static int output_error(const cli_globals *g, const char *path, const char *what) {
-  char msg[512];
-  snprintf(msg, sizeof(msg), "%s %s: %s", what, path, strerror(errno));
-  return cli_report_error(g, swdf_err_name(SWDF_ERR_IO), msg,
-                          "check the directory exists and is writable", CLI_EXIT_FAILED);
+typedef struct read_output {
+  bool hex;
+  uint32_t addr;
+  const uint8_t *data;
+  size_t len;
+} read_output;
+
+static void fill_output(FILE *f, void *user) {
+  const read_output *o = user;
+  if (o->hex) {
+    write_hex(f, o->addr, o->data, o->len);
+  } else {
+    fwrite(o->data, 1, o->len, f);
+  }
 }
 
-/* Write the whole result, or nothing: a temporary file renamed into place. */
+/* Standard output for '-', else the file the user named (output_file.h:
+ * regular files are replaced whole or not at all, devices and FIFOs are
+ * written through). */
 static int save(const cli_globals *g, const char *path, bool hex, uint32_t addr,
                 const uint8_t *data, size_t len) {
+  read_output o = {hex, addr, data, len};
+  char msg[512];
   if (strcmp(path, "-") == 0) {
-    if (hex) {
-      write_hex(stdout, addr, data, len);
-    } else {
-      fwrite(data, 1, len, stdout);
+    errno = 0;
+    fill_output(stdout, &o);
+    if (fflush(stdout) == 0 && !ferror(stdout)) {
+      return CLI_EXIT_OK;
     }
-    return fflush(stdout) == 0 ? CLI_EXIT_OK : output_error(g, "standard output", "writing");
+    snprintf(msg, sizeof(msg), "cannot write standard output: %s",
+             strerror(errno != 0 ? errno : EIO));
+  } else if (cli_output_write(path, fill_output, &o, msg, sizeof(msg))) {
+    return CLI_EXIT_OK;
   }
-  char tmp[4096];
-  snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    return output_error(g, path, "cannot create a file next to");
-  }
-  FILE *f = fdopen(fd, "wb");
-  if (f == NULL) {
-    close(fd);
-    unlink(tmp);
-    return output_error(g, path, "cannot write");
-  }
-  if (hex) {
-    write_hex(f, addr, data, len);
-  } else {
-    fwrite(data, 1, len, f);
-  }
-  bool ok = !ferror(f);
-  ok = fclose(f) == 0 && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    int saved = errno;
-    unlink(tmp);
-    errno = saved;
-    return output_error(g, path, "cannot write");
-  }
-  return CLI_EXIT_OK;
+  return cli_report_error(g, swdf_err_name(SWDF_ERR_IO), msg,
+                          "check that the directory exists and is writable", CLI_EXIT_FAILED);
 }
 
 static void print_json(const char *path, bool hex, uint32_t addr, size_t len, double seconds) {
@@ -131,7 +123,7 @@ static int parse(read_args *a, int argc, char **argv, cli_globals *g) {
       return cli_usage_error(g, "read", "%s", p.error);
     }
     if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("read"), read_opts);
+      cli_command_help(g, "read", read_opts);
       return CLI_EXIT_OK;
     }
     if (r == OPT_FORMAT) {

@@ -120,7 +120,7 @@ static void explain_protection(rescue *r, const swdf_options *o) {
 /* Boot option bits that are not at their factory value, with their warnings. */
 static void explain_boot_options(rescue *r, const swdf_options *o) {
   for (size_t i = 0; i < swdf_options_field_count(o); i++) {
-    swdf_opt_field f;
+    swdf_opt_field f = SWDF_OPT_FIELD_INIT;
     if (swdf_options_field(&f, o, i) != SWDF_OK || f.group != SWDF_OPT_GROUP_BOOT) {
       continue;
     }
@@ -136,6 +136,7 @@ static void explain_boot_options(rescue *r, const swdf_options *o) {
 static void explain_boot(rescue *r) {
   const swdf_chip_info *chip = &r->chip;
   swdf_boot_check_opts opts = SWDF_BOOT_CHECK_OPTS_INIT;
+  r->boot.size = sizeof(r->boot);
   if (swdf_boot_check(&r->boot, r->s.target, &opts) != SWDF_OK) {
     swdf_boot_source source;
     char why[240];
@@ -231,7 +232,7 @@ static int write_image(rescue *r) {
     swdf_write_opts wopts = SWDF_WRITE_OPTS_INIT;
     wopts.mass_erase = 1;
     wopts.verify = SWDF_VERIFY_CRC;
-    swdf_write_stats stats;
+    swdf_write_stats stats = SWDF_WRITE_STATS_INIT;
     err = swdf_flash_write_image(&stats, s->target, img, &wopts);
     cli_progress_finish(&s->progress);
     if (err != SWDF_OK) {

@@ -8,7 +8,7 @@ enum { OPT_HARD = 1, OPT_SOFT, OPT_HALT };
 
 static const cli_opt reset_opts[] = {
     {"hard", 0, false, OPT_HARD, NULL,
-     "pulse NRST (default; a software reset when NRST is not wired)"},
+     "pulse NRST (default; a software reset when NRST is not wired, and says so)"},
     {"soft", 0, false, OPT_SOFT, NULL, "software reset through AIRCR.SYSRESETREQ"},
     {"halt", 0, false, OPT_HALT, NULL, "reset and stop at the reset vector; the core stays halted"},
     {0},
@@ -19,6 +19,48 @@ static const char *kind_name(swdf_reset_kind kind) {
   case SWDF_RESET_SOFT: return "soft";
   case SWDF_RESET_HALT: return "halt";
   default: return "hard";
+  }
+}
+
+/* The reset done and what the core did afterwards, as observed. */
+static void print_json(const swdf_reset_result *r) {
+  cli_json j;
+  cli_json_reply_begin(&j, true);
+  cli_json_str(&j, "reset", kind_name(r->done));
+  cli_json_str(&j, "requested", kind_name(r->requested));
+  cli_json_str(&j, "fallback", r->fell_back ? r->why : NULL);
+  cli_json_str(&j, "core", swdf_core_state_name(r->core));
+  cli_json_str(&j, "core_text", r->core_text);
+  cli_json_hex32(&j, "dhcsr", r->dhcsr);
+  if (r->exception != 0) {
+    cli_json_uint(&j, "exception", r->exception);
+  } else {
+    cli_json_null(&j, "exception");
+  }
+  cli_json_bool(&j, "halted", r->core == SWDF_CORE_HALTED);
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+}
+
+static void print_text(const swdf_reset_result *r, const cli_globals *g) {
+  static const char *const done_text[] = {
+      [SWDF_RESET_HARD] = "hard reset (NRST)",
+      [SWDF_RESET_SOFT] = "software reset (SYSRESETREQ)",
+      [SWDF_RESET_HALT] = "reset and halt",
+  };
+  printf("%s", done_text[r->done]);
+  if (r->fell_back) {
+    printf(" instead of a hard reset: %s", r->why);
+  }
+  printf("\n");
+  bool trouble = r->core == SWDF_CORE_LOCKED_UP || r->core == SWDF_CORE_FAULT ||
+                 r->core == SWDF_CORE_IN_RESET || r->core == SWDF_CORE_STALLED ||
+                 r->core == SWDF_CORE_UNKNOWN;
+  const char *mark = g->color && trouble ? "\033[1;33m" : "";
+  printf("core: %s%s%s\n", mark, r->core_text, mark[0] != '\0' ? "\033[0m" : "");
+  if (r->core == SWDF_CORE_LOCKED_UP) {
+    printf("  'swdflash check-bootloader' shows what is in the flash; 'swdflash write' "
+           "programs firmware\n");
   }
 }
 
@@ -33,7 +75,7 @@ int cli_cmd_reset(int argc, char **argv, cli_globals *g) {
       return cli_usage_error(g, "reset", "%s", p.error);
     }
     if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("reset"), reset_opts);
+      cli_command_help(g, "reset", reset_opts);
       return CLI_EXIT_OK;
     }
     if (r == CLI_NEXT_ARG) {
@@ -51,22 +93,14 @@ int cli_cmd_reset(int argc, char **argv, cli_globals *g) {
     rc = cli_session_connect(&s);
   }
   if (rc == CLI_EXIT_OK) {
-    swdf_err err = swdf_target_reset(s.target, kind);
+    swdf_reset_result r = SWDF_RESET_RESULT_INIT;
+    swdf_err err = swdf_target_reset_ext(&r, s.target, kind);
     if (err != SWDF_OK) {
       rc = cli_session_fail(&s, err, "reset");
-    }
-  }
-  if (rc == CLI_EXIT_OK) {
-    if (g->json) {
-      cli_json j;
-      cli_json_reply_begin(&j, true);
-      cli_json_str(&j, "reset", kind_name(kind));
-      cli_json_bool(&j, "halted", kind == SWDF_RESET_HALT);
-      cli_json_object_end(&j);
-      cli_json_finish(&j);
+    } else if (g->json) {
+      print_json(&r);
     } else if (!g->quiet) {
-      printf("%s\n", kind == SWDF_RESET_HALT ? "reset; the core is halted at the reset vector"
-                                             : "reset; the firmware is running");
+      print_text(&r, g);
     }
   }
   cli_session_end(&s);

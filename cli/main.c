@@ -78,6 +78,46 @@ void cli_print_command_help(FILE *f, const cli_command *cmd, const cli_opt *opts
   print_opts(f, cli_global_opts());
 }
 
+/* Help text on standard output, or inside the one JSON reply with --json. */
+static int help_reply(const cli_globals *g, const char *command,
+                      void (*print)(FILE *f, const cli_command *cmd, const cli_opt *opts),
+                      const cli_opt *opts) {
+  const cli_command *cmd = command != NULL ? cli_find_command(command) : NULL;
+  if (!g->json) {
+    print(stdout, cmd, opts);
+    return CLI_EXIT_OK;
+  }
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (mem == NULL) {
+    return cli_report_error(g, "SWDF_ERR_NO_MEMORY", "not enough memory for the help text",
+                            NULL, CLI_EXIT_FAILED);
+  }
+  print(mem, cmd, opts);
+  fclose(mem);
+  cli_json j;
+  cli_json_reply_begin(&j, true);
+  cli_json_str(&j, "command", command);
+  cli_json_str(&j, "help", text);
+  cli_json_object_end(&j);
+  cli_json_finish(&j);
+  free(text);
+  return CLI_EXIT_OK;
+}
+
+int cli_command_help(const cli_globals *g, const char *command, const cli_opt *opts) {
+  return help_reply(g, command, cli_print_command_help, opts);
+}
+
+static void print_main_help(FILE *f);
+
+static void main_help(FILE *f, const cli_command *cmd, const cli_opt *opts) {
+  (void)cmd;
+  (void)opts;
+  print_main_help(f);
+}
+
 static void print_main_help(FILE *f) {
   fprintf(f,
           "usage: swdflash [OPTIONS] COMMAND [ARGS]\n"
@@ -116,6 +156,8 @@ static void print_main_help(FILE *f) {
           "       write after the page or sector in progress, with the bytes kept around\n"
           "       the image in place), said what the flash holds, and left the core halted;\n"
           "       running the same command again finishes the job\n"
+          "with --json, standard output holds one JSON object whatever the outcome;\n"
+          "its \"ok\" is true exactly when the exit status is 0.\n"
           "\n"
           "environment:\n"
           "  NO_COLOR         when set and not empty: no colours\n"
@@ -133,7 +175,7 @@ static int cmd_help(int argc, char **argv, cli_globals *g) {
       return cli_usage_error(g, "help", "%s", p.error);
     }
     if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command("help"), NULL);
+      cli_command_help(g, "help", NULL);
       return CLI_EXIT_OK;
     }
     if (topic != NULL) {
@@ -142,8 +184,7 @@ static int cmd_help(int argc, char **argv, cli_globals *g) {
     topic = p.value;
   }
   if (topic == NULL) {
-    print_main_help(stdout);
-    return CLI_EXIT_OK;
+    return help_reply(g, NULL, main_help, NULL);
   }
   const cli_command *c = cli_find_command(topic);
   if (c == NULL) {
@@ -180,7 +221,7 @@ int cli_parse_no_args(int argc, char **argv, cli_globals *g, const char *command
       return cli_usage_error(g, command, "%s", p.error);
     }
     if (r == CLI_NEXT_HELP) {
-      cli_print_command_help(stdout, cli_find_command(command), NULL);
+      cli_command_help(g, command, NULL);
       return CLI_EXIT_OK;
     }
     return cli_usage_error(g, command, "unexpected argument '%s'", p.value);
@@ -205,13 +246,18 @@ int main(int argc, char **argv) {
   while (p.index < p.argc) {
     const char *arg = p.argv[p.index];
     if (is_help(arg)) {
-      print_main_help(stdout);
-      return CLI_EXIT_OK;
+      return help_reply(&g, NULL, main_help, NULL);
     }
     if (strcmp(arg, "--version") == 0) {
       return cmd_version(0, NULL, &g);
     }
     int r = cli_next(&p);
+    if (r == CLI_NEXT_HELP) { /* after global options: --json --help */
+      return help_reply(&g, NULL, main_help, NULL);
+    }
+    if (r == CLI_NEXT_ERROR && strcmp(p.argv[p.index - 1], "--version") == 0) {
+      return cmd_version(0, NULL, &g); /* after global options: --json --version */
+    }
     if (r == CLI_NEXT_ERROR) {
       return cli_usage_error(&g, NULL, "%s", p.error);
     }
@@ -221,6 +267,9 @@ int main(int argc, char **argv) {
     }
   }
   if (command_index < 0) {
+    if (g.json) {
+      return cli_usage_error(&g, NULL, "no command given (run 'swdflash --help' for the list)");
+    }
     print_main_help(stderr);
     return CLI_EXIT_USAGE;
   }

@@ -49,7 +49,7 @@ static void print_field(FILE *f, const swdf_opt_field *fl) {
 
 static bool group_has_fields(const swdf_options *o, swdf_opt_group group) {
   for (size_t i = 0; i < swdf_options_field_count(o); i++) {
-    swdf_opt_field fl;
+    swdf_opt_field fl = SWDF_OPT_FIELD_INIT;
     if (swdf_options_field(&fl, o, i) == SWDF_OK && fl.group == group) {
       return true;
     }
@@ -77,7 +77,7 @@ void cli_print_options(FILE *f, const swdf_options *o, const char *chip,
     }
     fprintf(f, "\n%s\n", sections[s].title);
     for (size_t i = 0; i < swdf_options_field_count(o); i++) {
-      swdf_opt_field fl;
+      swdf_opt_field fl = SWDF_OPT_FIELD_INIT;
       if (swdf_options_field(&fl, o, i) == SWDF_OK && fl.group == sections[s].group) {
         print_field(f, &fl);
       }
@@ -92,7 +92,7 @@ void cli_print_options(FILE *f, const swdf_options *o, const char *chip,
   if (raw) {
     fprintf(f, "\nRaw option words\n");
     for (size_t i = 0; i < swdf_options_word_count(o); i++) {
-      swdf_opt_word w;
+      swdf_opt_word w = SWDF_OPT_WORD_INIT;
       if (swdf_options_word(&w, o, i) == SWDF_OK) {
         fprintf(f, "  %-8s 0x%08X = 0x%0*X%s%s\n", w.name, w.addr, (int)(w.bits / 4), w.value,
                 w.read_only ? "  (status register)" : "",
@@ -154,7 +154,7 @@ static void json_field(cli_json *j, const swdf_options *o, size_t index, const s
   cli_json_str(j, "warning", fl->warning[0] != '\0' ? fl->warning : NULL);
   cli_json_array_begin(j, "values");
   for (size_t v = 0; v < swdf_options_value_count(o, index); v++) {
-    swdf_opt_value val;
+    swdf_opt_value val = SWDF_OPT_VALUE_INIT;
     if (swdf_options_value(&val, o, index, v) == SWDF_OK) {
       cli_json_object_begin(j, NULL);
       cli_json_str(j, "name", val.name);
@@ -180,7 +180,7 @@ void cli_json_options(cli_json *j, const swdf_options *o, const cli_boot_source 
   }
   cli_json_array_begin(j, "fields");
   for (size_t i = 0; i < swdf_options_field_count(o); i++) {
-    swdf_opt_field fl;
+    swdf_opt_field fl = SWDF_OPT_FIELD_INIT;
     if (swdf_options_field(&fl, o, i) == SWDF_OK) {
       json_field(j, o, i, &fl);
     }
@@ -196,7 +196,7 @@ void cli_json_options(cli_json *j, const swdf_options *o, const cli_boot_source 
   if (raw) {
     cli_json_array_begin(j, "words");
     for (size_t i = 0; i < swdf_options_word_count(o); i++) {
-      swdf_opt_word w;
+      swdf_opt_word w = SWDF_OPT_WORD_INIT;
       if (swdf_options_word(&w, o, i) == SWDF_OK) {
         cli_json_object_begin(j, NULL);
         cli_json_str(j, "name", w.name);
@@ -215,7 +215,7 @@ void cli_json_options(cli_json *j, const swdf_options *o, const cli_boot_source 
 void cli_print_changes(FILE *f, const swdf_options *o) {
   fprintf(f, "Changes:\n");
   for (size_t i = 0; i < swdf_options_field_count(o); i++) {
-    swdf_opt_field fl;
+    swdf_opt_field fl = SWDF_OPT_FIELD_INIT;
     if (swdf_options_field(&fl, o, i) != SWDF_OK || !fl.changed) {
       continue;
     }
@@ -239,7 +239,7 @@ void cli_print_changes(FILE *f, const swdf_options *o) {
 void cli_capture_changes(cli_changes *c, const swdf_options *o) {
   memset(c, 0, sizeof(*c));
   for (size_t i = 0; i < swdf_options_field_count(o) && c->count < CLI_MAX_CHANGES; i++) {
-    swdf_opt_field fl;
+    swdf_opt_field fl = SWDF_OPT_FIELD_INIT;
     if (swdf_options_field(&fl, o, i) != SWDF_OK || !fl.changed) {
       continue;
     }

@@ -11,20 +11,17 @@ swdf_err swdf_ctx_new(swdf_ctx **out, const swdf_ctx_opts *opts) {
     return SWDF_ERR_INVALID_ARG;
   }
   *out = NULL;
-  swdf_ctx_opts defaults = SWDF_CTX_OPTS_INIT;
-  if (opts != NULL && (opts->size < sizeof(size_t) || opts->size > sizeof(swdf_ctx_opts))) {
-    return SWDF_ERR_INVALID_ARG;
+  /* No context yet for a message: a bad size is only the error code. */
+  swdf_ctx_opts o = SWDF_CTX_OPTS_INIT;
+  swdf_err err = swdf__versioned_in(&o, sizeof(o), opts, SWDF__MIN_CTX_OPTS, NULL, "swdf_ctx_opts");
+  if (err != SWDF_OK) {
+    return err;
   }
   swdf_ctx *ctx = calloc(1, sizeof(*ctx));
   if (ctx == NULL) {
     return SWDF_ERR_NO_MEMORY;
   }
-  ctx->opts = defaults;
-  if (opts != NULL) {
-    /* Copy only what the caller's (possibly older) struct contains. */
-    memcpy(&ctx->opts, opts, opts->size);
-    ctx->opts.size = sizeof(ctx->opts);
-  }
+  ctx->opts = o;
   if (ctx->opts.chipdb_dir != NULL) {
     ctx->chipdb_dir = strdup(ctx->opts.chipdb_dir);
     if (ctx->chipdb_dir == NULL) {

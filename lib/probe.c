@@ -121,6 +121,15 @@ swdf_err swdf_probe_list(swdf_probe_info **out, size_t *count, swdf_ctx *ctx) {
 
 void swdf_probe_list_free(swdf_probe_info *list) { free(list); }
 
+swdf_err swdf_probe_list_get(swdf_probe_info *out, const swdf_probe_info *list, size_t count,
+                             size_t index) {
+  if (out == NULL || list == NULL || index >= count) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  return swdf__versioned_out(out, &list[index], sizeof(list[index]), SWDF__MIN_PROBE_INFO, NULL,
+                             "swdf_probe_info");
+}
+
 static swdf_err no_probe(swdf_ctx *ctx) {
   return swdf__fail(ctx, SWDF_ERR_NO_PROBE,
                     "plug the ST-Link in with a data cable (not a charge-only one); on Linux "
@@ -224,13 +233,21 @@ void swdf_probe_close(swdf_probe *probe) {
   free(probe);
 }
 
-swdf_err swdf_probe_get_info(swdf_probe_info *out, swdf_probe *probe) {
+static swdf_err get_info_full(swdf_probe_info *out, swdf_probe *probe) {
   if (out == NULL || probe == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
   swdf__clear_error(probe->ctx);
   fill_static_info(out, &probe->dev);
   return fill_live_info(out, probe->st);
+}
+
+swdf_err swdf_probe_get_info(swdf_probe_info *out, swdf_probe *probe) {
+  swdf_probe_info full;
+  swdf_err err = get_info_full(out != NULL ? &full : NULL, probe);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_PROBE_INFO, probe->ctx,
+                                              "swdf_probe_info");
 }
 
 swdf_err swdf_probe_set_nrst(swdf_probe *probe, int asserted) {

@@ -45,7 +45,7 @@ typedef struct swdf_boot_image {
 enum { SWDF_BOOT_MAX_IMAGES = 8 };
 
 typedef struct swdf_boot_report {
-  size_t size;            /* sizeof(swdf_boot_report); set by the library */
+  size_t size;            /* sizeof(swdf_boot_report): SWDF_BOOT_REPORT_INIT */
   uint32_t base;          /* where the scan started (the flash base unless asked) */
   uint32_t flash_end;
   swdf_boot_source source; /* what the chip boots from now */
@@ -56,6 +56,8 @@ typedef struct swdf_boot_report {
                                                     comes last when the chip boots it */
   char verdict[400];      /* whether and what the chip will boot, in plain words */
 } swdf_boot_report;
+
+#define SWDF_BOOT_REPORT_INIT {.size = sizeof(swdf_boot_report)}
 
 typedef struct swdf_boot_check_opts {
   size_t size;            /* sizeof(swdf_boot_check_opts); set by SWDF_BOOT_CHECK_OPTS_INIT */

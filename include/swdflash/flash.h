@@ -5,7 +5,7 @@
  * One call does the common job:
  *
  *   swdf_write_opts opts = SWDF_WRITE_OPTS_INIT;
- *   swdf_write_stats stats;
+ *   swdf_write_stats stats = SWDF_WRITE_STATS_INIT;
  *   err = swdf_flash_write_image(&stats, target, image, &opts);
  *
  * It checks the image against the chip's flash before touching anything,
@@ -66,7 +66,7 @@ typedef struct swdf_write_opts {
 
 /* What a write did (or, for a plan, will do). */
 typedef struct swdf_write_stats {
-  size_t size;               /* sizeof(swdf_write_stats); set by the library */
+  size_t size;               /* sizeof(swdf_write_stats): SWDF_WRITE_STATS_INIT */
   uint64_t image_bytes;      /* data bytes in the image */
   uint32_t units;            /* erase units the image touches */
   uint32_t units_unchanged;  /* already held the image: left alone */
@@ -95,6 +95,8 @@ typedef struct swdf_write_stats {
                                 written back and checked (the image is incomplete) */
   int journal_left;          /* after a failure: 1 when the journal stays for a rerun */
 } swdf_write_stats;
+
+#define SWDF_WRITE_STATS_INIT {.size = sizeof(swdf_write_stats)}
 
 /*
  * Bytes kept around an image. A unit that is erased although the image

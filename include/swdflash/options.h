@@ -47,7 +47,7 @@ SWDF_API const char *swdf_opt_group_name(swdf_opt_group group);
 
 /* One option field with its current (and, once set, its new) value. */
 typedef struct swdf_opt_field {
-  size_t size;               /* sizeof(swdf_opt_field); set by the library */
+  size_t size;               /* sizeof(swdf_opt_field): SWDF_OPT_FIELD_INIT */
   char name[24];             /* reference manual name in lower case: "rdp", "wdg_sw" */
   swdf_opt_group group;
   char text[200];            /* what the field does, in plain words */
@@ -68,9 +68,11 @@ typedef struct swdf_opt_field {
   char new_value_text[200];
 } swdf_opt_field;
 
+#define SWDF_OPT_FIELD_INIT {.size = sizeof(swdf_opt_field)}
+
 /* One listed value of a field. */
 typedef struct swdf_opt_value {
-  size_t size;               /* sizeof(swdf_opt_value); set by the library */
+  size_t size;               /* sizeof(swdf_opt_value): SWDF_OPT_VALUE_INIT */
   uint32_t raw;
   char name[16];             /* what to pass to swdf_options_set() */
   char text[200];
@@ -78,9 +80,11 @@ typedef struct swdf_opt_value {
   int erases_flash;          /* 1 when moving to it erases the whole flash */
 } swdf_opt_value;
 
+#define SWDF_OPT_VALUE_INIT {.size = sizeof(swdf_opt_value)}
+
 /* A raw option word. */
 typedef struct swdf_opt_word {
-  size_t size;               /* sizeof(swdf_opt_word); set by the library */
+  size_t size;               /* sizeof(swdf_opt_word): SWDF_OPT_WORD_INIT */
   char name[24];
   uint32_t addr;
   unsigned bits;             /* 16 or 32 */
@@ -89,6 +93,8 @@ typedef struct swdf_opt_word {
   int read_only;
   int consistent;            /* 0 when a value/complement pair does not match (F1) */
 } swdf_opt_word;
+
+#define SWDF_OPT_WORD_INIT {.size = sizeof(swdf_opt_word)}
 
 /* A protected flash range. */
 typedef struct swdf_opt_range {

@@ -42,7 +42,8 @@ SWDF_API const char *swdf_probe_kind_name(swdf_probe_kind kind);
 
 /* What discovery learns about a probe without taking it over. */
 typedef struct swdf_probe_info {
-  size_t size;                  /* sizeof(swdf_probe_info); set by the library */
+  size_t size;                  /* sizeof(swdf_probe_info): SWDF_PROBE_INFO_INIT (entries of
+                                   swdf_probe_list have it set by the library) */
   swdf_probe_kind kind;
   uint16_t vid;
   uint16_t pid;
@@ -58,6 +59,8 @@ typedef struct swdf_probe_info {
                                    holds it, or no permission (udev rules) */
 } swdf_probe_info;
 
+#define SWDF_PROBE_INFO_INIT {.size = sizeof(swdf_probe_info)}
+
 /*
  * List the connected probes. `*out` becomes a newly allocated array of
  * `*count` entries (NULL when there are none, which is not an error), freed
@@ -69,6 +72,15 @@ SWDF_API swdf_err swdf_probe_list(swdf_probe_info **out, size_t *count, swdf_ctx
 
 /* Free a list from swdf_probe_list(). NULL is ignored. */
 SWDF_API void swdf_probe_list_free(swdf_probe_info *list);
+
+/*
+ * Entry `index` of a list of `count` from swdf_probe_list(), copied into the
+ * caller's struct (set out->size first: SWDF_PROBE_INFO_INIT). The array's
+ * stride is this library's sizeof(swdf_probe_info): a program built against
+ * other headers must read entries through this call rather than list[index].
+ */
+SWDF_API swdf_err swdf_probe_list_get(swdf_probe_info *out, const swdf_probe_info *list,
+                                      size_t count, size_t index);
 
 /*
  * Open a probe by serial number, or the only probe when `serial` is NULL.
@@ -105,7 +117,7 @@ typedef enum swdf_connect_mode {
 SWDF_API const char *swdf_connect_mode_name(swdf_connect_mode mode);
 
 typedef struct swdf_connect_opts {
-  size_t size;
+  size_t size;       /* sizeof(swdf_connect_opts); set by SWDF_CONNECT_OPTS_INIT */
   swdf_connect_mode mode;
   uint32_t freq_khz; /* 0: the library's default for the probe (4 MHz on V2, the fastest
                         the probe lists on V3, e.g. 24 MHz);
@@ -139,7 +151,7 @@ SWDF_API void swdf_target_disconnect(swdf_target *target);
 /* ------------------------------------------------------------------------ */
 
 typedef struct swdf_chip_info {
-  size_t size;
+  size_t size;               /* sizeof(swdf_chip_info): SWDF_CHIP_INFO_INIT */
   char id[32];               /* chip database key, "stm32f4-446" */
   char name[64];             /* "STM32F446xC/E" */
   char family[16];           /* "f4" (fact-sheet family) */
@@ -163,6 +175,8 @@ typedef struct swdf_chip_info {
   char note[192];            /* caveats from the chip database (clone parts), or "" */
 } swdf_chip_info;
 
+#define SWDF_CHIP_INFO_INIT {.size = sizeof(swdf_chip_info)}
+
 /*
  * What the connected chip is: IDs, names, memory, how the connection was
  * made. Reads the unique ID from the chip the first time (so it can fail
@@ -180,7 +194,7 @@ typedef struct swdf_sector_group {
 } swdf_sector_group;
 
 typedef struct swdf_flash_info {
-  size_t size;
+  size_t size;               /* sizeof(swdf_flash_info): SWDF_FLASH_INFO_INIT */
   uint32_t base;
   uint32_t total;            /* bytes */
   uint32_t program_unit;     /* bytes programmed at once */
@@ -189,6 +203,8 @@ typedef struct swdf_flash_info {
   swdf_sector_group groups[16];
   char summary[96];          /* "64 pages of 1 KiB" */
 } swdf_flash_info;
+
+#define SWDF_FLASH_INFO_INIT {.size = sizeof(swdf_flash_info)}
 
 /* Flash layout of the connected chip: banks and erase units. */
 SWDF_API swdf_err swdf_target_flash_info(swdf_flash_info *out, swdf_target *target);
@@ -201,13 +217,15 @@ typedef struct swdf_option_word {
 } swdf_option_word;
 
 typedef struct swdf_protection_info {
-  size_t size;
+  size_t size;               /* sizeof(swdf_protection_info): SWDF_PROTECTION_INFO_INIT */
   int rdp_level;             /* 0, 1 or 2; -1 when it could not be read */
   uint32_t rdp_raw;          /* the raw RDP field */
   char rdp_text[160];        /* the level in words */
   uint32_t word_count;
   swdf_option_word words[40];
 } swdf_protection_info;
+
+#define SWDF_PROTECTION_INFO_INIT {.size = sizeof(swdf_protection_info)}
 
 /*
  * Read the raw option bytes and the read-protection level. Reading works
@@ -273,8 +291,54 @@ SWDF_API swdf_err swdf_core_reg_write(swdf_target *target, unsigned reg, uint32_
  * Reset the chip. SWDF_RESET_HARD without a wired NRST falls back to a
  * software reset and logs a warning saying so. After SWDF_RESET_HALT the
  * core stays halted at the reset vector, also after disconnecting.
+ * swdf_target_reset_ext() also says which reset was done and what the core
+ * did afterwards.
  */
 SWDF_API swdf_err swdf_target_reset(swdf_target *target, swdf_reset_kind kind);
+
+/* What the core does, as the debug registers show it without stopping it. */
+typedef enum swdf_core_state {
+  SWDF_CORE_UNKNOWN = 0,   /* the debug registers could not be read */
+  SWDF_CORE_RUNNING = 1,   /* executing instructions (DHCSR.S_RETIRE_ST) */
+  SWDF_CORE_SLEEPING = 2,  /* waiting for an interrupt or event (WFI/WFE, S_SLEEP) */
+  SWDF_CORE_HALTED = 3,    /* stopped in debug state (S_HALT) */
+  SWDF_CORE_LOCKED_UP = 4, /* locked up (S_LOCKUP): no valid vector table (erased
+                              flash) or a fault inside a fault handler */
+  SWDF_CORE_FAULT = 5,     /* executing, but inside a fault handler (ICSR.VECTACTIVE:
+                              HardFault, MemManage, BusFault, UsageFault or NMI) */
+  SWDF_CORE_IN_RESET = 6,  /* still held in reset */
+  SWDF_CORE_STALLED = 7,   /* neither executing nor sleeping, halted or locked up */
+} swdf_core_state;
+
+/* "unknown", "running", "sleeping", "halted", "locked up", "in a fault handler",
+ * "in reset", "stalled". */
+SWDF_API const char *swdf_core_state_name(swdf_core_state state);
+
+typedef struct swdf_reset_result {
+  size_t size;               /* sizeof(swdf_reset_result): SWDF_RESET_RESULT_INIT */
+  swdf_reset_kind requested;
+  swdf_reset_kind done;      /* the reset done: SOFT when HARD fell back */
+  int fell_back;             /* 1: a hard reset was asked, a software reset done */
+  char why[200];             /* why it fell back, in words, or "" */
+  swdf_core_state core;      /* what the core did after the reset */
+  uint32_t dhcsr;            /* DHCSR as last sampled (status bits) */
+  uint32_t exception;        /* active exception (ICSR.VECTACTIVE) while running; 0 = none */
+  char core_text[200];       /* the core state in words, with what it means */
+} swdf_reset_result;
+
+#define SWDF_RESET_RESULT_INIT {.size = sizeof(swdf_reset_result)}
+
+/*
+ * Reset like swdf_target_reset() and report, in `out` (may be NULL), the
+ * reset that was done (and why a hard reset fell back to a software one)
+ * and the state the core reached afterwards. The core is observed without
+ * stopping it: DHCSR is sampled twice a few milliseconds apart (did it
+ * retire instructions in between, is it sleeping, locked up, halted) and
+ * ICSR shows whether it runs inside a fault handler. The result is filled
+ * also when the reset itself failed after being started.
+ */
+SWDF_API swdf_err swdf_target_reset_ext(swdf_reset_result *out, swdf_target *target,
+                                        swdf_reset_kind kind);
 
 #ifdef __cplusplus
 }

@@ -12,9 +12,14 @@
  *    swdf_ctx (and the handles made from it). Different contexts may be used
  *    from different threads; one context and its handles must not be used by
  *    two threads at once.
- *  - Options structs start with a `size` field, set by their *_INIT macro, so
- *    that fields can be added without breaking callers built against older
- *    headers.
+ *  - Versioned structs, options passed in and results passed out alike,
+ *    start with a `size` field that the caller sets to the sizeof it was
+ *    built with (their *_INIT macros do). The library reads and writes only
+ *    that many bytes, so that fields can be added at the end without
+ *    breaking callers built against older headers: fields an older caller
+ *    lacks take their defaults, and a result is cut at the caller's size
+ *    (its `size` then says how much was written). A size below a struct's
+ *    first version fails with SWDF_ERR_INVALID_ARG (size not set?).
  *  - The library never prints. Messages go to the log callback.
  */
 #ifndef SWDFLASH_H

@@ -382,11 +382,10 @@ swdf_err swdf_target_connect(swdf_target **out, swdf_probe *probe, const swdf_co
   swdf_ctx *ctx = probe->ctx;
   swdf__clear_error(ctx);
   swdf_connect_opts o = SWDF_CONNECT_OPTS_INIT;
-  if (opts != NULL) {
-    if (opts->size < sizeof(size_t) || opts->size > sizeof(o)) {
-      return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL, "bad swdf_connect_opts size");
-    }
-    memcpy(&o, opts, opts->size);
+  swdf_err verr =
+      swdf__versioned_in(&o, sizeof(o), opts, SWDF__MIN_CONNECT_OPTS, ctx, "swdf_connect_opts");
+  if (verr != SWDF_OK) {
+    return verr;
   }
   if (probe->target != NULL) {
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, "disconnect the previous target first",

@@ -342,11 +342,119 @@ static swdf_err hard_reset(swdf_target *t, bool *worked) {
   return SWDF_OK;
 }
 
+/* ---- what the core does after a reset ----------------------------------- */
+
+enum {
+  OBSERVE_SETTLE_US = 20000, /* let the firmware start (clock setup, data copy) */
+  OBSERVE_GAP_US = 5000,     /* between the two samples */
+  EXC_NMI = 2,
+  EXC_USAGE_FAULT = 6,
+};
+
+static const char *exception_name(uint32_t n) {
+  static const char *const names[] = {"", "", "NMI", "HardFault", "MemManage", "BusFault",
+                                      "UsageFault"};
+  return n < SWDF_ARRAY_LEN(names) ? names[n] : "";
+}
+
+const char *swdf_core_state_name(swdf_core_state state) {
+  static const char *const names[] = {"unknown", "running",   "sleeping",           "halted",
+                                      "locked up", "in a fault handler", "in reset", "stalled"};
+  return (unsigned)state < SWDF_ARRAY_LEN(names) ? names[state] : "unknown";
+}
+
+/* Name the state from two samples of DHCSR and ICSR taken OBSERVE_GAP_US
+ * apart; the first read of DHCSR cleared its sticky S_RETIRE_ST and
+ * S_RESET_ST, so the second tells what happened in between (ARMv7-M ARM
+ * C1.6.2, ARMv6-M ARM C1.6.3; ICSR.VECTACTIVE: B3.2.4 / B3.2.4). */
+static void classify(swdf_reset_result *r, swdf_reset_kind kind, uint32_t dhcsr,
+                     uint32_t icsr_first, uint32_t icsr) {
+  uint32_t exc = icsr & ICSR_VECTACTIVE;
+  bool in_fault = exc >= EXC_NMI && exc <= EXC_USAGE_FAULT &&
+                  (icsr_first & ICSR_VECTACTIVE) == exc;
+  r->dhcsr = dhcsr;
+  const char *text;
+  if ((dhcsr & DHCSR_S_LOCKUP) != 0) {
+    r->core = SWDF_CORE_LOCKED_UP;
+    text = "locked up: the core could not start a program; the vector table at the boot "
+           "address is not valid (erased flash, or no program there), or the firmware "
+           "faulted inside a fault handler";
+  } else if ((dhcsr & DHCSR_S_HALT) != 0) {
+    r->core = SWDF_CORE_HALTED;
+    text = kind == SWDF_RESET_HALT ? "halted at the reset vector, as asked"
+                                   : "halted: something stopped it (a breakpoint instruction "
+                                     "in the firmware, or a debug request)";
+  } else if ((dhcsr & DHCSR_S_RESET_ST) != 0 && (dhcsr & DHCSR_S_RETIRE_ST) == 0) {
+    r->core = SWDF_CORE_IN_RESET;
+    text = "in reset: the chip is held in reset or keeps resetting (NRST held low, a "
+           "watchdog or a brown-out)";
+  } else if ((dhcsr & DHCSR_S_RETIRE_ST) != 0 && in_fault) {
+    r->core = SWDF_CORE_FAULT;
+    r->exception = exc;
+    text = NULL;
+    snprintf(r->core_text, sizeof(r->core_text),
+             "in a fault handler: the core runs the %s handler, so the firmware faulted and "
+             "is most likely stuck there",
+             exception_name(exc));
+  } else if ((dhcsr & DHCSR_S_SLEEP) != 0) {
+    r->core = SWDF_CORE_SLEEPING;
+    text = "sleeping: the firmware started and waits for an interrupt or event (WFI/WFE, "
+           "a low-power mode)";
+  } else if ((dhcsr & DHCSR_S_RETIRE_ST) != 0) {
+    r->core = SWDF_CORE_RUNNING;
+    r->exception = exc;
+    text = "running: the core executes the program it booted";
+  } else {
+    r->core = SWDF_CORE_STALLED;
+    text = "stalled: the core executed no instruction between two samples, yet it is not "
+           "sleeping, halted or locked up";
+  }
+  if (text != NULL) {
+    snprintf(r->core_text, sizeof(r->core_text), "%s", text);
+  }
+}
+
+/* Watch the core without stopping it: DHCSR twice, ICSR twice. */
+static void observe_core(swdf_target *t, swdf_reset_kind kind, swdf_reset_result *r) {
+  swdf_saved_error saved;
+  swdf__save_error(&saved, t->ctx);
+  if (kind != SWDF_RESET_HALT) {
+    swdf__sleep_us(OBSERVE_SETTLE_US);
+  }
+  uint32_t first = 0, dhcsr = 0, icsr_first = 0, icsr = 0;
+  bool ok = swdf__dhcsr_read(&first, t) == SWDF_OK &&
+            swdf__read32(&icsr_first, t, ICSR_ADDR) == SWDF_OK;
+  swdf__sleep_us(OBSERVE_GAP_US);
+  ok = ok && swdf__dhcsr_read(&dhcsr, t) == SWDF_OK &&
+       swdf__read32(&icsr, t, ICSR_ADDR) == SWDF_OK;
+  if (ok) {
+    classify(r, kind, dhcsr, icsr_first, icsr);
+  } else {
+    r->core = SWDF_CORE_UNKNOWN;
+    r->dhcsr = first;
+    snprintf(r->core_text, sizeof(r->core_text),
+             "unknown: the debug registers could not be read after the reset (%s)",
+             swdf_ctx_errmsg(t->ctx));
+    swdf__link_clear_errors(t, true);
+  }
+  swdf__restore_error(t->ctx, &saved);
+}
+
 swdf_err swdf__target_reset(swdf_target *t, swdf_reset_kind kind) {
+  return swdf__target_reset_report(t, kind, NULL);
+}
+
+swdf_err swdf__target_reset_report(swdf_target *t, swdf_reset_kind kind, swdf_reset_result *r) {
   swdf_err err = SWDF_OK;
+  swdf_reset_result unused;
+  if (r == NULL) {
+    r = &unused;
+  }
+  *r = (swdf_reset_result){.size = sizeof(*r), .requested = kind, .done = kind};
   switch (kind) {
   case SWDF_RESET_HARD: {
-    if (t->nrst_wired != 0) {
+    bool known_unwired = t->nrst_wired == 0;
+    if (!known_unwired) {
       bool worked = false;
       err = hard_reset(t, &worked);
       if (err != SWDF_OK || worked) {
@@ -357,9 +465,16 @@ swdf_err swdf__target_reset(swdf_target *t, swdf_reset_kind kind) {
       }
       t->nrst_wired = 0;
     }
-    swdf__log(t->ctx, SWDF_LOG_WARN,
-              "NRST seems not to be connected (the chip did not reset when the probe pulled "
-              "NRST low): using a software reset (SYSRESETREQ) instead");
+    r->done = SWDF_RESET_SOFT;
+    r->fell_back = 1;
+    snprintf(r->why, sizeof(r->why), "%s",
+             known_unwired
+                 ? "NRST was found not to be connected earlier in this session (the chip did "
+                   "not reset while the probe held NRST low)"
+                 : "NRST seems not to be connected: the chip did not reset when the probe "
+                   "pulled NRST low");
+    swdf__log(t->ctx, SWDF_LOG_WARN, "%s; using a software reset (SYSRESETREQ) instead",
+              r->why);
     err = soft_reset(t, false);
     break;
   }
@@ -378,6 +493,9 @@ swdf_err swdf__target_reset(swdf_target *t, swdf_reset_kind kind) {
   if (err == SWDF_OK) {
     t->halted_by_user = kind == SWDF_RESET_HALT;
     t->halted_by_connect = false;
+  }
+  if (r != &unused) {
+    observe_core(t, kind, r);
   }
   return err;
 }

@@ -116,11 +116,29 @@ swdf_err swdf_target_reset(swdf_target *target, swdf_reset_kind kind) {
   return swdf__target_reset(target, kind);
 }
 
+swdf_err swdf_target_reset_ext(swdf_reset_result *out, swdf_target *target,
+                               swdf_reset_kind kind) {
+  BEGIN(target);
+  if (out == NULL) {
+    return swdf__target_reset(target, kind);
+  }
+  swdf_err err = swdf__versioned_out_check(out, SWDF__MIN_RESET_RESULT, target->ctx,
+                                           "swdf_reset_result");
+  if (err != SWDF_OK) {
+    return err; /* before the reset */
+  }
+  swdf_reset_result full;
+  err = swdf__target_reset_report(target, kind, &full);
+  swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_RESET_RESULT, target->ctx,
+                      "swdf_reset_result");
+  return err;
+}
+
 /* ---- identity ------------------------------------------------------------ */
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
-swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target) {
+static swdf_err chip_info_full(swdf_chip_info *out, swdf_target *target) {
   BEGIN(target);
   if (out == NULL) {
     return null_arg(target, "the result pointer");
@@ -156,7 +174,15 @@ swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target) {
   return SWDF_OK;
 }
 
-swdf_err swdf_target_flash_info(swdf_flash_info *out, swdf_target *target) {
+swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target) {
+  swdf_chip_info full;
+  swdf_err err = chip_info_full(out != NULL ? &full : NULL, target);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_CHIP_INFO, target->ctx,
+                                              "swdf_chip_info");
+}
+
+static swdf_err flash_info_full(swdf_flash_info *out, swdf_target *target) {
   BEGIN(target);
   if (out == NULL) {
     return null_arg(target, "the result pointer");
@@ -193,6 +219,14 @@ swdf_err swdf_target_flash_info(swdf_flash_info *out, swdf_target *target) {
   return SWDF_OK;
 }
 
+swdf_err swdf_target_flash_info(swdf_flash_info *out, swdf_target *target) {
+  swdf_flash_info full;
+  swdf_err err = flash_info_full(out != NULL ? &full : NULL, target);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_FLASH_INFO, target->ctx,
+                                              "swdf_flash_info");
+}
+
 static const char *rdp_words(int level) {
   switch (level) {
   case 0: return "level 0: no read protection";
@@ -213,7 +247,7 @@ static void add_word(swdf_protection_info *out, const char *name, uint32_t addr,
   }
 }
 
-swdf_err swdf_target_protection(swdf_protection_info *out, swdf_target *target) {
+static swdf_err protection_full(swdf_protection_info *out, swdf_target *target) {
   BEGIN(target);
   if (out == NULL) {
     return null_arg(target, "the result pointer");
@@ -263,6 +297,14 @@ swdf_err swdf_target_protection(swdf_protection_info *out, swdf_target *target) 
   }
   COPY(out->rdp_text, rdp_words(out->rdp_level));
   return SWDF_OK;
+}
+
+swdf_err swdf_target_protection(swdf_protection_info *out, swdf_target *target) {
+  swdf_protection_info full;
+  swdf_err err = protection_full(out != NULL ? &full : NULL, target);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_PROTECTION_INFO, target->ctx,
+                                              "swdf_protection_info");
 }
 
 const char *swdf_connect_mode_name(swdf_connect_mode mode) {

@@ -167,6 +167,11 @@ swdf_err swdf__core_wait_halt(swdf_target *t, uint64_t timeout_us);
  */
 swdf_err swdf__target_reset(swdf_target *t, swdf_reset_kind kind);
 
+/* The same, filling `r` (the library's full struct; may be NULL) with the
+ * reset done, why a hard reset fell back, and the core's state afterwards
+ * (see swdf_target_reset_ext). */
+swdf_err swdf__target_reset_report(swdf_target *t, swdf_reset_kind kind, swdf_reset_result *r);
+
 /*
  * Re-establish the SWD link after the chip reset itself (an option-byte
  * reload with OBL_LAUNCH, a power cycle): re-enters SWD, powers the debug

@@ -36,12 +36,21 @@ static swdf_err read_buffer(void *user, uint32_t addr, void *buf, size_t len) {
   return SWDF_OK;
 }
 
-swdf_err swdf_boot_check_buffer(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
-                                size_t len, const swdf_boot_memory *mem) {
+static swdf_err check_buffer_full(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
+                                  size_t len, const swdf_boot_memory *mem_in) {
   if (ctx == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
   swdf__clear_error(ctx);
+  swdf_boot_memory m_in = SWDF_BOOT_MEMORY_INIT;
+  if (mem_in != NULL) {
+    swdf_err verr = swdf__versioned_in(&m_in, sizeof(m_in), mem_in, SWDF__MIN_BOOT_MEMORY, ctx,
+                                       "swdf_boot_memory");
+    if (verr != SWDF_OK) {
+      return verr;
+    }
+  }
+  const swdf_boot_memory *mem = mem_in != NULL ? &m_in : NULL;
   if (out == NULL || mem == NULL || (data == NULL && len > 0) || mem->flash_size == 0 ||
       len > mem->flash_size) {
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL,
@@ -61,4 +70,13 @@ swdf_err swdf_boot_check_buffer(swdf_boot_report *out, swdf_ctx *ctx, const void
            "not known: the image was checked without a chip");
   swdf__bootscan_verdict(out);
   return SWDF_OK;
+}
+
+swdf_err swdf_boot_check_buffer(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
+                                size_t len, const swdf_boot_memory *mem) {
+  swdf_boot_report full;
+  swdf_err err = check_buffer_full(out != NULL ? &full : NULL, ctx, data, len, mem);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_BOOT_REPORT, ctx,
+                                              "swdf_boot_report");
 }

@@ -75,13 +75,20 @@ swdf_err swdf_boot_source_detect(swdf_boot_source *out, char *why, size_t why_le
   return SWDF_OK;
 }
 
-swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
-                         const swdf_boot_check_opts *opts) {
+static swdf_err check_full(swdf_boot_report *out, swdf_target *target,
+                           const swdf_boot_check_opts *opts_in) {
   if (out == NULL || target == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
   swdf_ctx *ctx = swdf__target_ctx(target);
   swdf__clear_error(ctx);
+  swdf_boot_check_opts o = SWDF_BOOT_CHECK_OPTS_INIT;
+  swdf_err verr = swdf__versioned_in(&o, sizeof(o), opts_in, SWDF__MIN_BOOT_CHECK_OPTS, ctx,
+                                     "swdf_boot_check_opts");
+  if (verr != SWDF_OK) {
+    return verr;
+  }
+  const swdf_boot_check_opts *opts = &o;
   const swdf_chip *chip = swdf__target_chip(target);
   const swdf_flash_layout *layout = swdf__target_flash_layout(target);
   uint32_t base = opts != NULL && opts->has_base ? opts->base : layout->base;
@@ -114,4 +121,13 @@ swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
   }
   swdf__bootscan_verdict(out);
   return SWDF_OK;
+}
+
+swdf_err swdf_boot_check(swdf_boot_report *out, swdf_target *target,
+                         const swdf_boot_check_opts *opts) {
+  swdf_boot_report full;
+  swdf_err err = check_full(out != NULL ? &full : NULL, target, opts);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_BOOT_REPORT, swdf__target_ctx(target),
+                                              "swdf_boot_report");
 }

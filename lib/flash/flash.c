@@ -51,14 +51,11 @@ const char *swdf_unit_action_name(swdf_unit_action action) {
 static swdf_err copy_opts(swdf_write_opts *out, swdf_ctx *ctx, const swdf_write_opts *in) {
   swdf_write_opts defaults = SWDF_WRITE_OPTS_INIT;
   *out = defaults;
-  if (in == NULL) {
-    return SWDF_OK;
+  swdf_err err =
+      swdf__versioned_in(out, sizeof(*out), in, SWDF__MIN_WRITE_OPTS, ctx, "swdf_write_opts");
+  if (err != SWDF_OK) {
+    return err;
   }
-  if (in->size < sizeof(size_t) || in->size > sizeof(*in)) {
-    return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL, "write options: bad size field");
-  }
-  memcpy(out, in, in->size);
-  out->size = sizeof(*out);
   if ((unsigned)out->verify > SWDF_VERIFY_NONE || (unsigned)out->method > SWDF_FLASH_REGISTERS) {
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL,
                       "write options: unknown verify mode or "
@@ -631,14 +628,17 @@ const swdf_plan_unit *swdf_flash_plan_unit_at(const swdf_flash_plan *plan, size_
   return &plan->core.units[i].pub;
 }
 
-static swdf_err copy_stats(swdf_write_stats *out, const swdf_write_stats *st) {
-  if (out == NULL) {
-    return SWDF_OK;
-  }
-  size_t size = out->size >= sizeof(size_t) && out->size <= sizeof(*out) ? out->size : sizeof(*out);
-  memcpy(out, st, size);
-  out->size = size;
-  return SWDF_OK;
+/* `out` may be NULL (no statistics wanted). */
+static swdf_err check_stats_out(const swdf_write_stats *out, swdf_ctx *ctx) {
+  return out == NULL ? SWDF_OK
+                     : swdf__versioned_out_check(out, SWDF__MIN_WRITE_STATS, ctx,
+                                                 "swdf_write_stats");
+}
+
+static swdf_err copy_stats(swdf_write_stats *out, const swdf_write_stats *st, swdf_ctx *ctx) {
+  return out == NULL ? SWDF_OK
+                     : swdf__versioned_out(out, st, sizeof(*st), SWDF__MIN_WRITE_STATS, ctx,
+                                           "swdf_write_stats");
 }
 
 swdf_err swdf_flash_plan_refusal(const swdf_flash_plan *plan) {
@@ -657,7 +657,8 @@ swdf_err swdf_flash_plan_stats(swdf_write_stats *out, const swdf_flash_plan *pla
   if (plan == NULL || out == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
-  return copy_stats(out, &plan->stats);
+  swdf__clear_error(plan->ctx);
+  return copy_stats(out, &plan->stats, plan->ctx);
 }
 
 /* ---- execution ----------------------------------------------------------- */
@@ -1064,10 +1065,14 @@ swdf_err swdf_flash_plan_execute(swdf_write_stats *out, swdf_flash_plan *plan) {
   if (plan->executed || plan->session == NULL) {
     return swdf__fail(plan->ctx, SWDF_ERR_INVALID_ARG, NULL, "this plan was executed already");
   }
+  swdf_err serr = check_stats_out(out, plan->ctx);
+  if (serr != SWDF_OK) {
+    return serr; /* before anything is erased */
+  }
   /* A refused plan is never started: nothing has been erased. */
   swdf_err refused = swdf_flash_plan_refusal(plan);
   if (refused != SWDF_OK) {
-    copy_stats(out, &plan->stats);
+    copy_stats(out, &plan->stats, plan->ctx);
     return refused;
   }
   plan->executed = true;
@@ -1116,12 +1121,20 @@ swdf_err swdf_flash_plan_execute(swdf_write_stats *out, swdf_flash_plan *plan) {
   if (err != SWDF_OK && wrote && !cancelled_at_unit) {
     err = explain_failure(plan, err);
   }
-  copy_stats(out, &plan->stats);
+  copy_stats(out, &plan->stats, plan->ctx); /* the size was checked above */
   return err;
 }
 
 swdf_err swdf_flash_write_image(swdf_write_stats *out, swdf_target *target, const swdf_image *image,
                                 const swdf_write_opts *opts) {
+  if (target != NULL && out != NULL) {
+    swdf_ctx *ctx = swdf__target_ctx(target);
+    swdf__clear_error(ctx);
+    swdf_err err = check_stats_out(out, ctx);
+    if (err != SWDF_OK) {
+      return err; /* before the chip is touched */
+    }
+  }
   swdf_flash_plan *plan = NULL;
   swdf_err err = swdf_flash_plan_new(&plan, target, image, opts);
   if (err != SWDF_OK) {

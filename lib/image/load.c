@@ -162,13 +162,6 @@ static swdf_err read_as(swdf__image_builder *b, swdf_image_format format, const 
   return readers[format](b, bytes, len);
 }
 
-static swdf_err check_opts(swdf_ctx *ctx, const swdf_image_opts *opts) {
-  if (opts != NULL && (opts->size < sizeof(size_t) || opts->size > sizeof(*opts))) {
-    return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL, "image options: bad size field");
-  }
-  return SWDF_OK;
-}
-
 swdf_err swdf_image_parse(swdf_image **out, swdf_ctx *ctx, const void *bytes, size_t len,
                           const char *name, const swdf_image_opts *opts_in) {
   if (out == NULL || ctx == NULL) {
@@ -176,13 +169,11 @@ swdf_err swdf_image_parse(swdf_image **out, swdf_ctx *ctx, const void *bytes, si
   }
   *out = NULL;
   swdf__clear_error(ctx);
-  swdf_err err = check_opts(ctx, opts_in);
+  swdf_image_opts opts = SWDF_IMAGE_OPTS_INIT;
+  swdf_err err =
+      swdf__versioned_in(&opts, sizeof(opts), opts_in, SWDF__MIN_IMAGE_OPTS, ctx, "swdf_image_opts");
   if (err != SWDF_OK) {
     return err;
-  }
-  swdf_image_opts opts = SWDF_IMAGE_OPTS_INIT;
-  if (opts_in != NULL) {
-    memcpy(&opts, opts_in, opts_in->size);
   }
   if (bytes == NULL && len > 0) {
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL, "no bytes given");

@@ -117,7 +117,7 @@ static void value_text(char *out, size_t len, const swdf_optd_field *f, uint32_t
   snprintf(out, len, "%s", v != NULL ? v->text : "");
 }
 
-swdf_err swdf_options_field(swdf_opt_field *out, const swdf_options *opts, size_t index) {
+static swdf_err field_full(swdf_opt_field *out, const swdf_options *opts, size_t index) {
   if (out == NULL || opts == NULL || index >= opts->d.field_count) {
     return SWDF_ERR_INVALID_ARG;
   }
@@ -147,6 +147,14 @@ swdf_err swdf_options_field(swdf_opt_field *out, const swdf_options *opts, size_
   return SWDF_OK;
 }
 
+swdf_err swdf_options_field(swdf_opt_field *out, const swdf_options *opts, size_t index) {
+  swdf_opt_field full;
+  swdf_err err = field_full(out != NULL ? &full : NULL, opts, index);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_OPT_FIELD, opts->ctx,
+                                              "swdf_opt_field");
+}
+
 int swdf_options_find(const swdf_options *opts, const char *name) {
   return opts != NULL && name != NULL ? swdf__optd_field_index(&opts->d, name) : -1;
 }
@@ -155,8 +163,8 @@ size_t swdf_options_value_count(const swdf_options *opts, size_t field) {
   return opts != NULL && field < opts->d.field_count ? opts->d.fields[field].value_count : 0;
 }
 
-swdf_err swdf_options_value(swdf_opt_value *out, const swdf_options *opts, size_t field,
-                            size_t index) {
+static swdf_err value_full(swdf_opt_value *out, const swdf_options *opts, size_t field,
+                          size_t index) {
   if (out == NULL || swdf_options_value_count(opts, field) <= index) {
     return SWDF_ERR_INVALID_ARG;
   }
@@ -171,11 +179,20 @@ swdf_err swdf_options_value(swdf_opt_value *out, const swdf_options *opts, size_
   return SWDF_OK;
 }
 
+swdf_err swdf_options_value(swdf_opt_value *out, const swdf_options *opts, size_t field,
+                            size_t index) {
+  swdf_opt_value full;
+  swdf_err err = value_full(out != NULL ? &full : NULL, opts, field, index);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_OPT_VALUE, opts->ctx,
+                                              "swdf_opt_value");
+}
+
 size_t swdf_options_word_count(const swdf_options *opts) {
   return opts != NULL ? opts->d.word_count : 0;
 }
 
-swdf_err swdf_options_word(swdf_opt_word *out, const swdf_options *opts, size_t index) {
+static swdf_err word_full(swdf_opt_word *out, const swdf_options *opts, size_t index) {
   if (out == NULL || opts == NULL || index >= opts->d.word_count) {
     return SWDF_ERR_INVALID_ARG;
   }
@@ -190,6 +207,14 @@ swdf_err swdf_options_word(swdf_opt_word *out, const swdf_options *opts, size_t 
   out->read_only = w->readonly;
   out->consistent = swdf__optd_word_consistent(&opts->d, opts->words, index);
   return SWDF_OK;
+}
+
+swdf_err swdf_options_word(swdf_opt_word *out, const swdf_options *opts, size_t index) {
+  swdf_opt_word full;
+  swdf_err err = word_full(out != NULL ? &full : NULL, opts, index);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_OPT_WORD, opts->ctx,
+                                              "swdf_opt_word");
 }
 
 int swdf_options_rdp_level(const swdf_options *opts) {
@@ -421,7 +446,13 @@ swdf_err swdf_options_write(swdf_options *opts, swdf_target *target,
     return SWDF_ERR_INVALID_ARG;
   }
   swdf__clear_error(opts->ctx);
-  unsigned flags = wopts != NULL ? wopts->flags : 0;
+  swdf_options_write_opts w = SWDF_OPTIONS_WRITE_OPTS_INIT;
+  swdf_err verr = swdf__versioned_in(&w, sizeof(w), wopts, SWDF__MIN_OPTIONS_WRITE_OPTS,
+                                     opts->ctx, "swdf_options_write_opts");
+  if (verr != SWDF_OK) {
+    return verr;
+  }
+  unsigned flags = w.flags;
   if (swdf_options_change_count(opts) == 0) {
     return SWDF_OK;
   }
@@ -482,11 +513,18 @@ swdf_err swdf_options_write(swdf_options *opts, swdf_target *target,
 }
 
 swdf_err swdf_unlock(swdf_options **out, swdf_target *target, const swdf_unlock_opts *opts) {
-  (void)opts;
   if (out == NULL || target == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
   *out = NULL;
+  swdf_unlock_opts u = SWDF_UNLOCK_OPTS_INIT;
+  swdf_ctx *ctx = swdf__target_ctx(target);
+  swdf__clear_error(ctx);
+  swdf_err verr =
+      swdf__versioned_in(&u, sizeof(u), opts, SWDF__MIN_UNLOCK_OPTS, ctx, "swdf_unlock_opts");
+  if (verr != SWDF_OK) {
+    return verr;
+  }
   swdf_options *o = NULL;
   swdf_err err = swdf_options_read(&o, target);
   if (err == SWDF_OK) {

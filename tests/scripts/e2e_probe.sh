@@ -39,7 +39,9 @@ for kind in hard soft halt; do
   expect_exit 0 "reset --$kind" -- "$sim" run -- "$cli" reset --"$kind"
 done
 expect_exit 0 "reset (default)" -- "$sim" run -- "$cli" --json reset
-expect_match "$out" '"reset":"hard","halted":false' "reset JSON"
+expect_match "$out" '"reset":"hard","requested":"hard","fallback":null,"core":"locked up"' \
+  "reset JSON: the reset done and the core's state (no firmware: locked up)"
+expect_match "$out" '"halted":false' "reset JSON: not halted"
 expect_exit 0 "reset --halt, JSON" -- "$sim" run -- "$cli" --json reset --halt
 expect_match "$out" '"halted":true' "reset --halt leaves the core halted"
 expect_exit 0 "hard reset without NRST" -- "$sim" run --scenario nrst-not-wired -- "$cli" reset

@@ -96,7 +96,7 @@ static void normal_connect_identifies_the_f103(void **state) {
   fixture *fx = *state;
   connect_f103(fx);
   script_unique_id(fx->usb);
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_string_equal(chip.id, "stm32f1-md");
   assert_string_equal(chip.name, "STM32F10x medium density");
@@ -108,7 +108,7 @@ static void normal_connect_identifies_the_f103(void **state) {
   assert_int_equal(chip.freq_khz, 4000);
   assert_int_equal(chip.unique_id[2], 0x33333333);
   assert_int_equal(chip.has_unique_id, 1);
-  swdf_flash_info flash;
+  swdf_flash_info flash = SWDF_FLASH_INFO_INIT;
   check(fx, swdf_target_flash_info(&flash, fx->target), SWDF_OK);
   assert_string_equal(flash.summary, "64 pages of 1 KiB");
   assert_int_equal(flash.group_count, 1);
@@ -120,7 +120,7 @@ static void normal_connect_identifies_the_f103(void **state) {
   script_read32(fx->usb, 0x1FFFF80C, 0x00FF00FF);
   script_read32(fx->usb, 0x4002201C, 0x03FFFFFC);
   script_read32(fx->usb, 0x40022020, 0xFFFFFFFF);
-  swdf_protection_info prot;
+  swdf_protection_info prot = SWDF_PROTECTION_INFO_INIT;
   check(fx, swdf_target_protection(&prot, fx->target), SWDF_OK);
   assert_int_equal(prot.rdp_level, 0);
   assert_int_equal(prot.word_count, 6);
@@ -186,7 +186,7 @@ static void under_reset_halts_at_the_reset_vector(void **state) {
   script_identify_f103(fx->usb);
   check(fx, connect(fx, SWDF_CONNECT_UNDER_RESET), SWDF_OK);
   script_unique_id(fx->usb);
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_int_equal(chip.connected_with, SWDF_CONNECT_UNDER_RESET);
   fake_usb_assert_done(fx->usb);
@@ -278,7 +278,7 @@ static void auto_falls_back_to_under_reset_and_says_so(void **state) {
   script_identify_f103(fx->usb);
   check(fx, connect(fx, SWDF_CONNECT_AUTO), SWDF_OK);
   script_unique_id(fx->usb);
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_int_equal(chip.connected_with, SWDF_CONNECT_UNDER_RESET);
   assert_non_null(strstr(chip.connect_note, "normal connect failed"));
@@ -406,7 +406,7 @@ static void repeated_wire_errors_slow_the_clock(void **state) {
   assert_int_equal(v, 0xCAFEF00D);
   assert_non_null(strstr(fx->warnings, "slowing the SWD clock down to 1800 kHz"));
   script_unique_id(fx->usb);
-  swdf_chip_info chip;
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
   check(fx, swdf_target_chip_info(&chip, fx->target), SWDF_OK);
   assert_int_equal(chip.freq_khz, 1800);
   fake_usb_assert_done(fx->usb);

@@ -186,7 +186,7 @@ static void check(swdf_boot_report *r) {
 
 static void test_erased_flash(void **state) {
   (void)state;
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_int_equal(r.image_count, 1);
   assert_false(r.base_ok);
@@ -202,7 +202,7 @@ static void test_random_data_is_not_a_program(void **state) {
     flash[i] = (uint8_t)rand();
   }
   put32(FLASH_BASE, 0x12345678); /* make sure word 0 is no RAM address */
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_false(r.base_ok);
   assert_string_equal(r.images[0].kind, "invalid");
@@ -214,7 +214,7 @@ static void test_katapult_then_klipper(void **state) {
   (void)state;
   put_katapult(FLASH_BASE, 0x1800, "katapult");
   put_klipper(FLASH_BASE + 0x2000, 0x6000);
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_true(r.base_ok);
   assert_int_equal(r.image_count, 2);
@@ -240,7 +240,7 @@ static void test_katapult_then_klipper(void **state) {
 static void test_katapult_without_application(void **state) {
   (void)state;
   put_katapult(FLASH_BASE, 0x1800, NULL); /* a CAN build: no USB strings */
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_int_equal(r.image_count, 1);
   assert_string_equal(r.images[0].kind, "katapult");
@@ -250,7 +250,7 @@ static void test_katapult_without_application(void **state) {
 static void test_old_canboot_name(void **state) {
   (void)state;
   put_katapult(FLASH_BASE, 0x1800, "CanBoot");
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_string_equal(r.images[0].kind, "canboot");
 }
@@ -259,7 +259,7 @@ static void test_klipper_alone_at_the_base(void **state) {
   (void)state;
   put_klipper(FLASH_BASE, 0x7000);
   put_utf16(FLASH_BASE + 0x1000, "Klipper");
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_true(r.base_ok);
   assert_string_equal(r.images[0].kind, "klipper");
@@ -273,7 +273,7 @@ static void test_stm32duino_bootloader(void **state) {
   put_utf16(FLASH_BASE + 0x800, "LeafLabs");
   put_utf16(FLASH_BASE + 0x840, "Maple 003");
   put_utf16(FLASH_BASE + 0x880, "STM32duino bootloader v1.0  Upload to Flash 0x8002000");
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_string_equal(r.images[0].kind, "stm32duino");
   assert_true(r.images[0].is_bootloader);
@@ -282,7 +282,7 @@ static void test_stm32duino_bootloader(void **state) {
 static void test_unknown_program(void **state) {
   (void)state;
   put_program(FLASH_BASE, 0x3000, 0x200);
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_true(r.base_ok);
   assert_string_equal(r.images[0].kind, "unknown");
@@ -293,7 +293,7 @@ static void test_vectors_outside_the_image(void **state) {
   (void)state;
   put_program(FLASH_BASE + 0x2000, 0x3000, 0x200);
   put32(FLASH_BASE + 0x2000 + 12, FLASH_BASE + 0xF001); /* HardFault far beyond the data */
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_false(r.base_ok);
   assert_string_equal(r.images[0].kind, "erased");
@@ -307,7 +307,7 @@ static void test_reset_without_thumb_bit(void **state) {
   (void)state;
   put_program(FLASH_BASE, 0x1000, 0x200);
   put32(FLASH_BASE + 4, FLASH_BASE + 0x200);
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_false(r.base_ok);
   assert_non_null(strstr(r.images[0].problem, "Thumb bit"));
@@ -315,7 +315,7 @@ static void test_reset_without_thumb_bit(void **state) {
 
 static void test_buffer_arguments(void **state) {
   (void)state;
-  swdf_boot_report r;
+  swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   swdf_boot_memory small = mem;
   small.flash_size = 16;
   assert_int_equal(swdf_boot_check_buffer(&r, ctx, flash, sizeof(flash), &small),
