@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "placement.h"
 #include "recovery.h"
 #include "session.h"
 
@@ -217,7 +218,8 @@ static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
 }
 
 static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
-                             const swdf_write_stats *st, bool dry_run, double seconds) {
+                             const swdf_write_stats *st, bool dry_run, double seconds,
+                             const cli_placement *placement) {
   cli_json j;
   cli_json_reply_begin(&j, true);
   cli_json_str(&j, "command", "write");
@@ -225,6 +227,7 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
   cli_json_str(&j, "file", swdf_image_name(img));
   cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
   cli_json_str(&j, "chip", c->chip.name);
+  cli_json_placement(&j, placement);
   json_stats(&j, st);
   if (!dry_run) {
     cli_json_double(&j, "seconds", seconds);
@@ -323,6 +326,14 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = cli_connect_chip(&c.s, &c.chip);
   }
+  cli_placement placement = {0};
+  if (rc == CLI_EXIT_OK) {
+    /* Where a raw binary goes and whether it runs there, said first. */
+    cli_check_placement(&placement, &c.s, &c.chip, img, a.image.addr != NULL);
+    if (!g->json) {
+      cli_print_placement(&placement, g);
+    }
+  }
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
     err = swdf_flash_plan_new(&plan, c.s.target, img, &a.opts);
@@ -340,7 +351,7 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     double seconds = elapsed(&c);
     if (g->json) {
-      print_write_json(&c, img, plan, &st, a.dry_run, seconds);
+      print_write_json(&c, img, plan, &st, a.dry_run, seconds, &placement);
     } else if (a.dry_run) {
       print_plan_text(&c, img, plan, &st);
     } else if (!g->quiet) {

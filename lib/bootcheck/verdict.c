@@ -73,6 +73,15 @@ const swdf_boot_image *swdf__boot_image_at(const swdf_boot_report *r, uint32_t a
   return NULL;
 }
 
+/* "the Klipper firmware at 0x08008000": for the second program of a story. */
+static void name_image(char *buf, size_t len, const swdf_boot_image *img) {
+  if (strcmp(img->kind, "unknown") == 0) {
+    say(buf, len, "a program we do not recognise at 0x%08X", img->addr);
+  } else {
+    say(buf, len, "the %s at 0x%08X", img->name, img->addr);
+  }
+}
+
 static const swdf_boot_detail *detail_of(const swdf_boot_report *r, const swdf_boot_image *img) {
   return &r->details[img - r->images];
 }
@@ -134,7 +143,7 @@ static bool bootloader_story(char *buf, size_t len, const swdf_boot_report *r, c
     return true;
   }
   if (d->app_addr != 0) {
-    describe_image(app_text, sizeof(app_text), app);
+    name_image(app_text, sizeof(app_text), app);
     why_not(bad, sizeof(bad), r, app, chip);
     if (bad[0] != '\0') {
       say(buf, len, "it starts %s, which jumps to %s; that will not run: %s", what, app_text,
@@ -150,7 +159,7 @@ static bool bootloader_story(char *buf, size_t len, const swdf_boot_report *r, c
         "wait for one to be sent", what);
     return true;
   }
-  describe_image(app_text, sizeof(app_text), app);
+  name_image(app_text, sizeof(app_text), app);
   why_not(bad, sizeof(bad), r, app, chip);
   say(buf, len, "it starts %s; where it starts an application cannot be known (%s); if that is "
       "0x%08X, it then starts %s%s%s",
