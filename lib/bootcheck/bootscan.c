@@ -336,13 +336,60 @@ static swdf_err image_bytes(uint8_t **out, flash_view *v, uint32_t addr, uint32_
 
 /* ---- the application a bootloader starts ------------------------------------------ */
 
+/* Whether the Thumb code in `data` (loaded at `addr`) loads the constant
+ * `value` from a literal pool (LDR Rt, [PC, #imm]: ARMv7-M A7.7.43 T1/T2)
+ * and, within the next few instructions, reads memory through it (LDR,
+ * LDRD or LDM with Rt as the base: A7.7.42, A7.7.50, A7.7.40): the way a
+ * bootloader reads an application's vector table. Sector boundaries and
+ * other addresses it only compares do not count. */
+static bool dereferenced(const uint8_t *data, size_t len, uint32_t addr, uint32_t value) {
+  for (size_t i = 0; i + 4 <= len; i += 2) {
+    uint16_t hw = (uint16_t)(data[i] | data[i + 1] << 8);
+    uint16_t hw2 = (uint16_t)(data[i + 2] | data[i + 3] << 8);
+    uint32_t pc = (addr + (uint32_t)i + 4) & ~3u, lit;
+    unsigned rt;
+    size_t next;
+    if ((hw & 0xF800) == 0x4800) { /* LDR Rt, [PC, #imm8 * 4] */
+      rt = (hw >> 8) & 7u;
+      lit = pc + (hw & 0xFFu) * 4u;
+      next = i + 2;
+    } else if (hw == 0xF8DF || hw == 0xF85F) { /* LDR.W Rt, [PC, #+/-imm12] */
+      rt = hw2 >> 12;
+      lit = hw == 0xF8DF ? pc + (hw2 & 0xFFFu) : pc - (hw2 & 0xFFFu);
+      next = i + 4;
+    } else {
+      continue;
+    }
+    if (lit < addr || lit - addr + 4 > len || rd32(data + (lit - addr)) != value) {
+      continue;
+    }
+    for (size_t k = next, n = 0; k + 4 <= len && n < 8; n++) {
+      uint16_t a = (uint16_t)(data[k] | data[k + 1] << 8);
+      bool wide = (a & 0xE000) == 0xE000 && (a & 0x1800) != 0;
+      if ((a & 0xF800) == 0x6800 && ((a >> 3) & 7u) == rt) {
+        return true; /* LDR Rt2, [Rt, #imm5] */
+      }
+      if ((a & 0xF800) == 0xC800 && ((a >> 8) & 7u) == rt) {
+        return true; /* LDM Rt, {...} */
+      }
+      if (wide && (a & 0x000Fu) == rt &&
+          ((a & 0xFFF0) == 0xF8D0 || (a & 0xFFF0) == 0xF850 || (a & 0xFE50) == 0xE850 ||
+           (a & 0xFFD0) == 0xE890)) {
+        return true; /* LDR.W, LDRD, LDM.W with Rt as the base */
+      }
+      k += wide ? 4 : 2;
+    }
+  }
+  return false;
+}
+
 /* Katapult/CanBoot keep the application address as a constant of their
  * code (CONFIG_LAUNCH_APP_ADDRESS: Arksine/katapult src/flashcmd.c
  * command_connect and src/generic/armcm_canboot.c start_application): the
  * aligned words that are one of the usual application addresses past the
- * bootloader. One such word tells the address; several (the F2/F4 build
- * also names the 64 and 128 KiB sector boundaries, src/stm32/flash.c) or
- * none do not. */
+ * bootloader. One such word tells the address. The F2/F4 build also names
+ * the 64 and 128 KiB sector boundaries (src/stm32/flash.c): of several,
+ * the one the code reads a vector table through is the application's. */
 static void katapult_app(swdf_boot_detail *d, const swdf_boot_image *img, const uint8_t *data,
                          const swdf_bootscan_mem *mem) {
   uint32_t found[16];
@@ -354,10 +401,23 @@ static void katapult_app(swdf_boot_detail *d, const swdf_boot_image *img, const 
       found[n++] = a;
     }
   }
+  size_t read_through = 0, pick = 0;
+  for (size_t i = 0; i < n && n > 1; i++) {
+    if (dereferenced(data, img->size, img->addr, found[i])) {
+      read_through++;
+      pick = i;
+    }
+  }
   if (n == 1) {
     d->app_addr = found[0];
     snprintf(d->app_addr_how, sizeof(d->app_addr_how),
              "the application address 0x%08X is the only one its code names", found[0]);
+  } else if (read_through == 1) {
+    d->app_addr = found[pick];
+    snprintf(d->app_addr_how, sizeof(d->app_addr_how),
+             "its code reads the application's vector table at 0x%08X (of %u application "
+             "addresses it names)",
+             found[pick], (unsigned)n);
   } else if (n == 0) {
     snprintf(d->app_addr_how, sizeof(d->app_addr_how),
              "its code names none of the usual application addresses");

@@ -495,6 +495,22 @@ static void test_katapult_without_an_address_says_so(void **state) {
   check(&r);
   assert_int_equal(r.details[0].app_addr, 0);
   assert_non_null(strstr(r.details[0].app_addr_how, "several"));
+  /* The one its code reads a vector table through is the application's:
+   * ldr r3, [pc, #4]; ldr r1, [r3, #0]; (literal) */
+  put32(FLASH_BASE + 0x300, 0x68194B01u);
+  put32(FLASH_BASE + 0x304, 0xBF00BF00u);
+  put32(FLASH_BASE + 0x308, FLASH_BASE + 0x8000);
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, FLASH_BASE + 0x8000);
+  assert_non_null(strstr(r.details[0].app_addr_how, "reads the application's vector table"));
+  /* LDR.W literal and LDRD through it count too:
+   * ldr.w r2, [pc, #8]; ldrd r0, r1, [r2] */
+  put32(FLASH_BASE + 0x300, 0x2008F8DFu);
+  put32(FLASH_BASE + 0x304, 0x0100E9D2u);
+  put32(FLASH_BASE + 0x308, 0xBF00BF00u);
+  put32(FLASH_BASE + 0x30C, FLASH_BASE + 0x4000);
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, FLASH_BASE + 0x4000);
 }
 
 static void test_stm32duino_names_its_application_address(void **state) {
