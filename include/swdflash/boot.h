@@ -88,9 +88,16 @@ typedef struct swdf_boot_check_opts {
 /*
  * Check what the connected chip will boot. Reads the boot source and the
  * vector tables at the base and at the usual application offsets (2, 4, 8,
- * 16, 20, 28, 32, 34, 48, 64 and 128 KiB), checks each (initial stack
- * pointer inside RAM, reset handler inside the flash with the Thumb bit,
- * the other vectors inside the image) and recognises the firmware by its
+ * 16, 20, 28, 32, 34, 48, 64 and 128 KiB) and judges them as the core
+ * does: a program starts when its initial stack pointer lies in the RAM
+ * and its reset handler is a Thumb address in the flash (a table of only
+ * those two words is enough; a short table is a warning). Each program is
+ * then judged against the address its handlers say it was linked for
+ * (details[].linked_for), a bootloader against the application address
+ * built into it (details[].app_addr, read from Katapult/CanBoot and the
+ * STM32duino bootloader, or said to be unknown in app_addr_how), and each
+ * image against the MCU it names (details[].mcu_match). `runs` and the
+ * verdict follow the way from reset. Firmware is recognised by its
  * signatures. Reads only what it needs. `opts` may be NULL. A base outside
  * the flash fails with SWDF_ERR_INVALID_ARG; under read protection the call
  * fails with SWDF_ERR_READ_PROTECTED (the flash cannot be read).
