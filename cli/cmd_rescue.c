@@ -456,8 +456,7 @@ static void print_json(rescue *r, int rc) {
     cli_json_object_begin(&j, "image");
     cli_json_str(&j, "file", r->image_path);
     cli_json_hex32(&j, "addr", swdf_image_segment_at(r->image, 0)->addr);
-    cli_json_bool(&j, "runs", r->image_runs);
-    cli_json_boot_report(&j, &r->image_boot);
+    cli_json_boot_report(&j, &r->image_boot); /* its "runs": would the chip run it */
     cli_json_object_end(&j);
   }
   if (r->boot_checked) {

@@ -137,8 +137,8 @@ static bool bootloader_story(char *buf, size_t len, const swdf_boot_report *r, c
       say(elsewhere, sizeof(elsewhere), "; the program at 0x%08X is never started",
           other->addr);
     }
-    say(buf, len, "it starts %s, which starts an application only at 0x%08X (%s); nothing is "
-        "there, so the bootloader waits for one to be sent%s",
+    say(buf, len, "it starts %s, which starts an application only at 0x%08X (%s); no application "
+        "is there, so the bootloader waits for one to be sent%s",
         what, d->app_addr, d->app_addr_how, elsewhere);
     return true;
   }

@@ -264,7 +264,7 @@ static void test_katapult_without_application(void **state) {
   check(&r);
   assert_int_equal(r.image_count, 1);
   assert_string_equal(r.images[0].kind, "katapult");
-  assert_non_null(strstr(r.verdict, "nothing is there, so the bootloader waits"));
+  assert_non_null(strstr(r.verdict, "no application is there, so the bootloader waits"));
 }
 
 static void test_old_canboot_name(void **state) {
