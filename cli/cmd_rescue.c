@@ -289,11 +289,18 @@ static int judge_image(rescue *r) {
   r->image_judged = true;
   r->image_runs = r->image_boot.runs != 0;
   if (r->image_runs) {
-    tell(r, "The image %s suits this chip: %s", r->image_path, r->image_boot.verdict);
+    tell(r, "The image %s suits this chip. %s", r->image_path, r->image_boot.verdict);
     return CLI_EXIT_OK;
   }
   char why[700];
-  snprintf(why, sizeof(why), "%s", r->image_boot.verdict);
+  if (first->addr != r->chip.flash_base && strcmp(r->image_boot.images[0].kind, "erased") == 0) {
+    snprintf(why, sizeof(why),
+             "it starts at 0x%08X, and nothing would be left at the flash base 0x%08X where the "
+             "chip starts: an application there needs its bootloader in front of it.",
+             first->addr, r->chip.flash_base);
+  } else {
+    snprintf(why, sizeof(why), "%s", r->image_boot.verdict);
+  }
   if (r->allow_unbootable) {
     tell(r, "WARNING: after this rescue the chip will not start firmware that runs: %s "
             "(--allow-unbootable: writing it anyway).",
