@@ -256,10 +256,10 @@ static uint32_t linked_for(int *vectors, const uint32_t *vec, uint32_t addr, uin
   return fitting[pick];
 }
 
-/* The highest handler address a table points to. */
-static uint32_t table_reach(const uint32_t *vec) {
+/* The highest handler address the first `vectors` entries point to. */
+static uint32_t table_reach(const uint32_t *vec, int vectors) {
   uint32_t reach = 0;
-  for (int i = 1; i < VECTORS; i++) {
+  for (int i = 1; i < vectors; i++) {
     if (vec[i] != 0 && vec[i] != 0xFFFFFFFFu && (vec[i] & ~1u) > reach) {
       reach = vec[i] & ~1u;
     }
@@ -564,7 +564,7 @@ static swdf_err candidate(bool *accept, uint32_t *reach, swdf_boot_image *img, u
   uint32_t link = linked_for(&vectors, vec, addr, end - addr, NULL, 0, v->mem);
   if (link != 0) {
     *accept = true;
-    *reach = table_reach(vec) - link + addr;
+    *reach = table_reach(vec, vectors) - link + addr;
   }
   return SWDF_OK;
 }
