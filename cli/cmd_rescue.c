@@ -313,9 +313,10 @@ static int judge_image(rescue *r) {
            "Nothing was changed.",
            r->image_path, first->addr, why);
   return cli_report_error(s->g, "image_unbootable", message,
-                          "write the bootloader the image needs first (or instead), give the "
-                          "address the image was linked for, or add --allow-unbootable to "
-                          "write it anyway",
+                          "write the bootloader the image needs (or an image built for this "
+                          "chip and the flash base); to update only the application behind a "
+                          "bootloader already on the chip use 'swdflash write IMAGE ADDR'; "
+                          "--allow-unbootable writes it anyway",
                           CLI_EXIT_USAGE);
 }
 
