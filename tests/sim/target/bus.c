@@ -145,13 +145,19 @@ const sim_region *bus_region(const sim_target *t, uint32_t addr)
   return NULL;
 }
 
+/* The options and the empty check were loaded by the reset that got here. */
 region_kind bus_boot_target(const sim_target *t)
 {
-  if (t->st.rdp2_locked) /* RM0090 §3.7.3: level 2 forces boot from flash */
+  sim_boot b;
+  t->chip->family->flash->boot(t->chip, &t->st, false, &b);
+  switch (b.area) {
+  case BOOT_SYSMEM:
+    return REGION_SYSMEM;
+  case BOOT_SRAM:
+    return REGION_SRAM;
+  default:
     return REGION_FLASH;
-  if (!t->st.boot0)
-    return REGION_FLASH;
-  return t->st.boot1 ? REGION_SRAM : REGION_SYSMEM;
+  }
 }
 
 static uint8_t *boot_memory(sim_target *t, region_kind kind, uint32_t *size)
@@ -255,7 +261,7 @@ static bus_status option_read(sim_target *t, uint32_t addr, unsigned size, uint3
 {
   uint8_t image[SIM_OPTIONS_SIZE];
   uint32_t base = addr & ~0x3FFu, off = addr - base;
-  if (off + size > SIM_OPTIONS_SIZE ||
+  if (off + size > t->chip->family->option_size ||
       !t->chip->family->flash->option_image(t->chip, t->st.options, base, image))
     return BUS_ERROR;
   if (t->flash.op.kind == FLASH_OP_OPTIONS && flash_busy(t))

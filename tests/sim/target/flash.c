@@ -168,6 +168,12 @@ key_result flash_key_write(uint8_t *stage, uint32_t value, uint32_t key1, uint32
   return KEY_UNLOCKED;
 }
 
+const char *sim_boot_area_name(sim_boot_area area)
+{
+  static const char *const names[] = {"flash", "system-memory", "sram", "nothing"};
+  return area <= BOOT_NOTHING ? names[area] : "nothing";
+}
+
 bool sim_chip_flash_costs(const char *name, sim_flash_costs *out)
 {
   const sim_chip *chip = sim_chip_find(name);

@@ -278,7 +278,7 @@ static bus_status f1_option_write(sim_target *t, bus_master m, uint32_t addr, un
   (void)m;
   sim_flash *f = &t->flash;
   uint32_t off = addr - t->chip->family->option_base;
-  if (off >= SIM_OPTIONS_SIZE)
+  if (off >= t->chip->family->option_size)
     return BUS_ERROR;
   if (!(f->cr & CR_OPTPG) || !(f->cr & CR_OPTWRE))
     return BUS_ERROR;
@@ -401,6 +401,26 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
   return n;
 }
 
+/* RM0008 §3.4 Table 9: BOOT0 = 0 boots the main flash; BOOT0 = 1 boots the
+ * system memory with BOOT1 = 0, the SRAM with BOOT1 = 1. The pins are sampled
+ * at every reset; no option byte takes part. */
+static void f1_boot(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out)
+{
+  (void)power_on;
+  if (!st->boot0) {
+    *out = (sim_boot){.area = BOOT_FLASH, .address = 0x08000000};
+    snprintf(out->reason, sizeof out->reason, "BOOT0=0 selects the main flash (RM0008 §3.4)");
+  } else if (!st->boot1) {
+    *out = (sim_boot){.area = BOOT_SYSMEM, .address = chip->family->sysmem_base};
+    snprintf(out->reason, sizeof out->reason,
+             "BOOT0=1 with BOOT1=0 selects the system memory (RM0008 §3.4)");
+  } else {
+    *out = (sim_boot){.area = BOOT_SRAM, .address = 0x20000000};
+    snprintf(out->reason, sizeof out->reason,
+             "BOOT0=1 with BOOT1=1 selects the embedded SRAM (RM0008 §3.4)");
+  }
+}
+
 static void f1_costs(const sim_chip *chip, sim_flash_costs *out)
 {
   out->flash_size = chip->flash_size;
@@ -430,6 +450,7 @@ const flash_family sim_flash_f1 = {
     .set_option = f1_set_option,
     .decode = f1_decode,
     .option_names = "rdp=0|1 wdg_sw nrst_stop nrst_stdby data0 data1 wrp0 wrp1 wrp2 wrp3",
+    .boot = f1_boot,
     .costs = f1_costs,
     .unit_erase_ns = f1_unit_erase_ns,
 };

@@ -566,6 +566,30 @@ static int f4_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
   return n;
 }
 
+/* RM0090 §2.4 Table 2: the BOOT0/BOOT1 pins as on the F1, sampled at every
+ * reset; RM0090 §3.7.3: read protection level 2 forbids booting from the
+ * system memory or SRAM, the chip always starts from the main flash. */
+static void f4_boot(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out)
+{
+  (void)power_on;
+  if (st->rdp2_locked || f4_rdp_level(st->options) == 2) {
+    *out = (sim_boot){.area = BOOT_FLASH, .address = 0x08000000};
+    snprintf(out->reason, sizeof out->reason,
+             "read protection level 2 forces the main flash whatever the pins (RM0090 §3.7.3)");
+  } else if (!st->boot0) {
+    *out = (sim_boot){.area = BOOT_FLASH, .address = 0x08000000};
+    snprintf(out->reason, sizeof out->reason, "BOOT0=0 selects the main flash (RM0090 §2.4)");
+  } else if (!st->boot1) {
+    *out = (sim_boot){.area = BOOT_SYSMEM, .address = chip->family->sysmem_base};
+    snprintf(out->reason, sizeof out->reason,
+             "BOOT0=1 with BOOT1=0 selects the system memory (RM0090 §2.4)");
+  } else {
+    *out = (sim_boot){.area = BOOT_SRAM, .address = 0x20000000};
+    snprintf(out->reason, sizeof out->reason,
+             "BOOT0=1 with BOOT1=1 selects the embedded SRAM (RM0090 §2.4)");
+  }
+}
+
 /* x32, the widest access the bus offers, is allowed at 3.3 V. */
 enum { PSIZE_X32 = 2 };
 
@@ -597,6 +621,7 @@ const flash_family sim_flash_f4 = {
     .set_option = f4_set_option,
     .decode = f4_decode,
     .option_names = "rdp=0|1|2 bor_lev wdg_sw nrst_stop nrst_stdby nwrp bfb2 db1m sprmod",
+    .boot = f4_boot,
     .costs = f4_costs,
     .unit_erase_ns = f4_unit_erase_ns,
 };

@@ -2,20 +2,22 @@
  * The chip state file: what a real chip keeps without power (flash, option
  * bytes, protection) plus the board around it (boot pins, supply).
  *
- * Format, version 1, all integers little endian:
+ * Format, version 2, all integers little endian:
  *   0   magic "SWDSIMST"
- *   8   u32 version (1)
- *   12  u32 header size (128)
+ *   8   u32 version (2)
+ *   12  u32 header size (512)
  *   16  char[32] chip name, NUL padded
  *   48  u32 flags: 1 powered, 2 RDP level 2 latched, 4 debugger latched,
- *                  8 BOOT0 high, 16 BOOT1 high
+ *                  8 BOOT0 high, 16 BOOT1 high, 32 flash empty (G0 EMPTY flag)
  *   52  u32 flash size in bytes
- *   56  u8[16] option bytes as programmed (family format, see flash_f1/f4.c)
- *   72  u8[16] option bytes latched at the last reset
- *   88  u8[12] unique device ID
- *   100 reserved (zero) up to the header size
- *   128 flash contents
+ *   56  u8[128] option bytes as programmed (family format, see flash_*.c)
+ *   184 u8[128] option bytes latched at the last option load
+ *   312 u8[12] unique device ID
+ *   324 reserved (zero) up to the header size
+ *   512 flash contents
  *   ... u32 CRC-32 (IEEE) of everything before it
+ * Version 1 (header 128 bytes, 16 option bytes at 56 and 72, UID at 88) is
+ * still read.
  * Writes go to a temporary file in the same directory that is then renamed
  * over the old one, so a reader never sees a half-written state.
  */
@@ -27,14 +29,19 @@
 #include <unistd.h>
 
 enum {
-  STATE_VERSION = 1,
-  HEADER_SIZE = 128,
+  STATE_VERSION = 2,
+  HEADER_SIZE = 512,
+  HEADER_SIZE_V1 = 128,
+  OPTIONS_V1 = 16,
   FLAG_POWERED = 1,
   FLAG_RDP2 = 2,
   FLAG_DEBUGGER = 4,
   FLAG_BOOT0 = 8,
   FLAG_BOOT1 = 16,
+  FLAG_FLASH_EMPTY = 32,
 };
+
+_Static_assert(56 + 2 * SIM_OPTIONS_SIZE + 12 <= HEADER_SIZE, "the state header holds the options");
 
 static const char magic[8] = {'S', 'W', 'D', 'S', 'I', 'M', 'S', 'T'};
 
@@ -104,17 +111,24 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
     snprintf(err, err_len, "cannot open state file %s: %s", path, strerror(errno));
     return false;
   }
-  uint8_t h[HEADER_SIZE];
+  uint8_t h[HEADER_SIZE] = {0};
   const sim_chip *chip = NULL;
   uint8_t *flash = NULL;
-  if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, magic, 8) != 0) {
+  if (fread(h, 1, HEADER_SIZE_V1, f) != HEADER_SIZE_V1 || memcmp(h, magic, 8) != 0) {
     snprintf(err, err_len, "%s is not a swdsim state file (create one with `swdsim state init`)",
              path);
     goto fail;
   }
-  if (get32(h + 8) != STATE_VERSION || get32(h + 12) != HEADER_SIZE) {
-    snprintf(err, err_len, "%s has state format version %u; this swdsim reads version %u", path,
-             get32(h + 8), STATE_VERSION);
+  uint32_t version = get32(h + 8), header = get32(h + 12);
+  bool v1 = version == 1 && header == HEADER_SIZE_V1;
+  if (!v1 && (version != STATE_VERSION || header != HEADER_SIZE)) {
+    snprintf(err, err_len, "%s has state format version %u; this swdsim reads versions 1 and %u",
+             path, version, STATE_VERSION);
+    goto fail;
+  }
+  if (!v1 && fread(h + HEADER_SIZE_V1, 1, HEADER_SIZE - HEADER_SIZE_V1, f) !=
+                 HEADER_SIZE - HEADER_SIZE_V1) {
+    snprintf(err, err_len, "%s is truncated: the state file is damaged", path);
     goto fail;
   }
   char name[33];
@@ -136,7 +150,7 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
     snprintf(err, err_len, "%s is truncated or has trailing data: the state file is damaged", path);
     goto fail;
   }
-  uint32_t crc = crc32_update(crc32_update(0, h, sizeof h), flash, chip->flash_size);
+  uint32_t crc = crc32_update(crc32_update(0, h, header), flash, chip->flash_size);
   if (crc != get32(crc_bytes)) {
     snprintf(err, err_len, "%s is corrupt (checksum mismatch)", path);
     goto fail;
@@ -150,10 +164,17 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
       .debugger_latched = flags & FLAG_DEBUGGER,
       .boot0 = flags & FLAG_BOOT0,
       .boot1 = flags & FLAG_BOOT1,
+      .flash_empty = flags & FLAG_FLASH_EMPTY,
   };
-  memcpy(st->options, h + 56, SIM_OPTIONS_SIZE);
-  memcpy(st->loaded, h + 72, SIM_OPTIONS_SIZE);
-  memcpy(st->uid, h + 88, 12);
+  if (v1) {
+    memcpy(st->options, h + 56, OPTIONS_V1);
+    memcpy(st->loaded, h + 72, OPTIONS_V1);
+    memcpy(st->uid, h + 88, 12);
+  } else {
+    memcpy(st->options, h + 56, SIM_OPTIONS_SIZE);
+    memcpy(st->loaded, h + 56 + SIM_OPTIONS_SIZE, SIM_OPTIONS_SIZE);
+    memcpy(st->uid, h + 56 + 2 * SIM_OPTIONS_SIZE, 12);
+  }
   *chip_out = chip;
   return true;
 
@@ -178,12 +199,12 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   strncpy((char *)h + 16, chip->name, 31);
   uint32_t flags = (st->powered ? FLAG_POWERED : 0) | (st->rdp2_locked ? FLAG_RDP2 : 0) |
                    (st->debugger_latched ? FLAG_DEBUGGER : 0) | (st->boot0 ? FLAG_BOOT0 : 0) |
-                   (st->boot1 ? FLAG_BOOT1 : 0);
+                   (st->boot1 ? FLAG_BOOT1 : 0) | (st->flash_empty ? FLAG_FLASH_EMPTY : 0);
   put32(h + 48, flags);
   put32(h + 52, chip->flash_size);
   memcpy(h + 56, st->options, SIM_OPTIONS_SIZE);
-  memcpy(h + 72, st->loaded, SIM_OPTIONS_SIZE);
-  memcpy(h + 88, st->uid, 12);
+  memcpy(h + 56 + SIM_OPTIONS_SIZE, st->loaded, SIM_OPTIONS_SIZE);
+  memcpy(h + 56 + 2 * SIM_OPTIONS_SIZE, st->uid, 12);
   uint8_t crc[4];
   put32(crc, crc32_update(crc32_update(0, h, sizeof h), st->flash, chip->flash_size));
 

@@ -50,13 +50,18 @@ static const char *const usage_show =
     "usage: swdsim state show FILE [--json]\n"
     "\n"
     "Print the chip, its option bytes decoded field by field, the read protection\n"
-    "level, the write-protected ranges, the boot pins and what the chip boots from.\n"
+    "level, the write-protected ranges, the boot pins and the boot decision: where\n"
+    "the core starts at the next reset and which pins and option bits decided it.\n"
+    "The next session starts with a system reset if the board was left powered,\n"
+    "else with a power-on reset (which also reloads the option bytes).\n"
     "Values describe the programmed option bytes, which take effect at the next reset;\n"
     "the *_active values are those latched at the last reset.\n"
     "--json prints one object: chip, rdp_level, rdp_level_active, wrp_ranges and\n"
     "wrp_ranges_active ([{\"start\": ADDR, \"end\": ADDR}], end exclusive), options\n"
-    "(field: value), boot0, boot1, boots_from (flash|system-memory|sram), powered,\n"
-    "rdp2_locked, debugger_latched.\n";
+    "(field: value), boot0, boot1, boots_from (flash|system-memory|sram|nothing: the\n"
+    "area of boot), boot and boot_after_power_on ({\"area\": AREA, \"address\": ADDR,\n"
+    "\"reason\": TEXT}), flash_empty (G0 empty-check flag), powered, rdp2_locked,\n"
+    "debugger_latched.\n";
 
 static const char *const usage_power =
     "usage: swdsim state power-cycle FILE\n"
@@ -251,7 +256,7 @@ static int cmd_dump(int argc, char **argv)
     static const uint32_t bases[2] = {0, 0x1FFEC000};
     for (int i = 0; i < 2 && !src; i++) {
       uint32_t base = i == 0 ? chip->family->option_base : bases[i];
-      if (addr >= base && end <= (uint64_t)base + SIM_OPTIONS_SIZE &&
+      if (addr >= base && end <= (uint64_t)base + chip->family->option_size &&
           chip->family->flash->option_image(chip, st.options, base, image))
         src = image + (addr - base);
     }
@@ -300,11 +305,33 @@ static int protected_ranges(const sim_chip *chip, const uint8_t *opts, uint32_t 
   return n;
 }
 
-static const char *boots_from(const sim_chip_state *st, int rdp)
+/* The next session starts with a power-on reset unless the board was left
+ * powered; then it is a system reset, and so is any reset inside a session. */
+static void next_boot(const sim_chip *chip, const sim_chip_state *st, sim_boot *next,
+                      sim_boot *power_on)
 {
-  if (rdp == 2 || st->rdp2_locked || !st->boot0)
-    return "flash";
-  return st->boot1 ? "sram" : "system-memory";
+  chip->family->flash->boot(chip, st, !st->powered, next);
+  chip->family->flash->boot(chip, st, true, power_on);
+}
+
+static void print_boot_json(const char *key, const sim_boot *b)
+{
+  printf(", \"%s\": {\"area\": \"%s\", \"address\": %u, \"reason\": \"", key,
+         sim_boot_area_name(b->area), b->address);
+  for (const char *c = b->reason; *c; c++)
+    if (*c == '"' || *c == '\\')
+      printf("\\%c", *c);
+    else
+      putchar(*c);
+  printf("\"}");
+}
+
+static const char *const boot_words[] = {"main flash", "system memory (ROM bootloader)",
+                                         "embedded SRAM", "nothing (no memory there)"};
+
+static void print_boot_text(const char *label, const sim_boot *b)
+{
+  printf("%s%s at 0x%08X: %s\n", label, boot_words[b->area], b->address, b->reason);
 }
 
 static void print_ranges_json(uint32_t ranges[][2], int n)
@@ -360,6 +387,8 @@ static int cmd_show(int argc, char **argv)
   int na = protected_ranges(chip, st.loaded, active);
   option_field fields[MAX_FIELDS];
   int nf = ff->decode(chip, st.options, fields, MAX_FIELDS);
+  sim_boot boot, boot_power_on;
+  next_boot(chip, &st, &boot, &boot_power_on);
   if (json) {
     printf("{\"chip\": \"%s\", \"rdp_level\": %d, \"rdp_level_active\": %d, \"wrp_ranges\": ",
            chip->name, rdp, rdp_active);
@@ -369,9 +398,13 @@ static int cmd_show(int argc, char **argv)
     printf(", \"options\": {");
     for (int i = 0; i < nf; i++)
       printf("%s\"%s\": %u", i ? ", " : "", fields[i].name, fields[i].value);
-    printf("}, \"boot0\": %d, \"boot1\": %d, \"boots_from\": \"%s\", \"powered\": %s, "
-           "\"rdp2_locked\": %s, \"debugger_latched\": %s}\n",
-           st.boot0, st.boot1, boots_from(&st, rdp_active), st.powered ? "true" : "false",
+    printf("}, \"boot0\": %d, \"boot1\": %d, \"boots_from\": \"%s\"", st.boot0, st.boot1,
+           sim_boot_area_name(boot.area));
+    print_boot_json("boot", &boot);
+    print_boot_json("boot_after_power_on", &boot_power_on);
+    printf(", \"flash_empty\": %s, \"powered\": %s, \"rdp2_locked\": %s, "
+           "\"debugger_latched\": %s}\n",
+           st.flash_empty ? "true" : "false", st.powered ? "true" : "false",
            st.rdp2_locked ? "true" : "false", st.debugger_latched ? "true" : "false");
   } else {
     printf("chip:             %s\n", chip->description);
@@ -386,8 +419,10 @@ static int cmd_show(int argc, char **argv)
              fields[i].text ? fields[i].text : "");
     if (memcmp(st.options, st.loaded, SIM_OPTIONS_SIZE) != 0)
       printf("  (programmed values take effect at the next reset)\n");
-    printf("boot pins:        BOOT0=%d BOOT1=%d, boots from %s\n", st.boot0, st.boot1,
-           boots_from(&st, rdp_active));
+    printf("boot pins:        BOOT0=%d BOOT1=%d\n", st.boot0, st.boot1);
+    print_boot_text(st.powered ? "next reset:       " : "next power-on:    ", &boot);
+    if (st.powered)
+      print_boot_text("after power-on:   ", &boot_power_on);
     printf("supply:           %s\n",
            st.powered ? "on since the last session" : "off (next session: power-on reset)");
     if (st.rdp2_locked)

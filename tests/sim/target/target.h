@@ -91,7 +91,9 @@ bool sim_chip_erase_unit(const sim_chip *chip, unsigned index, uint32_t *offset,
 /* Persistent state (state.c)                                              */
 /* ---------------------------------------------------------------------- */
 
-enum { SIM_OPTIONS_SIZE = 16 };
+/* Room for the largest option image of a family (G0: 0x1FFF7800, 128 bytes);
+ * each family uses the first bytes in its own format. */
+enum { SIM_OPTIONS_SIZE = 128 };
 
 typedef struct sim_chip_state {
   uint8_t *flash;                     /* chip->flash_size bytes, page aligned */
@@ -102,6 +104,7 @@ typedef struct sim_chip_state {
   bool rdp2_locked;      /* RDP level 2 became effective: the DP is gone for good */
   bool debugger_latched; /* a debugger was seen since power-on (RDP rules) */
   bool boot0, boot1;     /* pin levels */
+  bool flash_empty;      /* G0 FLASH_ACR.EMPTY: set by the option loader, kept by system resets */
 } sim_chip_state;
 
 /* Allocate an erased state for `chip` (factory option bytes). */
@@ -211,6 +214,22 @@ typedef struct flash_op {
   bool power_loss;      /* the supply fails half-way through */
 } flash_op;
 
+/* Where the core starts after a reset, and why. */
+typedef enum sim_boot_area {
+  BOOT_FLASH,   /* main flash */
+  BOOT_SYSMEM,  /* system memory: the ROM bootloader */
+  BOOT_SRAM,    /* embedded SRAM */
+  BOOT_NOTHING, /* an address where no memory answers: the core locks up */
+} sim_boot_area;
+
+typedef struct sim_boot {
+  sim_boot_area area;
+  uint32_t address;  /* where the vector table is read */
+  char reason[512];  /* the pins and option bits that decided, in reference-manual words */
+} sim_boot;
+
+const char *sim_boot_area_name(sim_boot_area area); /* "flash", "system-memory", ... */
+
 typedef struct option_field {
   const char *name; /* reference-manual field name in lower case */
   uint32_t value;
@@ -262,6 +281,10 @@ struct flash_family {
   int (*decode)(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE], option_field *out,
                 int max);
   const char *option_names; /* for --help */
+  /* The boot decision at the next reset: a power-on reset (option bytes and,
+   * where the family has one, the empty check loaded again) or a system
+   * reset (what is latched in `st` stays). */
+  void (*boot)(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out);
   /* Timing model figures at the fastest setting the chip allows at 3.3 V
    * (`swdsim limit`): the program unit and time, the whole-array erase. */
   void (*costs)(const sim_chip *chip, sim_flash_costs *out);

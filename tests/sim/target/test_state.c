@@ -93,7 +93,7 @@ static void test_damage_is_detected(void **state)
   /* flip one flash byte */
   FILE *f = fopen(path, "r+b");
   assert_non_null(f);
-  fseek(f, 128 + 1000, SEEK_SET);
+  fseek(f, 512 + 1000, SEEK_SET); /* header (format 2), then flash */
   fputc(0x00, f);
   fclose(f);
   expect_open_error(path, NULL, "corrupt");
@@ -270,6 +270,87 @@ static void test_tool_init_show_dump(void **state)
   remove(out);
 }
 
+/* `state show` gives the boot decision with its reason for the next reset and
+ * for a power-on, from the pins and (F4) the read protection. */
+static void test_tool_shows_boot_decision(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "boot");
+  captured c;
+  RUN(&c, "init", path, "--chip", "stm32f103c8", "--option", "boot0=1", "--option", "boot1=1");
+  assert_int_equal(c.rc, 0);
+  RUN(&c, "show", path, "--json");
+  assert_int_equal(c.rc, 0);
+  assert_non_null(strstr(c.out, "\"boots_from\": \"sram\""));
+  assert_non_null(strstr(c.out, "\"boot\": {\"area\": \"sram\", \"address\": 536870912, "
+                                "\"reason\": \"BOOT0=1 with BOOT1=1 selects the embedded SRAM"));
+  assert_non_null(strstr(c.out, "\"boot_after_power_on\": {\"area\": \"sram\""));
+  RUN(&c, "show", path);
+  assert_int_equal(c.rc, 0);
+  assert_non_null(strstr(c.out, "next power-on:    embedded SRAM at 0x20000000: BOOT0=1"));
+
+  /* F4 level 2 boots the flash whatever the pins */
+  RUN(&c, "init", path, "--chip", "stm32f446re", "--option", "boot0=1", "--option", "rdp=2");
+  assert_int_equal(c.rc, 0);
+  RUN(&c, "show", path, "--json");
+  assert_int_equal(c.rc, 0);
+  assert_non_null(strstr(c.out, "\"boot\": {\"area\": \"flash\", \"address\": 134217728, "
+                                "\"reason\": \"read protection level 2 forces the main flash"));
+  RUN(&c, "init", path, "--chip", "stm32f446re", "--option", "boot0=1");
+  RUN(&c, "show", path, "--json");
+  assert_non_null(strstr(c.out, "\"boot\": {\"area\": \"system-memory\", \"address\": 536805376"));
+  remove(path);
+}
+
+/* A state file of format 1 (128-byte header, 16 option bytes) still loads. */
+static void test_reads_format_1(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "v1");
+  const sim_chip *chip = sim_chip_find("stm32f103c8");
+  uint8_t h[128] = {'S', 'W', 'D', 'S', 'I', 'M', 'S', 'T', 1, 0, 0, 0, 128, 0, 0, 0};
+  strcpy((char *)h + 16, chip->name);
+  h[48] = 8; /* BOOT0 high */
+  memcpy(h + 52, &chip->flash_size, 4);
+  for (int i = 0; i < 16; i++)
+    h[56 + i] = h[72 + i] = (uint8_t)(i & 1 ? 0x00 : 0xFF);
+  h[56] = h[72] = 0xA5; /* RDP off */
+  h[57] = h[73] = 0x5A;
+  h[88] = 0x42;
+  uint8_t *flash = malloc(chip->flash_size);
+  memset(flash, 0xFF, chip->flash_size);
+  flash[0] = 0x11;
+  /* the CRC-32 of header and flash, computed the slow way */
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < 128 + chip->flash_size; i++) {
+    crc ^= i < 128 ? h[i] : flash[i - 128];
+    for (int b = 0; b < 8; b++)
+      crc = crc & 1 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+  }
+  crc = ~crc;
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  fwrite(h, 1, 128, f);
+  fwrite(flash, 1, chip->flash_size, f);
+  fwrite(&crc, 1, 4, f);
+  fclose(f);
+  free(flash);
+  sim_chip_state st;
+  const sim_chip *got;
+  char err[256];
+  assert_true(sim_state_load(path, &st, &got, err, sizeof err));
+  assert_ptr_equal(got, chip);
+  assert_true(st.boot0);
+  assert_int_equal(st.flash[0], 0x11);
+  assert_int_equal(st.options[0], 0xA5);
+  assert_int_equal(st.loaded[1], 0x5A);
+  assert_int_equal(st.uid[0], 0x42);
+  sim_state_release(&st);
+  remove(path);
+}
+
 static void test_tool_rejects_bad_arguments(void **state)
 {
   (void)state;
@@ -333,6 +414,8 @@ int main(void)
       cmocka_unit_test(test_power_cycle_reloads_options),
       cmocka_unit_test(test_tool_init_show_dump),
       cmocka_unit_test(test_tool_rejects_bad_arguments),
+      cmocka_unit_test(test_tool_shows_boot_decision),
+      cmocka_unit_test(test_reads_format_1),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
