@@ -136,7 +136,7 @@ void cli_json_boot_report(cli_json *j, const swdf_boot_report *r) {
 
 int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
                          const swdf_boot_check_opts *opts, bool print) {
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(r)};
   swdf_err err = swdf_boot_check(&r, s->target, opts);
   if (err != SWDF_OK) {
     return cli_session_fail(s, err, "checking the bootloader");

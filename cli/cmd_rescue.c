@@ -156,6 +156,7 @@ static void explain_boot_options(rescue *r, const swdf_options *o) {
 static void explain_boot(rescue *r) {
   const swdf_chip_info *chip = &r->chip;
   swdf_boot_check_opts opts = SWDF_BOOT_CHECK_OPTS_INIT;
+  r->boot.size = sizeof(r->boot);
   if (swdf_boot_check(&r->boot, r->s.target, &opts) != SWDF_OK) {
     swdf_boot_source source;
     char why[240];
@@ -282,6 +283,7 @@ static int judge_image(rescue *r) {
   mem.ram_base = r->chip.ram_base;
   mem.ram_size = r->chip.ram_size;
   mem.chip_name = r->chip.name;
+  r->image_boot.size = sizeof(r->image_boot);
   swdf_err err = swdf_boot_check_image(&r->image_boot, s->ctx, r->image, &mem, NULL);
   if (err != SWDF_OK) {
     return cli_session_fail(s, err, "checking the image (nothing was changed)");

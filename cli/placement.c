@@ -48,6 +48,9 @@ void cli_check_placement(cli_placement *out, cli_session *s, const swdf_chip_inf
   opts.has_base = 1;
   opts.base = first->addr & ~3u;
   swdf_boot_report *r = calloc(1, sizeof(*r));
+  if (r != NULL) {
+    r->size = sizeof(*r); /* the caller's size, for versioned structs */
+  }
   if (r == NULL || swdf_boot_check_image(r, s->ctx, img, &mem, &opts) != SWDF_OK) {
     free(r);
     return; /* outside the flash: the write itself says so */

@@ -327,7 +327,7 @@ static void test_tables_at_offsets_need_a_consistent_link(void **state) {
    * program (a literal pool can look like two vectors). */
   put_program(FLASH_BASE + 0x2000, 0x3000, 0x200);
   put32(FLASH_BASE + 0x2000 + 12, FLASH_BASE + 0xF001);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_string_equal(r.images[0].kind, "erased");
   assert_int_equal(r.image_count, 1);
@@ -343,7 +343,7 @@ static void test_minimal_program_boots(void **state) {
   put32(FLASH_BASE + 4, FLASH_BASE + 8 + 1);
   put32(FLASH_BASE + 8, 0xE7FEBF00u); /* nop; b . */
   put32(FLASH_BASE + 12, 0x12345678u); /* code words, not vectors */
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_true(r.base_ok);
   assert_true(r.runs);
@@ -359,7 +359,7 @@ static void test_stack_at_the_top_of_ram_and_unaligned(void **state) {
   (void)state;
   put_program(FLASH_BASE, 0x1000, 0x200);
   put32(FLASH_BASE, RAM_BASE + RAM_SIZE + 1); /* the core ignores bits 1:0 */
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_true(r.base_ok);
   put32(FLASH_BASE, RAM_BASE + RAM_SIZE + 4); /* past the RAM */
@@ -372,7 +372,7 @@ static void test_reset_handler_outside_the_flash(void **state) {
   (void)state;
   put_program(FLASH_BASE, 0x1000, 0x200);
   put32(FLASH_BASE + 4, RAM_BASE + 0x101);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_false(r.base_ok);
   assert_non_null(strstr(r.images[0].problem, "outside the memory that holds code"));
@@ -382,7 +382,7 @@ static void test_reset_handler_outside_the_flash(void **state) {
 static void test_application_linked_for_8k_at_the_base(void **state) {
   (void)state;
   put_klipper_linked(FLASH_BASE, 0x800, FLASH_BASE + 0x2000); /* smaller than its offset */
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_false(r.base_ok);
   assert_false(r.runs);
@@ -398,7 +398,7 @@ static void test_large_application_linked_for_8k_at_the_base(void **state) {
   /* Larger than its offset: its handlers fall inside it from either
    * address; the VTOR constant tells which one it was linked for. */
   put_klipper_linked(FLASH_BASE, 0x6000, FLASH_BASE + 0x2000);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_false(r.runs);
   assert_int_equal(r.details[0].linked_for, FLASH_BASE + 0x2000);
@@ -416,7 +416,7 @@ static void test_katapult_starts_only_its_own_address(void **state) {
   (void)state;
   put_katapult(FLASH_BASE, 0x1800, "katapult");
   put_klipper(FLASH_BASE + 0x4000, 0x3000);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_true(r.base_ok);
   assert_int_equal(r.details[0].app_addr, FLASH_BASE + 0x2000);
@@ -433,7 +433,7 @@ static void test_application_linked_for_the_base_behind_katapult(void **state) {
   (void)state;
   put_katapult(FLASH_BASE, 0x1800, "katapult");
   put_klipper_linked(FLASH_BASE + 0x2000, 0x3000, FLASH_BASE);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_int_equal(r.image_count, 2); /* listed, not left out */
   assert_string_equal(r.images[1].kind, "klipper");
@@ -450,7 +450,7 @@ static void test_built_for_another_mcu_does_not_run(void **state) {
   put_klipper(FLASH_BASE, 0x3000); /* the dictionary says stm32f103xe */
   swdf_boot_memory f446 = mem;
   f446.chip_name = "STM32F446xC/E";
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   assert_int_equal(swdf_boot_check_buffer(&r, ctx, flash, sizeof(flash), &f446), SWDF_OK);
   assert_true(r.base_ok); /* the core starts it */
   assert_false(r.runs);
@@ -484,7 +484,7 @@ static void test_katapult_without_an_address_says_so(void **state) {
   (void)state;
   put_katapult_for(FLASH_BASE, 0x1800, "katapult", 0);
   put_klipper(FLASH_BASE + 0x2000, 0x3000);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_int_equal(r.details[0].app_addr, 0);
   assert_non_null(strstr(r.details[0].app_addr_how, "none of the usual"));
@@ -520,7 +520,7 @@ static void test_stm32duino_names_its_application_address(void **state) {
   put_utf16(FLASH_BASE + 0x840, "Maple 003");
   put_utf16(FLASH_BASE + 0x880, "STM32duino bootloader v1.0  Upload to Flash 0x8002000");
   put_program(FLASH_BASE + 0x2000, 0x1000, 0x200);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   check(&r);
   assert_int_equal(r.details[0].app_addr, 0x08002000);
   assert_non_null(strstr(r.verdict, "which then starts a program we do not recognise at "
@@ -550,7 +550,7 @@ static void test_random_tables(void **state) {
         put32(at + 0x88, FLASH_BASE + 0x8000);
       }
     }
-    swdf_boot_report r;
+    swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
     check(&r);
     assert_true(r.image_count >= 1 && r.image_count <= SWDF_BOOT_MAX_IMAGES);
     for (size_t i = 0; i < r.image_count; i++) {
@@ -569,7 +569,7 @@ static void test_check_image(void **state) {
   swdf_image_segment seg = {FLASH_BASE + 0x4000, 0x2000, flash + 0x4000};
   swdf_image *img;
   assert_int_equal(swdf_image_from_segments(&img, ctx, "app.bin", &seg, 1), SWDF_OK);
-  swdf_boot_report r;
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
   /* Alone on the chip it does not boot: nothing at the base. */
   assert_int_equal(swdf_boot_check_image(&r, ctx, img, &mem, NULL), SWDF_OK);
   assert_false(r.runs);
