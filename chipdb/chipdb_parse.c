@@ -64,11 +64,10 @@ static bool parse_number(const char *s, uint32_t *out, bool allow_size) {
   } else if (*end != '\0') {
     return false;
   }
-  v *= factor;
-  if (v > UINT32_MAX) {
-    return false;
+  if (v > UINT32_MAX / factor) {
+    return false; /* checked before multiplying, which could wrap around */
   }
-  *out = (uint32_t)v;
+  *out = (uint32_t)(v * factor);
   return true;
 }
 
@@ -604,6 +603,18 @@ static bool validate(parser *p, const swdf_chip *c) {
       p->line = p->section_line;
       return fail(p, "chip '%s' has no '%s'", c->id, required[i].key);
     }
+  }
+  /* Every flash size the chip can report must end inside the 32-bit address
+   * space, or the units' addresses would wrap around to 0. */
+  uint64_t largest = c->flash_max;
+  for (size_t i = 0; i < c->flash_size_map_count; i++) {
+    uint64_t mapped = (uint64_t)c->flash_size_map[i].to * 1024u;
+    largest = mapped > largest ? mapped : largest;
+  }
+  if (c->flash_base + largest > 0x100000000ull) {
+    p->line = p->section_line;
+    return fail(p, "chip '%s': the flash at 0x%X passes the end of the address space", c->id,
+                c->flash_base);
   }
   if (c->geometry.banks == 2 && c->geometry.split == SWDF_BANK_SPLIT_FIXED &&
       c->geometry.bank_size == 0) {

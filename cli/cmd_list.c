@@ -42,7 +42,7 @@ static void print_text(const swdf_probe_info *list, size_t n) {
     }
     printf("%-26s %-5s %-12s %-8s %s%s\n", p->serial, swdf_probe_kind_name(p->kind),
            p->firmware[0] != '\0' ? p->firmware : "?", volts, p->product,
-           p->busy ? " (busy: used by another program, or no permission: see the udev rules)"
+           p->busy ? " (busy: used by another program, or no permission: see 60-swdflash.rules)"
                    : "");
   }
 }
@@ -64,7 +64,7 @@ int cli_cmd_list(int argc, char **argv, cli_globals *g) {
   if (err == SWDF_OK && n == 0) {
     rc = cli_report_error(g, swdf_err_name(SWDF_ERR_NO_PROBE), "no ST-Link probe found",
                           "plug the ST-Link in with a data cable (not a charge-only one); on "
-                          "Linux install the ST-Link udev rules (e.g. from stlink-tools) and "
+                          "Linux install swdflash's udev rules (60-swdflash.rules) and "
                           "replug it",
                           CLI_EXIT_NO_PROBE);
   } else if (err != SWDF_OK) {

@@ -58,7 +58,12 @@ static void print_opts(FILE *f, const cli_opt *opts) {
       snprintf(spec, sizeof(spec), "    --%s%s%s", o->long_name, o->takes_value ? " " : "",
                o->takes_value ? o->value_name : "");
     }
-    fprintf(f, "  %-28s %s\n", spec, o->help);
+    if (strlen(spec) > 28) {
+      /* Too long for the column: the help goes on its own line. */
+      fprintf(f, "  %s\n  %-28s %s\n", spec, "", o->help);
+    } else {
+      fprintf(f, "  %-28s %s\n", spec, o->help);
+    }
   }
 }
 
@@ -143,7 +148,9 @@ static void print_main_help(FILE *f) {
           "  7  a change needs confirmation (--yes): nothing was changed\n"
           "(check-bootloader and rescue say more in their --help)\n"
           "\n"
-          "environment: NO_COLOR disables colours.\n");
+          "environment:\n"
+          "  NO_COLOR         when set and not empty: no colours\n"
+          "  SWDFLASH_CHIPDB  a directory of extra chip files (*.chip) to load\n");
 }
 
 static int cmd_help(int argc, char **argv, cli_globals *g) {

@@ -124,7 +124,7 @@ void swdf_probe_list_free(swdf_probe_info *list) { free(list); }
 static swdf_err no_probe(swdf_ctx *ctx) {
   return swdf__fail(ctx, SWDF_ERR_NO_PROBE,
                     "plug the ST-Link in with a data cable (not a charge-only one); on Linux "
-                    "install the ST-Link udev rules (e.g. from stlink-tools) and replug it; "
+                    "install swdflash's udev rules (60-swdflash.rules) and replug it; "
                     "'swdflash list' shows the probes that can be seen",
                     "no ST-Link probe found");
 }

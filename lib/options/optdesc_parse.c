@@ -111,6 +111,9 @@ static bool parse_u32(const char *s, uint32_t *out) {
     return false;
   }
   if (*end == 'K' && end[1] == '\0') {
+    if (v > UINT32_MAX / 1024u) {
+      return false; /* checked before multiplying, which could wrap around */
+    }
     v *= 1024;
     end++;
   }
@@ -403,8 +406,10 @@ static bool field_line(parser *p, char **tok, int n) {
   if (!number(p, tok[3], &shift, "SHIFT") || !number(p, tok[4], &width, "WIDTH")) {
     return false;
   }
-  if (width == 0 || shift + width > d->words[w].bits ||
-      (d->words[w].complement && shift + width > 8)) {
+  /* The field must fit the word (only the low byte of a complement pair);
+   * compared without adding, which a huge SHIFT would wrap around. */
+  uint32_t room = d->words[w].complement ? 8u : d->words[w].bits;
+  if (width == 0 || shift >= room || width > room - shift) {
     return fail(p, "field %s: bits %u..%u do not fit word %s", f.name, shift, shift + width - 1,
                 d->words[w].name);
   }

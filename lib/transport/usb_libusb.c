@@ -325,8 +325,10 @@ static swdf_err lu_open(swdf_usb **out, swdf_ctx *ctx, void *state, const swdf_u
   if (rc != 0) {
     return swdf__fail(ctx, map_libusb_error(rc),
                       rc == LIBUSB_ERROR_ACCESS
-                          ? "no permission to use the probe: install the udev rules for ST-Link "
-                            "(e.g. from stlink-tools) and replug it, or run as root"
+                          ? "no permission to use the probe: install swdflash's udev rules "
+                            "(60-swdflash.rules, from the swdflash package or 'meson install'), "
+                            "reload them with 'sudo udevadm control --reload-rules && sudo "
+                            "udevadm trigger' (or replug the probe), or run as root"
                           : NULL,
                       "cannot open the probe: %s", libusb_strerror((int)rc));
   }

@@ -18,6 +18,7 @@ static const char *const fault_names[] = {
   [SIM_FAULT_SWD_WAIT] = "swd-wait",
   [SIM_FAULT_FLASH_ERROR] = "flash-error",
   [SIM_FAULT_POWER_LOSS] = "power-loss",
+  [SIM_FAULT_USB_ACCESS] = "usb-access",
   NULL,
 };
 
@@ -47,7 +48,7 @@ const char *const *sim_fault_names(void)
 bool sim_fault_is_usb(sim_fault_kind kind)
 {
   return kind == SIM_FAULT_USB_STALL || kind == SIM_FAULT_USB_TIMEOUT ||
-         kind == SIM_FAULT_USB_DISCONNECT;
+         kind == SIM_FAULT_USB_DISCONNECT || kind == SIM_FAULT_USB_ACCESS;
 }
 
 static void list_faults(char *out, size_t cap)

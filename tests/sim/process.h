@@ -72,6 +72,7 @@ typedef struct sim_process {
   int device_count;
   sim_device devices[SIM_MAX_PROBES];
   uint64_t usb_transfer_count; /* for the usb-* faults */
+  uint64_t usb_open_count;     /* for the usb-access fault */
   /*
    * What the client's clocks show (interpose.c). They are read without the
    * lock and never run the simulation: a clock read can come from inside

@@ -71,6 +71,7 @@ typedef enum sim_fault_kind {
   SIM_FAULT_SWD_WAIT,       /* a storm of WAIT answers from the Nth transaction */
   SIM_FAULT_FLASH_ERROR,    /* Nth flash program/erase sets an error flag */
   SIM_FAULT_POWER_LOSS,     /* power fails during the Nth program/erase */
+  SIM_FAULT_USB_ACCESS,     /* Nth and every later libusb_open: ERROR_ACCESS */
 } sim_fault_kind;
 
 typedef struct sim_fault {

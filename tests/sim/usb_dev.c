@@ -191,9 +191,17 @@ int LIBUSB_CALL libusb_open(libusb_device *dev, libusb_device_handle **dev_handl
   sim_process *p = sim_process_get();
   sim_process_lock(p);
   bool gone = dev->sim->disconnected;
+  bool denied = false;
+  p->usb_open_count++;
+  for (int i = 0; i < p->config.fault_count; i++)
+    if (p->config.faults[i].kind == SIM_FAULT_USB_ACCESS &&
+        p->config.faults[i].at <= p->usb_open_count)
+      denied = true;
   sim_process_unlock(p);
   if (gone)
     return LIBUSB_ERROR_NO_DEVICE;
+  if (denied)
+    return LIBUSB_ERROR_ACCESS; /* what a device node without udev rules gives */
   libusb_device_handle *h = calloc(1, sizeof *h);
   if (!h)
     return LIBUSB_ERROR_NO_MEM;

@@ -222,7 +222,8 @@ static const sim_fault *usb_fault_now(const sim_process *p)
 {
   for (int i = 0; i < p->config.fault_count; i++) {
     const sim_fault *f = &p->config.faults[i];
-    if (sim_fault_is_usb(f->kind) && f->at == p->usb_transfer_count)
+    if (sim_fault_is_usb(f->kind) && f->kind != SIM_FAULT_USB_ACCESS &&
+        f->at == p->usb_transfer_count)
       return f;
   }
   return NULL;

@@ -34,6 +34,9 @@ struct fake_usb {
   fake_usb_stats stats;
   bool lenient_drain;
   size_t repeat_at; /* index + 1 of the last repeatable command consumed; 0: none */
+  bool recording;   /* keep what every IN transfer returned (fake_usb_recording) */
+  uint8_t *record;
+  size_t record_len, record_cap;
 };
 
 typedef struct fake_handle {
@@ -216,8 +219,39 @@ static swdf_err fake_out(swdf_usb *usb, uint8_t ep, const uint8_t *data, size_t 
   return SWDF_OK;
 }
 
+/* The IN transfers as the ST-Link fuzz harness reads them (tests/fuzz/fuzz_stlink.c):
+ * a length byte and the bytes; 0xFF the whole request, 0xFE a timeout, 0xFD an error. */
+static void record_in(fake_usb *f, swdf_err err, const uint8_t *buf, size_t n, size_t cap) {
+  if (!f->recording) {
+    return;
+  }
+  size_t need = f->record_len + 1 + n;
+  if (need > f->record_cap) {
+    f->record_cap = need * 2;
+    f->record = realloc(f->record, f->record_cap);
+    assert_non_null(f->record);
+  }
+  if (err != SWDF_OK) {
+    f->record[f->record_len++] = err == SWDF_ERR_TIMEOUT ? 0xFE : 0xFD;
+    return;
+  }
+  f->record[f->record_len++] = n == cap || n >= 0xFD ? 0xFF : (uint8_t)n;
+  memcpy(f->record + f->record_len, buf, n);
+  f->record_len += n;
+}
+
+static swdf_err fake_in_step(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t cap, size_t *got,
+                             unsigned timeout_ms);
+
 static swdf_err fake_in(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t cap, size_t *got,
                         unsigned timeout_ms) {
+  swdf_err err = fake_in_step(usb, ep, buf, cap, got, timeout_ms);
+  record_in(((fake_handle *)usb)->f, err, buf, *got, cap);
+  return err;
+}
+
+static swdf_err fake_in_step(swdf_usb *usb, uint8_t ep, uint8_t *buf, size_t cap, size_t *got,
+                             unsigned timeout_ms) {
   (void)ep;
   fake_usb *f = ((fake_handle *)usb)->f;
   *got = 0;
@@ -313,6 +347,7 @@ fake_usb *fake_usb_new(uint16_t pid, const uint8_t *serial_raw, size_t serial_le
 }
 
 void fake_usb_free(fake_usb *f) {
+  free(f->record);
   for (size_t i = 0; i < f->count; i++) {
     free(f->steps[i].bytes);
   }
@@ -329,6 +364,11 @@ size_t fake_usb_remaining(const fake_usb *f) { return f->count - f->next; }
 const char *fake_usb_mismatch(const fake_usb *f) { return f->mismatch; }
 const fake_usb_stats *fake_usb_stats_get(const fake_usb *f) { return &f->stats; }
 void fake_usb_lenient_drain(fake_usb *f, bool on) { f->lenient_drain = on; }
+void fake_usb_record(fake_usb *f, bool on) { f->recording = on; }
+const uint8_t *fake_usb_recording(const fake_usb *f, size_t *len) {
+  *len = f->record_len;
+  return f->record;
+}
 
 void fake_usb_assert_done(const fake_usb *f) {
   if (f->mismatch[0] != '\0') {

@@ -64,4 +64,9 @@ const fake_usb_stats *fake_usb_stats_get(const fake_usb *f);
  * mismatching (the drain at open and after errors). Default: on. */
 void fake_usb_lenient_drain(fake_usb *f, bool on);
 
+/* Record what every IN transfer returns, in the input format of the ST-Link
+ * fuzz harness (tests/fuzz/fuzz_stlink.c), to make its seeds. */
+void fake_usb_record(fake_usb *f, bool on);
+const uint8_t *fake_usb_recording(const fake_usb *f, size_t *len);
+
 #endif

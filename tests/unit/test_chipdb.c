@@ -334,6 +334,12 @@ static void reports_errors_with_file_and_line(void **state) {
       {"[a]\nname =\n", "'name' has no value"},
       {"[a]\nbank_split = third\n", "'bank_split' must be"},
       {"[a]\ndual_bank_option = 0x40022020 40\n", "needs a register address and a bit"},
+      /* 2^44 + 1 MiB: wraps around to 1 MiB if multiplied in 64 bits unchecked. */
+      {"[a]\nflash_max = 17592186044417M\n", "'flash_max' needs a size"},
+      {"[a]\nname = A\nfamily = x1\ndriver = stm32f1\ncore = Cortex-M3\ndev_id = 0x4AB\n"
+       "idcode_addr = 0xE0042000\nflash_base = 0xFFFF0000\nflash_max = 1M\npages = 1K\n"
+       "program_unit = 2\nram = 0x20000000 8K\n",
+       "test.chip:1: chip 'a': the flash at 0xFFFF0000 passes the end of the address space"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     swdf_chipdb db = {0};

@@ -407,6 +407,11 @@ static void test_parser_errors(void **state) {
   expect_parse_error(HEAD " word v 0x1001 16\n", "t.opt:4:", "not aligned");
   expect_parse_error(HEAD " word v 0x1004 32 complement\n", "t.opt:4:", "only 16-bit words");
   expect_parse_error(HEAD RDP_OK "options x\n", "t.opt:7:", "defined twice");
+  /* Numbers that wrap around 32 or 64 bits are refused, not taken modulo. */
+  expect_parse_error(HEAD RDP_OK " field f w 4294967295 2 other\n  any\n", "t.opt:7:",
+                     "do not fit");
+  expect_parse_error(HEAD " word v 18014398509481985K 32\n" RDP_OK, "t.opt:4:",
+                     "must be a number");
 }
 
 static void test_based_on_replaces_and_adds_fields(void **state) {

@@ -81,17 +81,29 @@ bool bus_setup(sim_target *t, char *err, size_t err_len)
   bus_fill_sysmem(chip, &t->st, t->sysmem);
 
   t->region_count = 0;
-  add_region(t, REGION_ALIAS, 0, chip->flash_size, NULL);
+  if (!fam->boot_by_address)
+    add_region(t, REGION_ALIAS, 0, chip->flash_size, NULL);
   add_region(t, REGION_FLASH, 0x08000000, chip->flash_size, t->st.flash);
   add_region(t, REGION_SYSMEM, fam->sysmem_base, fam->sysmem_size, t->sysmem);
-  sim_region *opt = add_region(t, REGION_OPTIONS, fam->option_base, UC_PAGE, NULL);
+  sim_region *opt =
+      fam->option_base ? add_region(t, REGION_OPTIONS, fam->option_base, UC_PAGE, NULL) : NULL;
   sim_region *opt2 =
       chip->has_optcr1 ? add_region(t, REGION_OPTIONS, 0x1FFEC000, UC_PAGE, NULL) : NULL;
   add_region(t, REGION_SRAM, 0x20000000, chip->sram_size, t->sram);
   if (t->ccm)
     add_region(t, REGION_CCM, 0x10000000, chip->ccm_size, t->ccm);
-  sim_region *periph[4] = {0};
-  for (int i = 0; i < 4 && fam->periph_windows[i][1]; i++)
+  sim_region *rams[SIM_MAX_RAMS] = {0};
+  for (int i = 0; i < chip->ram_count; i++) {
+    t->rams[i] = alloc_ram(chip->rams[i].size, 0);
+    if (!t->rams[i]) {
+      snprintf(err, err_len, "out of memory for the simulated chip");
+      return false;
+    }
+    rams[i] = add_region(t, REGION_RAM, chip->rams[i].base, chip->rams[i].size, t->rams[i]);
+    rams[i]->info = &chip->rams[i];
+  }
+  sim_region *periph[SIM_PERIPH_WINDOWS] = {0};
+  for (int i = 0; i < SIM_PERIPH_WINDOWS && fam->periph_windows[i][1]; i++)
     periph[i] = add_region(t, REGION_PERIPH, fam->periph_windows[i][0],
                            fam->periph_windows[i][1] - fam->periph_windows[i][0], NULL);
   sim_region *ppb = add_region(t, REGION_PPB, 0xE0000000, 0x100000, NULL);
@@ -102,21 +114,27 @@ bool bus_setup(sim_target *t, char *err, size_t err_len)
             core_map_ram(t, 0x20000000, chip->sram_size, t->sram, UC_PROT_ALL) &&
             (!t->ccm || core_map_ram(t, 0x10000000, chip->ccm_size, t->ccm,
                                      UC_PROT_READ | UC_PROT_WRITE)) &&
-            core_map_mmio(t, opt) && (!opt2 || core_map_mmio(t, opt2)) && core_map_mmio(t, ppb);
-  for (int i = 0; ok && i < 4 && periph[i]; i++)
+            (!opt || core_map_mmio(t, opt)) && (!opt2 || core_map_mmio(t, opt2)) &&
+            core_map_mmio(t, ppb);
+  for (int i = 0; ok && i < SIM_PERIPH_WINDOWS && periph[i]; i++)
     ok = core_map_mmio(t, periph[i]);
+  /* a RAM behind a clock gate goes through the bus, which checks the gate */
+  for (int i = 0; ok && i < chip->ram_count; i++)
+    ok = chip->rams[i].gate_reg ? core_map_mmio(t, rams[i])
+                                : core_map_ram(t, chip->rams[i].base, chip->rams[i].size,
+                                               t->rams[i], UC_PROT_ALL);
   if (!ok) {
     snprintf(err, err_len, "cannot map the memory of %s into the CPU emulator", chip->name);
     return false;
   }
   t->boot_target = REGION_FLASH;
-  ok = core_map_ram(t, 0, chip->flash_size, t->st.flash, UC_PROT_ALL);
+  ok = fam->boot_by_address || core_map_ram(t, 0, chip->flash_size, t->st.flash, UC_PROT_ALL);
   if (!ok) {
     snprintf(err, err_len, "cannot map the boot alias of %s", chip->name);
     return false;
   }
   t->periph.stub_size = 0;
-  for (int i = 0; i < 4 && fam->periph_windows[i][1]; i++)
+  for (int i = 0; i < SIM_PERIPH_WINDOWS && fam->periph_windows[i][1]; i++)
     t->periph.stub_size += fam->periph_windows[i][1] - fam->periph_windows[i][0];
   t->periph.stub = calloc(1, t->periph.stub_size);
   if (!t->periph.stub) {
@@ -133,6 +151,10 @@ void bus_teardown(sim_target *t)
   free(t->sysmem);
   free(t->periph.stub);
   t->sram = t->ccm = t->sysmem = t->periph.stub = NULL;
+  for (int i = 0; i < SIM_MAX_RAMS; i++) {
+    free(t->rams[i]);
+    t->rams[i] = NULL;
+  }
 }
 
 const sim_region *bus_region(const sim_target *t, uint32_t addr)
@@ -145,6 +167,15 @@ const sim_region *bus_region(const sim_target *t, uint32_t addr)
   return NULL;
 }
 
+uint32_t bus_boot_address(const sim_target *t)
+{
+  if (!t->chip->family->boot_by_address)
+    return 0;
+  sim_boot b;
+  t->chip->family->flash->boot(t->chip, &t->st, false, &b);
+  return b.address;
+}
+
 /* The options and the empty check were loaded by the reset that got here. */
 region_kind bus_boot_target(const sim_target *t)
 {
@@ -155,6 +186,10 @@ region_kind bus_boot_target(const sim_target *t)
     return REGION_SYSMEM;
   case BOOT_SRAM:
     return REGION_SRAM;
+  case BOOT_NOTHING:
+    if (t->chip->family->boot_by_address)
+      return REGION_PERIPH; /* the vector fetch finds nothing */
+    return REGION_FLASH;
   default:
     return REGION_FLASH;
   }
@@ -180,6 +215,10 @@ void bus_remap_boot(sim_target *t)
   region_kind want = bus_boot_target(t);
   if (want == t->boot_target)
     return;
+  if (t->chip->family->boot_by_address) {
+    t->boot_target = want; /* nothing is remapped at 0 */
+    return;
+  }
   uint32_t old_size, new_size;
   boot_memory(t, t->boot_target, &old_size);
   uint8_t *mem = boot_memory(t, want, &new_size);
@@ -204,6 +243,7 @@ uint8_t *bus_ram_ptr(sim_target *t, uint32_t addr, uint32_t len)
   case REGION_CCM:
   case REGION_FLASH:
   case REGION_SYSMEM:
+  case REGION_RAM:
     return r->ram + (addr - r->base);
   default:
     return NULL;
@@ -273,7 +313,7 @@ static bus_status option_read(sim_target *t, uint32_t addr, unsigned size, uint3
 static bus_status flash_array_write(sim_target *t, bus_master m, uint32_t offset, unsigned size,
                                     uint32_t value)
 {
-  if (flash_busy(t))
+  if (flash_busy_at(t, offset))
     return BUS_BUSY; /* a write to the array waits for the running operation */
   return t->chip->family->flash->array_write(t, m, offset, size, value);
 }
@@ -283,10 +323,21 @@ static bus_status flash_array_read(sim_target *t, bus_master m, uint32_t offset,
 {
   if (flash_read_blocked(t, m))
     return BUS_ERROR;
-  if (flash_busy(t))
+  if (flash_busy_at(t, offset))
     return BUS_BUSY;
+  if (t->chip->family->flash->array_read)
+    return t->chip->family->flash->array_read(t, m, offset, size, value);
   *value = load_le(t->st.flash + offset, size);
   return BUS_OK;
+}
+
+/* RM0433 §8.5.? (RCC_AHB2ENR): a D2 SRAM whose clock is off is not reachable. */
+static bool ram_clocked(const sim_target *t, const sim_region *r)
+{
+  const sim_ram *info = r->info;
+  if (!info || !info->gate_reg)
+    return true;
+  return (t->periph.rcc[info->gate_reg / 4 % 64] >> info->gate_bit) & 1u;
 }
 
 bus_status bus_read(sim_target *t, bus_master m, uint32_t addr, unsigned size, uint32_t *value)
@@ -312,6 +363,11 @@ bus_status bus_read(sim_target *t, bus_master m, uint32_t addr, unsigned size, u
   case REGION_SRAM:
   case REGION_CCM:
   case REGION_SYSMEM:
+    *value = load_le(r->ram + off, size);
+    return BUS_OK;
+  case REGION_RAM:
+    if (!ram_clocked(t, r))
+      return BUS_ERROR;
     *value = load_le(r->ram + off, size);
     return BUS_OK;
   case REGION_OPTIONS:
@@ -348,6 +404,12 @@ bus_status bus_write(sim_target *t, bus_master m, uint32_t addr, unsigned size, 
     core_flush_code(t, addr, size);
     if (r->kind == REGION_SRAM && t->boot_target == REGION_SRAM)
       core_flush_code(t, off, size);
+    return BUS_OK;
+  case REGION_RAM:
+    if (!ram_clocked(t, r))
+      return BUS_ERROR;
+    store_le(r->ram + off, size, value);
+    core_flush_code(t, addr, size);
     return BUS_OK;
   case REGION_SYSMEM:
     return BUS_ERROR;

@@ -1,7 +1,8 @@
 /*
- * The chips swdsim can simulate. Facts: ../shared/reference/stm32-f-series.md
- * (RM0008, PM0075, RM0090, RM0390, the datasheets and the stlink/openocd
- * chip tables cited there).
+ * The chips swdsim can simulate. Facts: RM0008, PM0075, RM0090, RM0390 for
+ * the F1/F4; RM0433 (H742/H743/H750/H753) and RM0468 (H723/H725/H730/H733/
+ * H735) with ST's CMSIS device headers stm32h743xx.h / stm32h723xx.h for the
+ * H7; the datasheets and the stlink/openocd chip tables (docs/sim-h7.md).
  */
 #include "target.h"
 
@@ -47,6 +48,69 @@ static const sim_family family_f4 = {
     .periph_windows = {{0x40000000, 0x40080000}, {0x50000000, 0x50061000}, {0xA0000000, 0xA0001000}},
     .flash = &sim_flash_f4,
 };
+
+/* H7 (RM0433 §2.3.2, RM0468 §2.3.2): no alias at 0 (ITCM lives there); the
+ * core boots from BOOT_ADD0/BOOT_ADD1. System memory 0x1FF00000-0x1FF1FFFF
+ * holds the ROM bootloader, the unique ID (0x1FF1E800) and the flash size
+ * (0x1FF1E880). The flash interface is at 0x52002000 in the D1 AHB3 space,
+ * RCC at 0x58024400, GPIOA at 0x58020000, IWDG1 at 0x58004800, DBGMCU at
+ * 0x5C001000 on the system bus (and at 0xE00E1000 through AP2). */
+static const sim_family family_h7 = {
+    .id = SIM_FAMILY_H7,
+    .name = "STM32H7",
+    .hsi_hz = 64000000,
+    .sysmem_base = 0x1FF00000,
+    .sysmem_size = 0x20000,
+    .rom_size = 0x1E800,
+    .flash_size_reg = 0x1FF1E880,
+    .uid_reg = 0x1FF1E800,
+    .option_base = 0, /* the options are registers only (FLASH_OPTSR_CUR ...) */
+    .option_size = 0,
+    .flash_regs = 0x52002000,
+    .rcc = 0x58024400,
+    .gpioa = 0x58020000,
+    .afio = 0,
+    /* D2 APB1/APB2/AHB1, D2 AHB2, D1 APB3, D1 AHB3, D3 APB4/AHB4, and the
+     * DBGMCU block with the trace funnel past it (RM0433 §2.3.2 Table 8) */
+    .periph_windows = {{0x40000000, 0x40080000},
+                       {0x48020000, 0x48023000},
+                       {0x50000000, 0x50004000},
+                       {0x52000000, 0x5200A000},
+                       {0x58000000, 0x58026800},
+                       {0x5C000000, 0x5C005000}},
+    .flash = &sim_flash_h7,
+    .boot_by_address = true,
+    .dbgmcu = 0x5C001000,
+    .iwdg = 0x58004800,
+};
+
+/* RAMs besides the DTCM at 0x20000000. The D2 SRAMs are clocked by
+ * RCC_AHB2ENR (offset 0xDC) SRAM1EN 29, SRAM2EN 30, SRAM3EN 31, all 0 after
+ * reset (RM0433 §8.7.40). */
+static const sim_ram rams_h743[] = {
+    {"itcm", 0x00000000, KIB(64), 0, 0},
+    {"axi-sram", 0x24000000, KIB(512), 0, 0},
+    {"sram1", 0x30000000, KIB(128), 0xDC, 29},
+    {"sram2", 0x30020000, KIB(128), 0xDC, 30},
+    {"sram3", 0x30040000, KIB(32), 0xDC, 31},
+    {"sram4", 0x38000000, KIB(64), 0, 0},
+    {"backup-sram", 0x38800000, KIB(4), 0, 0},
+};
+
+/* RM0468 §2.3.2 with the default TCM/AXI split (OPTSR2.TCM_AXI_SHARED = 00:
+ * 64 KiB ITCM, 320 KiB AXI SRAM); SRAM1 and SRAM2 16 KiB each, no SRAM3. */
+static const sim_ram rams_h723[] = {
+    {"itcm", 0x00000000, KIB(64), 0, 0},
+    {"axi-sram", 0x24000000, KIB(320), 0, 0},
+    {"sram1", 0x30000000, KIB(16), 0xDC, 29},
+    {"sram2", 0x30004000, KIB(16), 0xDC, 30},
+    {"sram4", 0x38000000, KIB(16), 0, 0},
+    {"backup-sram", 0x38800000, KIB(4), 0, 0},
+};
+
+static const uint16_t sectors_h7_1m[] = {128, 128, 128, 128, 128, 128, 128, 128};
+static const uint16_t sectors_h7_2m[] = {128, 128, 128, 128, 128, 128, 128, 128,
+                                         128, 128, 128, 128, 128, 128, 128, 128};
 
 static const uint16_t sectors_512k[] = {16, 16, 16, 16, 64, 128, 128, 128};
 static const uint16_t sectors_1m[] = {16, 16, 16, 16, 64, 128, 128, 128, 128, 128, 128, 128};
@@ -133,6 +197,46 @@ static const sim_chip chips[] = {
         .has_db1m = true,
         .has_optcr1 = true,
     },
+    {
+        .name = "stm32h723zg",
+        .description = "STM32H723ZG: H7, Cortex-M7, 1 MiB flash (one bank, 8x128 KiB sectors), 128 KiB DTCM + 320 KiB AXI SRAM",
+        .family = &family_h7,
+        .dpidr = 0x6BA02477,
+        .cpuid = 0x411FC272,  /* Cortex-M7 r1p2 */
+        .idcode = 0x10016483, /* DEV_ID 0x483, rev Z */
+        .flash_size = KIB(1024),
+        .sector_kib = sectors_h7_1m,
+        .sector_count = 8,
+        .snb_bits = 3,
+        .bank_size = KIB(1024),
+        .sram_size = KIB(128), /* DTCM */
+        .hse_hz = 25000000,    /* BTT Octopus Pro H723 */
+        .has_fpu = true,
+        .rams = rams_h723,
+        .ram_count = sizeof rams_h723 / sizeof rams_h723[0],
+        .is_h72x = true,
+        .is_m7 = true,
+    },
+    {
+        .name = "stm32h743zi",
+        .description = "STM32H743ZI: H7, Cortex-M7, 2 MiB flash (two banks of 8x128 KiB sectors), 128 KiB DTCM + 512 KiB AXI SRAM",
+        .family = &family_h7,
+        .dpidr = 0x6BA02477,
+        .cpuid = 0x411FC271,  /* Cortex-M7 r1p1 */
+        .idcode = 0x20036450, /* DEV_ID 0x450, rev V */
+        .flash_size = KIB(2048),
+        .sector_kib = sectors_h7_2m,
+        .sector_count = 16,
+        .bank2_first_sector = 8,
+        .snb_bits = 3,
+        .bank_size = KIB(1024),
+        .sram_size = KIB(128), /* DTCM */
+        .hse_hz = 25000000,
+        .has_fpu = true,
+        .rams = rams_h743,
+        .ram_count = sizeof rams_h743 / sizeof rams_h743[0],
+        .is_m7 = true,
+    },
 };
 
 enum { CHIP_COUNT = sizeof chips / sizeof chips[0] };
@@ -140,7 +244,8 @@ enum { CHIP_COUNT = sizeof chips / sizeof chips[0] };
 const char *const *sim_chip_names(void)
 {
   static const char *const names[CHIP_COUNT + 1] = {
-      "stm32f103c8", "stm32f103re", "stm32f446re", "stm32f407vg", "stm32f429zi", NULL,
+      "stm32f103c8", "stm32f103re", "stm32f446re", "stm32f407vg", "stm32f429zi",
+      "stm32h723zg", "stm32h743zi", NULL,
   };
   return names;
 }
@@ -172,8 +277,10 @@ bool sim_chip_sector(const sim_chip *chip, unsigned index, sim_sector *out)
   out->offset = offset;
   out->size = KIB(chip->sector_kib[index]);
   out->bank = bank2 ? 1 : 0;
-  /* RM0090 §3.5.3: bank-2 sectors are selected with SNB = 0x10 | n */
-  out->snb = (uint8_t)(bank2 ? 0x10u | (index - chip->bank2_first_sector) : index);
+  /* RM0090 §3.5.3: bank-2 sectors are selected with SNB = 0x10 | n; the H7
+   * has a controller per bank and SNB counts within it (RM0433 §4.9.4) */
+  unsigned in_bank = bank2 ? index - chip->bank2_first_sector : index;
+  out->snb = (uint8_t)(bank2 && chip->family->id != SIM_FAMILY_H7 ? 0x10u | in_bank : in_bank);
   return true;
 }
 

@@ -216,7 +216,7 @@ static int64_t flash_offset(const sim_target *t, uint64_t addr)
   uint32_t size = t->chip->flash_size;
   if (addr >= 0x08000000 && addr - 0x08000000 < size)
     return (int64_t)(addr - 0x08000000);
-  if (addr < size && t->boot_target == REGION_FLASH)
+  if (addr < size && t->boot_target == REGION_FLASH && !t->chip->family->boot_by_address)
     return (int64_t)addr;
   return -1;
 }
@@ -427,7 +427,9 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
     snprintf(err, err_len, "cannot start the Unicorn CPU emulator");
     return false;
   }
-  int model = t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4 : UC_CPU_ARM_CORTEX_M3;
+  int model = t->chip->is_m7     ? UC_CPU_ARM_CORTEX_M7
+              : t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4
+                                 : UC_CPU_ARM_CORTEX_M3;
   uint32_t fsize = t->chip->flash_size;
   bool ok = uc_ctl_set_cpu_model(c->uc, model) == UC_ERR_OK &&
             uc_hook_add(c->uc, &c->hooks[0], UC_HOOK_CODE, (void *)hook_code, t, 1, 0) ==
@@ -446,7 +448,7 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
                         0) == UC_ERR_OK;
   if (!ok) {
     snprintf(err, err_len, "cannot configure the Unicorn CPU emulator as a Cortex-M%s",
-             t->chip->has_fpu ? "4" : "3");
+             t->chip->is_m7 ? "7" : t->chip->has_fpu ? "4" : "3");
     uc_close(c->uc);
     c->uc = NULL;
     return false;
@@ -826,6 +828,9 @@ void core_reset(sim_target *t, bool system)
   clear_requests(c);
   c->vtor = c->scr = c->shcsr = c->cfsr = c->hfsr = c->mmfar = c->bfar = c->cpacr = 0;
   c->aircr_prigroup = 0;
+  /* H7: VTOR resets to the boot address of the option bytes (RM0433 §2.6) */
+  uint32_t boot = bus_boot_address(t);
+  c->vtor = boot & 0x3FFFFF80;
   c->ccr = t->chip->has_fpu ? 0x200 : 0; /* STKALIGN resets to 1 on the Cortex-M4 */
   c->fpccr = t->chip->has_fpu ? 0xC0000000u : 0;
   memset(c->shpr, 0, sizeof c->shpr);
@@ -848,7 +853,7 @@ void core_reset(sim_target *t, bool system)
   c->s_reset_st = true;
   c->firmware_interrupted = false;
   uint32_t sp = 0, pc = 0;
-  bool ok = read32(t, 0, &sp) && read32(t, 4, &pc);
+  bool ok = read32(t, boot, &sp) && read32(t, boot + 4, &pc);
   if (!ok && t->boot_target == REGION_FLASH && flash_read_blocked(t, MASTER_CPU)) {
     /* Read protection with a debugger attached refuses the vector fetch
      * (RM0008 §2.3, RM0090 §3.7.3); the core goes on with the all-ones the

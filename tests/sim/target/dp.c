@@ -36,6 +36,12 @@ enum {
 
   CSW_DEVICE_EN = 1u << 6,
   AHB_AP_IDR = 0x24770011, /* AHB-AP of the Cortex-M3/M4 */
+  AHB_AP_IDR_M7 = 0x84770001, /* AHB-AP of the Cortex-M7 (H7 AP0) */
+  APB_AP_IDR = 0x54770002,    /* H7 AP2: APB-AP to the debug APB */
+  APBD_AP = 2,
+  APBD_BASE = 0xE00E0000,
+  APBD_END = 0xE0100000,
+  APBD_DBGMCU = 0xE00E1000,
 };
 #define CSW_WRITABLE 0xFF000037u
 #define ROM_TABLE 0xE00FF003u /* entry present, at 0xE00FF000 */
@@ -45,7 +51,37 @@ void dp_power_on(sim_target *t)
   sim_dp *dp = &t->dp;
   *dp = (sim_dp){0};
   dp->csw = 0x03000000 | CSW_DEVICE_EN | 0x2; /* HPROT data+privileged, word */
+  dp->apbd_csw = 0x80000000u | CSW_DEVICE_EN | 0x2;
   dp->wcr = 0x40;
+}
+
+/* ---- H7 AP2: the debug APB (RM0433 §60.2.9) ---- */
+
+static bool has_apbd(const sim_target *t)
+{
+  return t->chip->family->id == SIM_FAMILY_H7;
+}
+
+static unsigned current_ap(const sim_dp *dp)
+{
+  return dp->select >> 24;
+}
+
+/* The debug APB as AP2 sees it: the DBGMCU block, and storage that takes
+ * anything for the trace blocks (SWO, SWTF, TPIU) a debugger may set up. */
+static bus_status apbd_access(sim_target *t, uint32_t addr, bool write, uint32_t *value)
+{
+  addr &= ~3u;
+  if (addr < APBD_BASE || addr >= APBD_END)
+    return BUS_ERROR;
+  if (addr - APBD_DBGMCU < 0x1000) {
+    if (!write)
+      return dbgmcu_read(t, addr - APBD_DBGMCU, value);
+    return dbgmcu_write(t, addr - APBD_DBGMCU, *value);
+  }
+  if (!write)
+    *value = 0;
+  return BUS_OK;
 }
 
 void sim_target_line_reset(sim_target *t)
@@ -201,6 +237,11 @@ static bus_status mem_read(sim_target *t, uint32_t addr, unsigned bytes, uint32_
 {
   uint32_t v = 0;
   addr &= ~(bytes - 1);
+  if (current_ap(&t->dp) == APBD_AP) {
+    bus_status s = apbd_access(t, addr, false, &v);
+    *lanes = v;
+    return s;
+  }
   bus_status s = bus_read(t, MASTER_DEBUG, addr, bytes, &v);
   *lanes = v << (8 * (addr & 3));
   return s;
@@ -212,6 +253,8 @@ static bus_status mem_write(sim_target *t, uint32_t addr, unsigned bytes, uint32
   uint32_t v = lanes >> (8 * (addr & 3));
   if (bytes < 4)
     v &= (1u << (8 * bytes)) - 1;
+  if (current_ap(&t->dp) == APBD_AP)
+    return bytes == 4 ? apbd_access(t, addr, true, &lanes) : BUS_ERROR;
   return bus_write(t, MASTER_DEBUG, addr, bytes, v);
 }
 
@@ -264,10 +307,12 @@ static bus_status ap_reg_read(sim_target *t, uint8_t reg, uint32_t *value)
     *value = dp->tar;
     break;
   case AP_BASE:
-    *value = ROM_TABLE;
+    *value = current_ap(dp) == APBD_AP ? APBD_BASE | 3u : ROM_TABLE;
     break;
   case AP_IDR:
-    *value = AHB_AP_IDR;
+    *value = current_ap(dp) == APBD_AP ? APB_AP_IDR
+             : t->chip->is_m7          ? AHB_AP_IDR_M7
+                                       : AHB_AP_IDR;
     break;
   default: /* CFG: little endian; the rest reads as zero */
     break;
@@ -285,6 +330,16 @@ static bus_status ap_reg_write(sim_target *t, uint8_t reg, uint32_t value)
   else if (reg == AP_TAR)
     dp->tar = value;
   return BUS_OK;
+}
+
+/* AP2 has its own CSW and TAR: they stand in for AP0's while it is used. */
+static void swap_apbd(sim_dp *dp)
+{
+  uint32_t csw = dp->csw, tar = dp->tar;
+  dp->csw = dp->apbd_csw;
+  dp->tar = dp->apbd_tar;
+  dp->apbd_csw = csw;
+  dp->apbd_tar = tar;
 }
 
 static sim_ack ap_result(sim_target *t, bus_status s)
@@ -321,8 +376,13 @@ sim_ack sim_target_ap_read(sim_target *t, uint8_t addr, uint32_t *value)
   sim_dp *dp = &t->dp;
   uint32_t result = 0;
   bus_status s = BUS_OK;
-  if ((dp->select >> 24) == 0)
+  if (current_ap(dp) == 0) {
     s = ap_reg_read(t, (uint8_t)((dp->select & 0xF0) | (addr & 0xC)), &result);
+  } else if (current_ap(dp) == APBD_AP && has_apbd(t)) {
+    swap_apbd(dp);
+    s = ap_reg_read(t, (uint8_t)((dp->select & 0xF0) | (addr & 0xC)), &result);
+    swap_apbd(dp);
+  }
   ack = ap_result(t, s);
   if (ack == SIM_ACK_WAIT)
     return ack;
@@ -340,7 +400,14 @@ sim_ack sim_target_ap_write(sim_target *t, uint8_t addr, uint32_t value)
   if (!gate(t, true, false, addr, &ack) || !ap_reachable(t, &ack))
     return ack;
   sim_dp *dp = &t->dp;
-  if ((dp->select >> 24) != 0)
+  uint8_t reg = (uint8_t)((dp->select & 0xF0) | (addr & 0xC));
+  if (current_ap(dp) == APBD_AP && has_apbd(t)) {
+    swap_apbd(dp);
+    bus_status s = ap_reg_write(t, reg, value);
+    swap_apbd(dp);
+    return ap_result(t, s);
+  }
+  if (current_ap(dp) != 0)
     return SIM_ACK_OK; /* no other AP: the write goes nowhere */
-  return ap_result(t, ap_reg_write(t, (uint8_t)((dp->select & 0xF0) | (addr & 0xC)), value));
+  return ap_result(t, ap_reg_write(t, reg, value));
 }

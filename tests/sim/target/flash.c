@@ -14,22 +14,33 @@ static uint8_t noise(sim_target *t)
   return (uint8_t)(t->flash.noise >> 24);
 }
 
+static uint8_t op_byte(const flash_op *op, uint32_t i)
+{
+  return op->len > 4 ? op->bytes[i] : (uint8_t)(op->data >> (8 * i));
+}
+
+/* Erasing also clears the ECC of the words erased. */
+static void erase_range(sim_target *t, uint32_t offset, uint32_t len)
+{
+  memset(t->st.flash + offset, 0xFF, len);
+  if (t->st.ecc)
+    memset(t->st.ecc + offset / SIM_ECC_WORD, ECC_GOOD, len / SIM_ECC_WORD);
+  bus_flash_changed(t, offset, len);
+}
+
 static void apply(sim_target *t, const flash_op *op)
 {
   uint8_t *array = t->st.flash;
-  if (op->erase_all_first) {
-    memset(array, 0xFF, t->chip->flash_size);
-    bus_flash_changed(t, 0, t->chip->flash_size);
-  }
+  if (op->erase_all_first)
+    erase_range(t, 0, t->chip->flash_size);
   switch (op->kind) {
   case FLASH_OP_PROGRAM:
     for (uint32_t i = 0; i < op->len; i++)
-      array[op->offset + i] &= (uint8_t)(op->data >> (8 * i));
+      array[op->offset + i] &= op_byte(op, i);
     bus_flash_changed(t, op->offset, op->len);
     break;
   case FLASH_OP_ERASE:
-    memset(array + op->offset, 0xFF, op->len);
-    bus_flash_changed(t, op->offset, op->len);
+    erase_range(t, op->offset, op->len);
     break;
   default:
     break;
@@ -49,79 +60,122 @@ static void apply_partial(sim_target *t, const flash_op *op)
     bus_flash_changed(t, off, len);
   } else if (op->kind == FLASH_OP_PROGRAM) {
     for (uint32_t i = 0; i < op->len; i++)
-      array[op->offset + i] &= (uint8_t)(op->data >> (8 * i)) | noise(t);
+      array[op->offset + i] &= op_byte(op, i) | noise(t);
     bus_flash_changed(t, op->offset, op->len);
   }
 }
 
-static void complete(sim_target *t)
+/* Operation slots: one per bank on the H7 (op->bank), the first elsewhere. */
+static flash_op *slot(sim_target *t, int bank)
 {
-  flash_op op = t->flash.op;
-  t->flash.op.kind = FLASH_OP_NONE;
+  return bank ? &t->flash.op2 : &t->flash.op;
+}
+
+static void complete(sim_target *t, int bank)
+{
+  flash_op op = *slot(t, bank);
+  slot(t, bank)->kind = FLASH_OP_NONE;
   apply(t, &op);
   target_mark_dirty(t);
   t->chip->family->flash->op_done(t, &op);
 }
 
-static void power_fails(sim_target *t)
+static void power_fails(sim_target *t, int bank)
 {
-  flash_op op = t->flash.op;
+  flash_op op = *slot(t, bank);
   sim_ns fail_at = op.start + (op.end - op.start) / 2;
-  t->flash.op.kind = FLASH_OP_NONE;
+  slot(t, bank)->kind = FLASH_OP_NONE;
   t->clock->report.flash_busy_ns -= op.end - fail_at;
   apply_partial(t, &op);
   target_mark_dirty(t);
   target_power_fail(t);
 }
 
-sim_ns flash_next_event(const sim_target *t)
+static sim_ns slot_event(const flash_op *op)
 {
-  const flash_op *op = &t->flash.op;
   if (op->kind == FLASH_OP_NONE)
     return UINT64_MAX;
   return op->power_loss ? op->start + (op->end - op->start) / 2 : op->end;
 }
 
+sim_ns flash_next_event(const sim_target *t)
+{
+  sim_ns a = slot_event(&t->flash.op), b = slot_event(&t->flash.op2);
+  return a < b ? a : b;
+}
+
+static void finish_slot(sim_target *t, int bank)
+{
+  if (slot(t, bank)->power_loss)
+    power_fails(t, bank);
+  else
+    complete(t, bank);
+}
+
 void flash_update(sim_target *t)
 {
-  if (t->flash.op.kind == FLASH_OP_NONE)
-    return;
-  if (target_time(t) < flash_next_event(t))
-    return;
-  if (t->flash.op.power_loss)
-    power_fails(t);
-  else
-    complete(t);
+  /* the earlier of the two ends first */
+  for (;;) {
+    sim_ns a = slot_event(&t->flash.op), b = slot_event(&t->flash.op2);
+    int bank = b < a ? 1 : 0;
+    sim_ns ev = bank ? b : a;
+    if (ev == UINT64_MAX || target_time(t) < ev || !t->powered)
+      return;
+    finish_slot(t, bank);
+  }
 }
 
 bool flash_busy(sim_target *t)
 {
   flash_update(t);
-  return t->flash.op.kind != FLASH_OP_NONE;
+  return t->flash.op.kind != FLASH_OP_NONE || t->flash.op2.kind != FLASH_OP_NONE;
+}
+
+bool flash_bank_busy(sim_target *t, int bank)
+{
+  flash_update(t);
+  return slot(t, bank)->kind != FLASH_OP_NONE;
+}
+
+bool flash_busy_at(sim_target *t, uint32_t offset)
+{
+  if (!t->chip->bank_size)
+    return flash_busy(t);
+  flash_update(t);
+  if (t->flash.op.kind == FLASH_OP_OPTIONS)
+    return true;
+  return slot(t, offset >= t->chip->bank_size ? 1 : 0)->kind != FLASH_OP_NONE;
 }
 
 void flash_finish_now(sim_target *t)
 {
-  if (t->flash.op.kind == FLASH_OP_NONE)
-    return;
-  if (t->flash.op.power_loss)
-    power_fails(t);
-  else
-    complete(t);
+  while (t->powered && flash_next_event(t) != UINT64_MAX) {
+    int bank = slot_event(&t->flash.op2) < slot_event(&t->flash.op) ? 1 : 0;
+    finish_slot(t, bank);
+  }
 }
 
 bool flash_start(sim_target *t, const flash_op *op, sim_ns duration, uint64_t program_units,
                  uint64_t erase_units, bool mass)
+{
+  flash_op first = *op;
+  first.bank = 0;
+  return flash_start_bank(t, &first, duration, program_units, erase_units, mass);
+}
+
+bool flash_start_bank(sim_target *t, const flash_op *op, sim_ns duration, uint64_t program_units,
+                      uint64_t erase_units, bool mass)
 {
   uint64_t n = ++t->flash.op_count;
   if (target_fault_at(t, SIM_FAULT_FLASH_ERROR, n)) {
     t->chip->family->flash->op_failed(t);
     return false;
   }
-  t->flash.op = *op;
-  t->flash.op.start = target_time(t);
-  t->flash.op.end = t->flash.op.start + duration;
-  t->flash.op.power_loss = target_fault_at(t, SIM_FAULT_POWER_LOSS, n);
+  flash_op *s = slot(t, op->bank);
+  *s = *op;
+  s->start = target_time(t);
+  s->end = s->start + duration;
+  s->power_loss = target_fault_at(t, SIM_FAULT_POWER_LOSS, n);
   core_limit_run(t, flash_next_event(t));
   sim_report *r = &t->clock->report;
   r->flash_busy_ns += duration;

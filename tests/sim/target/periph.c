@@ -46,14 +46,36 @@ static const rcc_layout rcc_f4 = {
     .resets = {{0x00 / 4, 0x00000083}, {0x04 / 4, 0x24003010}, {0x30 / 4, 0x00100000}},
 };
 
+/* RM0433 §8.7 / RM0468 §8.7: CR (HSION, HSIRDY, HSIDIVF, D1/D2 clocks
+ * ready), CFGR at 0x10, RSR at 0xD0. The D2 SRAM enables of AHB2ENR (0xDC,
+ * bits 29-31) are 0 after reset. */
+static const rcc_layout rcc_h7 = {
+    .cfgr = 0x10 / 4,
+    .pllcfgr = 0,
+    .csr = 0xD0 / 4,
+    .resets = {{0x00 / 4, 0x0000C025}},
+};
+
+static bool is_h7(const sim_target *t)
+{
+  return t->chip->family->id == SIM_FAMILY_H7;
+}
+
 static const rcc_layout *rcc_of(const sim_target *t)
 {
+  if (is_h7(t))
+    return &rcc_h7;
   return t->chip->family->id == SIM_FAMILY_F1 ? &rcc_f1 : &rcc_f4;
 }
 
-/* RCC_CSR reset flags (both families): PINRSTF 26, PORRSTF 27, SFTRSTF 28. */
-static uint32_t reset_flags(reset_cause cause)
+/* RCC_CSR reset flags (F1, F4): PINRSTF 26, PORRSTF 27, SFTRSTF 28;
+ * H7 RCC_RSR: PINRSTF 22, PORRSTF 23, SFTRSTF 24. */
+static uint32_t reset_flags(const sim_target *t, reset_cause cause)
 {
+  if (is_h7(t))
+    return cause == RESET_POWER      ? (1u << 22) | (1u << 23)
+           : cause == RESET_SOFTWARE ? (1u << 22) | (1u << 24)
+                                     : 1u << 22;
   switch (cause) {
   case RESET_POWER:
     return (1u << 26) | (1u << 27);
@@ -86,11 +108,11 @@ static void gpio_reset(sim_target *t)
 void periph_reset(sim_target *t, reset_cause cause)
 {
   const rcc_layout *l = rcc_of(t);
-  uint32_t flags = t->periph.rcc[l->csr] & 0xFE000000u;
+  uint32_t flags = t->periph.rcc[l->csr] & (is_h7(t) ? 0x01FE0000u : 0xFE000000u);
   memset(t->periph.rcc, 0, sizeof t->periph.rcc);
   for (int i = 0; i < 8 && l->resets[i].value; i++)
     t->periph.rcc[l->resets[i].index] = l->resets[i].value;
-  t->periph.rcc[l->csr] = flags | reset_flags(cause);
+  t->periph.rcc[l->csr] = flags | reset_flags(t, cause);
   gpio_reset(t);
   memset(t->periph.iwdg, 0, sizeof t->periph.iwdg);
   t->periph.iwdg[2] = 0xFFF; /* RLR */
@@ -102,6 +124,7 @@ void periph_reset(sim_target *t, reset_cause cause)
 void periph_power_on(sim_target *t)
 {
   t->periph.dbgmcu_cr = t->periph.dbgmcu_apb1 = t->periph.dbgmcu_apb2 = 0;
+  memset(t->periph.dbgmcu_h7, 0, sizeof t->periph.dbgmcu_h7);
   t->periph.rcc[rcc_of(t)->csr] = 0;
 }
 
@@ -145,12 +168,46 @@ static uint32_t sysclk_f4(const sim_target *t, uint32_t cfgr)
   return (uint32_t)(vco / div);
 }
 
+/* H7: HSI (64 MHz) divided by HSIDIV; the PLLs are not modelled, so any
+ * other source keeps the HSI rate. */
+static uint32_t core_hz_h7(const sim_target *t)
+{
+  uint32_t cr = t->periph.rcc[RCC_CR], sws = (t->periph.rcc[rcc_h7.cfgr] >> 3) & 7;
+  uint32_t hsi = t->chip->family->hsi_hz;
+  return sws == 0 ? hsi >> ((cr >> 3) & 3) : hsi;
+}
+
 uint32_t periph_core_hz(const sim_target *t)
 {
+  if (is_h7(t))
+    return core_hz_h7(t);
   uint32_t cfgr = t->periph.rcc[rcc_of(t)->cfgr];
   uint32_t sys = t->chip->family->id == SIM_FAMILY_F1 ? sysclk_f1(t, cfgr) : sysclk_f4(t, cfgr);
   uint32_t hz = sys / ahb_divider(cfgr);
   return hz ? hz : 1;
+}
+
+/* H7 RCC_CR: each oscillator's RDY bit follows its ON bit at once; CFGR.SWS
+ * follows SW when the source is ready. */
+static void rcc_write_h7(sim_target *t, unsigned idx, uint32_t value, uint32_t mask)
+{
+  uint32_t *reg = &t->periph.rcc[idx];
+  uint32_t v = (*reg & ~mask) | (value & mask);
+  if (idx == RCC_CR) {
+    static const uint8_t on_rdy[][2] = {{0, 2}, {7, 8}, {12, 13}, {16, 17}, {24, 25}, {26, 27}, {28, 29}};
+    for (size_t i = 0; i < sizeof on_rdy / sizeof on_rdy[0]; i++)
+      v = (v & ~(1u << on_rdy[i][1])) | (((v >> on_rdy[i][0]) & 1u) << on_rdy[i][1]);
+    *reg = v | 0xC000u; /* D1CKRDY, D2CKRDY */
+  } else if (idx == rcc_h7.cfgr) {
+    uint32_t sw = v & 7, cr = t->periph.rcc[RCC_CR];
+    static const uint8_t rdy[4] = {2, 8, 17, 25}; /* HSI, CSI, HSE, PLL1 */
+    uint32_t sws = sw < 4 && ((cr >> rdy[sw]) & 1u) ? sw : (*reg >> 3) & 7;
+    *reg = (v & ~0x38u) | (sws << 3);
+  } else if (idx == rcc_h7.csr) {
+    *reg = v & (1u << 16) ? v & 0x0000FFFFu & ~(1u << 16) : (*reg & ~(1u << 16)); /* RMVF */
+  } else {
+    *reg = v;
+  }
 }
 
 static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask)
@@ -158,6 +215,12 @@ static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask
   const rcc_layout *l = rcc_of(t);
   uint32_t *reg = &t->periph.rcc[idx];
   uint32_t old_hz = periph_core_hz(t);
+  if (is_h7(t)) {
+    rcc_write_h7(t, idx, value, mask);
+    if (periph_core_hz(t) != old_hz)
+      core_clock_changed(t);
+    return;
+  }
   if (idx == RCC_CR) {
     uint32_t v = (*reg & ~mask) | (value & mask);
     /* oscillators and PLLs lock at once: each READY bit follows its ON bit */
@@ -210,6 +273,8 @@ static bool gpio_port(const sim_target *t, uint32_t addr, unsigned *port, unsign
 {
   uint32_t base = t->chip->family->gpioa;
   uint32_t ports = t->chip->family->id == SIM_FAMILY_F1 ? 7 : 11; /* GPIOA-G, GPIOA-K */
+  if (!base)
+    return false;
   if (addr < base || addr >= base + ports * 0x400)
     return false;
   *port = (addr - base) / 0x400;
@@ -250,9 +315,30 @@ static void gpio_write(sim_target *t, unsigned port, unsigned reg, uint32_t valu
 
 /* ---- DBGMCU (0xE0042000), reset by power-on only ---- */
 
+/* H7 DBGMCU (RM0433 §60.5.8): IDC 0x00, CR 0x04, then the freeze registers
+ * (APB3FZ1 0x34, APB1LFZ1 0x3C, APB1HFZ1 0x44, APB2FZ1 0x4C, APB4FZ1 0x54). */
+static bus_status dbgmcu_h7(sim_target *t, uint32_t off, uint32_t *value, bool write)
+{
+  if (off >= 0x80)
+    return BUS_ERROR;
+  uint32_t *reg = off == 0x04 ? &t->periph.dbgmcu_cr : &t->periph.dbgmcu_h7[off / 4];
+  if (off == 0x00) {
+    if (!write)
+      *value = t->chip->idcode;
+    return BUS_OK;
+  }
+  if (write)
+    *reg = *value;
+  else
+    *value = *reg;
+  return BUS_OK;
+}
+
 bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
 {
   bool f4 = t->chip->family->id == SIM_FAMILY_F4;
+  if (is_h7(t))
+    return dbgmcu_h7(t, off, value, false);
   switch (off) {
   case 0x00:
     *value = t->chip->idcode;
@@ -275,6 +361,8 @@ bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
 bus_status dbgmcu_write(sim_target *t, uint32_t off, uint32_t value)
 {
   bool f4 = t->chip->family->id == SIM_FAMILY_F4;
+  if (is_h7(t))
+    return dbgmcu_h7(t, off, &value, true);
   switch (off) {
   case 0x00:
     return BUS_OK; /* read only */
@@ -298,7 +386,7 @@ static uint32_t *stub_word(sim_target *t, uint32_t addr)
 {
   uint32_t off = 0;
   const sim_family *fam = t->chip->family;
-  for (int i = 0; i < 4 && fam->periph_windows[i][1]; i++) {
+  for (int i = 0; i < SIM_PERIPH_WINDOWS && fam->periph_windows[i][1]; i++) {
     if (addr >= fam->periph_windows[i][0] && addr < fam->periph_windows[i][1])
       return (uint32_t *)(void *)(t->periph.stub + off + (addr - fam->periph_windows[i][0]));
     off += fam->periph_windows[i][1] - fam->periph_windows[i][0];
@@ -311,11 +399,18 @@ static bool in_block(uint32_t addr, uint32_t base)
   return base && addr >= base && addr < base + 0x400;
 }
 
+static uint32_t iwdg_base(const sim_target *t)
+{
+  return t->chip->family->iwdg ? t->chip->family->iwdg : IWDG_BASE;
+}
+
 bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value)
 {
   const sim_family *fam = t->chip->family;
   unsigned port, reg;
   *value = 0;
+  if (in_block(addr, fam->dbgmcu))
+    return dbgmcu_read(t, addr - fam->dbgmcu, value);
   if (in_block(addr, fam->flash_regs))
     return fam->flash->reg_read(t, addr - fam->flash_regs, value);
   if (in_block(addr, fam->rcc)) {
@@ -332,8 +427,8 @@ bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value)
     *value = i < 8 ? t->periph.afio[i] & (i == 1 ? ~0x07000000u : ~0u) : 0;
     return BUS_OK;
   }
-  if (in_block(addr, IWDG_BASE)) {
-    unsigned i = (addr - IWDG_BASE) / 4;
+  if (in_block(addr, iwdg_base(t))) {
+    unsigned i = (addr - iwdg_base(t)) / 4;
     *value = i == 0 ? 0 : (i < 4 ? t->periph.iwdg[i] : 0);
     return BUS_OK;
   }
@@ -349,6 +444,12 @@ bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t val
 {
   const sim_family *fam = t->chip->family;
   unsigned port, reg;
+  if (in_block(addr, fam->dbgmcu)) {
+    uint32_t old = 0;
+    if (dbgmcu_read(t, addr - fam->dbgmcu, &old) != BUS_OK)
+      return BUS_ERROR;
+    return dbgmcu_write(t, addr - fam->dbgmcu, (old & ~mask) | (value & mask));
+  }
   if (in_block(addr, fam->flash_regs))
     return fam->flash->reg_write(t, m, addr - fam->flash_regs, value, mask);
   if (in_block(addr, fam->rcc)) {
@@ -367,8 +468,8 @@ bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t val
     }
     return BUS_OK;
   }
-  if (in_block(addr, IWDG_BASE)) {
-    unsigned i = (addr - IWDG_BASE) / 4;
+  if (in_block(addr, iwdg_base(t))) {
+    unsigned i = (addr - iwdg_base(t)) / 4;
     if (i == 0) {
       uint32_t key = value & 0xFFFF;
       if (key == 0xCCCC)

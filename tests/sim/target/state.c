@@ -15,6 +15,9 @@
  *   312 u8[12] unique device ID
  *   324 reserved (zero) up to the header size
  *   512 flash contents
+ *   ... H7 only: one byte per 32-byte flash word, the state of its ECC
+ *       (0 good, 1 single-bit error, 2 double-bit error: a word programmed
+ *       twice, see flash_h7.c)
  *   ... u32 CRC-32 (IEEE) of everything before it
  * Version 1 (header 128 bytes, 16 option bytes at 56 and 72, UID at 88) is
  * still read.
@@ -84,8 +87,12 @@ bool sim_state_init_fresh(sim_chip_state *st, const sim_chip *chip)
 {
   *st = (sim_chip_state){0};
   st->flash = alloc_flash(chip->flash_size);
-  if (!st->flash)
+  uint32_t ecc = sim_ecc_bytes(chip);
+  st->ecc = ecc ? calloc(1, ecc) : NULL;
+  if (!st->flash || (ecc && !st->ecc)) {
+    sim_state_release(st);
     return false;
+  }
   chip->family->flash->factory_options(st->options);
   memcpy(st->loaded, st->options, SIM_OPTIONS_SIZE);
   /* a unique ID that is the same for every fresh chip of a kind */
@@ -100,7 +107,9 @@ bool sim_state_init_fresh(sim_chip_state *st, const sim_chip *chip)
 void sim_state_release(sim_chip_state *st)
 {
   free(st->flash);
+  free(st->ecc);
   st->flash = NULL;
+  st->ecc = NULL;
 }
 
 bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_out, char *err,
@@ -113,7 +122,7 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
   }
   uint8_t h[HEADER_SIZE] = {0};
   const sim_chip *chip = NULL;
-  uint8_t *flash = NULL;
+  uint8_t *flash = NULL, *ecc = NULL;
   if (fread(h, 1, HEADER_SIZE_V1, f) != HEADER_SIZE_V1 || memcmp(h, magic, 8) != 0) {
     snprintf(err, err_len, "%s is not a swdsim state file (create one with `swdsim state init`)",
              path);
@@ -140,17 +149,22 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
     goto fail;
   }
   flash = alloc_flash(chip->flash_size);
+  uint32_t ecc_size = sim_ecc_bytes(chip);
+  ecc = ecc_size ? calloc(1, ecc_size) : NULL;
   uint8_t crc_bytes[4];
-  if (!flash) {
+  if (!flash || (ecc_size && !ecc)) {
     snprintf(err, err_len, "out of memory reading %s", path);
     goto fail;
   }
   if (fread(flash, 1, chip->flash_size, f) != chip->flash_size ||
+      (!v1 && ecc_size && fread(ecc, 1, ecc_size, f) != ecc_size) ||
       fread(crc_bytes, 1, 4, f) != 4 || fgetc(f) != EOF) {
     snprintf(err, err_len, "%s is truncated or has trailing data: the state file is damaged", path);
     goto fail;
   }
   uint32_t crc = crc32_update(crc32_update(0, h, header), flash, chip->flash_size);
+  if (!v1 && ecc_size)
+    crc = crc32_update(crc, ecc, ecc_size);
   if (crc != get32(crc_bytes)) {
     snprintf(err, err_len, "%s is corrupt (checksum mismatch)", path);
     goto fail;
@@ -159,6 +173,7 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
   uint32_t flags = get32(h + 48);
   *st = (sim_chip_state){
       .flash = flash,
+      .ecc = ecc,
       .powered = flags & FLAG_POWERED,
       .rdp2_locked = flags & FLAG_RDP2,
       .debugger_latched = flags & FLAG_DEBUGGER,
@@ -180,6 +195,7 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
 
 fail:
   free(flash);
+  free(ecc);
   fclose(f);
   return false;
 }
@@ -205,8 +221,10 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   memcpy(h + 56, st->options, SIM_OPTIONS_SIZE);
   memcpy(h + 56 + SIM_OPTIONS_SIZE, st->loaded, SIM_OPTIONS_SIZE);
   memcpy(h + 56 + 2 * SIM_OPTIONS_SIZE, st->uid, 12);
+  uint32_t ecc_size = st->ecc ? sim_ecc_bytes(chip) : 0;
   uint8_t crc[4];
-  put32(crc, crc32_update(crc32_update(0, h, sizeof h), st->flash, chip->flash_size));
+  uint32_t sum = crc32_update(crc32_update(0, h, sizeof h), st->flash, chip->flash_size);
+  put32(crc, ecc_size ? crc32_update(sum, st->ecc, ecc_size) : sum);
 
   size_t len = strlen(path) + 32;
   char *tmp = malloc(len);
@@ -217,7 +235,7 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
   bool ok = f && write_all(f, h, sizeof h) && write_all(f, st->flash, chip->flash_size) &&
-            write_all(f, crc, 4);
+            (!ecc_size || write_all(f, st->ecc, ecc_size)) && write_all(f, crc, 4);
   int saved_errno = errno;
   if (f && fclose(f) != 0 && ok) {
     ok = false;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FIELDS = 24, MAX_RANGES = 64 };
+enum { MAX_FIELDS = 32, MAX_RANGES = 64 };
 
 static const char *const usage_main =
     "usage: swdsim state COMMAND ...\n"
@@ -179,8 +179,8 @@ static int cmd_init(int argc, char **argv)
 {
   if (wants_help(argc, argv)) {
     fputs(usage_init, stdout);
-    printf("F1 fields: %s\nF4 fields: %s\nChips:", sim_flash_f1.option_names,
-           sim_flash_f4.option_names ? sim_flash_f4.option_names : "");
+    printf("F1 fields: %s\nF4 fields: %s\nH7 fields: %s\nChips:", sim_flash_f1.option_names,
+           sim_flash_f4.option_names, sim_flash_h7.option_names);
     for (const char *const *c = sim_chip_names(); *c; c++)
       printf(" %s", *c);
     printf("\n");

@@ -29,6 +29,12 @@
  *  boot0=0|1, boot1=0|1   the level of the boot pins, kept in the state.
  *  vdd=MV          the supply the probe measures (default 3300 mV); on the F4
  *                  it limits the program/erase parallelism.
+ *  h7-boot-add[=0xHHHH]  H7 only: the option bytes hold BOOT_ADD0 = HHHH (the
+ *                  boot address bits 31:16; alone: 0x1FF0, the system
+ *                  memory), kept in the state. With BOOT0 low the chip then
+ *                  starts in the ROM bootloader, or where no program is
+ *                  (e.g. 0x2400, the AXI SRAM, or 0x0810 on an H723, where
+ *                  there is no memory and the chip falls back to flash).
  * Faults: swd-fault@N, swd-wait@N (SWD_WAIT_STORM WAITs from the Nth
  * transaction, ended early by ABORT.DAPABORT), flash-error@N, power-loss@N.
  */
@@ -61,10 +67,15 @@ static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t
     s->boot1 = name[6] - '0';
   else if (sscanf(name, "vdd=%u%c", &mv, &tail) == 1 && mv >= 1700 && mv <= 3600)
     s->vdd_mv = mv;
+  else if (strcmp(name, "h7-boot-add") == 0)
+    s->h7_boot_add0 = 0x1FF0;
+  else if (sscanf(name, "h7-boot-add=%x%c", &mv, &tail) == 1 && mv <= 0xFFFF &&
+           strncmp(name + 12, "0x", 2) == 0)
+    s->h7_boot_add0 = (int32_t)mv;
   else {
     snprintf(err, err_len,
              "unknown scenario '%s' (known: no-target, nrst-not-wired, swd-disabled, sleep, "
-             "boot0=0|1, boot1=0|1, vdd=1700..3600)",
+             "boot0=0|1, boot1=0|1, vdd=1700..3600, h7-boot-add[=0xHHHH])",
              name);
     return false;
   }
@@ -73,7 +84,7 @@ static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t
 
 bool sim_target_scenario_valid(const char *name, char *err, size_t err_len)
 {
-  sim_scenarios s = {0};
+  sim_scenarios s = {.h7_boot_add0 = -1};
   return parse_scenario(&s, name, err, err_len);
 }
 
@@ -81,8 +92,11 @@ static bool firmware_present(sim_target *t)
 {
   if (t->boot_target != REGION_FLASH || flash_read_blocked(t, MASTER_CPU))
     return false;
+  uint32_t boot = bus_boot_address(t), off = boot >= 0x08000000 ? boot - 0x08000000 : 0;
   uint32_t vector;
-  memcpy(&vector, t->st.flash + 4, 4);
+  if (off + 8 > t->chip->flash_size)
+    return false;
+  memcpy(&vector, t->st.flash + off + 4, 4);
   return vector != 0xFFFFFFFFu;
 }
 
@@ -299,6 +313,7 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   t->clock = clock;
   t->scen.boot0 = t->scen.boot1 = -1;
   t->scen.vdd_mv = 3300;
+  t->scen.h7_boot_add0 = -1;
   for (int i = 0; i < opts->scenario_count; i++)
     if (!parse_scenario(&t->scen, opts->scenarios[i], err, err_len))
       goto fail;
@@ -334,6 +349,15 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   }
   if (t->scen.boot1 >= 0 && t->st.boot1 != (t->scen.boot1 == 1)) {
     t->st.boot1 = t->scen.boot1 == 1;
+    t->dirty = true;
+  }
+  if (t->scen.h7_boot_add0 >= 0) {
+    if (t->chip->family->id != SIM_FAMILY_H7) {
+      snprintf(err, err_len, "scenario h7-boot-add needs an STM32H7 chip, not %s", t->chip->name);
+      goto fail;
+    }
+    h7_set_boot_add0(t->st.options, (uint16_t)t->scen.h7_boot_add0);
+    h7_set_boot_add0(t->st.loaded, (uint16_t)t->scen.h7_boot_add0);
     t->dirty = true;
   }
 

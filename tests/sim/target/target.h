@@ -11,6 +11,7 @@
  *   flash.c     program/erase operations shared by the flash controllers
  *   flash_f1.c  STM32F1 FPEC and option bytes (PM0075)
  *   flash_f4.c  STM32F4 flash interface and OPTCR (RM0090/RM0390)
+ *   flash_h7.c  STM32H7 flash interface per bank and option bytes (RM0433/RM0468)
  *   state.c     the persistent chip state file
  *   state_tool.c  `swdsim state init|dump|show|power-cycle`
  *   thumb.c     the little Thumb decoding the idle detector needs
@@ -35,11 +36,13 @@ typedef struct sim_target sim_target;
 /* Chips                                                                   */
 /* ---------------------------------------------------------------------- */
 
-typedef enum sim_family_id { SIM_FAMILY_F1, SIM_FAMILY_F4 } sim_family_id;
+typedef enum sim_family_id { SIM_FAMILY_F1, SIM_FAMILY_F4, SIM_FAMILY_H7 } sim_family_id;
 
 typedef struct flash_family flash_family;
 
 /* What is common to every chip of a family: addresses and the controller. */
+enum { SIM_PERIPH_WINDOWS = 6, SIM_MAX_RAMS = 8 };
+
 typedef struct sim_family {
   sim_family_id id;
   const char *name;
@@ -50,9 +53,24 @@ typedef struct sim_family {
   uint32_t flash_size_reg, uid_reg;
   uint32_t option_base, option_size; /* memory image of the option bytes */
   uint32_t flash_regs, rcc, gpioa, afio; /* afio: 0 where there is none */
-  uint32_t periph_windows[4][2];         /* [base, end) ranges of peripheral space */
+  uint32_t periph_windows[SIM_PERIPH_WINDOWS][2]; /* [base, end) ranges of peripheral space */
   const flash_family *flash;
+  /* H7: no memory is aliased at 0; the core takes its vector table from the
+   * boot address of the option bytes (RM0433 §2.6). */
+  bool boot_by_address;
+  uint32_t dbgmcu;      /* DBGMCU on the system bus; 0: in the PPB at 0xE0042000 */
+  uint32_t iwdg;        /* IWDG key register block */
+  uint32_t rcc_csr;     /* byte offset of the RCC reset-flag register (0: the F1/F4 one) */
 } sim_family;
+
+/* A RAM besides the SRAM at 0x20000000 (H7: ITCM, AXI, D2 and D3 SRAMs).
+ * A gated RAM answers a bus error while its RCC enable bit is clear. */
+typedef struct sim_ram {
+  const char *name;
+  uint32_t base, size;
+  uint16_t gate_reg; /* byte offset in the RCC; 0 = always clocked */
+  uint8_t gate_bit;
+} sim_ram;
 
 typedef struct sim_chip {
   const char *name;
@@ -71,6 +89,12 @@ typedef struct sim_chip {
   uint32_t hse_hz;             /* crystal on the usual boards */
   uint32_t optcr_reserved1;    /* F4: OPTCR bits that read as 1 but hold nothing */
   bool has_fpu, has_sprmod, has_db1m, has_optcr1;
+  const sim_ram *rams;         /* H7: further RAMs, ram_count of them */
+  uint8_t ram_count;
+  uint32_t bank_size;          /* H7: bytes per bank; bank 2 follows bank 1 */
+  uint32_t sysmem_vectors;     /* H7: offset of the ROM bootloader's vector table */
+  bool is_h72x;                /* H7: RM0468 part (single bank, OPTSR2, no MER) */
+  bool is_m7;                  /* Cortex-M7 core */
 } sim_chip;
 
 const sim_chip *sim_chip_find(const char *name);
@@ -100,12 +124,20 @@ typedef struct sim_chip_state {
   uint8_t options[SIM_OPTIONS_SIZE];  /* option bytes as programmed */
   uint8_t loaded[SIM_OPTIONS_SIZE];   /* option bytes latched at the last reset */
   uint8_t uid[12];
+  uint8_t *ecc;          /* H7: one byte per 32-byte flash word, ECC_* below; NULL elsewhere */
   bool powered;          /* the board was left powered by the last session */
   bool rdp2_locked;      /* RDP level 2 became effective: the DP is gone for good */
   bool debugger_latched; /* a debugger was seen since power-on (RDP rules) */
   bool boot0, boot1;     /* pin levels */
   bool flash_empty;      /* G0 FLASH_ACR.EMPTY: set by the option loader, kept by system resets */
 } sim_chip_state;
+
+/* What the ECC of a flash word says (H7: a word programmed twice). */
+enum { ECC_GOOD = 0, ECC_SINGLE = 1, ECC_DOUBLE = 2, SIM_ECC_WORD = 32 };
+static inline uint32_t sim_ecc_bytes(const sim_chip *chip)
+{
+  return chip->family->id == SIM_FAMILY_H7 ? chip->flash_size / SIM_ECC_WORD : 0;
+}
 
 /* Allocate an erased state for `chip` (factory option bytes). */
 bool sim_state_init_fresh(sim_chip_state *st, const sim_chip *chip);
@@ -138,6 +170,7 @@ typedef enum region_kind {
   REGION_OPTIONS,
   REGION_PERIPH,
   REGION_PPB,
+  REGION_RAM, /* one of chip->rams */
 } region_kind;
 
 typedef struct sim_region {
@@ -145,9 +178,10 @@ typedef struct sim_region {
   uint32_t base, size;
   uint8_t *ram;        /* host memory for RAM-like regions */
   sim_target *target;  /* for the Unicorn MMIO callbacks */
+  const sim_ram *info; /* REGION_RAM: name and clock gate */
 } sim_region;
 
-enum { SIM_MAX_REGIONS = 12 };
+enum { SIM_MAX_REGIONS = 24 };
 
 bool bus_setup(sim_target *t, char *err, size_t err_len);
 void bus_teardown(sim_target *t);
@@ -159,6 +193,9 @@ const sim_region *bus_region(const sim_target *t, uint32_t addr);
 uint8_t *bus_ram_ptr(sim_target *t, uint32_t addr, uint32_t len);
 /* What address 0 shows, from the boot pins sampled at the last reset. */
 region_kind bus_boot_target(const sim_target *t);
+/* Where the core fetches its vector table at reset: 0 on the chips with a
+ * boot alias, the boot address of the option bytes on the H7. */
+uint32_t bus_boot_address(const sim_target *t);
 void bus_remap_boot(sim_target *t);
 void bus_flash_changed(sim_target *t, uint32_t offset, uint32_t len);
 void bus_fill_sysmem(const sim_chip *chip, const sim_chip_state *st, uint8_t *buf);
@@ -175,6 +212,7 @@ typedef enum reset_cause { RESET_POWER, RESET_PIN, RESET_SOFTWARE } reset_cause;
 typedef struct sim_periph {
   uint32_t rcc[64];        /* RCC registers, word indexed */
   uint32_t dbgmcu_cr, dbgmcu_apb1, dbgmcu_apb2;
+  uint32_t dbgmcu_h7[32];  /* H7 DBGMCU registers past CR (freeze bits), word indexed */
   uint32_t gpio[11][10];   /* GPIOA.. (F1: CRL CRH IDR ODR BSRR BRR LCKR; F4: 10 regs) */
   uint32_t afio[8];
   uint32_t iwdg[4];
@@ -210,6 +248,8 @@ typedef struct flash_op {
   sim_ns start, end;
   uint32_t offset, len;
   uint32_t data;
+  uint8_t bytes[32];    /* program data when len > 4 (H7 flash word) */
+  uint8_t bank;         /* H7: the bank whose controller runs it */
   bool erase_all_first; /* RDP regression: the whole array is erased first */
   bool power_loss;      /* the supply fails half-way through */
 } flash_op;
@@ -238,6 +278,7 @@ typedef struct option_field {
 
 typedef struct sim_flash {
   flash_op op;
+  flash_op op2;             /* H7: bank 2 runs its own operations alongside */
   uint32_t acr, sr, cr, ar; /* family registers */
   uint32_t optcr, optcr1;   /* F4 option control registers */
   uint8_t key_stage, optkey_stage;
@@ -245,6 +286,17 @@ typedef struct sim_flash {
   bool optkey_lockout;
   uint8_t pending_options[SIM_OPTIONS_SIZE]; /* what a running option op writes */
   uint64_t op_count;        /* program/erase operations started (fault injection) */
+  struct sim_h7_bank {      /* H7 per-bank registers and write buffer */
+    uint32_t cr, sr, crc[4], ecc_fa;
+    uint8_t key_stage;
+    bool key_lockout;
+    uint8_t wbuf[32];
+    uint32_t wmask, wword;  /* bytes written, flash-word index in the array */
+  } h7[2];
+  uint32_t optsr_prg, boot_prg, prar_prg[2], scar_prg[2], wpsn_prg[2], optsr2_prg;
+  bool optchangeerr;
+  bool regression_pending;  /* H7: the running option change is an RDP 1 -> 0 regression */
+  uint8_t starting_bank;    /* H7: the bank whose operation flash_start_bank() starts */
   uint32_t noise;           /* deterministic garbage for power loss */
 } sim_flash;
 
@@ -285,6 +337,9 @@ struct flash_family {
    * where the family has one, the empty check loaded again) or a system
    * reset (what is latched in `st` stays). */
   void (*boot)(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out);
+  /* Optional: a debugger read of the array (ECC, PCROP); NULL = plain read. */
+  bus_status (*array_read)(sim_target *t, bus_master m, uint32_t offset, unsigned size,
+                           uint32_t *value);
   /* Timing model figures at the fastest setting the chip allows at 3.3 V
    * (`swdsim limit`): the program unit and time, the whole-array erase. */
   void (*costs)(const sim_chip *chip, sim_flash_costs *out);
@@ -294,15 +349,25 @@ struct flash_family {
 
 extern const flash_family sim_flash_f1;
 extern const flash_family sim_flash_f4;
+extern const flash_family sim_flash_h7;
+/* H7: set BOOT_ADD0 (address bits 31:16) in an option image. */
+void h7_set_boot_add0(uint8_t opts[SIM_OPTIONS_SIZE], uint16_t value);
 
 /* Advance the current operation to the target's present time. */
 void flash_update(sim_target *t);
 bool flash_busy(sim_target *t);
+/* Busy for an access at `offset` of the array: on the H7 only the bank's own
+ * operation (or an option change) stalls it. */
+bool flash_busy_at(sim_target *t, uint32_t offset);
+bool flash_bank_busy(sim_target *t, int bank);
 sim_ns flash_next_event(const sim_target *t);
 /* Start an operation lasting `duration`. Returns false when a flash-error
  * fault hits it (nothing was started and op_failed() was called). */
 bool flash_start(sim_target *t, const flash_op *op, sim_ns duration, uint64_t program_units,
                  uint64_t erase_units, bool mass);
+/* The same in the slot of op->bank (H7). */
+bool flash_start_bank(sim_target *t, const flash_op *op, sim_ns duration, uint64_t program_units,
+                      uint64_t erase_units, bool mass);
 /* Complete an operation at once (reset, end of session). */
 void flash_finish_now(sim_target *t);
 /* Debug-visible read protection of the main array. */
@@ -439,6 +504,7 @@ typedef struct sim_dp {
   bool readok;
   uint32_t csw, tar;
   uint32_t ap_posted;
+  uint32_t apbd_csw, apbd_tar; /* H7: the APB-AP on AP2 (debug APB, DBGMCU at 0xE00E1000) */
 } sim_dp;
 
 void dp_power_on(sim_target *t);
@@ -451,6 +517,7 @@ typedef struct sim_scenarios {
   bool no_target, nrst_not_wired, swd_disabled, sleep;
   int boot0, boot1; /* -1: as in the state */
   uint32_t vdd_mv;
+  int32_t h7_boot_add0; /* h7-boot-add: BOOT_ADD0 for this chip; -1: as in the state */
 } sim_scenarios;
 
 enum {
@@ -478,6 +545,7 @@ struct sim_target {
   sim_region regions[SIM_MAX_REGIONS];
   int region_count;
   uint8_t *sram, *ccm, *sysmem;
+  uint8_t *rams[SIM_MAX_RAMS]; /* chip->rams */
   region_kind boot_target;
   sim_dp dp;
   sim_core core;

@@ -1,0 +1,9 @@
+/* Fuzz the Intel HEX reader (lib/image/ihex.c) through swdf_image_parse. */
+#include "image_check.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  swdf_image_opts opts = SWDF_IMAGE_OPTS_INIT;
+  opts.format = SWDF_IMAGE_IHEX;
+  fuzz_parse_image(data, size, "firmware.hex", &opts);
+  return 0;
+}
