@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "options_view.h"
 #include "placement.h"
 #include "recovery.h"
 #include "session.h"
@@ -17,6 +18,7 @@ enum {
   OPT_FORCE,
   OPT_METHOD,
   OPT_MASS,
+  OPT_REMOVE_PROTECTION,
 };
 
 static const cli_opt write_opts[] = {
@@ -25,10 +27,13 @@ static const cli_opt write_opts[] = {
     {"no-verify", 0, false, OPT_NO_VERIFY, NULL, "do not verify (same as --verify=none)"},
     {"reset", 0, false, OPT_RESET, NULL, "reset the chip afterwards and run the new firmware"},
     {"dry-run", 'n', false, OPT_DRY_RUN, NULL,
-     "print the plan and its expected time; change nothing"},
+     "print the plan and its expected time; change nothing (exit 5: protection would refuse it)"},
     {"format", 0, true, OPT_FORMAT, "FMT", "auto (default), bin, ihex, srec or elf"},
     {"force", 0, false, OPT_FORCE, NULL, "rewrite units that already hold the image"},
     {"method", 0, true, OPT_METHOD, "HOW", "auto (default), loader or registers (slow, no RAM)"},
+    {"remove-protection", 0, false, OPT_REMOVE_PROTECTION, NULL,
+     "when write protection is in the way, remove it from the whole flash first (option bytes); "
+     "without it such a write is refused before anything is erased"},
     {0},
 };
 
@@ -40,6 +45,9 @@ static const cli_opt verify_opts[] = {
 
 static const cli_opt erase_opts[] = {
     {"mass", 0, false, OPT_MASS, NULL, "erase the whole flash"},
+    {"remove-protection", 0, false, OPT_REMOVE_PROTECTION, NULL,
+     "when write protection is in the way, remove it from the whole flash first (option bytes); "
+     "without it such an erase is refused before anything is erased"},
     {0},
 };
 
@@ -137,6 +145,30 @@ static const char *unit_word(const flash_cmd *c) {
   return "sector";
 }
 
+/* --remove-protection: the job was refused because of write protection;
+ * clear every write- and code-protection field (read protection stays), which
+ * the library writes, reloads (the chip is reset) and reads back. */
+static int remove_protection(flash_cmd *c) {
+  cli_session *s = &c->s;
+  swdf_options *o = NULL;
+  swdf_err err = swdf_options_read(&o, s->target);
+  if (err == SWDF_OK) {
+    err = swdf_options_set_unprotected(o);
+  }
+  if (err == SWDF_OK && !s->g->json && !s->g->quiet) {
+    fprintf(stderr, "swdflash: removing the write protection first (--remove-protection):\n");
+    cli_print_ranges(stderr, o, 0, "  was ");
+  }
+  if (err == SWDF_OK) {
+    err = swdf_options_write(o, s->target, NULL);
+  }
+  swdf_options_free(o);
+  if (err != SWDF_OK) {
+    return cli_session_fail(s, err, "removing the write protection; nothing was erased");
+  }
+  return CLI_EXIT_OK;
+}
+
 /* ---- write ------------------------------------------------------------------ */
 
 static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
@@ -164,14 +196,16 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
       cli_format_size(k, sizeof(k), u->kept_bytes);
       snprintf(keep, sizeof(keep), ", keep %s", k);
     }
-    printf("    %s %-4u 0x%08x %-8s %-9s image %s%s\n", unit, (unsigned)u->index, (unsigned)u->addr,
-           usize, swdf_unit_action_name(u->action), image, keep);
+    printf("    %s %-4u 0x%08x %-8s %-9s image %s%s%s\n", unit, (unsigned)u->index,
+           (unsigned)u->addr, usize, swdf_unit_action_name(u->action), image, keep,
+           u->write_protected ? "  PROTECTED" : "");
   }
   char erase[32], program[32];
   cli_format_size(erase, sizeof(erase), st->erase_bytes);
   cli_format_size(program, sizeof(program), st->program_bytes);
   if (st->mass_erase) {
-    printf("  total: mass erase (%s), program %s\n", erase, program);
+    printf("  total: erase the whole flash (%s) first, program %s in %u %ss\n", erase, program,
+           (unsigned)st->units_programmed, unit);
   } else {
     printf("  total: erase %u %ss (%s), program %s; %u %ss blank (no erase), %u unchanged\n",
            (unsigned)st->units_erased, unit, erase, program, (unsigned)st->units_blank, unit,
@@ -180,6 +214,10 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
   printf("  expected time %.2f s (%s, %u-bit programming, verify %s)\n",
          (double)st->estimated_us / 1e6, st->method, (unsigned)st->program_width * 8,
          swdf_verify_mode_name(st->verify));
+  if (st->units_protected > 0) {
+    printf("  the write would be REFUSED: %u protected %s%s in the way\n",
+           (unsigned)st->units_protected, unit, st->units_protected == 1 ? "" : "s");
+  }
 }
 
 static void json_stats(cli_json *j, const swdf_write_stats *st) {
@@ -188,6 +226,8 @@ static void json_stats(cli_json *j, const swdf_write_stats *st) {
   cli_json_uint(j, "units_erased", st->units_erased);
   cli_json_uint(j, "units_blank", st->units_blank);
   cli_json_uint(j, "units_unchanged", st->units_unchanged);
+  cli_json_uint(j, "units_programmed", st->units_programmed);
+  cli_json_uint(j, "units_protected", st->units_protected);
   cli_json_uint(j, "erase_bytes", st->erase_bytes);
   cli_json_uint(j, "program_bytes", st->program_bytes);
   cli_json_uint(j, "kept_bytes", st->kept_bytes);
@@ -212,18 +252,29 @@ static void json_plan_units(cli_json *j, const swdf_flash_plan *plan) {
     cli_json_uint(j, "image_bytes", u->image_bytes);
     cli_json_uint(j, "program_bytes", u->program_bytes);
     cli_json_uint(j, "kept_bytes", u->kept_bytes);
+    cli_json_bool(j, "protected", u->write_protected != 0);
     cli_json_object_end(j);
   }
   cli_json_array_end(j);
 }
 
+/* What a dry run says about a plan the library refuses. */
+typedef struct refusal {
+  swdf_err err;
+  char message[512];
+  char hint[512];
+} refusal;
+
 static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
                              const swdf_write_stats *st, bool dry_run, double seconds,
+                             const refusal *refused, bool protection_removed,
                              const cli_placement *placement) {
   cli_json j;
-  cli_json_reply_begin(&j, true);
+  cli_json_reply_begin(&j, refused->err == SWDF_OK);
   cli_json_str(&j, "command", "write");
   cli_json_bool(&j, "dry_run", dry_run);
+  cli_json_bool(&j, "refused", refused->err != SWDF_OK);
+  cli_json_bool(&j, "protection_removed", protection_removed);
   cli_json_str(&j, "file", swdf_image_name(img));
   cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
   cli_json_str(&j, "chip", c->chip.name);
@@ -234,6 +285,13 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
     cli_json_double(&j, "kib_per_s", seconds > 0 ? (double)st->image_bytes / 1024.0 / seconds : 0);
   }
   json_plan_units(&j, plan);
+  if (refused->err != SWDF_OK) {
+    cli_json_object_begin(&j, "error");
+    cli_json_str(&j, "code", swdf_err_name(refused->err));
+    cli_json_str(&j, "message", refused->message);
+    cli_json_str(&j, "hint", refused->hint[0] != '\0' ? refused->hint : NULL);
+    cli_json_object_end(&j);
+  }
   cli_json_object_end(&j);
   cli_json_finish(&j);
 }
@@ -245,9 +303,16 @@ static void print_write_summary(const flash_cmd *c, const swdf_image *img,
   const char *unit = unit_word(c);
   printf("wrote %s to %s: %s in %.2f s (%.1f KiB/s)\n", swdf_image_name(img), c->chip.name, size,
          seconds, seconds > 0 ? (double)st->image_bytes / 1024.0 / seconds : 0.0);
-  printf("  %u %ss: %u erased, %u programmed without erase, %u unchanged%s\n", (unsigned)st->units,
-         unit, (unsigned)st->units_erased, (unsigned)st->units_blank, (unsigned)st->units_unchanged,
-         st->mass_erase ? " (after a mass erase)" : "");
+  if (st->mass_erase) {
+    char erase[32];
+    cli_format_size(erase, sizeof(erase), st->erase_bytes);
+    printf("  the whole flash erased first (%s), then %u of the image's %u %ss programmed\n",
+           erase, (unsigned)st->units_programmed, (unsigned)st->units, unit);
+  } else {
+    printf("  %u %ss: %u erased, %u programmed without erase, %u unchanged\n",
+           (unsigned)st->units, unit, (unsigned)st->units_erased, (unsigned)st->units_blank,
+           (unsigned)st->units_unchanged);
+  }
   if (st->verified) {
     printf("  verified (%s)\n", swdf_verify_mode_name(st->verify));
   } else {
@@ -259,6 +324,7 @@ typedef struct write_args {
   image_args image;
   swdf_write_opts opts;
   bool dry_run;
+  bool remove_protection;
 } write_args;
 
 static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
@@ -288,6 +354,9 @@ static int parse_write(int argc, char **argv, cli_globals *g, write_args *a) {
       break;
     case OPT_DRY_RUN:
       a->dry_run = true;
+      break;
+    case OPT_REMOVE_PROTECTION:
+      a->remove_protection = true;
       break;
     case OPT_FORCE:
       a->opts.skip_unchanged = 0;
@@ -335,15 +404,30 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
     }
   }
   swdf_err err = SWDF_OK;
+  refusal refused = {SWDF_OK, "", ""};
+  bool protection_removed = false;
   if (rc == CLI_EXIT_OK) {
+    /* The plan makes every check that needs no erase; a refused plan is
+     * never executed (the library refuses it too). */
     err = swdf_flash_plan_new(&plan, c.s.target, img, &a.opts);
-    if (err == SWDF_OK) {
-      swdf_flash_plan_stats(&st, plan);
+    if (err == SWDF_OK && a.remove_protection && !a.dry_run &&
+        swdf_flash_plan_refusal(plan) == SWDF_ERR_WRITE_PROTECTED) {
+      swdf_flash_plan_free(plan);
+      plan = NULL;
+      rc = remove_protection(&c);
+      protection_removed = rc == CLI_EXIT_OK;
+      err = rc == CLI_EXIT_OK ? swdf_flash_plan_new(&plan, c.s.target, img, &a.opts) : SWDF_OK;
     }
-    if (err == SWDF_OK && !a.dry_run) {
+    if (rc == CLI_EXIT_OK && err == SWDF_OK) {
+      swdf_flash_plan_stats(&st, plan);
+      refused.err = swdf_flash_plan_refusal(plan);
+      snprintf(refused.message, sizeof(refused.message), "%s", swdf_ctx_errmsg(c.s.ctx));
+      snprintf(refused.hint, sizeof(refused.hint), "%s", swdf_ctx_hint(c.s.ctx));
+    }
+    if (rc == CLI_EXIT_OK && err == SWDF_OK && !a.dry_run) {
       err = swdf_flash_plan_execute(&st, plan);
     }
-    if (err != SWDF_OK) {
+    if (rc == CLI_EXIT_OK && err != SWDF_OK) {
       rc = cli_session_fail(&c.s, err, a.dry_run ? "planning the write" : "writing the flash");
     }
   }
@@ -351,11 +435,28 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     double seconds = elapsed(&c);
     if (g->json) {
-      print_write_json(&c, img, plan, &st, a.dry_run, seconds, &placement);
+      print_write_json(&c, img, plan, &st, a.dry_run, seconds, &refused, protection_removed,
+                       &placement);
     } else if (a.dry_run) {
       print_plan_text(&c, img, plan, &st);
     } else if (!g->quiet) {
       print_write_summary(&c, img, &st, seconds);
+    }
+  }
+  if (rc == CLI_EXIT_OK && a.dry_run && refused.err != SWDF_OK) {
+    /* The plan was shown; the write itself would be refused. */
+    if (a.remove_protection && refused.err == SWDF_ERR_WRITE_PROTECTED) {
+      if (!g->json && !g->quiet) {
+        printf("  with --remove-protection the write protection is removed first (option "
+               "bytes), then the flash is written\n");
+      }
+    } else if (g->json) {
+      rc = cli_exit_code_for(refused.err);
+    } else {
+      char message[600];
+      snprintf(message, sizeof(message), "dry run: %s", refused.message);
+      rc = cli_report_error(g, swdf_err_name(refused.err), message, refused.hint,
+                            cli_exit_code_for(refused.err));
     }
   }
   swdf_flash_plan_free(plan);
@@ -433,12 +534,14 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
 
 /* ---- erase ------------------------------------------------------------------- */
 
-static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
+static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t len,
+                        bool protection_removed) {
   if (c->s.g->json) {
     cli_json j;
     cli_json_reply_begin(&j, true);
     cli_json_str(&j, "command", "erase");
     cli_json_bool(&j, "mass", mass);
+    cli_json_bool(&j, "protection_removed", protection_removed);
     if (!mass) {
       cli_json_hex32(&j, "addr", addr);
       cli_json_uint(&j, "len", len);
@@ -454,8 +557,12 @@ static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t l
   }
 }
 
+static swdf_err erase_flash(flash_cmd *c, bool mass, uint32_t addr, uint32_t len) {
+  return mass ? swdf_flash_mass_erase(c->s.target) : swdf_flash_erase(c->s.target, addr, len);
+}
+
 int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
-  bool mass = false;
+  bool mass = false, remove = false, removed = false;
   const char *args[2] = {NULL, NULL};
   int nargs = 0;
   cli_parser p;
@@ -468,6 +575,8 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
       return CLI_EXIT_OK;
     } else if (r == OPT_MASS) {
       mass = true;
+    } else if (r == OPT_REMOVE_PROTECTION) {
+      remove = true;
     } else if (nargs < 2) {
       args[nargs++] = p.value;
     } else {
@@ -488,13 +597,21 @@ int cli_cmd_erase(int argc, char **argv, cli_globals *g) {
     rc = cli_connect_chip(&c.s, &c.chip);
   }
   if (rc == CLI_EXIT_OK) {
-    swdf_err err =
-        mass ? swdf_flash_mass_erase(c.s.target) : swdf_flash_erase(c.s.target, addr, len);
-    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, "erasing");
+    /* The library reads the protection before the first erase and refuses
+     * the job while nothing is lost; --remove-protection then clears it. */
+    swdf_err err = erase_flash(&c, mass, addr, len);
+    if (err == SWDF_ERR_WRITE_PROTECTED && remove) {
+      rc = remove_protection(&c);
+      removed = rc == CLI_EXIT_OK;
+      err = rc == CLI_EXIT_OK ? erase_flash(&c, mass, addr, len) : SWDF_OK;
+    }
+    if (rc == CLI_EXIT_OK && err != SWDF_OK) {
+      rc = cli_session_fail(&c.s, err, "erasing");
+    }
   }
   cli_progress_finish(&c.s.progress);
   if (rc == CLI_EXIT_OK) {
-    print_erase(&c, mass, addr, len);
+    print_erase(&c, mass, addr, len, removed);
   }
   cli_session_end(&c.s);
   return rc;

@@ -3,7 +3,10 @@
 #include <string.h>
 
 #include "json.h"
+#include "options_view.h"
 #include "session.h"
+
+enum { INFO_MAX_RANGES = 32 };
 
 typedef struct info {
   swdf_probe_info probe;
@@ -11,7 +14,38 @@ typedef struct info {
   swdf_flash_info flash;
   swdf_protection_info prot;
   bool have_prot;
+  /* Write (and code) protection from the option bytes; known = false when
+   * the chip's option bytes are not described. */
+  bool wrp_known;
+  size_t wrp_count;
+  swdf_opt_range wrp[INFO_MAX_RANGES];
 } info;
+
+/* The number of the unit holding `addr` ("page 12"), from the layout. */
+static bool unit_at(const swdf_flash_info *f, uint32_t addr, uint32_t *index) {
+  for (uint32_t g = 0; g < f->group_count; g++) {
+    const swdf_sector_group *grp = &f->groups[g];
+    uint64_t end = (uint64_t)grp->addr + (uint64_t)grp->count * grp->size;
+    if (addr >= grp->addr && addr < end) {
+      *index = grp->first_index + (addr - grp->addr) / grp->size;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* "sectors 2-3" or "page 48" for a protected range. */
+static void units_text(char *out, size_t len, const swdf_flash_info *f, const swdf_opt_range *r) {
+  const char *unit = strstr(f->summary, "page") != NULL ? "page" : "sector";
+  uint32_t first = 0, last = 0;
+  if (r->size == 0 || !unit_at(f, r->addr, &first) || !unit_at(f, r->addr + r->size - 1, &last)) {
+    snprintf(out, len, "?");
+  } else if (first == last) {
+    snprintf(out, len, "%s %u", unit, (unsigned)first);
+  } else {
+    snprintf(out, len, "%ss %u-%u", unit, (unsigned)first, (unsigned)last);
+  }
+}
 
 static void uid_text(char *out, size_t len, const swdf_chip_info *c) {
   if (!c->has_unique_id) {
@@ -92,6 +126,24 @@ static void json_protection(cli_json *j, const info *in) {
     cli_json_null(j, "rdp_level");
   }
   cli_json_str(j, "rdp", in->have_prot ? in->prot.rdp_text : NULL);
+  if (in->wrp_known) {
+    cli_json_array_begin(j, "write_protected");
+    for (size_t i = 0; i < in->wrp_count && i < INFO_MAX_RANGES; i++) {
+      const swdf_opt_range *r = &in->wrp[i];
+      char units[48];
+      units_text(units, sizeof(units), &in->flash, r);
+      cli_json_object_begin(j, NULL);
+      cli_json_hex32(j, "addr", r->addr);
+      cli_json_uint(j, "size", r->size);
+      cli_json_str(j, "units", units);
+      cli_json_str(j, "kind", r->code_protection ? "pcrop" : "wrp");
+      cli_json_str(j, "field", r->field);
+      cli_json_object_end(j);
+    }
+    cli_json_array_end(j);
+  } else {
+    cli_json_null(j, "write_protected");
+  }
   cli_json_array_begin(j, "option_words");
   for (uint32_t i = 0; in->have_prot && i < in->prot.word_count; i++) {
     cli_json_object_begin(j, NULL);
@@ -149,6 +201,19 @@ static void print_text(const info *in) {
     return;
   }
   printf("protection:   %s\n", in->prot.rdp_text);
+  if (!in->wrp_known) {
+    printf("write protect: unknown (the option bytes of this chip are not described)\n");
+  } else if (in->wrp_count == 0) {
+    printf("write protect: none\n");
+  }
+  for (size_t i = 0; in->wrp_known && i < in->wrp_count && i < INFO_MAX_RANGES; i++) {
+    char units[48], range[64];
+    units_text(units, sizeof(units), &in->flash, &in->wrp[i]);
+    cli_format_range(range, sizeof(range), in->wrp[i].addr, in->wrp[i].size);
+    printf("%s %s at %s, %s (%s)\n", i == 0 ? "write protect:" : "             ", units, range,
+           in->wrp[i].code_protection ? "execute-only (PCROP)" : "write protected",
+           in->wrp[i].field);
+  }
   if (in->prot.word_count > 0) {
     printf("option bytes (raw):\n");
   }
@@ -189,6 +254,17 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK && err == SWDF_OK) {
     prot_err = swdf_target_protection(&in.prot, s.target);
     in.have_prot = prot_err == SWDF_OK;
+  }
+  if (rc == CLI_EXIT_OK && err == SWDF_OK && prot_err == SWDF_OK) {
+    swdf_options *o = NULL;
+    swdf_err oerr = swdf_options_read(&o, s.target);
+    if (oerr == SWDF_OK) {
+      in.wrp_known = true;
+      in.wrp_count = swdf_options_ranges(in.wrp, INFO_MAX_RANGES, o, 0);
+    } else if (oerr != SWDF_ERR_UNSUPPORTED) {
+      prot_err = oerr;
+    }
+    swdf_options_free(o);
   }
   if (rc == CLI_EXIT_OK && err != SWDF_OK) {
     rc = cli_session_fail(&s, err, NULL);

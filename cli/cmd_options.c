@@ -8,14 +8,17 @@
 #include "recovery.h"
 #include "session.h"
 
-enum { OPT_RAW = 1, OPT_YES, OPT_PERMANENT };
+enum { OPT_RAW = 1, OPT_YES, OPT_PERMANENT, OPT_PERMANENT_SHORT };
 
 static const cli_opt options_opts[] = {
     {"raw", 0, false, OPT_RAW, NULL, "also show the raw option words"},
     {"yes", 'y', false, OPT_YES, NULL, "with set: do not ask for confirmation"},
     {"i-understand-this-is-irreversible", 0, false, OPT_PERMANENT, NULL,
      "with set: allow values that can never be undone (read protection level 2)"},
-    {"permanent", 0, false, OPT_PERMANENT, NULL, "same as --i-understand-this-is-irreversible"},
+    /* Refused: a step that can never be undone takes only the long flag,
+     * spelled out, so that no short or guessed spelling unlocks it. */
+    {"permanent", 0, false, OPT_PERMANENT_SHORT, NULL,
+     "not accepted: spell out --i-understand-this-is-irreversible"},
     {0},
 };
 
@@ -235,6 +238,12 @@ int cli_cmd_options(int argc, char **argv, cli_globals *g) {
       break;
     case OPT_PERMANENT:
       flags |= SWDF_OPT_ALLOW_PERMANENT;
+      break;
+    case OPT_PERMANENT_SHORT:
+      rc = cli_usage_error(g, "options",
+                           "--permanent is not accepted: a value that can never be undone (read "
+                           "protection level 2) takes --i-understand-this-is-irreversible, "
+                           "spelled out; nothing was changed");
       break;
     case CLI_NEXT_ARG:
       if (!set_mode && count == 0 && strcmp(p.value, "set") == 0) {

@@ -66,18 +66,25 @@ typedef struct swdf_write_stats {
   uint64_t image_bytes;      /* data bytes in the image */
   uint32_t units;            /* erase units the image touches */
   uint32_t units_unchanged;  /* already held the image: left alone */
-  uint32_t units_blank;      /* blank where the image goes: programmed without erase */
-  uint32_t units_erased;     /* erased, then programmed */
-  uint32_t erase_bytes;      /* bytes in the erased units (the whole flash for mass erase) */
+  uint32_t units_blank;      /* blank where the image goes: programmed without any erase */
+  uint32_t units_erased;     /* erased (on their own, or by the erase of the whole flash when
+                                mass_erase is 1), then programmed */
+  uint32_t erase_bytes;      /* bytes erased (the whole flash for mass erase) */
   uint64_t program_bytes;    /* bytes programmed, image and kept bytes together */
   uint64_t kept_bytes;       /* bytes outside the image read and written back */
-  int mass_erase;            /* 1: the whole chip erased at once (asked, or chosen for an
-                                image filling the flash because it is quicker) */
+  int mass_erase;            /* 1: the whole flash erased first (asked, or chosen for an
+                                image filling the flash because it is quicker); by its mass
+                                erase command or unit by unit, whichever is quicker */
   swdf_verify_mode verify;   /* how the result was verified */
   int verified;              /* 1 when verification ran and passed */
   char method[16];           /* "loader" or "registers" */
   uint32_t program_width;    /* bytes per program operation used */
   uint64_t estimated_us;     /* time the plan expects (datasheet typical times and the wire) */
+  uint32_t units_programmed; /* units with bytes to program (an erased unit may have none:
+                                the image is all 0xFF there) */
+  uint32_t units_protected;  /* units the write would change (for mass_erase: units anywhere in
+                                the flash) that the option bytes protect; when not 0 the plan
+                                is refused (swdf_flash_plan_refusal) and nothing is erased */
 } swdf_write_stats;
 
 /*
@@ -114,14 +121,23 @@ typedef struct swdf_plan_unit {
   uint32_t image_bytes;    /* image bytes inside this unit */
   uint32_t program_bytes;  /* bytes that will be programmed */
   uint32_t kept_bytes;     /* bytes outside the image written back after the erase */
+  int write_protected;     /* 1: the option bytes protect this unit from erase and programming
+                              (write protection, or an execute-only PCROP sector) */
 } swdf_plan_unit;
 
 /*
  * Decide what writing `image` takes: checks the image against the flash,
- * and (unless opts->mass_erase) reads the target's units through CRC and
- * blank checks. Changes nothing in flash; the core stays halted and the
- * loader ready until the plan is executed or freed (freeing restores the
- * core). Free with swdf_flash_plan_free().
+ * reads the protection (read protection fails here with
+ * SWDF_ERR_READ_PROTECTED; write protection is recorded per unit), and
+ * (unless opts->mass_erase) reads the target's units through CRC and blank
+ * checks. Changes nothing in flash; the core stays halted and the loader
+ * ready until the plan is executed or freed (freeing restores the core).
+ * Free with swdf_flash_plan_free().
+ *
+ * Every check that can fail without touching the chip is made here, so a
+ * plan either is executable or carries its refusal: see
+ * swdf_flash_plan_refusal(). Execution of a refused plan fails with that
+ * error before anything is erased.
  */
 SWDF_API swdf_err swdf_flash_plan_new(swdf_flash_plan **out, swdf_target *target,
                                       const swdf_image *image, const swdf_write_opts *opts);
@@ -134,8 +150,18 @@ SWDF_API const swdf_plan_unit *swdf_flash_plan_unit_at(const swdf_flash_plan *pl
 SWDF_API swdf_err swdf_flash_plan_stats(swdf_write_stats *out, const swdf_flash_plan *plan);
 
 /*
+ * SWDF_OK when the plan may be executed, else the error its execution
+ * returns without touching the flash (SWDF_ERR_WRITE_PROTECTED: a unit the
+ * plan would erase or program is protected, or, for a mass erase, any unit
+ * is), with its message and hint on the context (they name the protected
+ * units). For dry runs: show the plan, then say why it would be refused.
+ */
+SWDF_API swdf_err swdf_flash_plan_refusal(const swdf_flash_plan *plan);
+
+/*
  * Carry out a plan: erase and program (and verify as opts->verify says).
- * A plan is executed at most once.
+ * A plan is executed at most once; a refused plan (see
+ * swdf_flash_plan_refusal) is not executed at all.
  */
 SWDF_API swdf_err swdf_flash_plan_execute(swdf_write_stats *out, swdf_flash_plan *plan);
 
@@ -150,12 +176,16 @@ SWDF_API swdf_err swdf_flash_verify(swdf_target *target, const swdf_image *image
 /*
  * Erase the units in [addr, addr + len). Both ends must fall on unit
  * boundaries (the message says which units would be needed otherwise), so
- * that nothing outside the range changes.
+ * that nothing outside the range changes. Refused before anything is
+ * erased (SWDF_ERR_WRITE_PROTECTED) when a unit of the range is protected.
  */
 SWDF_API swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len);
 
 /* Erase the whole flash (every bank): by mass erase, or unit by unit where
- * the datasheet times say that is quicker; then check that it reads blank. */
+ * the datasheet times say that is quicker; then check that it reads blank.
+ * Refused before anything is erased (SWDF_ERR_WRITE_PROTECTED, the message
+ * names the protected units) when any unit is protected: remove the
+ * protection first (swdf_options_set_unprotected, swdf_options_write). */
 SWDF_API swdf_err swdf_flash_mass_erase(swdf_target *target);
 
 #ifdef __cplusplus

@@ -167,6 +167,13 @@ SWDF_API swdf_err swdf_options_set(swdf_options *opts, const char *name, const c
  */
 SWDF_API swdf_err swdf_options_set_unlocked(swdf_options *opts);
 
+/*
+ * Set every write- and code-protection field to the value that protects
+ * nothing; read protection stays as it is, so the flash is not erased by
+ * this change. SWDF_ERR_PERMANENT at level 2.
+ */
+SWDF_API swdf_err swdf_options_set_unprotected(swdf_options *opts);
+
 /* Forget the changes set so far. */
 SWDF_API void swdf_options_discard(swdf_options *opts);
 

@@ -7,6 +7,7 @@
 #include "flash/loaders/loader_crc.h"
 #include "flash_internal.h"
 #include "plan.h"
+#include "protect.h"
 
 struct swdf_flash_plan {
   swdf_target *target;
@@ -17,6 +18,11 @@ struct swdf_flash_plan {
   swdf_write_stats stats;
   bool executed;
   bool chip_erase; /* one erase of the whole chip instead of the units' (planner's choice) */
+  swdf__protection prot;
+  /* Why the plan may not be executed (SWDF_OK: it may), with the message. */
+  swdf_err refusal;
+  char refusal_msg[SWDF_MSG_MAX];
+  char refusal_hint[SWDF_MSG_MAX];
 };
 
 /* Fixed costs of a job beyond the flash work: starting the loader, the
@@ -86,22 +92,6 @@ static swdf__erase_costs erase_costs(const swdf__flash_session *s) {
                              .user = s};
 }
 
-/* Whether any unit is write protected (or it cannot be told). */
-static bool write_protected(swdf__flash_session *s) {
-  for (size_t i = 0; i < SWDF_ARRAY_LEN(s->ctl.wrp); i++) {
-    uint32_t value = 0;
-    if (s->ctl.wrp[i].addr == 0) {
-      continue;
-    }
-    if (swdf__read32(&value, s->t, s->ctl.wrp[i].addr) != SWDF_OK ||
-        (value & s->ctl.wrp[i].mask) != s->ctl.wrp[i].want) {
-      swdf__clear_error(s->ctx);
-      return true;
-    }
-  }
-  return false;
-}
-
 /* Blank checks, then CRCs where the image's part is not blank. */
 static swdf_err check_units(swdf_flash_plan *plan) {
   swdf__plan_core *p = &plan->core;
@@ -135,7 +125,8 @@ static swdf_err check_units(swdf_flash_plan *plan) {
     }
     swdf__plan_decide(p, host_crcs, plan->opts.skip_unchanged != 0, false);
     swdf__erase_costs costs = erase_costs(s);
-    plan->chip_erase = swdf__plan_prefer_chip_erase(p, s->layout, &costs) && !write_protected(s);
+    plan->chip_erase = swdf__plan_prefer_chip_erase(p, s->layout, &costs) &&
+                       !swdf__protection_any(&plan->prot);
     if (plan->chip_erase) {
       swdf__plan_erase_all(p);
       swdf__log(plan->ctx, SWDF_LOG_INFO, "the image covers the whole flash: one mass erase");
@@ -211,18 +202,55 @@ static uint64_t estimate_us(const swdf_flash_plan *plan) {
   return JOB_OVERHEAD_US + check + (flash > wire ? flash : wire) + verify;
 }
 
-static void total_stats(swdf_flash_plan *plan) {
+/*
+ * Mark the protected units, and refuse the plan when it would erase or
+ * program one; erasing the whole flash first, when any unit of the flash
+ * is protected. Returns the number of protected units in the way.
+ */
+static uint32_t check_protection(swdf_flash_plan *plan) {
+  swdf__plan_core *p = &plan->core;
+  const swdf_flash_layout *layout = plan->session->layout;
+  bool whole = plan->opts.mass_erase || plan->chip_erase;
+  uint32_t blocked = 0, first = 0, end = 0;
+  for (size_t u = 0; u < p->unit_count; u++) {
+    swdf_plan_unit *unit = &p->units[u].pub;
+    unit->write_protected = swdf__protection_hits(&plan->prot, unit->addr, unit->size);
+    if (unit->write_protected && (whole || unit->action != SWDF_UNIT_UNCHANGED)) {
+      first = blocked == 0 ? unit->addr : first;
+      end = unit->addr + unit->size;
+      blocked++;
+    }
+  }
+  if (whole && swdf__protection_any(&plan->prot)) {
+    blocked = (uint32_t)swdf__protection_units(&plan->prot, layout, layout->base, layout->size);
+    first = layout->base;
+    end = layout->base + layout->size;
+  }
+  if (blocked > 0) {
+    plan->refusal = swdf__protection_refuse(plan->ctx, &plan->prot, layout, first, end - first,
+                                            whole ? "the write (it erases the whole flash first)"
+                                                  : "the write");
+    snprintf(plan->refusal_msg, sizeof(plan->refusal_msg), "%s", swdf_ctx_errmsg(plan->ctx));
+    snprintf(plan->refusal_hint, sizeof(plan->refusal_hint), "%s", swdf_ctx_hint(plan->ctx));
+    swdf__clear_error(plan->ctx);
+  }
+  return blocked;
+}
+
+static void total_stats(swdf_flash_plan *plan, uint32_t units_protected) {
   const swdf__plan_core *p = &plan->core;
   swdf_write_stats *st = &plan->stats;
   *st = (swdf_write_stats){.size = sizeof(*st)};
   st->mass_erase = plan->opts.mass_erase != 0 || plan->chip_erase;
   st->verify = plan->opts.verify;
   st->units = (uint32_t)p->unit_count;
+  st->units_protected = units_protected;
   for (size_t u = 0; u < p->unit_count; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
     st->image_bytes += unit->image_bytes;
     st->program_bytes += unit->program_bytes;
     st->kept_bytes += unit->kept_bytes;
+    st->units_programmed += unit->program_bytes > 0;
     st->units_unchanged += unit->action == SWDF_UNIT_UNCHANGED;
     st->units_blank += unit->action == SWDF_UNIT_PROGRAM;
     if (unit->action == SWDF_UNIT_ERASE) {
@@ -289,6 +317,9 @@ swdf_err swdf_flash_plan_new(swdf_flash_plan **out, swdf_target *target, const s
   if (err == SWDF_OK && plan->session->ctl.unit > plan->core.program_unit) {
     plan->core.program_unit = plan->session->ctl.unit; /* the width chosen for this supply */
   }
+  if (err == SWDF_OK) {
+    err = swdf__protection_read(&plan->prot, target, &plan->session->ctl);
+  }
   if (err == SWDF_OK && plan->opts.mass_erase) {
     swdf__plan_decide(&plan->core, NULL, false, true);
   } else if (err == SWDF_OK) {
@@ -300,7 +331,7 @@ swdf_err swdf_flash_plan_new(swdf_flash_plan **out, swdf_target *target, const s
   if (err != SWDF_OK) {
     return fail_plan(plan, err);
   }
-  total_stats(plan);
+  total_stats(plan, check_protection(plan));
   *out = plan;
   return SWDF_OK;
 }
@@ -324,6 +355,18 @@ static swdf_err copy_stats(swdf_write_stats *out, const swdf_write_stats *st) {
   memcpy(out, st, size);
   out->size = size;
   return SWDF_OK;
+}
+
+swdf_err swdf_flash_plan_refusal(const swdf_flash_plan *plan) {
+  if (plan == NULL) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  swdf__clear_error(plan->ctx);
+  if (plan->refusal == SWDF_OK) {
+    return SWDF_OK;
+  }
+  const char *hint = plan->refusal_hint[0] != '\0' ? plan->refusal_hint : NULL;
+  return swdf__fail(plan->ctx, plan->refusal, hint, "%s", plan->refusal_msg);
 }
 
 swdf_err swdf_flash_plan_stats(swdf_write_stats *out, const swdf_flash_plan *plan) {
@@ -567,6 +610,12 @@ swdf_err swdf_flash_plan_execute(swdf_write_stats *out, swdf_flash_plan *plan) {
   if (plan->executed || plan->session == NULL) {
     return swdf__fail(plan->ctx, SWDF_ERR_INVALID_ARG, NULL, "this plan was executed already");
   }
+  /* A refused plan is never started: nothing has been erased. */
+  swdf_err refused = swdf_flash_plan_refusal(plan);
+  if (refused != SWDF_OK) {
+    copy_stats(out, &plan->stats);
+    return refused;
+  }
   plan->executed = true;
   swdf_err err = write_units(plan);
   if (err == SWDF_OK && plan->opts.verify != SWDF_VERIFY_NONE) {
@@ -682,6 +731,12 @@ swdf_err swdf_flash_erase(swdf_target *target, uint32_t addr, uint32_t len) {
   swdf__flash_session *s = NULL;
   err = swdf__session_open(&s, target, SWDF_FLASH_AUTO);
   if (err == SWDF_OK) {
+    char job[64];
+    snprintf(job, sizeof(job), "erasing 0x%08X-0x%08X", (unsigned)addr,
+             (unsigned)(addr + len - 1));
+    err = swdf__protection_check(target, &s->ctl, addr, len, job);
+  }
+  if (err == SWDF_OK) {
     err = erase_range_units(s, addr, len);
   }
   if (err == SWDF_OK) {
@@ -708,6 +763,12 @@ static uint32_t ctl_reg(const swdf__flash_session *s, unsigned bank, uint32_t of
 
 static swdf_err start_mass_erase(swdf__flash_session *s, void *user) {
   early_erase *e = user;
+  /* Before the first erase command: a protected unit anywhere refuses it. */
+  swdf_err refused = swdf__protection_check(s->t, &s->ctl, s->layout->base, s->layout->size,
+                                            "the mass erase");
+  if (refused != SWDF_OK) {
+    return refused;
+  }
   swdf__erase_costs costs = erase_costs(s);
   e->count = s->family->mass_erase_cmds(e->cmds, &s->ctl, s->layout);
   if (!swdf__plan_mass_erase_pays(s->layout, s->layout->base, s->layout->size,

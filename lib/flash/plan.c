@@ -201,7 +201,7 @@ void swdf__plan_decide(swdf__plan_core *p, const uint32_t *host_crcs, bool skip_
   for (size_t u = 0; u < p->unit_count; u++) {
     swdf__unit *unit = &p->units[u];
     if (mass_erase) {
-      unit->pub.action = SWDF_UNIT_PROGRAM;
+      unit->pub.action = SWDF_UNIT_ERASE; /* by the erase of the whole flash */
     } else if (!skip_unchanged) {
       unit->pub.action = SWDF_UNIT_ERASE;
     } else if (unit->image_first_not_blank == NOT_FOUND) {

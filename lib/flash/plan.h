@@ -78,8 +78,8 @@ uint32_t swdf__plan_image_crc(const swdf__plan_core *p, size_t u, swdf__crc_fn c
 
 /*
  * Decide each unit's action from the check results (all units erased when
- * `skip_unchanged` is false; all programmed without erase after a mass
- * erase). `host_crcs[u]` is swdf__plan_image_crc for unit u.
+ * `skip_unchanged` is false or by a `mass_erase` of the whole flash, which
+ * the engine does instead of the units' own erases). `host_crcs[u]` is swdf__plan_image_crc for unit u.
  */
 void swdf__plan_decide(swdf__plan_core *p, const uint32_t *host_crcs, bool skip_unchanged,
                        bool mass_erase);

@@ -315,6 +315,23 @@ swdf_err swdf_options_set_unlocked(swdf_options *opts) {
   return SWDF_OK;
 }
 
+swdf_err swdf_options_set_unprotected(swdf_options *opts) {
+  if (opts == NULL) {
+    return SWDF_ERR_INVALID_ARG;
+  }
+  swdf__clear_error(opts->ctx);
+  if (swdf_options_rdp_level(opts) == 2) {
+    return refuse_level2(opts->ctx);
+  }
+  for (size_t f = 0; f < opts->d.field_count; f++) {
+    const swdf_optd_field *field = &opts->d.fields[f];
+    if (field->group == SWDF_OPTD_GROUP_WRP && field->has_unlock) {
+      swdf__optd_put(&opts->d, opts->staged, f, field->unlock_raw);
+    }
+  }
+  return SWDF_OK;
+}
+
 void swdf_options_discard(swdf_options *opts) {
   if (opts != NULL) {
     memcpy(opts->staged, opts->words, sizeof(opts->staged));

@@ -32,7 +32,8 @@ py random 33 0x80000 "$tmp/old512k.bin"
 # Write protection on an F103: pages 0-3 (WRP0 bit 0). Nothing else changes.
 "$sim" state init "$state" --chip stm32f103c8 --option wrp0=0xFE --load "$tmp/old64k.bin@$base" >/dev/null
 expect_exit 5 "F103 write-protected page" -- swd stm32f103c8 write "$tmp/small.bin" 0x08000100
-expect_match "$err" "0x08000000 failed: the page is write protected" "F103 WRP message names address and cause"
+expect_match "$err" "refusing the write: pages 0-3 at 0x08000000-0x08000FFF \(option wrp0\) are write protected" \
+  "F103 WRP message names the pages and the option"
 expect_match "$err" "unlock" "F103 WRP hint"
 same_flash "F103 WRP: flash unchanged" stm32f103c8 0x10000 "$tmp/old64k.bin"
 
@@ -43,19 +44,21 @@ py random 34 0x10000 "$tmp/new64k.bin"
 expect_exit 0 "F103 whole-flash plan" -- swd stm32f103c8 write --dry-run --json "$tmp/new64k.bin"
 expect_match "$out" '"mass_erase":true' "F103 whole-flash image: one mass erase"
 "$sim" state init "$state" --chip stm32f103c8 --option wrp0=0xFE --load "$tmp/old64k.bin@$base" >/dev/null
-expect_exit 0 "F103 WRP whole-flash plan" -- swd stm32f103c8 write --dry-run --json "$tmp/new64k.bin"
+expect_exit 5 "F103 WRP whole-flash plan" -- swd stm32f103c8 write --dry-run --json "$tmp/new64k.bin"
 expect_match "$out" '"mass_erase":false' "F103 WRP whole-flash image: page erases, no mass erase"
+expect_match "$out" '"refused":true' "F103 WRP whole-flash plan: refused"
 expect_exit 5 "F103 WRP whole-flash write" -- swd stm32f103c8 write "$tmp/new64k.bin"
-expect_match "$err" "0x08000000 failed: the page is write protected" "F103 WRP whole-flash message"
+expect_match "$err" "refusing the write: pages 0-3 at 0x08000000" "F103 WRP whole-flash message"
 same_flash "F103 WRP whole-flash: flash unchanged" stm32f103c8 0x10000 "$tmp/old64k.bin"
 expect_exit 5 "F103 WRP mass erase" -- swd stm32f103c8 erase --mass
-expect_match "$err" "mass erasing 0x08000000 failed: the page is write protected" "F103 WRP mass erase message"
+expect_match "$err" "refusing the mass erase: pages 0-3 at 0x08000000" "F103 WRP mass erase message"
 same_flash "F103 WRP mass erase: flash unchanged" stm32f103c8 0x10000 "$tmp/old64k.bin"
 
 # Write protection on an F446: sector 0. The erase is refused; nothing changes.
 "$sim" state init "$state" --chip stm32f446re --option nwrp=0xFE --load "$tmp/old512k.bin@$base" >/dev/null
 expect_exit 5 "F446 write-protected sector" -- swd stm32f446re write "$tmp/small.bin" 0x08000100
-expect_match "$err" "erasing 0x08000000 failed: the sector is write protected" "F446 WRP message"
+expect_match "$err" "refusing the write: sector 0 at 0x08000000-0x08003FFF \(option nwrp\) is write protected" \
+  "F446 WRP message"
 same_flash "F446 WRP: flash unchanged" stm32f446re 0x80000 "$tmp/old512k.bin"
 
 # Read protection: refused up front, with the way out.

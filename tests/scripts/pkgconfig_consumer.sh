@@ -46,6 +46,6 @@ libdir=$(dirname "$(find "$dest" -name 'libswdflash.so.0' | head -n 1)")
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/consumer")
 if [ $? -eq 0 ]; then pass; else fail "consumer failed: $out"; fi
 expect_match "$out" "^consumer ok" "consumer output"
-if [ -x "$(find "$dest" -name swdflash -type f | head -n 1)" ]; then pass; else fail "CLI not installed"; fi
+if [ -x "$(find "$dest" -path "*/bin/swdflash" -type f | head -n 1)" ]; then pass; else fail "CLI not installed"; fi
 if [ -f "$(find "$dest" -path '*include/swdflash/version.h' | head -n 1)" ]; then pass; else fail "version.h not installed"; fi
 finish

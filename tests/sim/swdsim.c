@@ -70,6 +70,7 @@ static const char usage_run[] =
   "                         flash-error, power-loss (Nth flash program/erase),\n"
   "                         usb-access (Nth and later opens: no permission)\n"
   "  --scenario NAME        no-target, nrst-not-wired, swd-disabled, sleep, boot0=1,\n"
+  "                         boot1=1, vdd=MV, g0-boot0-ignored, g0-empty-check (G0),\n"
   "                         h7-boot-add[=0xHHHH] (H7: BOOT_ADD0 in the option bytes,\n"
   "                         alone 0x1FF0, the system memory); repeatable\n"
   "                         (SWDSIM_SCENARIO, comma-separated)\n"

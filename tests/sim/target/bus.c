@@ -180,7 +180,7 @@ uint32_t bus_boot_address(const sim_target *t)
 region_kind bus_boot_target(const sim_target *t)
 {
   sim_boot b;
-  t->chip->family->flash->boot(t->chip, &t->st, false, &b);
+  sim_chip_boot(t->chip, &t->st, false, &b);
   switch (b.area) {
   case BOOT_SYSMEM:
     return REGION_SYSMEM;

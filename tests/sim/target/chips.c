@@ -1,6 +1,7 @@
 /*
  * The chips swdsim can simulate. Facts: RM0008, PM0075, RM0090, RM0390 for
- * the F1/F4; RM0433 (H742/H743/H750/H753) and RM0468 (H723/H725/H730/H733/
+ * the F1/F4; RM0444 (STM32G0x1) with DS12232 (G071) and DS13560 (G0B1) for
+ * the G0; RM0433 (H742/H743/H750/H753) and RM0468 (H723/H725/H730/H733/
  * H735) with ST's CMSIS device headers stm32h743xx.h / stm32h723xx.h for the
  * H7; the datasheets and the stlink/openocd chip tables (docs/sim-h7.md).
  */
@@ -47,6 +48,30 @@ static const sim_family family_f4 = {
      * (RM0090 §2.3) */
     .periph_windows = {{0x40000000, 0x40080000}, {0x50000000, 0x50061000}, {0xA0000000, 0xA0001000}},
     .flash = &sim_flash_f4,
+};
+
+/* RM0444 §2.2 memory map, §3.3.1 (system memory, OTP, engineering bytes,
+ * option bytes at 0x1FFF7800), §40.4 (DBG at 0x40015800), §41 (UID at
+ * 0x1FFF7590, flash size at 0x1FFF75E0). */
+static const sim_family family_g0 = {
+    .id = SIM_FAMILY_G0,
+    .name = "STM32G0",
+    .hsi_hz = 16000000,
+    .sysmem_base = 0x1FFF0000,
+    .sysmem_size = 0x7800, /* ROM bootloader, OTP 0x1FFF7000, engineering bytes 0x1FFF7500 */
+    .rom_size = 0x7000,
+    .flash_size_reg = 0x1FFF75E0,
+    .uid_reg = 0x1FFF7590,
+    .option_base = 0x1FFF7800,
+    .option_size = 128,
+    .flash_regs = 0x40022000,
+    .rcc = 0x40021000,
+    .dbgmcu = 0x40015800,
+    .gpioa = 0x50000000,
+    .afio = 0,
+    /* APB and AHB peripherals (RM0444 Table 6), IOPORT (GPIOA..F) */
+    .periph_windows = {{0x40000000, 0x40026400}, {0x50000000, 0x50001800}},
+    .flash = &sim_flash_g0,
 };
 
 /* H7 (RM0433 §2.3.2, RM0468 §2.3.2): no alias at 0 (ITCM lives there); the
@@ -198,6 +223,33 @@ static const sim_chip chips[] = {
         .has_optcr1 = true,
     },
     {
+        .name = "stm32g071rb",
+        .description = "STM32G071RB: G0, Cortex-M0+, 128 KiB flash (2 KiB pages), 36 KiB SRAM",
+        .family = &family_g0,
+        .dpidr = 0x0BC11477,
+        .cpuid = 0x410CC601, /* Cortex-M0+ r0p1 */
+        .idcode = 0x20006460, /* DEV_ID 0x460, REV_ID 0x2000 (rev B) */
+        .flash_size = KIB(128),
+        .page_size = KIB(2),
+        .sram_size = KIB(36),
+        .hse_hz = 8000000,
+        .armv6m = true,
+    },
+    {
+        .name = "stm32g0b1re",
+        .description = "STM32G0B1RE: G0, Cortex-M0+, 512 KiB dual-bank flash (2 x 128 pages of 2 KiB), 144 KiB SRAM",
+        .family = &family_g0,
+        .dpidr = 0x0BC11477,
+        .cpuid = 0x410CC601,
+        .idcode = 0x10006467, /* DEV_ID 0x467, REV_ID 0x1000 (rev A) */
+        .flash_size = KIB(512),
+        .page_size = KIB(2),
+        .sram_size = KIB(144),
+        .hse_hz = 8000000, /* BTT EBB36/42, SKR Mini E3 v3 */
+        .armv6m = true,
+        .dual_bank = true,
+    },
+    {
         .name = "stm32h723zg",
         .description = "STM32H723ZG: H7, Cortex-M7, 1 MiB flash (one bank, 8x128 KiB sectors), 128 KiB DTCM + 320 KiB AXI SRAM",
         .family = &family_h7,
@@ -245,7 +297,7 @@ const char *const *sim_chip_names(void)
 {
   static const char *const names[CHIP_COUNT + 1] = {
       "stm32f103c8", "stm32f103re", "stm32f446re", "stm32f407vg", "stm32f429zi",
-      "stm32h723zg", "stm32h743zi", NULL,
+      "stm32g071rb", "stm32g0b1re", "stm32h723zg", "stm32h743zi", NULL,
   };
   return names;
 }

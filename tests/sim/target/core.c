@@ -30,6 +30,7 @@ enum {
   EXC_HARDFAULT = 3,
   EXC_SVCALL = 11,
   /* QEMU exception numbers reported through UC_HOOK_INTR */
+  EXCP_UDEF = 1,
   EXCP_SWI = 2,
   EXCP_BKPT = 7,
   EXCP_EXCEPTION_EXIT = 8,
@@ -375,6 +376,13 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
   const uint8_t *p = fetch_ptr(t, addr);
   uint16_t hw1 = p ? (uint16_t)(p[0] | p[1] << 8) : 0;
   uint16_t hw2 = p && size == 4 ? (uint16_t)(p[2] | p[3] << 8) : 0;
+  /* Unicorn 2.0's Cortex-M0 model executes Thumb-2 data processing; the
+   * ARMv6-M core takes a HardFault (UNDEFINSTR) instead */
+  if (t->chip->armv6m && p && !thumb_v6m_defined(hw1, hw2)) {
+    request_fault(t, CFSR_UNDEFINSTR, 0);
+    stop_here(c);
+    return;
+  }
   if (thumb_is_sleep(hw1, hw2) && !c->stepping) {
     c->sleep_request = true;
     c->sleep_pc = addr + size;
@@ -410,6 +418,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
   case EXCP_NOCP:
     request_fault(t, CFSR_NOCP, 0);
     break;
+  case EXCP_UDEF:
+    request_fault(t, CFSR_UNDEFINSTR, 0);
+    break;
   default:
     request_fault(t, CFSR_INVSTATE, 0);
     break;
@@ -427,7 +438,11 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
     snprintf(err, err_len, "cannot start the Unicorn CPU emulator");
     return false;
   }
-  int model = t->chip->is_m7     ? UC_CPU_ARM_CORTEX_M7
+  /* ARMv6-M: Unicorn's Cortex-M0 decodes Thumb-1 plus BL, MSR, MRS, DMB, DSB
+   * and ISB; every other 32-bit encoding is UNDEFINED (ARMv6-M ARM A5.5), as
+   * on a Cortex-M0+. */
+  int model = t->chip->armv6m    ? UC_CPU_ARM_CORTEX_M0
+              : t->chip->is_m7   ? UC_CPU_ARM_CORTEX_M7
               : t->chip->has_fpu ? UC_CPU_ARM_CORTEX_M4
                                  : UC_CPU_ARM_CORTEX_M3;
   uint32_t fsize = t->chip->flash_size;
@@ -448,7 +463,7 @@ bool core_setup(sim_target *t, char *err, size_t err_len)
                         0) == UC_ERR_OK;
   if (!ok) {
     snprintf(err, err_len, "cannot configure the Unicorn CPU emulator as a Cortex-M%s",
-             t->chip->is_m7 ? "7" : t->chip->has_fpu ? "4" : "3");
+             t->chip->armv6m ? "0+" : t->chip->is_m7 ? "7" : t->chip->has_fpu ? "4" : "3");
     uc_close(c->uc);
     c->uc = NULL;
     return false;
@@ -723,6 +738,8 @@ static void after_run(sim_target *t, uc_err err)
   } else if (c->reset_request) {
     if (c->reset_request == 1)
       target_system_reset(t, RESET_SOFTWARE);
+    else if (c->reset_request == 3)
+      target_option_load_reset(t);
     else
       core_reset(t, false);
   } else if (c->fault_pending) {

@@ -97,6 +97,7 @@ static void latch_debugger(sim_target *t)
 {
   if (!t->st.debugger_latched) {
     t->st.debugger_latched = true;
+    t->st.boot0_at_debug = t->st.boot0; /* G0: the boot logic keeps this level */
     target_mark_dirty(t);
   }
 }

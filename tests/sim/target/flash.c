@@ -228,6 +228,17 @@ const char *sim_boot_area_name(sim_boot_area area)
   return area <= BOOT_NOTHING ? names[area] : "nothing";
 }
 
+void sim_chip_boot(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out)
+{
+  if (chip->family->flash->boot) {
+    chip->family->flash->boot(chip, st, power_on, out);
+    return;
+  }
+  *out = (sim_boot){.area = BOOT_FLASH, .address = 0x08000000};
+  snprintf(out->reason, sizeof out->reason, "no boot model for the %s: main flash assumed",
+           chip->family->name);
+}
+
 bool sim_chip_flash_costs(const char *name, sim_flash_costs *out)
 {
   const sim_chip *chip = sim_chip_find(name);

@@ -46,6 +46,19 @@ static const rcc_layout rcc_f4 = {
     .resets = {{0x00 / 4, 0x00000083}, {0x04 / 4, 0x24003010}, {0x30 / 4, 0x00100000}},
 };
 
+static const rcc_layout rcc_g0 = {
+    .cfgr = 0x08 / 4,
+    .pllcfgr = 0x0C / 4,
+    .csr = 0x60 / 4,
+    /* RM0444 §5.4: CR (HSION, HSIRDY), ICSCR, PLLCFGR (PLLN = 8) */
+    .resets = {{0x00 / 4, 0x00000500}, {0x04 / 4, 0x00004000}, {0x0C / 4, 0x00001000}},
+};
+
+static bool is_g0(const sim_target *t)
+{
+  return t->chip->family->id == SIM_FAMILY_G0;
+}
+
 /* RM0433 §8.7 / RM0468 §8.7: CR (HSION, HSIRDY, HSIDIVF, D1/D2 clocks
  * ready), CFGR at 0x10, RSR at 0xD0. The D2 SRAM enables of AHB2ENR (0xDC,
  * bits 29-31) are 0 after reset. */
@@ -65,11 +78,15 @@ static const rcc_layout *rcc_of(const sim_target *t)
 {
   if (is_h7(t))
     return &rcc_h7;
+  if (is_g0(t))
+    return &rcc_g0;
   return t->chip->family->id == SIM_FAMILY_F1 ? &rcc_f1 : &rcc_f4;
 }
 
-/* RCC_CSR reset flags (F1, F4): PINRSTF 26, PORRSTF 27, SFTRSTF 28;
- * H7 RCC_RSR: PINRSTF 22, PORRSTF 23, SFTRSTF 24. */
+/* RCC_CSR reset flags (F1, F4, G0): PINRSTF 26, PORRSTF/PWRRSTF 27, SFTRSTF
+ * 28; the G0 adds OBLRSTF 25 (RM0444 §5.4.20); the pin flag comes with every
+ * reset, the chip drives NRST low itself. H7 RCC_RSR: PINRSTF 22, PORRSTF 23,
+ * SFTRSTF 24. */
 static uint32_t reset_flags(const sim_target *t, reset_cause cause)
 {
   if (is_h7(t))
@@ -81,6 +98,8 @@ static uint32_t reset_flags(const sim_target *t, reset_cause cause)
     return (1u << 26) | (1u << 27);
   case RESET_SOFTWARE:
     return (1u << 26) | (1u << 28);
+  case RESET_OPTION_LOAD:
+    return (1u << 26) | (1u << 25);
   default:
     return 1u << 26;
   }
@@ -92,6 +111,13 @@ static void gpio_reset(sim_target *t)
   if (t->chip->family->id == SIM_FAMILY_F1) {
     for (int p = 0; p < 11; p++)
       t->periph.gpio[p][0] = t->periph.gpio[p][1] = 0x44444444; /* floating inputs */
+  } else if (is_g0(t)) {
+    /* RM0444 §7.4: analog mode except PA13 (SWDIO) and PA14 (SWCLK-BOOT0) */
+    for (int p = 0; p < 6; p++)
+      t->periph.gpio[p][0] = 0xFFFFFFFF;
+    t->periph.gpio[0][0] = 0xEBFFFFFF;
+    t->periph.gpio[0][2] = 0x0C000000;
+    t->periph.gpio[0][3] = 0x24000000;
   } else {
     /* RM0090 §8.4: PA13/PA14/PA15 and PB3/PB4 start in their debug function */
     t->periph.gpio[0][0] = 0xA8000000;
@@ -168,6 +194,35 @@ static uint32_t sysclk_f4(const sim_target *t, uint32_t cfgr)
   return (uint32_t)(vco / div);
 }
 
+/* RM0444 §5.2: SW/SWS [2:0]/[5:3]: HSISYS (HSI16 / HSIDIV), HSE, PLLRCLK;
+ * PLLRCLK = source x PLLN / PLLM / PLLR; HPRE in CFGR[11:8]. */
+static uint32_t core_hz_g0(const sim_target *t)
+{
+  const uint32_t *rcc = t->periph.rcc;
+  uint32_t cfgr = rcc[rcc_g0.cfgr], pll = rcc[rcc_g0.pllcfgr];
+  uint32_t hsi = t->chip->family->hsi_hz, sys;
+  switch ((cfgr >> 3) & 7) {
+  case 1:
+    sys = t->chip->hse_hz;
+    break;
+  case 2: {
+    uint32_t src = (pll & 3) == 3 ? t->chip->hse_hz : hsi;
+    uint32_t m = ((pll >> 4) & 7) + 1, n = (pll >> 8) & 0x7F, r = ((pll >> 29) & 7) + 1;
+    sys = n < 8 || r < 2 ? hsi : (uint32_t)((uint64_t)src * n / m / r);
+    break;
+  }
+  case 3:
+  case 4:
+    sys = 32768; /* LSI/LSE: not what a flash tool selects, but honest */
+    break;
+  default:
+    sys = hsi >> ((rcc[0] >> 11) & 7);
+    break;
+  }
+  uint32_t hz = sys / ahb_divider(cfgr >> 4);
+  return hz ? hz : 1;
+}
+
 /* H7: HSI (64 MHz) divided by HSIDIV; the PLLs are not modelled, so any
  * other source keeps the HSI rate. */
 static uint32_t core_hz_h7(const sim_target *t)
@@ -179,12 +234,36 @@ static uint32_t core_hz_h7(const sim_target *t)
 
 uint32_t periph_core_hz(const sim_target *t)
 {
+  if (is_g0(t))
+    return core_hz_g0(t);
   if (is_h7(t))
     return core_hz_h7(t);
   uint32_t cfgr = t->periph.rcc[rcc_of(t)->cfgr];
   uint32_t sys = t->chip->family->id == SIM_FAMILY_F1 ? sysclk_f1(t, cfgr) : sysclk_f4(t, cfgr);
   uint32_t hz = sys / ahb_divider(cfgr);
   return hz ? hz : 1;
+}
+
+/* G0 RCC: ready bits follow their enables at once; SWS follows a ready SW;
+ * CSR.RMVF is bit 23 (RM0444 §5.4). */
+static void rcc_write_g0(sim_target *t, unsigned idx, uint32_t value, uint32_t mask)
+{
+  uint32_t *rcc = t->periph.rcc;
+  uint32_t v = (rcc[idx] & ~mask) | (value & mask);
+  if (idx == RCC_CR) {
+    uint32_t ready = ((v >> 8) & 1u) << 10 | (v & RCC_CR_HSEON) << 1 | (v & RCC_CR_PLLON) << 1;
+    v = (v & ~((1u << 10) | RCC_CR_HSERDY | RCC_CR_PLLRDY)) | ready;
+  } else if (idx == rcc_g0.cfgr) {
+    uint32_t sw = v & 7, cr = rcc[RCC_CR];
+    bool ready = sw == 0 || (sw == 1 && (cr & RCC_CR_HSERDY)) || (sw == 2 && (cr & RCC_CR_PLLRDY));
+    uint32_t sws = ready ? sw : (rcc[idx] >> 3) & 7;
+    v = (v & ~0x38u) | (sws << 3);
+  } else if (idx == rcc_g0.csr) {
+    if (v & (1u << 23))
+      v &= 0x00FFFFFFu;
+    v = (v & ~(1u << 23)) | ((v & 1u) << 1);
+  }
+  rcc[idx] = v;
 }
 
 /* H7 RCC_CR: each oscillator's RDY bit follows its ON bit at once; CFGR.SWS
@@ -221,7 +300,9 @@ static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask
       core_clock_changed(t);
     return;
   }
-  if (idx == RCC_CR) {
+  if (is_g0(t)) {
+    rcc_write_g0(t, idx, value, mask);
+  } else if (idx == RCC_CR) {
     uint32_t v = (*reg & ~mask) | (value & mask);
     /* oscillators and PLLs lock at once: each READY bit follows its ON bit */
     uint32_t ready = ((v & 1u) << 1) | ((v & RCC_CR_HSEON) << 1) | ((v & RCC_CR_PLLON) << 1) |
@@ -243,7 +324,7 @@ static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask
   } else {
     *reg = (*reg & ~mask) | (value & mask);
   }
-  if (idx == RCC_CR) { /* switching a running source off falls back to HSI (CSS-like) */
+  if (idx == RCC_CR && !is_g0(t)) { /* switching a running source off falls back to HSI (CSS-like) */
     uint32_t *cfgr = &t->periph.rcc[l->cfgr];
     uint32_t sws = (*cfgr >> 2) & 3, cr = *reg;
     if ((sws == 1 && !(cr & RCC_CR_HSERDY)) || (sws >= 2 && !(cr & RCC_CR_PLLRDY)))
@@ -272,7 +353,8 @@ static void check_swd_pins(sim_target *t)
 static bool gpio_port(const sim_target *t, uint32_t addr, unsigned *port, unsigned *reg)
 {
   uint32_t base = t->chip->family->gpioa;
-  uint32_t ports = t->chip->family->id == SIM_FAMILY_F1 ? 7 : 11; /* GPIOA-G, GPIOA-K */
+  /* GPIOA-G, GPIOA-F, GPIOA-K */
+  uint32_t ports = t->chip->family->id == SIM_FAMILY_F1 ? 7 : is_g0(t) ? 6 : 11;
   if (!base)
     return false;
   if (addr < base || addr >= base + ports * 0x400)
@@ -313,7 +395,7 @@ static void gpio_write(sim_target *t, unsigned port, unsigned reg, uint32_t valu
     check_swd_pins(t);
 }
 
-/* ---- DBGMCU (0xE0042000), reset by power-on only ---- */
+/* ---- DBGMCU (0xE0042000; G0: DBG at 0x40015800), reset by power-on only ---- */
 
 /* H7 DBGMCU (RM0433 §60.5.8): IDC 0x00, CR 0x04, then the freeze registers
  * (APB3FZ1 0x34, APB1LFZ1 0x3C, APB1HFZ1 0x44, APB2FZ1 0x4C, APB4FZ1 0x54). */
@@ -336,7 +418,7 @@ static bus_status dbgmcu_h7(sim_target *t, uint32_t off, uint32_t *value, bool w
 
 bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
 {
-  bool f4 = t->chip->family->id == SIM_FAMILY_F4;
+  bool f4 = t->chip->family->id != SIM_FAMILY_F1; /* G0 DBG_APB_FZ1/FZ2 as F4 */
   if (is_h7(t))
     return dbgmcu_h7(t, off, value, false);
   switch (off) {
@@ -360,7 +442,7 @@ bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
 
 bus_status dbgmcu_write(sim_target *t, uint32_t off, uint32_t value)
 {
-  bool f4 = t->chip->family->id == SIM_FAMILY_F4;
+  bool f4 = t->chip->family->id != SIM_FAMILY_F1;
   if (is_h7(t))
     return dbgmcu_h7(t, off, &value, true);
   switch (off) {

@@ -1,5 +1,5 @@
 /*
- * The private peripheral bus of the Cortex-M3/M4: system control space with
+ * The private peripheral bus of the Cortex-M0+/M3/M4: system control space with
  * the debug registers (ARMv7-M ARM C1.6), FPB, DWT, ITM, TPIU, ETM, the STM32
  * DBGMCU and the ROM table that lets a debugger find them.
  */
@@ -38,6 +38,15 @@ static const component_id m4_ids[] = {
     {PPB_TPIU, {0xA1, 0xB9, 0x0B, 0x00, 0x04}, 0x90}, {PPB_ETM, {0x25, 0xB9, 0x0B, 0x00, 0x04}, 0x90},
 };
 
+/* Cortex-M0+ r0p1: SCS, DWT and BPU only (ARMv6-M ARM C1.2; Cortex-M0+ TRM
+ * §3.4); the G0 has no ITM, TPIU or ETM. */
+static const component_id m0p_ids[] = {
+    {PPB_SCS, {0x08, 0xB0, 0x0B, 0x00, 0x04}, 0xE0},
+    {PPB_DWT, {0x0A, 0xB0, 0x0B, 0x00, 0x04}, 0xE0},
+    {PPB_FPB, {0x0B, 0xB0, 0x0B, 0x00, 0x04}, 0xE0},
+};
+static const uint32_t rom_entries_v6m[] = {0xFFF0F003, 0xFFF02003, 0xFFF03003, 0};
+
 /* ROM table entries, relative to the table, present (bit 0) in 32-bit format (bit 1). */
 static const uint32_t rom_entries[] = {
     0xFFF0F003, /* SCS */
@@ -61,9 +70,9 @@ uint32_t coresight_id(uint32_t block_base, uint32_t offset, const sim_chip *chip
     pidr[3] = pidr[4] = 0;
     cidr1 = 0x10;
   } else {
-    const component_id *ids = chip->has_fpu ? m4_ids : m3_ids;
+    const component_id *ids = chip->armv6m ? m0p_ids : chip->has_fpu ? m4_ids : m3_ids;
     const component_id *c = NULL;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < (chip->armv6m ? 3 : 6); i++)
       if (ids[i].base == block_base)
         c = &ids[i];
     if (!c)
@@ -186,8 +195,8 @@ static void fpb_write(sim_target *t, uint32_t off, uint32_t value)
 static uint32_t fpb_read(const sim_target *t, uint32_t off)
 {
   const sim_core *c = &t->core;
-  if (off == 0x000) /* 6 code and 2 literal comparators, FPB version 1 */
-    return 0x260 | c->fp_ctrl;
+  if (off == 0x000) /* 6 code and 2 literal comparators, FPB version 1; the M0+ BPU has 4 */
+    return (t->chip->armv6m ? 0x040 : 0x260) | c->fp_ctrl;
   if (off == 0x004)
     return c->fp_remap;
   if (off >= 0x008 && off < 0x028)
@@ -205,8 +214,11 @@ static uint32_t cyccnt(const sim_target *t)
 static uint32_t dwt_read(sim_target *t, uint32_t off)
 {
   sim_core *c = &t->core;
-  if (off == 0x000) /* four comparators, no sampling/trace units beyond the basics */
+  if (off == 0x000) { /* four comparators (M0+: two, nothing else, ARMv6-M ARM C1.8) */
+    if (t->chip->armv6m)
+      return 0x20000000;
     return 0x40000000 | (c->dwt[0] & 0x0FFFFFFF);
+  }
   if (off == 0x004) {
     core_note_side_effect(t);
     return (c->dwt[0] & 1) && (c->demcr & DEMCR_TRCENA) ? cyccnt(t) : c->dwt[1];
@@ -441,6 +453,8 @@ static void scs_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
 
 static uint32_t *component_store(sim_target *t, uint32_t addr)
 {
+  if (t->chip->armv6m)
+    return NULL; /* no ITM, TPIU or ETM */
   static const uint32_t bases[3] = {PPB_ITM, PPB_TPIU, PPB_ETM};
   for (int i = 0; i < 3; i++)
     if (addr >= bases[i] && addr < bases[i] + 0x1000)
@@ -454,15 +468,17 @@ bus_status ppb_read(sim_target *t, uint32_t addr, uint32_t *value)
   *value = 0;
   if (block == PPB_SCS)
     return scs_read(t, off, value);
-  if (block == PPB_DBGMCU)
+  if (block == PPB_DBGMCU && !t->chip->armv6m) /* the M0+ has none there */
     return dbgmcu_read(t, off, value);
   if (block == PPB_ROM) {
+    const uint32_t *entries = t->chip->armv6m ? rom_entries_v6m : rom_entries;
+    size_t n = t->chip->armv6m ? sizeof rom_entries_v6m / 4 : sizeof rom_entries / 4;
     if (is_id_offset(off))
       *value = coresight_id(PPB_ROM, off, t->chip);
     else if (off == 0xFCC)
       *value = 1; /* MEMTYPE: system memory present on this bus */
-    else if (off / 4 < sizeof rom_entries / sizeof rom_entries[0])
-      *value = rom_entries[off / 4];
+    else if (off / 4 < n)
+      *value = entries[off / 4];
     return BUS_OK;
   }
   if (block == PPB_FPB) {
@@ -494,7 +510,7 @@ bus_status ppb_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value,
     scs_write(t, m, off, value, mask);
     return BUS_OK;
   }
-  if (block == PPB_DBGMCU) {
+  if (block == PPB_DBGMCU && !t->chip->armv6m) {
     uint32_t old = 0;
     dbgmcu_read(t, off, &old);
     return dbgmcu_write(t, off, (old & ~mask) | (value & mask));

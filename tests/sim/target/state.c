@@ -8,7 +8,8 @@
  *   12  u32 header size (512)
  *   16  char[32] chip name, NUL padded
  *   48  u32 flags: 1 powered, 2 RDP level 2 latched, 4 debugger latched,
- *                  8 BOOT0 high, 16 BOOT1 high, 32 flash empty (G0 EMPTY flag)
+ *                  8 BOOT0 high, 16 BOOT1 high, 32 flash empty (G0 EMPTY flag),
+ *                  64 BOOT0 was high when the debugger was first seen
  *   52  u32 flash size in bytes
  *   56  u8[128] option bytes as programmed (family format, see flash_*.c)
  *   184 u8[128] option bytes latched at the last option load
@@ -42,6 +43,7 @@ enum {
   FLAG_BOOT0 = 8,
   FLAG_BOOT1 = 16,
   FLAG_FLASH_EMPTY = 32,
+  FLAG_BOOT0_AT_DEBUG = 64,
 };
 
 _Static_assert(56 + 2 * SIM_OPTIONS_SIZE + 12 <= HEADER_SIZE, "the state header holds the options");
@@ -180,6 +182,7 @@ bool sim_state_load(const char *path, sim_chip_state *st, const sim_chip **chip_
       .boot0 = flags & FLAG_BOOT0,
       .boot1 = flags & FLAG_BOOT1,
       .flash_empty = flags & FLAG_FLASH_EMPTY,
+      .boot0_at_debug = flags & FLAG_BOOT0_AT_DEBUG,
   };
   if (v1) {
     memcpy(st->options, h + 56, OPTIONS_V1);
@@ -215,7 +218,8 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   strncpy((char *)h + 16, chip->name, 31);
   uint32_t flags = (st->powered ? FLAG_POWERED : 0) | (st->rdp2_locked ? FLAG_RDP2 : 0) |
                    (st->debugger_latched ? FLAG_DEBUGGER : 0) | (st->boot0 ? FLAG_BOOT0 : 0) |
-                   (st->boot1 ? FLAG_BOOT1 : 0) | (st->flash_empty ? FLAG_FLASH_EMPTY : 0);
+                   (st->boot1 ? FLAG_BOOT1 : 0) | (st->flash_empty ? FLAG_FLASH_EMPTY : 0) |
+                   (st->boot0_at_debug ? FLAG_BOOT0_AT_DEBUG : 0);
   put32(h + 48, flags);
   put32(h + 52, chip->flash_size);
   memcpy(h + 56, st->options, SIM_OPTIONS_SIZE);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FIELDS = 32, MAX_RANGES = 64 };
+enum { MAX_FIELDS = 48, MAX_RANGES = 64 };
 
 static const char *const usage_main =
     "usage: swdsim state COMMAND ...\n"
@@ -44,7 +44,8 @@ static const char *const usage_dump =
     "Copy LEN bytes starting at ADDR out of the state FILE into OUT ('-' for stdout).\n"
     "ADDR..ADDR+LEN must lie inside the main flash or inside the option bytes as the\n"
     "chip shows them in memory (F1 0x1FFFF800, 16 bytes; F4 0x1FFFC000, 16 bytes;\n"
-    "F42x bank 2 also 0x1FFEC000).\n";
+    "F42x bank 2 also 0x1FFEC000; G0 0x1FFF7800, 128 bytes: each option register\n"
+    "as a value and its complement).\n";
 
 static const char *const usage_show =
     "usage: swdsim state show FILE [--json]\n"
@@ -179,8 +180,9 @@ static int cmd_init(int argc, char **argv)
 {
   if (wants_help(argc, argv)) {
     fputs(usage_init, stdout);
-    printf("F1 fields: %s\nF4 fields: %s\nH7 fields: %s\nChips:", sim_flash_f1.option_names,
-           sim_flash_f4.option_names, sim_flash_h7.option_names);
+    printf("F1 fields: %s\nF4 fields: %s\nG0 fields: %s\nH7 fields: %s\nChips:",
+           sim_flash_f1.option_names, sim_flash_f4.option_names, sim_flash_g0.option_names,
+           sim_flash_h7.option_names);
     for (const char *const *c = sim_chip_names(); *c; c++)
       printf(" %s", *c);
     printf("\n");
@@ -310,8 +312,8 @@ static int protected_ranges(const sim_chip *chip, const uint8_t *opts, uint32_t 
 static void next_boot(const sim_chip *chip, const sim_chip_state *st, sim_boot *next,
                       sim_boot *power_on)
 {
-  chip->family->flash->boot(chip, st, !st->powered, next);
-  chip->family->flash->boot(chip, st, true, power_on);
+  sim_chip_boot(chip, st, !st->powered, next);
+  sim_chip_boot(chip, st, true, power_on);
 }
 
 static void print_boot_json(const char *key, const sim_boot *b)
@@ -415,7 +417,7 @@ static int cmd_show(int argc, char **argv)
     print_ranges_text(ranges, nr);
     printf("option fields:\n");
     for (int i = 0; i < nf; i++)
-      printf("  %-12s 0x%-6X %s\n", fields[i].name, fields[i].value,
+      printf("  %-16s 0x%-8X %s\n", fields[i].name, fields[i].value,
              fields[i].text ? fields[i].text : "");
     if (memcmp(st.options, st.loaded, SIM_OPTIONS_SIZE) != 0)
       printf("  (programmed values take effect at the next reset)\n");

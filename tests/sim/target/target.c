@@ -27,6 +27,13 @@
  *                  once DBG_STOP (low-power debug) is set, the AP works and a
  *                  halt request halts the core, which ends the sleeping.
  *  boot0=0|1, boot1=0|1   the level of the boot pins, kept in the state.
+ *  g0-boot0-ignored  (G0) the factory boot options after a first flash:
+ *                  nBOOT_SEL=1 and nBOOT0=1 with the BOOT0 pin held high; the
+ *                  pin changes nothing, a chip holding a program boots it.
+ *  g0-empty-check  (G0) the board stayed powered since an option load that
+ *                  found the flash empty (FLASH_ACR.EMPTY=1), factory boot
+ *                  options, BOOT0 low: a reset enters the ROM bootloader
+ *                  although the flash now holds a program.
  *  vdd=MV          the supply the probe measures (default 3300 mV); on the F4
  *                  it limits the program/erase parallelism.
  *  h7-boot-add[=0xHHHH]  H7 only: the option bytes hold BOOT_ADD0 = HHHH (the
@@ -61,6 +68,10 @@ static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t
     s->swd_disabled = true;
   else if (strcmp(name, "sleep") == 0)
     s->sleep = true;
+  else if (strcmp(name, "g0-boot0-ignored") == 0)
+    s->g0_boot0_ignored = true;
+  else if (strcmp(name, "g0-empty-check") == 0)
+    s->g0_empty_check = true;
   else if (strcmp(name, "boot0=0") == 0 || strcmp(name, "boot0=1") == 0)
     s->boot0 = name[6] - '0';
   else if (strcmp(name, "boot1=0") == 0 || strcmp(name, "boot1=1") == 0)
@@ -75,7 +86,8 @@ static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t
   else {
     snprintf(err, err_len,
              "unknown scenario '%s' (known: no-target, nrst-not-wired, swd-disabled, sleep, "
-             "boot0=0|1, boot1=0|1, vdd=1700..3600, h7-boot-add[=0xHHHH])",
+             "boot0=0|1, boot1=0|1, vdd=1700..3600, g0-boot0-ignored, g0-empty-check, "
+             "h7-boot-add[=0xHHHH])",
              name);
     return false;
   }
@@ -149,7 +161,7 @@ static sim_ns scenario_next_event(const sim_target *t)
 
 bool target_swd_off(const sim_target *t)
 {
-  if (!t->powered || t->scen.no_target || t->st.rdp2_locked)
+  if (!t->powered || t->scen.no_target || t->st.rdp2_locked || t->flash.debug_disabled)
     return true;
   if (t->nrst)
     return false; /* the pins are back in their reset (SWD) function */
@@ -202,6 +214,8 @@ static void load_option_bytes(sim_target *t)
     memcpy(t->st.loaded, t->st.options, SIM_OPTIONS_SIZE);
     t->dirty = true;
   }
+  if (t->chip->family->flash->option_load)
+    t->chip->family->flash->option_load(t);
   if (t->chip->family->flash->rdp_level(t->st.loaded) == 2 && !t->st.rdp2_locked) {
     t->st.rdp2_locked = true; /* RM0090 §3.7.3: irreversible */
     t->dirty = true;
@@ -226,7 +240,12 @@ static void system_reset(sim_target *t, reset_cause cause, bool reload_options)
 
 void target_system_reset(sim_target *t, reset_cause cause)
 {
-  system_reset(t, cause, true);
+  system_reset(t, cause, !t->chip->family->flash->option_load_at_power_on);
+}
+
+void target_option_load_reset(sim_target *t)
+{
+  system_reset(t, RESET_OPTION_LOAD, true);
 }
 
 /* ---- time ---- */
@@ -359,6 +378,15 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
     h7_set_boot_add0(t->st.options, (uint16_t)t->scen.h7_boot_add0);
     h7_set_boot_add0(t->st.loaded, (uint16_t)t->scen.h7_boot_add0);
     t->dirty = true;
+  }
+
+  if (t->scen.g0_boot0_ignored || t->scen.g0_empty_check) {
+    if (t->chip->family->id != SIM_FAMILY_G0) {
+      snprintf(err, err_len, "the scenarios g0-boot0-ignored and g0-empty-check need a G0 chip, "
+                             "not %s", t->chip->name);
+      goto fail;
+    }
+    flash_g0_scenarios(t);
   }
 
   t->now = clock->now;

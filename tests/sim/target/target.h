@@ -11,6 +11,7 @@
  *   flash.c     program/erase operations shared by the flash controllers
  *   flash_f1.c  STM32F1 FPEC and option bytes (PM0075)
  *   flash_f4.c  STM32F4 flash interface and OPTCR (RM0090/RM0390)
+ *   flash_g0.c  STM32G0 flash interface, option bytes and boot (RM0444)
  *   flash_h7.c  STM32H7 flash interface per bank and option bytes (RM0433/RM0468)
  *   state.c     the persistent chip state file
  *   state_tool.c  `swdsim state init|dump|show|power-cycle`
@@ -36,7 +37,7 @@ typedef struct sim_target sim_target;
 /* Chips                                                                   */
 /* ---------------------------------------------------------------------- */
 
-typedef enum sim_family_id { SIM_FAMILY_F1, SIM_FAMILY_F4, SIM_FAMILY_H7 } sim_family_id;
+typedef enum sim_family_id { SIM_FAMILY_F1, SIM_FAMILY_F4, SIM_FAMILY_H7, SIM_FAMILY_G0 } sim_family_id;
 
 typedef struct flash_family flash_family;
 
@@ -89,6 +90,8 @@ typedef struct sim_chip {
   uint32_t hse_hz;             /* crystal on the usual boards */
   uint32_t optcr_reserved1;    /* F4: OPTCR bits that read as 1 but hold nothing */
   bool has_fpu, has_sprmod, has_db1m, has_optcr1;
+  bool armv6m;                 /* Cortex-M0+: ARMv6-M, Thumb-1 plus BL/MSR/MRS/barriers */
+  bool dual_bank;              /* G0B1: OPTR.DUAL_BANK splits the flash in two banks */
   const sim_ram *rams;         /* H7: further RAMs, ram_count of them */
   uint8_t ram_count;
   uint32_t bank_size;          /* H7: bytes per bank; bank 2 follows bank 1 */
@@ -130,6 +133,7 @@ typedef struct sim_chip_state {
   bool debugger_latched; /* a debugger was seen since power-on (RDP rules) */
   bool boot0, boot1;     /* pin levels */
   bool flash_empty;      /* G0 FLASH_ACR.EMPTY: set by the option loader, kept by system resets */
+  bool boot0_at_debug;   /* BOOT0 pin level when the debugger was first seen since power-on */
 } sim_chip_state;
 
 /* What the ECC of a flash word says (H7: a word programmed twice). */
@@ -207,7 +211,12 @@ uint32_t coresight_id(uint32_t block_base, uint32_t offset, const sim_chip *chip
 /* Peripherals (periph.c)                                                  */
 /* ---------------------------------------------------------------------- */
 
-typedef enum reset_cause { RESET_POWER, RESET_PIN, RESET_SOFTWARE } reset_cause;
+typedef enum reset_cause {
+  RESET_POWER,
+  RESET_PIN,
+  RESET_SOFTWARE,
+  RESET_OPTION_LOAD, /* G0 FLASH_CR.OBL_LAUNCH: option bytes reloaded, then a system reset */
+} reset_cause;
 
 typedef struct sim_periph {
   uint32_t rcc[64];        /* RCC registers, word indexed */
@@ -269,6 +278,9 @@ typedef struct sim_boot {
 } sim_boot;
 
 const char *sim_boot_area_name(sim_boot_area area); /* "flash", "system-memory", ... */
+/* The family's boot() (flash_family below), or the main flash where a
+ * family has none yet. */
+void sim_chip_boot(const sim_chip *chip, const sim_chip_state *st, bool power_on, sim_boot *out);
 
 typedef struct option_field {
   const char *name; /* reference-manual field name in lower case */
@@ -286,6 +298,15 @@ typedef struct sim_flash {
   bool optkey_lockout;
   uint8_t pending_options[SIM_OPTIONS_SIZE]; /* what a running option op writes */
   uint64_t op_count;        /* program/erase operations started (fault injection) */
+  /* G0: option registers as software wrote them (programmed by OPTSTRT), the
+   * first word of a double word waiting for its second, fast programming */
+  uint32_t opt_regs[16];
+  uint32_t half_word0, half_offset;
+  bool half_pending;
+  uint32_t fast_offset, fast_count;
+  sim_ns fast_last;
+  int32_t last_erased_page; /* page offset of the last page erase, -2 after a mass erase */
+  bool debug_disabled;      /* G0 FLASH_ACR.DBG_SWEN = 0: the SW-DP does not answer */
   struct sim_h7_bank {      /* H7 per-bank registers and write buffer */
     uint32_t cr, sr, crc[4], ecc_fa;
     uint8_t key_stage;
@@ -333,6 +354,10 @@ struct flash_family {
   int (*decode)(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE], option_field *out,
                 int max);
   const char *option_names; /* for --help */
+  /* G0: the option loader runs at power-on and OBL_LAUNCH only, not at every
+   * system reset; option_load() then evaluates what it latches (EMPTY). */
+  bool option_load_at_power_on;
+  void (*option_load)(sim_target *t);
   /* The boot decision at the next reset: a power-on reset (option bytes and,
    * where the family has one, the empty check loaded again) or a system
    * reset (what is latched in `st` stays). */
@@ -349,6 +374,9 @@ struct flash_family {
 
 extern const flash_family sim_flash_f1;
 extern const flash_family sim_flash_f4;
+extern const flash_family sim_flash_g0;
+/* Apply the G0 scenarios of t->scen to the state before the session starts. */
+void flash_g0_scenarios(sim_target *t);
 extern const flash_family sim_flash_h7;
 /* H7: set BOOT_ADD0 (address bits 31:16) in an option image. */
 void h7_set_boot_add0(uint8_t opts[SIM_OPTIONS_SIZE], uint16_t value);
@@ -426,7 +454,7 @@ typedef struct sim_core {
   uint32_t components[3][1024]; /* ITM, TPIU, ETM register storage */
   uint32_t breakpoints[16];     /* addresses the FPB halts at (derived) */
   int breakpoint_count;
-  int reset_request;            /* from the CPU: 1 system reset, 2 core reset */
+  int reset_request;            /* from the CPU: 1 system reset, 2 core reset, 3 option load */
   bool vc_pending; /* VC_CORERESET caught: halt before the first instruction */
   /* running */
   uint32_t hz;
@@ -491,6 +519,7 @@ bool thumb_is_32bit(uint16_t hw1);
 /* Conservative: true for anything that may write memory or special state. */
 bool thumb_has_side_effects(uint16_t hw1, uint16_t hw2);
 bool thumb_is_sleep(uint16_t hw1, uint16_t hw2);
+bool thumb_v6m_defined(uint16_t hw1, uint16_t hw2);
 
 /* ---------------------------------------------------------------------- */
 /* Debug port (dp.c)                                                       */
@@ -515,6 +544,7 @@ void dp_power_on(sim_target *t);
 
 typedef struct sim_scenarios {
   bool no_target, nrst_not_wired, swd_disabled, sleep;
+  bool g0_boot0_ignored, g0_empty_check; /* G0 boot option scenarios (flash_g0.c) */
   int boot0, boot1; /* -1: as in the state */
   uint32_t vdd_mv;
   int32_t h7_boot_add0; /* h7-boot-add: BOOT_ADD0 for this chip; -1: as in the state */
@@ -563,6 +593,8 @@ struct sim_target {
 /* target.c */
 void target_advance(sim_target *t, sim_ns until);
 void target_system_reset(sim_target *t, reset_cause cause);
+/* Run the option-byte loader, then reset the system (G0 OBL_LAUNCH). */
+void target_option_load_reset(sim_target *t);
 void target_power_fail(sim_target *t);
 void target_mark_dirty(sim_target *t);
 bool target_fault_at(sim_target *t, sim_fault_kind kind, uint64_t count);

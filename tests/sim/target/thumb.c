@@ -10,6 +10,26 @@ bool thumb_is_32bit(uint16_t hw1)
   return (hw1 & 0xE000) == 0xE000 && (hw1 & 0x1800) != 0;
 }
 
+/* ARMv6-M ARM A5.2 and A5.5: of the 16-bit encodings, CBZ/CBNZ and IT are
+ * ARMv7-M only; of the 32-bit ones only BL, MSR, MRS, DSB, DMB and ISB
+ * exist. Everything else is UNDEFINED on a Cortex-M0/M0+. */
+bool thumb_v6m_defined(uint16_t hw1, uint16_t hw2)
+{
+  if (!thumb_is_32bit(hw1)) {
+    if ((hw1 & 0xF500) == 0xB100) /* CBZ, CBNZ */
+      return false;
+    return !((hw1 & 0xFF00) == 0xBF00 && (hw1 & 0x000F) != 0); /* IT */
+  }
+  if ((hw1 & 0xF800) == 0xF000 && (hw2 & 0xD000) == 0xD000) /* BL */
+    return true;
+  if ((hw1 & 0xFFF0) == 0xF380 && (hw2 & 0xD000) == 0x8000) /* MSR */
+    return true;
+  if (hw1 == 0xF3EF && (hw2 & 0xD000) == 0x8000) /* MRS */
+    return true;
+  return hw1 == 0xF3BF && (hw2 & 0xFF00) == 0x8F00 && /* DSB, DMB, ISB */
+         ((hw2 >> 4) & 0xF) >= 4 && ((hw2 >> 4) & 0xF) <= 6;
+}
+
 static bool side_effects_16(uint16_t hw)
 {
   switch (hw >> 12) {
