@@ -17,6 +17,7 @@ enum cli_exit {
   CLI_EXIT_NO_TARGET = 4,  /* probe found, target does not answer */
   CLI_EXIT_PROTECTED = 5,  /* read/write protection blocks the operation */
   CLI_EXIT_MISMATCH = 6,   /* verification or comparison found differences */
+  CLI_EXIT_NEEDS_YES = 7,  /* a change needs confirmation (--yes); nothing was changed */
   CLI_EXIT_INTERRUPTED = 130, /* Ctrl-C or SIGTERM: stopped at a safe point (128 + SIGINT) */
 };
 
@@ -26,6 +27,15 @@ typedef enum cli_connect_mode {
   CLI_CONNECT_HOT_PLUG,
   CLI_CONNECT_UNDER_RESET,
 } cli_connect_mode;
+
+/* An error kept instead of printed, for a command that prints one JSON
+ * object of its own on every outcome (rescue). */
+typedef struct cli_error_capture {
+  bool captured;
+  char code[32];
+  char message[1024];
+  char hint[512];
+} cli_error_capture;
 
 /* Options valid for every command. */
 typedef struct cli_globals {
@@ -37,6 +47,7 @@ typedef struct cli_globals {
   cli_connect_mode connect;
   bool color;           /* terminal supports colour and NO_COLOR is unset */
   bool tty;             /* standard error is a terminal (progress bars) */
+  cli_error_capture *capture; /* with --json: keep the first error here instead of printing it */
 } cli_globals;
 
 /*

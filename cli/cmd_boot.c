@@ -1,5 +1,4 @@
 /* swdflash check-bootloader [--base ADDR] */
-#include <ctype.h>
 #include <string.h>
 
 #include "boot_view.h"
@@ -15,27 +14,48 @@ static const cli_opt check_opts[] = {
     {0},
 };
 
-/* True when the MCU an image was built for ("stm32f446xx") can be this chip
- * ("STM32F446xC/E"; an 'x' in either stands for any character). */
-static bool mcu_matches(const char *mcu, const char *chip) {
-  for (size_t i = 0; i < 9; i++) {
-    char a = (char)tolower((unsigned char)mcu[i]);
-    char b = (char)tolower((unsigned char)chip[i]);
-    if (a == '\0' || b == '\0') {
-      return false;
-    }
-    if (a != b && a != 'x' && b != 'x') {
-      return false;
-    }
-  }
-  return true;
-}
-
 static void size_text(char *out, size_t len, uint32_t bytes) {
   if (bytes >= 1024) {
     snprintf(out, len, "%.1f KiB", (double)bytes / 1024.0);
   } else {
     snprintf(out, len, "%u bytes", bytes);
+  }
+}
+
+/* The lines under an image that say how it will run. */
+static void print_image_details(FILE *f, const swdf_boot_image *img, const swdf_boot_detail *d,
+                                const char *chip) {
+  if (strcmp(img->kind, "erased") != 0) {
+    fprintf(f, "            stack pointer 0x%08X, reset handler 0x%08X: %s\n", img->initial_sp,
+            img->reset_vector,
+            img->plausible ? "the core starts it, and it was linked for this address"
+                           : "it will NOT run from here");
+  }
+  if (!img->plausible && img->problem[0] != '\0') {
+    fprintf(f, "            why: %s\n", img->problem);
+  }
+  if (d->linked_for != 0 && d->linked_for != img->addr) {
+    fprintf(f, "            linked for: 0x%08X (its vector table says so)\n", d->linked_for);
+  }
+  if (img->is_bootloader && strcmp(img->kind, "st-rom") != 0) {
+    if (d->app_addr != 0) {
+      fprintf(f, "            starts the application at: 0x%08X (%s)\n", d->app_addr,
+              d->app_addr_how);
+    } else {
+      fprintf(f, "            starts the application at: cannot be known (%s)\n",
+              d->app_addr_how);
+    }
+  }
+  if (d->warning[0] != '\0') {
+    fprintf(f, "            warning: %s\n", d->warning);
+  }
+  if (img->evidence[0] != '\0') {
+    fprintf(f, "            recognised by: %s\n", img->evidence);
+  }
+  if (d->mcu_match == 0) {
+    fprintf(f, "            WARNING: it was built for %s but this chip is %s: it will not run; "
+               "rebuild it for this chip\n",
+            img->mcu, chip != NULL ? chip : "another MCU");
   }
 }
 
@@ -58,47 +78,57 @@ void cli_print_boot_report(FILE *f, const swdf_boot_report *r, const char *chip)
       fprintf(f, ", built for %s", img->mcu);
     }
     fprintf(f, "\n");
-    if (strcmp(img->kind, "erased") != 0) {
-      fprintf(f, "            stack pointer 0x%08X, reset handler 0x%08X: %s\n", img->initial_sp,
-              img->reset_vector, img->plausible ? "a plausible program" : "NOT a valid program");
-    }
-    if (!img->plausible && img->problem[0] != '\0') {
-      fprintf(f, "            why: %s\n", img->problem);
-    }
-    if (img->evidence[0] != '\0') {
-      fprintf(f, "            recognised by: %s\n", img->evidence);
-    }
-    if (chip != NULL && img->mcu[0] != '\0' && !mcu_matches(img->mcu, chip)) {
-      fprintf(f, "            WARNING: it was built for %s but this chip is %s: it will not run "
-                 "properly; rebuild it for this chip\n",
-              img->mcu, chip);
-    }
+    print_image_details(f, img, &r->details[i], chip);
   }
   fprintf(f, "\n%s\n", r->verdict);
 }
 
+static void json_image(cli_json *j, const swdf_boot_image *img, const swdf_boot_detail *d) {
+  cli_json_object_begin(j, NULL);
+  cli_json_hex32(j, "addr", img->addr);
+  cli_json_uint(j, "size", img->size);
+  cli_json_str(j, "kind", img->kind);
+  cli_json_str(j, "name", img->name);
+  cli_json_bool(j, "bootloader", img->is_bootloader != 0);
+  cli_json_bool(j, "plausible", img->plausible != 0);
+  cli_json_hex32(j, "initial_sp", img->initial_sp);
+  cli_json_hex32(j, "reset_vector", img->reset_vector);
+  cli_json_str(j, "problem", img->problem[0] != '\0' ? img->problem : NULL);
+  cli_json_str(j, "version", img->version[0] != '\0' ? img->version : NULL);
+  cli_json_str(j, "mcu", img->mcu[0] != '\0' ? img->mcu : NULL);
+  if (d->mcu_match < 0) {
+    cli_json_null(j, "mcu_matches_chip");
+  } else {
+    cli_json_bool(j, "mcu_matches_chip", d->mcu_match == 1);
+  }
+  if (d->linked_for != 0) {
+    cli_json_hex32(j, "linked_for", d->linked_for);
+  } else {
+    cli_json_null(j, "linked_for");
+  }
+  if (img->is_bootloader) {
+    if (d->app_addr != 0) {
+      cli_json_hex32(j, "app_addr", d->app_addr);
+    } else {
+      cli_json_null(j, "app_addr");
+    }
+    cli_json_str(j, "app_addr_how", d->app_addr_how);
+  }
+  cli_json_uint(j, "vectors", (uint64_t)d->vectors);
+  cli_json_str(j, "warning", d->warning[0] != '\0' ? d->warning : NULL);
+  cli_json_str(j, "evidence", img->evidence[0] != '\0' ? img->evidence : NULL);
+  cli_json_object_end(j);
+}
+
 void cli_json_boot_report(cli_json *j, const swdf_boot_report *r) {
   cli_json_bool(j, "bootable", r->base_ok != 0);
+  cli_json_bool(j, "runs", r->runs != 0);
   cli_json_hex32(j, "base", r->base);
   cli_json_str(j, "boot_source", swdf_boot_source_name(r->source));
   cli_json_str(j, "boot_source_why", r->source_text);
   cli_json_array_begin(j, "images");
   for (size_t i = 0; i < r->image_count; i++) {
-    const swdf_boot_image *img = &r->images[i];
-    cli_json_object_begin(j, NULL);
-    cli_json_hex32(j, "addr", img->addr);
-    cli_json_uint(j, "size", img->size);
-    cli_json_str(j, "kind", img->kind);
-    cli_json_str(j, "name", img->name);
-    cli_json_bool(j, "bootloader", img->is_bootloader != 0);
-    cli_json_bool(j, "plausible", img->plausible != 0);
-    cli_json_hex32(j, "initial_sp", img->initial_sp);
-    cli_json_hex32(j, "reset_vector", img->reset_vector);
-    cli_json_str(j, "problem", img->problem[0] != '\0' ? img->problem : NULL);
-    cli_json_str(j, "version", img->version[0] != '\0' ? img->version : NULL);
-    cli_json_str(j, "mcu", img->mcu[0] != '\0' ? img->mcu : NULL);
-    cli_json_str(j, "evidence", img->evidence[0] != '\0' ? img->evidence : NULL);
-    cli_json_object_end(j);
+    json_image(j, &r->images[i], &r->details[i]);
   }
   cli_json_array_end(j);
   cli_json_str(j, "verdict", r->verdict);
@@ -115,7 +145,7 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
     /* nothing */
   } else if (s->g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
+    cli_json_reply_begin(&j, r.runs != 0); /* "ok" agrees with the exit status */
     cli_json_str(&j, "chip", chip->name);
     cli_json_boot_report(&j, &r);
     cli_json_object_end(&j);
@@ -124,7 +154,7 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
     printf("Chip: %s\n", chip->name);
     cli_print_boot_report(stdout, &r, chip->name);
   }
-  return r.base_ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+  return r.runs ? CLI_EXIT_OK : CLI_EXIT_FAILED; /* documented in its --help */
 }
 
 int cli_cmd_check_bootloader(int argc, char **argv, cli_globals *g) {

@@ -5,6 +5,7 @@
 #include "interrupt.h"
 #include "json.h"
 #include "options_view.h"
+#include "placement.h"
 #include "recovery.h"
 #include "session.h"
 
@@ -272,7 +273,8 @@ typedef struct refusal {
 
 static void print_write_json(const flash_cmd *c, const swdf_image *img, const swdf_flash_plan *plan,
                              const swdf_write_stats *st, bool dry_run, double seconds,
-                             const refusal *refused, bool protection_removed) {
+                             const refusal *refused, bool protection_removed,
+                             const cli_placement *placement) {
   cli_json j;
   cli_json_reply_begin(&j, refused->err == SWDF_OK);
   cli_json_str(&j, "command", "write");
@@ -282,6 +284,7 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
   cli_json_str(&j, "file", swdf_image_name(img));
   cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
   cli_json_str(&j, "chip", c->chip.name);
+  cli_json_placement(&j, placement);
   json_stats(&j, st);
   if (!dry_run) {
     cli_json_double(&j, "seconds", seconds);
@@ -407,6 +410,14 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = cli_connect_chip(&c.s, &c.chip);
   }
+  cli_placement placement = {0};
+  if (rc == CLI_EXIT_OK) {
+    /* Where a raw binary goes and whether it runs there, said first. */
+    cli_check_placement(&placement, &c.s, &c.chip, img, a.image.addr != NULL);
+    if (!g->json) {
+      cli_print_placement(&placement, g);
+    }
+  }
   swdf_err err = SWDF_OK;
   refusal refused = {SWDF_OK, "", ""};
   bool protection_removed = false;
@@ -454,7 +465,8 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     double seconds = elapsed(&c);
     if (g->json) {
-      print_write_json(&c, img, plan, &st, a.dry_run, seconds, &refused, protection_removed);
+      print_write_json(&c, img, plan, &st, a.dry_run, seconds, &refused, protection_removed,
+                       &placement);
     } else if (a.dry_run) {
       print_plan_text(&c, img, plan, &st);
     } else if (!g->quiet) {

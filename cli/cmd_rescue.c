@@ -6,10 +6,16 @@
  * out of reach, proposes fixes and asks before each change; with --write
  * erases the whole chip, writes and verifies the image, then checks what
  * the chip will boot.
+ *
+ * Every check that needs no change runs before the first one: the address
+ * is parsed and the image read before the probe is opened, and the image
+ * is judged for this chip (will it boot from where it goes?) before the
+ * protection is removed or anything erased.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot_view.h"
 #include "cli.h"
@@ -18,12 +24,16 @@
 #include "recovery.h"
 #include "session.h"
 
-enum { OPT_WRITE = 1, OPT_YES };
+enum { OPT_WRITE = 1, OPT_YES, OPT_ALLOW_UNBOOTABLE };
 
 static const cli_opt rescue_opts[] = {
     {"write", 'w', true, OPT_WRITE, "IMAGE",
      "erase the whole chip, write IMAGE and verify it (ADDR may follow for a raw binary)"},
     {"yes", 'y', false, OPT_YES, NULL, "do not ask before each change (for scripts)"},
+    {"allow-unbootable", 0, false, OPT_ALLOW_UNBOOTABLE, NULL,
+     "write IMAGE even though the chip could not boot it from where it goes (data, or an "
+     "application without the bootloader it needs); without it such an image is refused "
+     "before anything changes"},
     {0},
 };
 
@@ -33,8 +43,16 @@ typedef struct rescue {
   cli_session s;
   swdf_chip_info chip;
   bool yes;
+  bool allow_unbootable;
+  bool can_ask;          /* a terminal to confirm on (and not --json) */
   const char *image_path;
   const char *image_addr;
+  swdf_image_opts image_opts;
+  swdf_image *image;
+  bool image_judged, image_runs;
+  swdf_boot_report image_boot; /* what the chip would boot holding only the image */
+  bool needs_yes;        /* repairs proposed, none carried out: no way to confirm */
+  cli_error_capture error; /* --json: the failure, printed inside the one reply */
   swdf_connect_mode connected_with;
   int rdp_before, rdp_after;
   bool unlocked, written, verified;
@@ -42,6 +60,8 @@ typedef struct rescue {
   swdf_boot_report boot;
   size_t note_count;
   char notes[MAX_NOTES][NOTE_LEN]; /* findings and actions, for --json */
+  size_t repair_count;
+  char repairs[4][NOTE_LEN];       /* the repairs proposed, for --json */
 } rescue;
 
 /* Tell the user something: a paragraph on standard output, or a note in
@@ -146,7 +166,7 @@ static void explain_boot(rescue *r) {
     return;
   }
   r->boot_checked = true;
-  r->bootable = r->boot.base_ok != 0;
+  r->bootable = r->boot.runs != 0;
   if (!r->s.g->json) {
     cli_print_boot_report(stdout, &r->boot, chip->name);
   }
@@ -154,12 +174,12 @@ static void explain_boot(rescue *r) {
   if (r->boot.source == SWDF_BOOT_SYSTEM) {
     tell(r, "The chip is in the ST ROM bootloader right now (BOOT0 was high at the last "
             "reset).");
-  } else if (r->bootable && base->is_bootloader) {
+  } else if (r->boot.base_ok && base->is_bootloader) {
     tell(r, "A bootloader in flash (%s) starts first at every reset. It is not ST's DFU "
             "bootloader: flash through it with its own tool, or hold BOOT0 high during reset "
             "to reach the ST ROM bootloader.",
          base->name);
-  } else if (r->bootable) {
+  } else if (r->boot.base_ok) {
     tell(r, "The chip starts the program in flash directly (%s); only BOOT0 held high during "
             "reset brings up the ST ROM bootloader.",
          base->name);
@@ -183,6 +203,21 @@ static void explain_dfu(rescue *r) {
 
 /* ---- 3. fixes -------------------------------------------------------------------------- */
 
+/* Add a repair to the list shown before any is carried out. */
+static void propose(rescue *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void propose(rescue *r, const char *fmt, ...) {
+  char text[NOTE_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  if (r->repair_count < 4) {
+    memcpy(r->repairs[r->repair_count++], text, sizeof(text));
+  }
+  tell(r, "Proposed repair: %s", text);
+}
+
 static int confirm(rescue *r, const char *question) {
   return cli_confirm(r->s.g, r->yes, "rescue", question);
 }
@@ -192,8 +227,9 @@ static int fix_protection(rescue *r, swdf_options *o) {
     return CLI_EXIT_OK;
   }
   bool erases = swdf_options_change_erases(o) != 0;
-  tell(r, "Fix: remove the protection%s.",
-       erases ? " (the chip erases its whole flash while doing so)" : "");
+  if (r->needs_yes) {
+    return CLI_EXIT_OK; /* proposed already; nothing is done */
+  }
   int rc = confirm(r, erases ? "Erase the whole flash and remove the protection?"
                              : "Remove the write protection?");
   if (rc != CLI_EXIT_OK) {
@@ -210,7 +246,9 @@ static int fix_protection(rescue *r, swdf_options *o) {
   return CLI_EXIT_OK;
 }
 
-static int write_image(rescue *r) {
+/* Read IMAGE (and ADDR): before the probe is opened, so that a missing
+ * file or a typo changes nothing. */
+static int load_image(rescue *r) {
   cli_session *s = &r->s;
   swdf_image_opts iopts = SWDF_IMAGE_OPTS_INIT;
   if (r->image_addr != NULL) {
@@ -220,35 +258,110 @@ static int write_image(rescue *r) {
     }
     iopts.has_base = 1;
   }
-  swdf_image *img = NULL;
-  swdf_err err = swdf_image_load(&img, s->ctx, r->image_path, &iopts);
+  swdf_err err = swdf_image_load(&r->image, s->ctx, r->image_path, &iopts);
   if (err != SWDF_OK) {
-    return cli_session_fail(s, err, "reading the image");
+    return cli_session_fail(s, err, "reading the image (nothing was changed)");
   }
-  tell(r, "Fix: erase the whole chip, write %s (%llu bytes) and verify it.", r->image_path,
-       (unsigned long long)swdf_image_size(img));
+  r->image_opts = iopts;
+  return CLI_EXIT_OK;
+}
+
+/* Judge the image for this chip: the rescue erases the whole flash, so the
+ * chip will hold only the image. Refuse one it could not boot unless
+ * --allow-unbootable. */
+static int judge_image(rescue *r) {
+  cli_session *s = &r->s;
+  const swdf_image_segment *first = swdf_image_segment_at(r->image, 0);
+  if (swdf_image_get_format(r->image) == SWDF_IMAGE_BIN && !r->image_opts.has_base) {
+    tell(r, "No address was given for the raw binary %s: it goes to the flash base 0x%08X, "
+            "where the chip starts.",
+         r->image_path, first->addr);
+  }
+  swdf_boot_memory mem = SWDF_BOOT_MEMORY_INIT;
+  mem.flash_base = r->chip.flash_base;
+  mem.flash_size = r->chip.flash_size;
+  mem.ram_base = r->chip.ram_base;
+  mem.ram_size = r->chip.ram_size;
+  mem.chip_name = r->chip.name;
+  r->image_boot.size = sizeof(r->image_boot);
+  swdf_err err = swdf_boot_check_image(&r->image_boot, s->ctx, r->image, &mem, NULL);
+  if (err != SWDF_OK) {
+    return cli_session_fail(s, err, "checking the image (nothing was changed)");
+  }
+  r->image_judged = true;
+  r->image_runs = r->image_boot.runs != 0;
+  if (r->image_runs) {
+    tell(r, "The image %s suits this chip. %s", r->image_path, r->image_boot.verdict);
+    return CLI_EXIT_OK;
+  }
+  char why[700];
+  if (first->addr != r->chip.flash_base && strcmp(r->image_boot.images[0].kind, "erased") == 0) {
+    snprintf(why, sizeof(why),
+             "it starts at 0x%08X, and nothing would be left at the flash base 0x%08X where the "
+             "chip starts: an application there needs its bootloader in front of it.",
+             first->addr, r->chip.flash_base);
+  } else {
+    snprintf(why, sizeof(why), "%s", r->image_boot.verdict);
+  }
+  if (r->allow_unbootable) {
+    tell(r, "WARNING: after this rescue the chip will not start firmware that runs: %s "
+            "(--allow-unbootable: writing it anyway).",
+         why);
+    return CLI_EXIT_OK;
+  }
+  char message[900];
+  snprintf(message, sizeof(message),
+           "%s at 0x%08X cannot boot on this chip, and the rescue erases everything else: %s "
+           "Nothing was changed.",
+           r->image_path, first->addr, why);
+  return cli_report_error(s->g, "image_unbootable", message,
+                          "write the bootloader the image needs (or an image built for this "
+                          "chip and the flash base); to update only the application behind a "
+                          "bootloader already on the chip use 'swdflash write IMAGE ADDR'; "
+                          "--allow-unbootable writes it anyway",
+                          CLI_EXIT_USAGE);
+}
+
+static int write_image(rescue *r) {
+  cli_session *s = &r->s;
   int rc = confirm(r, "Erase the whole chip and write the image?");
-  if (rc == CLI_EXIT_OK) {
-    swdf_write_opts wopts = SWDF_WRITE_OPTS_INIT;
-    wopts.mass_erase = 1;
-    wopts.verify = SWDF_VERIFY_CRC;
-    swdf_write_stats stats = SWDF_WRITE_STATS_INIT;
-    err = swdf_flash_write_image(&stats, s->target, img, &wopts);
-    cli_progress_finish(&s->progress);
-    if (err != SWDF_OK) {
-      rc = cli_session_fail(s, err, "writing the image");
-    } else {
-      r->written = true;
-      r->verified = stats.verified != 0;
-      tell(r, "Done: the chip was erased, the image written and verified (%s).",
-           swdf_verify_mode_name(stats.verify));
-    }
+  if (rc != CLI_EXIT_OK) {
+    return rc;
   }
-  swdf_image_free(img);
-  return rc;
+  swdf_write_opts wopts = SWDF_WRITE_OPTS_INIT;
+  wopts.mass_erase = 1;
+  wopts.verify = SWDF_VERIFY_CRC;
+  swdf_write_stats stats = SWDF_WRITE_STATS_INIT;
+  swdf_err err = swdf_flash_write_image(&stats, s->target, r->image, &wopts);
+  cli_progress_finish(&s->progress);
+  if (err != SWDF_OK) {
+    return cli_session_fail(s, err, "writing the image");
+  }
+  r->written = true;
+  r->verified = stats.verified != 0;
+  tell(r, "Done: the chip was erased, the image written and verified (%s).",
+       swdf_verify_mode_name(stats.verify));
+  return CLI_EXIT_OK;
 }
 
 /* ---- the whole run ------------------------------------------------------------------------ */
+
+/* The repairs, said before any is done; true when there is one to do. */
+static bool propose_repairs(rescue *r, swdf_options *o, bool protected_now) {
+  if (protected_now && swdf_options_set_unlocked(o) == SWDF_OK &&
+      swdf_options_change_count(o) > 0) {
+    bool erases = swdf_options_change_erases(o) != 0;
+    propose(r, "remove the protection%s.",
+            erases ? " (the chip erases its whole flash while doing so)" : "");
+  }
+  if (r->image != NULL) {
+    char size[32];
+    cli_format_size(size, sizeof(size), swdf_image_size(r->image));
+    propose(r, "erase the whole chip, write %s (%s at 0x%08X) and verify it.", r->image_path,
+            size, swdf_image_segment_at(r->image, 0)->addr);
+  }
+  return r->repair_count > 0;
+}
 
 static int diagnose_and_fix(rescue *r) {
   cli_session *s = &r->s;
@@ -271,12 +384,23 @@ static int diagnose_and_fix(rescue *r) {
   }
   explain_dfu(r);
   int rc = CLI_EXIT_OK;
+  if (r->image != NULL) {
+    rc = judge_image(r); /* before anything is changed */
+  }
   bool protected_now = o != NULL && (r->rdp_before == 1 || swdf_options_ranges(NULL, 0, o, 0) > 0);
-  if (protected_now) {
+  if (rc == CLI_EXIT_OK && propose_repairs(r, o, protected_now) && !r->yes && !r->can_ask) {
+    r->needs_yes = true;
+    tell(r, "Nothing was changed: there is no terminal to confirm on. Run the same command "
+            "again with --yes to carry out the repair%s above.",
+         r->repair_count > 1 ? "s" : "");
+    swdf_options_free(o);
+    return CLI_EXIT_NEEDS_YES;
+  }
+  if (rc == CLI_EXIT_OK && protected_now) {
     rc = fix_protection(r, o);
   }
   swdf_options_free(o);
-  if (rc == CLI_EXIT_OK && r->image_path != NULL) {
+  if (rc == CLI_EXIT_OK && r->image != NULL) {
     rc = write_image(r);
   } else if (rc == CLI_EXIT_OK) {
     tell(r, "To put a bootloader or firmware on the chip: swdflash rescue --write FILE "
@@ -288,9 +412,8 @@ static int diagnose_and_fix(rescue *r) {
     }
     explain_boot(r);
     if (r->written && !r->bootable) {
-      tell(r, "The image was written, but it does not start like a program at the flash "
-              "base: check that it was built for this chip and for a start at 0x%08X.",
-           r->chip.flash_base);
+      tell(r, "The image was written, but the chip will not start firmware that runs: %s",
+           r->boot.verdict);
       rc = CLI_EXIT_FAILED;
     }
   }
@@ -300,18 +423,52 @@ static int diagnose_and_fix(rescue *r) {
 static void print_json(rescue *r, int rc) {
   cli_json j;
   cli_json_reply_begin(&j, rc == CLI_EXIT_OK);
-  cli_json_str(&j, "chip", r->chip.name);
-  cli_json_str(&j, "connected_with", swdf_connect_mode_name(r->connected_with));
+  if (r->error.captured) {
+    cli_json_object_begin(&j, "error");
+    cli_json_str(&j, "code", r->error.code);
+    cli_json_str(&j, "message", r->error.message);
+    cli_json_str(&j, "hint", r->error.hint[0] != '\0' ? r->error.hint : NULL);
+    cli_json_object_end(&j);
+  } else if (rc == CLI_EXIT_NEEDS_YES) {
+    cli_json_object_begin(&j, "error");
+    cli_json_str(&j, "code", "needs_confirmation");
+    cli_json_str(&j, "message", "a repair is needed and was not confirmed: nothing was changed");
+    cli_json_str(&j, "hint", "run the same command again with --yes");
+    cli_json_object_end(&j);
+  } else if (rc != CLI_EXIT_OK) {
+    cli_json_object_begin(&j, "error");
+    cli_json_str(&j, "code", "failed");
+    cli_json_str(&j, "message", r->note_count > 0 ? r->notes[r->note_count - 1] : "failed");
+    cli_json_null(&j, "hint");
+    cli_json_object_end(&j);
+  }
+  cli_json_int(&j, "exit_status", rc);
+  cli_json_str(&j, "chip", r->chip.name[0] != '\0' ? r->chip.name : NULL);
+  cli_json_str(&j, "connected_with",
+               r->chip.name[0] != '\0' ? swdf_connect_mode_name(r->connected_with) : NULL);
   cli_json_int(&j, "rdp_level_before", r->rdp_before);
   cli_json_int(&j, "rdp_level_after", r->rdp_after);
   cli_json_bool(&j, "unlocked", r->unlocked);
   cli_json_bool(&j, "written", r->written);
   cli_json_bool(&j, "verified", r->verified);
+  cli_json_bool(&j, "changed", r->unlocked || r->written);
+  cli_json_array_begin(&j, "proposed");
+  for (size_t i = 0; i < r->repair_count; i++) {
+    cli_json_str(&j, NULL, r->repairs[i]);
+  }
+  cli_json_array_end(&j);
   cli_json_array_begin(&j, "notes");
   for (size_t i = 0; i < r->note_count; i++) {
     cli_json_str(&j, NULL, r->notes[i]);
   }
   cli_json_array_end(&j);
+  if (r->image_judged) {
+    cli_json_object_begin(&j, "image");
+    cli_json_str(&j, "file", r->image_path);
+    cli_json_hex32(&j, "addr", swdf_image_segment_at(r->image, 0)->addr);
+    cli_json_boot_report(&j, &r->image_boot); /* its "runs": would the chip run it */
+    cli_json_object_end(&j);
+  }
   if (r->boot_checked) {
     cli_json_object_begin(&j, "boot");
     cli_json_boot_report(&j, &r->boot);
@@ -337,6 +494,9 @@ static int run(rescue *r, int argc, char **argv, cli_globals *g) {
     case OPT_YES:
       r->yes = true;
       break;
+    case OPT_ALLOW_UNBOOTABLE:
+      r->allow_unbootable = true;
+      break;
     case CLI_NEXT_ARG:
       if (r->image_path == NULL || r->image_addr != NULL) {
         return cli_usage_error(g, "rescue", "unexpected argument '%s'", p.value);
@@ -345,11 +505,21 @@ static int run(rescue *r, int argc, char **argv, cli_globals *g) {
       break;
     }
   }
-  int rc = cli_session_start(&r->s, g, "rescue");
-  if (rc != CLI_EXIT_OK) {
-    return rc;
+  if (r->allow_unbootable && r->image_path == NULL) {
+    return cli_usage_error(g, "rescue", "--allow-unbootable goes with --write IMAGE");
   }
-  rc = connect(r);
+  r->can_ask = isatty(STDIN_FILENO) && !g->json;
+  r->rdp_before = r->rdp_after = -1;
+  if (g->json) {
+    g->capture = &r->error; /* one reply on every outcome, printed below */
+  }
+  int rc = cli_session_start(&r->s, g, "rescue");
+  if (rc == CLI_EXIT_OK && r->image_path != NULL) {
+    rc = load_image(r);
+  }
+  if (rc == CLI_EXIT_OK) {
+    rc = connect(r);
+  }
   if (rc == CLI_EXIT_OK) {
     rc = diagnose_and_fix(r);
   }
@@ -357,15 +527,17 @@ static int run(rescue *r, int argc, char **argv, cli_globals *g) {
     /* Start the chip with its new contents, as after power-up. */
     swdf_target_reset(r->s.target, SWDF_RESET_HARD);
   }
-  if (g->json && rc == CLI_EXIT_OK) {
-    print_json(r, rc); /* on failure the error object was printed instead */
+  if (g->json) {
+    g->capture = NULL;
+    print_json(r, rc);
   }
+  swdf_image_free(r->image);
   cli_session_end(&r->s);
   return rc;
 }
 
 int cli_cmd_rescue(int argc, char **argv, cli_globals *g) {
-  rescue *r = calloc(1, sizeof(*r)); /* large: the notes and the boot report */
+  rescue *r = calloc(1, sizeof(*r)); /* large: the notes and the boot reports */
   if (r == NULL) {
     return cli_lib_error(g, NULL, SWDF_ERR_NO_MEMORY, "rescue");
   }

@@ -30,7 +30,7 @@ const cli_command cli_commands[] = {
     {"check-bootloader", "[--base ADDR]",
      "show which bootloader/firmware is in flash and whether the chip will boot it",
      cli_cmd_check_bootloader},
-    {"rescue", "[--write IMAGE [ADDR]] [--yes]",
+    {"rescue", "[--write IMAGE [ADDR]] [--yes] [--allow-unbootable]",
      "guided recovery of a board that will not enter DFU: diagnose, unlock, rewrite",
      cli_cmd_rescue},
     {"help", "[COMMAND]", "show help for swdflash or for one command", cmd_help},
@@ -68,6 +68,35 @@ static void print_opts(FILE *f, const cli_opt *opts) {
   }
 }
 
+/* What a command's exit statuses mean, where it says more than the list in
+ * the main help. */
+static const struct {
+  const char *command;
+  const char *text;
+} exit_texts[] = {
+    {"check-bootloader",
+     "  0  the chip will start firmware that runs (a bootloader waiting for an\n"
+     "     application counts: it runs)\n"
+     "  1  it will not: the flash is empty, holds no program, a program linked for\n"
+     "     another address, one its bootloader never reaches or cannot start, or one\n"
+     "     built for another MCU (the report says which)\n"
+     "  2, 3, 4, 5  bad command line, no probe, no target, flash read protected\n"
+     "with --json, \"ok\" is true exactly when the exit status is 0.\n"},
+    {"rescue",
+     "  0  diagnosed, and every repair carried out; with --write the chip was erased,\n"
+     "     the image written and verified, and it will start firmware that runs\n"
+     "  1  a repair failed, the image written does not boot, the answer was no, or\n"
+     "     IMAGE could not be read (then nothing was changed)\n"
+     "  2  bad command line or ADDR, or an IMAGE the chip could not boot from where\n"
+     "     it goes (refused before anything is changed; --allow-unbootable writes it\n"
+     "     anyway)\n"
+     "  3, 4  no probe, no target; 5 protection blocks the repair\n"
+     "  7  a repair is needed but there is no terminal to confirm it and no --yes:\n"
+     "     the diagnosis and the proposed repair were printed, nothing was changed\n"
+     "with --json one object is printed on every outcome; \"ok\" is true exactly when\n"
+     "the exit status is 0, and \"error\" says what failed.\n"},
+};
+
 void cli_print_command_help(FILE *f, const cli_command *cmd, const cli_opt *opts) {
   fprintf(f, "usage: swdflash %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
   if (opts != NULL && opts->long_name != NULL) {
@@ -76,6 +105,11 @@ void cli_print_command_help(FILE *f, const cli_command *cmd, const cli_opt *opts
   }
   fprintf(f, "\nglobal options:\n");
   print_opts(f, cli_global_opts());
+  for (size_t i = 0; i < sizeof(exit_texts) / sizeof(exit_texts[0]); i++) {
+    if (strcmp(exit_texts[i].command, cmd->name) == 0) {
+      fprintf(f, "\nexit status:\n%s", exit_texts[i].text);
+    }
+  }
 }
 
 /* Help text on standard output, or inside the one JSON reply with --json. */
@@ -152,12 +186,14 @@ static void print_main_help(FILE *f) {
           "  4  the probe works but the target does not answer\n"
           "  5  read or write protection blocks the operation\n"
           "  6  verification or comparison found differences\n"
+          "  7  a change needs confirmation (--yes): nothing was changed\n"
           "  130  interrupted (Ctrl-C or SIGTERM): the command stopped at a safe point (a\n"
           "       write after the page or sector in progress, with the bytes kept around\n"
           "       the image in place), said what the flash holds, and left the core halted;\n"
           "       running the same command again finishes the job\n"
           "with --json, standard output holds one JSON object whatever the outcome;\n"
           "its \"ok\" is true exactly when the exit status is 0.\n"
+          "(check-bootloader and rescue say more in their --help)\n"
           "\n"
           "environment:\n"
           "  NO_COLOR         when set and not empty: no colours\n"

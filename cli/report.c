@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -27,7 +28,14 @@ static void print_error_text(const cli_globals *g, const char *message, const ch
 
 int cli_report_error(const cli_globals *g, const char *code, const char *message,
                      const char *hint, int exit_code) {
-  if (g->json) {
+  if (g->json && g->capture != NULL) {
+    if (!g->capture->captured) {
+      g->capture->captured = true;
+      snprintf(g->capture->code, sizeof(g->capture->code), "%s", code);
+      snprintf(g->capture->message, sizeof(g->capture->message), "%s", message);
+      snprintf(g->capture->hint, sizeof(g->capture->hint), "%s", hint != NULL ? hint : "");
+    }
+  } else if (g->json) {
     print_error_json(code, message, hint);
   } else {
     print_error_text(g, message, hint);

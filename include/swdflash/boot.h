@@ -30,7 +30,9 @@ typedef struct swdf_boot_image {
   uint32_t size;          /* bytes up to its last programmed byte */
   uint32_t initial_sp;    /* vector 0 */
   uint32_t reset_vector;  /* vector 1 */
-  int plausible;          /* 1 when the vector table looks like a real program */
+  int plausible;          /* 1 when the core starts it and it runs from where it is: initial SP
+                             inside the RAM, reset handler a Thumb address in the flash, and
+                             its handlers say it was linked for this address */
   char problem[160];      /* why it is not plausible, in words ("" when it is) */
   char kind[16];          /* "katapult", "canboot", "klipper", "stm32duino", "maple",
                              "erased", "unknown" (a program we do not recognise), "invalid",
@@ -44,6 +46,18 @@ typedef struct swdf_boot_image {
 
 enum { SWDF_BOOT_MAX_IMAGES = 8 };
 
+/* What the checks found about one image beyond its first two vectors. */
+typedef struct swdf_boot_detail {
+  uint32_t linked_for;    /* the address its vector table was linked for (its handlers point
+                             into the image only from there); 0 when not known */
+  uint32_t app_addr;      /* a bootloader: the address of the application it starts; 0 when
+                             it cannot be read from the bootloader */
+  char app_addr_how[160]; /* how app_addr was read, or why it cannot be known */
+  int mcu_match;          /* 1 built for this chip, 0 built for another MCU, -1 not known */
+  int vectors;            /* entries in its vector table (2 to 16 checked) */
+  char warning[200];      /* doubtful but not fatal, e.g. a short vector table; or "" */
+} swdf_boot_detail;
+
 typedef struct swdf_boot_report {
   size_t size;            /* sizeof(swdf_boot_report): SWDF_BOOT_REPORT_INIT */
   uint32_t base;          /* where the scan started (the flash base unless asked) */
@@ -55,6 +69,12 @@ typedef struct swdf_boot_report {
   swdf_boot_image images[SWDF_BOOT_MAX_IMAGES]; /* images[0] is at `base`; the ST ROM
                                                     comes last when the chip boots it */
   char verdict[400];      /* whether and what the chip will boot, in plain words */
+  /* Fields below were added after the first release: read them only when
+   * `size` covers them. */
+  int runs;               /* 1 when the chip will start firmware that runs: each program on the
+                             way from reset was linked for where it is, is where the bootloader
+                             before it jumps, and was built for this chip (when that is known) */
+  swdf_boot_detail details[SWDF_BOOT_MAX_IMAGES]; /* details[i] goes with images[i] */
 } swdf_boot_report;
 
 #define SWDF_BOOT_REPORT_INIT {.size = sizeof(swdf_boot_report)}
@@ -70,9 +90,16 @@ typedef struct swdf_boot_check_opts {
 /*
  * Check what the connected chip will boot. Reads the boot source and the
  * vector tables at the base and at the usual application offsets (2, 4, 8,
- * 16, 20, 28, 32, 34, 48, 64 and 128 KiB), checks each (initial stack
- * pointer inside RAM, reset handler inside the flash with the Thumb bit,
- * the other vectors inside the image) and recognises the firmware by its
+ * 16, 20, 28, 32, 34, 48, 64 and 128 KiB) and judges them as the core
+ * does: a program starts when its initial stack pointer lies in the RAM
+ * and its reset handler is a Thumb address in the flash (a table of only
+ * those two words is enough; a short table is a warning). Each program is
+ * then judged against the address its handlers say it was linked for
+ * (details[].linked_for), a bootloader against the application address
+ * built into it (details[].app_addr, read from Katapult/CanBoot and the
+ * STM32duino bootloader, or said to be unknown in app_addr_how), and each
+ * image against the MCU it names (details[].mcu_match). `runs` and the
+ * verdict follow the way from reset. Firmware is recognised by its
  * signatures. Reads only what it needs. `opts` may be NULL. A base outside
  * the flash fails with SWDF_ERR_INVALID_ARG; under read protection the call
  * fails with SWDF_ERR_READ_PROTECTED (the flash cannot be read).
@@ -96,10 +123,12 @@ typedef struct swdf_boot_memory {
   uint32_t flash_size;
   uint32_t ram_base;
   uint32_t ram_size;
+  const char *chip_name;  /* "STM32F446xC/E", to check the MCU each image was built for; NULL:
+                             not checked (added later: read only when `size` covers it) */
 } swdf_boot_memory;
 
 /* An STM32 with flash at 0x08000000 and SRAM at 0x20000000; set the sizes. */
-#define SWDF_BOOT_MEMORY_INIT {sizeof(swdf_boot_memory), 0x08000000u, 0, 0x20000000u, 0}
+#define SWDF_BOOT_MEMORY_INIT {sizeof(swdf_boot_memory), 0x08000000u, 0, 0x20000000u, 0, NULL}
 
 /*
  * The same checks on flash contents held in memory (e.g. an image file
@@ -109,6 +138,19 @@ typedef struct swdf_boot_memory {
  */
 SWDF_API swdf_err swdf_boot_check_buffer(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
                                          size_t len, const swdf_boot_memory *mem);
+
+/*
+ * Judge an image before writing it: what the chip in `mem` would boot if
+ * its flash held only `image` (the rest erased), as swdf_boot_check_buffer
+ * does. With `opts->has_base` the scan starts there (e.g. at the image's
+ * own start, to learn whether it is a program and which address it was
+ * linked for); else at the flash base. Fails with SWDF_ERR_RANGE when the
+ * image does not lie inside the flash. Checks only: a judgement, not a
+ * refusal; callers decide what to refuse.
+ */
+SWDF_API swdf_err swdf_boot_check_image(swdf_boot_report *out, swdf_ctx *ctx,
+                                        const swdf_image *image, const swdf_boot_memory *mem,
+                                        const swdf_boot_check_opts *opts);
 
 #ifdef __cplusplus
 }

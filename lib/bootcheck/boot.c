@@ -1,5 +1,7 @@
 /* Public boot checks that need no target: names and image buffers. */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bootcheck/bootscan.h"
@@ -36,6 +38,31 @@ static swdf_err read_buffer(void *user, uint32_t addr, void *buf, size_t len) {
   return SWDF_OK;
 }
 
+/* The chip name of a swdf_boot_memory, when the caller's struct has it. */
+static const char *memory_chip(const swdf_boot_memory *mem) {
+  return mem->size >= offsetof(swdf_boot_memory, chip_name) + sizeof(mem->chip_name)
+             ? mem->chip_name
+             : NULL;
+}
+
+static swdf_err check_flash(swdf_boot_report *out, swdf_ctx *ctx, const uint8_t *data, size_t len,
+                            const swdf_boot_memory *mem, uint32_t base) {
+  memset(out, 0, sizeof(*out));
+  out->size = sizeof(*out);
+  buffer_flash b = {data, len, mem->flash_base};
+  swdf_bootscan_mem m = {mem->flash_base, mem->flash_size, mem->ram_base, mem->ram_size,
+                         read_buffer, &b, memory_chip(mem)};
+  swdf_err err = swdf__bootscan(out, &m, base);
+  if (err != SWDF_OK) {
+    return swdf__fail(ctx, err, NULL, "out of memory while checking the image");
+  }
+  out->source = SWDF_BOOT_UNKNOWN;
+  snprintf(out->source_text, sizeof(out->source_text),
+           "not known: the image was checked without a chip");
+  swdf__bootscan_verdict(out, m.chip_name);
+  return SWDF_OK;
+}
+
 static swdf_err check_buffer_full(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
                                   size_t len, const swdf_boot_memory *mem_in) {
   if (ctx == NULL) {
@@ -56,26 +83,79 @@ static swdf_err check_buffer_full(swdf_boot_report *out, swdf_ctx *ctx, const vo
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL,
                       "swdf_boot_check_buffer: missing argument or data larger than the flash");
   }
-  memset(out, 0, sizeof(*out));
-  out->size = sizeof(*out);
-  buffer_flash b = {data, len, mem->flash_base};
-  swdf_bootscan_mem m = {mem->flash_base, mem->flash_size, mem->ram_base, mem->ram_size,
-                         read_buffer, &b};
-  swdf_err err = swdf__bootscan(out, &m, mem->flash_base);
-  if (err != SWDF_OK) {
-    return swdf__fail(ctx, err, NULL, "out of memory while checking the image");
+  return check_flash(out, ctx, data, len, mem, mem->flash_base);
+}
+
+static swdf_err check_image_full(swdf_boot_report *out, swdf_ctx *ctx, const swdf_image *image,
+                                 const swdf_boot_memory *mem_in,
+                                 const swdf_boot_check_opts *opts) {
+  if (ctx == NULL) {
+    return SWDF_ERR_INVALID_ARG;
   }
-  out->source = SWDF_BOOT_UNKNOWN;
-  snprintf(out->source_text, sizeof(out->source_text),
-           "not known: the image was checked without a chip");
-  swdf__bootscan_verdict(out);
-  return SWDF_OK;
+  swdf__clear_error(ctx);
+  swdf_boot_memory m_in = SWDF_BOOT_MEMORY_INIT;
+  if (mem_in != NULL) {
+    swdf_err verr = swdf__versioned_in(&m_in, sizeof(m_in), mem_in, SWDF__MIN_BOOT_MEMORY, ctx,
+                                       "swdf_boot_memory");
+    if (verr != SWDF_OK) {
+      return verr;
+    }
+  }
+  const swdf_boot_memory *mem = mem_in != NULL ? &m_in : NULL;
+  if (out == NULL || mem == NULL || image == NULL || mem->flash_size == 0 ||
+      swdf_image_segment_count(image) == 0) {
+    return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL,
+                      "swdf_boot_check_image: missing argument or empty image");
+  }
+  uint64_t flash_end = (uint64_t)mem->flash_base + mem->flash_size;
+  size_t count = swdf_image_segment_count(image);
+  for (size_t i = 0; i < count; i++) {
+    const swdf_image_segment *seg = swdf_image_segment_at(image, i);
+    if (seg->addr < mem->flash_base || seg->addr + (uint64_t)seg->size > flash_end) {
+      return swdf__fail(ctx, SWDF_ERR_RANGE, "give the address the image goes to in the flash",
+                        "%s: 0x%08X-0x%08X is not inside the flash (0x%08X-0x%08X)",
+                        swdf_image_name(image), seg->addr, seg->addr + seg->size - 1,
+                        mem->flash_base, (uint32_t)(flash_end - 1));
+    }
+  }
+  uint32_t base = mem->flash_base;
+  if (opts != NULL && opts->size >= sizeof(*opts) && opts->has_base) {
+    base = opts->base;
+  }
+  if (base < mem->flash_base || base >= flash_end || base % 4 != 0) {
+    return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, "give a word-aligned address inside the flash",
+                      "0x%08X is not a word-aligned address inside the flash", base);
+  }
+  /* The flash as it would be: erased, then the image. */
+  const swdf_image_segment *last = swdf_image_segment_at(image, count - 1);
+  size_t len = last->addr + last->size - mem->flash_base;
+  uint8_t *flash = malloc(len);
+  if (flash == NULL) {
+    return swdf__fail(ctx, SWDF_ERR_NO_MEMORY, NULL, "out of memory while checking the image");
+  }
+  memset(flash, 0xFF, len);
+  for (size_t i = 0; i < count; i++) {
+    const swdf_image_segment *seg = swdf_image_segment_at(image, i);
+    memcpy(flash + (seg->addr - mem->flash_base), seg->data, seg->size);
+  }
+  swdf_err err = check_flash(out, ctx, flash, len, mem, base);
+  free(flash);
+  return err;
 }
 
 swdf_err swdf_boot_check_buffer(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
                                 size_t len, const swdf_boot_memory *mem) {
   swdf_boot_report full;
   swdf_err err = check_buffer_full(out != NULL ? &full : NULL, ctx, data, len, mem);
+  return err != SWDF_OK ? err
+                        : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_BOOT_REPORT, ctx,
+                                              "swdf_boot_report");
+}
+
+swdf_err swdf_boot_check_image(swdf_boot_report *out, swdf_ctx *ctx, const swdf_image *image,
+                               const swdf_boot_memory *mem, const swdf_boot_check_opts *opts) {
+  swdf_boot_report full;
+  swdf_err err = check_image_full(out != NULL ? &full : NULL, ctx, image, mem, opts);
   return err != SWDF_OK ? err
                         : swdf__versioned_out(out, &full, sizeof(full), SWDF__MIN_BOOT_REPORT, ctx,
                                               "swdf_boot_report");

@@ -101,7 +101,7 @@ static swdf_err check_full(swdf_boot_report *out, swdf_target *target,
   out->size = sizeof(*out);
   detect_source(out, target);
   swdf_bootscan_mem mem = {layout->base, layout->size, chip->ram_base, chip->ram_size,
-                           read_target, target};
+                           read_target, target, chip->name};
   swdf_err err = swdf__bootscan(out, &mem, base);
   if (err == SWDF_ERR_READ_PROTECTED) {
     return swdf__fail(ctx, err,
@@ -116,10 +116,11 @@ static swdf_err check_full(swdf_boot_report *out, swdf_target *target,
   uint8_t rom[64];
   if (out->source == SWDF_BOOT_SYSTEM && out->image_count < SWDF_BOOT_MAX_IMAGES &&
       swdf__mem_read(rom, target, chip->sysmem_base, sizeof(rom)) == SWDF_OK) {
-    swdf__bootscan_rom(&out->images[out->image_count++], rom, chip->sysmem_base,
-                       chip->sysmem_size, &mem);
+    swdf__bootscan_rom(&out->images[out->image_count], &out->details[out->image_count], rom,
+                       chip->sysmem_base, chip->sysmem_size, &mem);
+    out->image_count++;
   }
-  swdf__bootscan_verdict(out);
+  swdf__bootscan_verdict(out, chip->name);
   return SWDF_OK;
 }
 

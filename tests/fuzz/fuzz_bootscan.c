@@ -65,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   swdf_ctx *ctx = fuzz_ctx_new();
   swdf_boot_report report;
   memset(&report, 0xA5, sizeof(report));
+  report.size = sizeof(report);
   swdf_err err = swdf_boot_check_buffer(&report, ctx, size > 0 ? data : NULL, size, &mem);
   FUZZ_CHECK(err == SWDF_OK || err == SWDF_ERR_NO_MEMORY);
   if (err == SWDF_OK) {

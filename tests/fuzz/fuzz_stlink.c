@@ -184,7 +184,7 @@ static void exercise_target(swdf_target *t, uint8_t flags) {
     swdf_options_free(o);
   }
   if (flags & 0x01) {
-    swdf_boot_report report;
+    swdf_boot_report report = SWDF_BOOT_REPORT_INIT;
     if (swdf_boot_check(&report, t, NULL) == SWDF_OK) {
       FUZZ_CHECK(report.image_count <= SWDF_BOOT_MAX_IMAGES);
       FUZZ_CHECK(memchr(report.verdict, '\0', sizeof(report.verdict)) != NULL);

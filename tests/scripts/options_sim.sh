@@ -298,7 +298,7 @@ expect_exit 0 "rescue without --write only diagnoses" -- run "$st" rescue
 expect_match "$out" "Klipper" "rescue says what is in flash"
 expect_flash_is "$st" "$fw/klipper_$chip.bin" "a diagnosis changes nothing"
 st=$(rdp1)
-expect_exit 2 "rescue that needs a change, without --yes and without a terminal" -- \
+expect_exit 7 "rescue that needs a change, without --yes and without a terminal" -- \
   run "$st" rescue </dev/null
 expect_eq "$(json "$(show "$st")" 'j["rdp_level"]')" 1 "nothing changed without --yes"
 

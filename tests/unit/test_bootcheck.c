@@ -131,19 +131,27 @@ static void put_utf16(uint32_t addr, const char *s) {
   }
 }
 
-/* A program at `addr` of `size` bytes: vector table, "code" filler, every
- * system handler pointing into it. */
-static void put_program(uint32_t addr, uint32_t size, uint32_t reset_offset) {
+/* A program at `addr` of `size` bytes linked for `link`: vector table,
+ * "code" filler, every system handler pointing into it as linked. */
+static void put_program_linked(uint32_t addr, uint32_t size, uint32_t reset_offset,
+                               uint32_t link) {
   memset(flash + (addr - FLASH_BASE), 0x5A, size);
   put32(addr, RAM_BASE + RAM_SIZE);
-  put32(addr + 4, addr + reset_offset + 1);
+  put32(addr + 4, link + reset_offset + 1);
   for (int i = 2; i < 16; i++) {
     uint32_t reserved = (i >= 7 && i <= 10) || i == 13;
-    put32(addr + 4 * (uint32_t)i, reserved ? 0 : addr + 0x180 + 1);
+    put32(addr + 4 * (uint32_t)i, reserved ? 0 : link + 0x180 + 1);
   }
 }
 
-static void put_katapult(uint32_t addr, uint32_t size, const char *usb_name) {
+/* A program linked for where it is. */
+static void put_program(uint32_t addr, uint32_t size, uint32_t reset_offset) {
+  put_program_linked(addr, size, reset_offset, addr);
+}
+
+/* Katapult built to start the application at `app` (0: the address is not
+ * in its code), as the constant its code loads. */
+static void put_katapult_for(uint32_t addr, uint32_t size, const char *usb_name, uint32_t app) {
   static const uint8_t nack[] = {0x01, 0x88, 0xF1, 0x00, 0x68, 0x95, 0x99, 0x03};
   static const uint8_t request[] = {0x9B, 0x58, 0xA1, 0x6C, 0xFA, 0xE3, 0x84, 0x59};
   put_program(addr, size, 0x108);
@@ -154,17 +162,29 @@ static void put_katapult(uint32_t addr, uint32_t size, const char *usb_name) {
     put_utf16(addr + 0x500, usb_name);
   }
   put_bytes(addr + 0x600, "\0stm32f103xe\0v0.0.1-110-gb0bf421\0", 33);
+  if (app != 0) {
+    put32(addr + 0x700, app);
+  }
 }
 
-static void put_klipper(uint32_t addr, uint32_t size) {
+static void put_katapult(uint32_t addr, uint32_t size, const char *usb_name) {
+  put_katapult_for(addr, size, usb_name, FLASH_BASE + 0x2000);
+}
+
+/* Klipper linked for `link`, written at `addr`; like Klipper it sets VTOR
+ * to its own vector table, so `link` is one of its constants. */
+static void put_klipper_linked(uint32_t addr, uint32_t size, uint32_t link) {
   static const uint8_t request[] = {0x9B, 0x58, 0xA1, 0x6C, 0xFA, 0xE3, 0x84, 0x59};
-  put_program(addr, size, 0x200);
+  put_program_linked(addr, size, 0x200, link);
+  put32(addr + 0x400, link);
   put_bytes(addr + 0x800, klipper_dict, sizeof(klipper_dict));
   put_bytes(addr + 0xA00, request, sizeof(request)); /* Klipper knows how to start Katapult */
 }
 
+static void put_klipper(uint32_t addr, uint32_t size) { put_klipper_linked(addr, size, addr); }
+
 static const swdf_boot_memory mem = {sizeof(swdf_boot_memory), FLASH_BASE, FLASH_SIZE, RAM_BASE,
-                                     RAM_SIZE};
+                                     RAM_SIZE, "STM32F10x high density"};
 
 static swdf_ctx *ctx;
 
@@ -244,7 +264,7 @@ static void test_katapult_without_application(void **state) {
   check(&r);
   assert_int_equal(r.image_count, 1);
   assert_string_equal(r.images[0].kind, "katapult");
-  assert_non_null(strstr(r.verdict, "no application was found"));
+  assert_non_null(strstr(r.verdict, "no application is there, so the bootloader waits"));
 }
 
 static void test_old_canboot_name(void **state) {
@@ -291,16 +311,282 @@ static void test_unknown_program(void **state) {
 
 static void test_vectors_outside_the_image(void **state) {
   (void)state;
-  put_program(FLASH_BASE + 0x2000, 0x3000, 0x200);
-  put32(FLASH_BASE + 0x2000 + 12, FLASH_BASE + 0xF001); /* HardFault far beyond the data */
+  put_program(FLASH_BASE, 0x3000, 0x200);
+  put32(FLASH_BASE + 12, FLASH_BASE + 0xF001); /* HardFault far beyond the data */
   swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   check(&r);
   assert_false(r.base_ok);
+  assert_false(r.runs);
+  assert_int_equal(r.details[0].linked_for, 0); /* no address makes it consistent */
+  assert_non_null(strstr(r.images[0].problem, "HardFault vector"));
+}
+
+static void test_tables_at_offsets_need_a_consistent_link(void **state) {
+  (void)state;
+  /* A table behind the base whose handlers fit no link address is no
+   * program (a literal pool can look like two vectors). */
+  put_program(FLASH_BASE + 0x2000, 0x3000, 0x200);
+  put32(FLASH_BASE + 0x2000 + 12, FLASH_BASE + 0xF001);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
   assert_string_equal(r.images[0].kind, "erased");
-  /* The table at 8 KiB passes the first checks and is listed, marked bad. */
+  assert_int_equal(r.image_count, 1);
+}
+
+/* ---- boot as the core does (issue 16) ------------------------------------------ */
+
+static void test_minimal_program_boots(void **state) {
+  (void)state;
+  /* Only the stack and reset words; code right after them. */
+  memset(flash, 0x00, 0x40);
+  put32(FLASH_BASE, RAM_BASE + RAM_SIZE);
+  put32(FLASH_BASE + 4, FLASH_BASE + 8 + 1);
+  put32(FLASH_BASE + 8, 0xE7FEBF00u); /* nop; b . */
+  put32(FLASH_BASE + 12, 0x12345678u); /* code words, not vectors */
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_true(r.base_ok);
+  assert_true(r.runs);
+  assert_true(r.images[0].plausible);
+  assert_int_equal(r.details[0].vectors, 2);
+  assert_int_equal(r.details[0].linked_for, FLASH_BASE);
+  assert_non_null(strstr(r.details[0].warning, "only 2 entries"));
+  assert_non_null(strstr(r.verdict, "it starts a program we do not recognise"));
+  assert_null(strstr(r.verdict, "crash"));
+}
+
+static void test_stack_at_the_top_of_ram_and_unaligned(void **state) {
+  (void)state;
+  put_program(FLASH_BASE, 0x1000, 0x200);
+  put32(FLASH_BASE, RAM_BASE + RAM_SIZE + 1); /* the core ignores bits 1:0 */
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_true(r.base_ok);
+  put32(FLASH_BASE, RAM_BASE + RAM_SIZE + 4); /* past the RAM */
+  check(&r);
+  assert_false(r.base_ok);
+  assert_non_null(strstr(r.images[0].problem, "not a stack address in RAM"));
+}
+
+static void test_reset_handler_outside_the_flash(void **state) {
+  (void)state;
+  put_program(FLASH_BASE, 0x1000, 0x200);
+  put32(FLASH_BASE + 4, RAM_BASE + 0x101);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_false(r.base_ok);
+  assert_non_null(strstr(r.images[0].problem, "outside the memory that holds code"));
+}
+
+/* Case 1: an application linked for 0x08002000 written at the base. */
+static void test_application_linked_for_8k_at_the_base(void **state) {
+  (void)state;
+  put_klipper_linked(FLASH_BASE, 0x800, FLASH_BASE + 0x2000); /* smaller than its offset */
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_false(r.base_ok);
+  assert_false(r.runs);
+  assert_int_equal(r.details[0].linked_for, FLASH_BASE + 0x2000);
+  assert_string_equal(r.images[0].kind, "klipper"); /* still recognised */
+  assert_non_null(strstr(r.images[0].problem, "linked for 0x08002000, not for 0x08000000"));
+  assert_non_null(strstr(r.verdict, "will not run"));
+  assert_null(strstr(r.verdict, "plausible"));
+}
+
+static void test_large_application_linked_for_8k_at_the_base(void **state) {
+  (void)state;
+  /* Larger than its offset: its handlers fall inside it from either
+   * address; the VTOR constant tells which one it was linked for. */
+  put_klipper_linked(FLASH_BASE, 0x6000, FLASH_BASE + 0x2000);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_false(r.runs);
+  assert_int_equal(r.details[0].linked_for, FLASH_BASE + 0x2000);
+  /* The same image linked for the base is fine. */
+  memset(flash, 0xFF, sizeof(flash));
+  put_klipper_linked(FLASH_BASE, 0x6000, FLASH_BASE);
+  check(&r);
+  assert_true(r.runs);
+  assert_int_equal(r.details[0].linked_for, FLASH_BASE);
+}
+
+/* Case 2: Katapult built for 0x08002000, Klipper linked for and written at
+ * 0x08004000. */
+static void test_katapult_starts_only_its_own_address(void **state) {
+  (void)state;
+  put_katapult(FLASH_BASE, 0x1800, "katapult");
+  put_klipper(FLASH_BASE + 0x4000, 0x3000);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_true(r.base_ok);
+  assert_int_equal(r.details[0].app_addr, FLASH_BASE + 0x2000);
+  assert_non_null(strstr(r.details[0].app_addr_how, "0x08002000"));
   assert_int_equal(r.image_count, 2);
+  assert_true(r.images[1].plausible); /* fine where it is, but never started */
+  assert_null(strstr(r.verdict, "then starts"));
+  assert_non_null(strstr(r.verdict, "only at 0x08002000"));
+  assert_non_null(strstr(r.verdict, "0x08004000 is never started"));
+}
+
+/* Case 3: Klipper linked for the base written behind Katapult. */
+static void test_application_linked_for_the_base_behind_katapult(void **state) {
+  (void)state;
+  put_katapult(FLASH_BASE, 0x1800, "katapult");
+  put_klipper_linked(FLASH_BASE + 0x2000, 0x3000, FLASH_BASE);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_int_equal(r.image_count, 2); /* listed, not left out */
+  assert_string_equal(r.images[1].kind, "klipper");
   assert_false(r.images[1].plausible);
-  assert_non_null(strstr(r.images[1].problem, "HardFault vector"));
+  assert_int_equal(r.details[1].linked_for, FLASH_BASE);
+  assert_false(r.runs);
+  assert_non_null(strstr(r.verdict, "which jumps to the Klipper firmware"));
+  assert_non_null(strstr(r.verdict, "will not run"));
+}
+
+/* Case 4: built for another MCU. */
+static void test_built_for_another_mcu_does_not_run(void **state) {
+  (void)state;
+  put_klipper(FLASH_BASE, 0x3000); /* the dictionary says stm32f103xe */
+  swdf_boot_memory f446 = mem;
+  f446.chip_name = "STM32F446xC/E";
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  assert_int_equal(swdf_boot_check_buffer(&r, ctx, flash, sizeof(flash), &f446), SWDF_OK);
+  assert_true(r.base_ok); /* the core starts it */
+  assert_false(r.runs);
+  assert_int_equal(r.details[0].mcu_match, 0);
+  assert_non_null(strstr(r.verdict, "built for stm32f103xe, not for this chip (STM32F446xC/E)"));
+  check(&r); /* on an F103 it runs */
+  assert_true(r.runs);
+  assert_int_equal(r.details[0].mcu_match, 1);
+  /* A bootloader's application built for another MCU. */
+  memset(flash, 0xFF, sizeof(flash));
+  put_katapult(FLASH_BASE, 0x1800, "katapult");
+  put_klipper(FLASH_BASE + 0x2000, 0x3000);
+  f446.chip_name = "STM32F446xC/E";
+  assert_int_equal(swdf_boot_check_buffer(&r, ctx, flash, sizeof(flash), &f446), SWDF_OK);
+  assert_false(r.runs);
+}
+
+static void test_mcu_names(void **state) {
+  (void)state;
+  assert_int_equal(swdf__boot_mcu_match("stm32f446xx", "STM32F446xC/E"), 1);
+  assert_int_equal(swdf__boot_mcu_match("stm32f103xe", "STM32F10x medium density"), 1);
+  assert_int_equal(swdf__boot_mcu_match("stm32f107xc", "STM32F105/F107 connectivity line"), 1);
+  assert_int_equal(swdf__boot_mcu_match("stm32f030xc", "STM32F09x / F030xC"), 1);
+  assert_int_equal(swdf__boot_mcu_match("stm32f407xx", "STM32F446xC/E"), 0);
+  assert_int_equal(swdf__boot_mcu_match("stm32g0b1xx", "STM32F10x high density"), 0);
+  assert_int_equal(swdf__boot_mcu_match("stm32f103xe", "GD32F10x high density"), -1);
+  assert_int_equal(swdf__boot_mcu_match("", "STM32F446xC/E"), -1);
+}
+
+static void test_katapult_without_an_address_says_so(void **state) {
+  (void)state;
+  put_katapult_for(FLASH_BASE, 0x1800, "katapult", 0);
+  put_klipper(FLASH_BASE + 0x2000, 0x3000);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, 0);
+  assert_non_null(strstr(r.details[0].app_addr_how, "none of the usual"));
+  assert_non_null(strstr(r.verdict, "cannot be known"));
+  /* Several candidates (as an F4 build names its sector boundaries). */
+  put32(FLASH_BASE + 0x704, FLASH_BASE + 0x4000);
+  put32(FLASH_BASE + 0x708, FLASH_BASE + 0x8000);
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, 0);
+  assert_non_null(strstr(r.details[0].app_addr_how, "several"));
+  /* The one its code reads a vector table through is the application's:
+   * ldr r3, [pc, #4]; ldr r1, [r3, #0]; (literal) */
+  put32(FLASH_BASE + 0x300, 0x68194B01u);
+  put32(FLASH_BASE + 0x304, 0xBF00BF00u);
+  put32(FLASH_BASE + 0x308, FLASH_BASE + 0x8000);
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, FLASH_BASE + 0x8000);
+  assert_non_null(strstr(r.details[0].app_addr_how, "reads the application's vector table"));
+  /* LDR.W literal and LDRD through it count too:
+   * ldr.w r2, [pc, #8]; ldrd r0, r1, [r2] */
+  put32(FLASH_BASE + 0x300, 0x2008F8DFu);
+  put32(FLASH_BASE + 0x304, 0x0100E9D2u);
+  put32(FLASH_BASE + 0x308, 0xBF00BF00u);
+  put32(FLASH_BASE + 0x30C, FLASH_BASE + 0x4000);
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, FLASH_BASE + 0x4000);
+}
+
+static void test_stm32duino_names_its_application_address(void **state) {
+  (void)state;
+  put_program(FLASH_BASE, 0x1C00, 0x150);
+  put_utf16(FLASH_BASE + 0x800, "LeafLabs");
+  put_utf16(FLASH_BASE + 0x840, "Maple 003");
+  put_utf16(FLASH_BASE + 0x880, "STM32duino bootloader v1.0  Upload to Flash 0x8002000");
+  put_program(FLASH_BASE + 0x2000, 0x1000, 0x200);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  check(&r);
+  assert_int_equal(r.details[0].app_addr, 0x08002000);
+  assert_non_null(strstr(r.verdict, "which then starts a program we do not recognise at "
+                                    "0x08002000"));
+}
+
+/* Random contents with tables that pass the first checks at every offset:
+ * the scan stays inside the flash and its reports stay consistent (run
+ * under the sanitizers). */
+static void test_random_tables(void **state) {
+  (void)state;
+  srand(16);
+  for (int round = 0; round < 200; round++) {
+    for (size_t i = 0; i < sizeof(flash); i++) {
+      flash[i] = (uint8_t)(rand() % 3 == 0 ? 0xFF : rand());
+    }
+    put32(FLASH_BASE, RAM_BASE + (uint32_t)(rand() % (RAM_SIZE + 8)));
+    for (size_t k = 0; k < 12; k++) {
+      uint32_t at = FLASH_BASE + (uint32_t)(rand() % 16) * 0x800;
+      put32(at, RAM_BASE + RAM_SIZE);
+      for (uint32_t v = 1; v < 16; v++) {
+        uint32_t h = FLASH_BASE + (uint32_t)(rand() % (FLASH_SIZE + 0x1000));
+        put32(at + 4 * v, rand() % 4 == 0 ? 0 : h | (uint32_t)(rand() % 2));
+      }
+      if (rand() % 2) {
+        put32(at + 0x80, 0x68194B01u); /* a literal load and a read through it */
+        put32(at + 0x88, FLASH_BASE + 0x8000);
+      }
+    }
+    swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+    check(&r);
+    assert_true(r.image_count >= 1 && r.image_count <= SWDF_BOOT_MAX_IMAGES);
+    for (size_t i = 0; i < r.image_count; i++) {
+      assert_true(r.images[i].addr + r.images[i].size <= FLASH_BASE + FLASH_SIZE);
+      assert_true(!r.images[i].plausible || r.details[i].linked_for == r.images[i].addr);
+    }
+    assert_true(!r.runs || r.base_ok);
+    assert_non_null(memchr(r.verdict, '\0', sizeof(r.verdict)));
+  }
+}
+
+/* Judging an image file before it is written. */
+static void test_check_image(void **state) {
+  (void)state;
+  put_klipper(FLASH_BASE + 0x4000, 0x2000);
+  swdf_image_segment seg = {FLASH_BASE + 0x4000, 0x2000, flash + 0x4000};
+  swdf_image *img;
+  assert_int_equal(swdf_image_from_segments(&img, ctx, "app.bin", &seg, 1), SWDF_OK);
+  swdf_boot_report r = {.size = sizeof(swdf_boot_report)};
+  /* Alone on the chip it does not boot: nothing at the base. */
+  assert_int_equal(swdf_boot_check_image(&r, ctx, img, &mem, NULL), SWDF_OK);
+  assert_false(r.runs);
+  assert_string_equal(r.images[0].kind, "erased");
+  /* At its own start: a program linked for where it goes. */
+  swdf_boot_check_opts opts = SWDF_BOOT_CHECK_OPTS_INIT;
+  opts.has_base = 1;
+  opts.base = seg.addr;
+  assert_int_equal(swdf_boot_check_image(&r, ctx, img, &mem, &opts), SWDF_OK);
+  assert_true(r.images[0].plausible);
+  assert_int_equal(r.details[0].linked_for, seg.addr);
+  swdf_image_free(img);
+  /* Outside the flash. */
+  seg.addr = 0x20000000;
+  assert_int_equal(swdf_image_from_segments(&img, ctx, "ram.bin", &seg, 1), SWDF_OK);
+  assert_int_equal(swdf_boot_check_image(&r, ctx, img, &mem, NULL), SWDF_ERR_RANGE);
+  swdf_image_free(img);
 }
 
 static void test_reset_without_thumb_bit(void **state) {
@@ -339,6 +625,26 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_vectors_outside_the_image, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reset_without_thumb_bit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_buffer_arguments, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tables_at_offsets_need_a_consistent_link, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_minimal_program_boots, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stack_at_the_top_of_ram_and_unaligned, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_reset_handler_outside_the_flash, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_application_linked_for_8k_at_the_base, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_large_application_linked_for_8k_at_the_base, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_katapult_starts_only_its_own_address, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_application_linked_for_the_base_behind_katapult, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_built_for_another_mcu_does_not_run, setup, teardown),
+      cmocka_unit_test(test_mcu_names),
+      cmocka_unit_test_setup_teardown(test_katapult_without_an_address_says_so, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stm32duino_names_its_application_address, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_check_image, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_random_tables, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,9 @@ static void request_bootloader(void) {
 }
 
 void reset_handler(void) {
+  /* As Klipper's armcm_main: the vector table is where it was linked
+   * (SCB->VTOR, ARMv7-M B3.2.5), which makes that address a constant. */
+  *(volatile uint32_t *)0xE000ED08u = (uint32_t)(uintptr_t)vectors;
   volatile uint32_t sum = 0;
   for (uint32_t i = 0; i < sizeof(identify_data); i++) {
     sum += identify_data[i];
