@@ -63,21 +63,32 @@ static swdf_err check_flash(swdf_boot_report *out, swdf_ctx *ctx, const uint8_t 
   return SWDF_OK;
 }
 
-static swdf_err check_buffer_full(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
-                                  size_t len, const swdf_boot_memory *mem_in) {
+/* Start a check: clear the error and take the caller's memory description
+ * (its `size` bytes over the defaults). *mem is NULL when mem_in is. */
+static swdf_err memory_in(swdf_boot_memory *m, const swdf_boot_memory **mem, swdf_ctx *ctx,
+                          const swdf_boot_memory *mem_in) {
   if (ctx == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
   swdf__clear_error(ctx);
-  swdf_boot_memory m_in = SWDF_BOOT_MEMORY_INIT;
-  if (mem_in != NULL) {
-    swdf_err verr = swdf__versioned_in(&m_in, sizeof(m_in), mem_in, SWDF__MIN_BOOT_MEMORY, ctx,
-                                       "swdf_boot_memory");
-    if (verr != SWDF_OK) {
-      return verr;
-    }
+  *m = (swdf_boot_memory)SWDF_BOOT_MEMORY_INIT;
+  if (mem_in == NULL) {
+    return SWDF_OK;
   }
-  const swdf_boot_memory *mem = mem_in != NULL ? &m_in : NULL;
+  swdf_err err = swdf__versioned_in(m, sizeof(*m), mem_in, SWDF__MIN_BOOT_MEMORY, ctx,
+                                    "swdf_boot_memory");
+  *mem = err == SWDF_OK ? m : NULL;
+  return err;
+}
+
+static swdf_err check_buffer_full(swdf_boot_report *out, swdf_ctx *ctx, const void *data,
+                                  size_t len, const swdf_boot_memory *mem_in) {
+  swdf_boot_memory m_in;
+  const swdf_boot_memory *mem = NULL;
+  swdf_err verr = memory_in(&m_in, &mem, ctx, mem_in);
+  if (verr != SWDF_OK) {
+    return verr;
+  }
   if (out == NULL || mem == NULL || (data == NULL && len > 0) || mem->flash_size == 0 ||
       len > mem->flash_size) {
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL,
@@ -89,19 +100,12 @@ static swdf_err check_buffer_full(swdf_boot_report *out, swdf_ctx *ctx, const vo
 static swdf_err check_image_full(swdf_boot_report *out, swdf_ctx *ctx, const swdf_image *image,
                                  const swdf_boot_memory *mem_in,
                                  const swdf_boot_check_opts *opts) {
-  if (ctx == NULL) {
-    return SWDF_ERR_INVALID_ARG;
+  swdf_boot_memory m_in;
+  const swdf_boot_memory *mem = NULL;
+  swdf_err verr = memory_in(&m_in, &mem, ctx, mem_in);
+  if (verr != SWDF_OK) {
+    return verr;
   }
-  swdf__clear_error(ctx);
-  swdf_boot_memory m_in = SWDF_BOOT_MEMORY_INIT;
-  if (mem_in != NULL) {
-    swdf_err verr = swdf__versioned_in(&m_in, sizeof(m_in), mem_in, SWDF__MIN_BOOT_MEMORY, ctx,
-                                       "swdf_boot_memory");
-    if (verr != SWDF_OK) {
-      return verr;
-    }
-  }
-  const swdf_boot_memory *mem = mem_in != NULL ? &m_in : NULL;
   if (out == NULL || mem == NULL || image == NULL || mem->flash_size == 0 ||
       swdf_image_segment_count(image) == 0) {
     return swdf__fail(ctx, SWDF_ERR_INVALID_ARG, NULL,
