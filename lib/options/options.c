@@ -324,23 +324,9 @@ static swdf_err refuse_level2(swdf_ctx *ctx) {
                     "good, so this chip cannot be recovered");
 }
 
-swdf_err swdf_options_set_unlocked(swdf_options *opts) {
-  if (opts == NULL) {
-    return SWDF_ERR_INVALID_ARG;
-  }
-  swdf__clear_error(opts->ctx);
-  if (swdf_options_rdp_level(opts) == 2) {
-    return refuse_level2(opts->ctx);
-  }
-  for (size_t f = 0; f < opts->d.field_count; f++) {
-    if (opts->d.fields[f].has_unlock) {
-      swdf__optd_put(&opts->d, opts->staged, f, opts->d.fields[f].unlock_raw);
-    }
-  }
-  return SWDF_OK;
-}
-
-swdf_err swdf_options_set_unprotected(swdf_options *opts) {
+/* Stage the unlocked value of every field that has one (only the write
+ * protection fields when `wrp_only`). */
+static swdf_err stage_unlocked(swdf_options *opts, bool wrp_only) {
   if (opts == NULL) {
     return SWDF_ERR_INVALID_ARG;
   }
@@ -350,11 +336,19 @@ swdf_err swdf_options_set_unprotected(swdf_options *opts) {
   }
   for (size_t f = 0; f < opts->d.field_count; f++) {
     const swdf_optd_field *field = &opts->d.fields[f];
-    if (field->group == SWDF_OPTD_GROUP_WRP && field->has_unlock) {
+    if (field->has_unlock && (!wrp_only || field->group == SWDF_OPTD_GROUP_WRP)) {
       swdf__optd_put(&opts->d, opts->staged, f, field->unlock_raw);
     }
   }
   return SWDF_OK;
+}
+
+swdf_err swdf_options_set_unlocked(swdf_options *opts) {
+  return stage_unlocked(opts, false);
+}
+
+swdf_err swdf_options_set_unprotected(swdf_options *opts) {
+  return stage_unlocked(opts, true);
 }
 
 void swdf_options_discard(swdf_options *opts) {
