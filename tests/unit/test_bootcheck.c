@@ -104,6 +104,30 @@ static void test_inflate_rejects_bad_input(void **state) {
   }
 }
 
+/* The stream ends at its Adler-32 trailer: bytes after it are not read (the
+ * dictionary sits among other flash contents); a wrong trailer is reported as
+ * such; an output buffer of exactly the stream's size is enough. */
+static void test_inflate_trailer_and_bounds(void **state) {
+  (void)state;
+  uint8_t in[sizeof(fixed_block) + 3], out[64];
+  size_t out_len = 0, used = 0;
+  memcpy(in, fixed_block, sizeof(fixed_block));
+  memset(in + sizeof(fixed_block), 0xFF, 3);
+  assert_int_equal(swdf__zlib_inflate(out, 12, &out_len, in, sizeof(in), &used), SWDF_INFLATE_OK);
+  assert_int_equal(used, sizeof(fixed_block));
+  assert_int_equal(out_len, 12);
+  assert_memory_equal(out, "abcabcabcabc", 12);
+  assert_int_equal(swdf__zlib_inflate(out, 11, &out_len, in, sizeof(in), NULL),
+                   SWDF_INFLATE_TOO_BIG);
+  assert_true(out_len <= 11);
+  in[sizeof(fixed_block) - 1] ^= 0x01;
+  assert_int_equal(swdf__zlib_inflate(out, sizeof(out), &out_len, in, sizeof(in), NULL),
+                   SWDF_INFLATE_BAD_CHECK);
+  assert_int_equal(swdf__zlib_inflate(out, sizeof(out), &out_len, fixed_block,
+                                      sizeof(fixed_block) - 2, NULL),
+                   SWDF_INFLATE_TRUNCATED);
+}
+
 /* ---- synthetic flash ------------------------------------------------------------ */
 
 #define FLASH_BASE 0x08000000u
@@ -614,6 +638,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_inflate_block_types),
       cmocka_unit_test(test_inflate_rejects_bad_input),
+      cmocka_unit_test(test_inflate_trailer_and_bounds),
       cmocka_unit_test_setup_teardown(test_erased_flash, setup, teardown),
       cmocka_unit_test_setup_teardown(test_random_data_is_not_a_program, setup, teardown),
       cmocka_unit_test_setup_teardown(test_katapult_then_klipper, setup, teardown),
