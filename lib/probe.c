@@ -256,7 +256,7 @@ swdf_err swdf_probe_set_nrst(swdf_probe *probe, int asserted) {
   }
   swdf__clear_error(probe->ctx);
   if (!probe->st->in_debug) {
-    /* The pin is only driven once a debug mode is chosen (protocol sheet 7.2). */
+    /* The pin is only driven once a debug mode is chosen (openocd stlink_usb_init_mode). */
     swdf_err err = swdf__stlink_enter_swd(probe->st);
     if (err != SWDF_OK) {
       return err;

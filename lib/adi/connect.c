@@ -1,6 +1,6 @@
 /*
  * Attaching to the target: the connect modes, NRST detection, disconnect
- * and re-attach (section 7 of the protocol sheet for the sequences other
+ * and re-attach (docs/stlink-protocol.md section 7 for the sequences other
  * tools use).
  */
 #include <stdio.h>
@@ -49,8 +49,9 @@ static swdf_err enter(swdf_target *t, bool under_reset) {
     swdf__stlink_exit_debug(st);
   }
   if (under_reset) {
-    /* Before choosing SWD the pin state is ambiguous on some firmware:
-     * the answer is ignored (protocol sheet 7.2). */
+    /* Before choosing SWD the pin state is ambiguous on some firmware: the
+     * answer is ignored (openocd stlink_usb_init_mode; docs/stlink-protocol.md
+     * section 7). */
     swdf_err err = swdf__stlink_drive_nrst(st, STLINK_NRST_LOW, false);
     if (err != SWDF_OK) {
       return err;

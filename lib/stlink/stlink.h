@@ -1,7 +1,7 @@
 /*
  * The ST-Link USB command protocol (V2, V2-1, V3 and clones), SWD subset.
- * Facts and sources: ../shared/reference/stlink-protocol.md (section numbers
- * below refer to it).
+ * Facts and their sources (openocd stlink_usb.c, stlink-org usb.c/common.c,
+ * pyOCD stlink.py): docs/stlink-protocol.md; section numbers below are its.
  *
  * Every command is a 16-byte block on the OUT endpoint, optionally followed
  * by a data block (memory writes), optionally answered on the IN endpoint.

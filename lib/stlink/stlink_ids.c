@@ -5,7 +5,7 @@
 
 #include "stlink/stlink.h"
 
-/* Section 1.1 and 1.2 of the protocol sheet. */
+/* docs/stlink-protocol.md sections 1.1 and 1.2. */
 static const stlink_pid_info pid_table[] = {
     {0x3744, SWDF_PROBE_V2, "ST-LINK/V1", true, false,
      "ST-LINK/V1 uses a mass-storage framing that swdflash does not support"},

@@ -1,4 +1,4 @@
-/* ST-Link status codes (section 4 of the protocol sheet). */
+/* ST-Link status codes (docs/stlink-protocol.md section 4). */
 #include <stdio.h>
 
 #include "stlink/stlink.h"
