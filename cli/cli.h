@@ -132,6 +132,7 @@ int cli_cmd_options(int argc, char **argv, cli_globals *g);
 int cli_cmd_unlock(int argc, char **argv, cli_globals *g);
 int cli_cmd_check_bootloader(int argc, char **argv, cli_globals *g);
 int cli_cmd_rescue(int argc, char **argv, cli_globals *g);
+int cli_cmd_chips(int argc, char **argv, cli_globals *g);
 
 /* NULL-terminated table of every command, in help order. */
 extern const cli_command cli_commands[];

@@ -163,6 +163,11 @@ def takes_files(cmd):
     return re.search(r"\b(FILE|IMAGE)\b", cmd["args"]) is not None
 
 
+def takes_chips(cmd):
+    """A command whose argument is a chip of the chip database."""
+    return re.search(r"\bCHIP\b", cmd["args"]) is not None
+
+
 # ---- man page ------------------------------------------------------------
 
 def roff(text):
@@ -214,6 +219,9 @@ def man_page(model, template, defines):
 
 SERIALS_SH = ("swdflash --json list 2>/dev/null | grep -o '\"serial\": *\"[^\"]*\"' "
               "| sed 's/.*\"\\([^\"]*\\)\"$/\\1/'")
+# The chip ids of the chip database (`swdflash chips`).
+CHIPS_SH = ("swdflash --json chips 2>/dev/null | grep -o '\"id\": *\"[^\"]*\"' "
+            "| sed 's/.*\"\\([^\"]*\\)\"$/\\1/'")
 
 
 def all_opts(model, cmd=None):
@@ -262,6 +270,7 @@ def bash_completion(model):
                     valued.add("-" + o["short"])
     out = ["# bash completion for swdflash (generated from swdflash --help)", "",
            "_swdflash_serials()", "{", f"  {SERIALS_SH}", "}", "",
+           "_swdflash_chips()", "{", f"  {CHIPS_SH}", "}", "",
            "_swdflash()", "{",
            "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}",
            "  local cmd='' i w",
@@ -307,6 +316,8 @@ def bash_completion(model):
                     " -- \"$cur\"))")
         elif takes_files(c):
             rest = "COMPREPLY=($(compgen -f -- \"$cur\"))"
+        elif takes_chips(c):
+            rest = "COMPREPLY=($(compgen -W \"$(_swdflash_chips)\" -- \"$cur\"))"
         else:
             rest = ":"
         out += [f"    {c['name']})",
@@ -354,6 +365,11 @@ def zsh_completion(model):
            f"  serials=(${{(f)\"$({SERIALS_SH})\"}})",
            "  compadd -a serials",
            "}", "",
+           "_swdflash_chips() {",
+           "  local -a chips",
+           f"  chips=(${{(f)\"$({CHIPS_SH})\"}})",
+           "  compadd -a chips",
+           "}", "",
            "_swdflash() {",
            "  local curcontext=$curcontext state line ret=1",
            "  local -a global_opts commands",
@@ -379,6 +395,8 @@ def zsh_completion(model):
                                    + ")"))
         elif takes_files(c):
             specs.append(zsh_quote("*:file:_files"))
+        elif takes_chips(c):
+            specs.append(zsh_quote("1:chip:_swdflash_chips"))
         out.append(f"        {c['name']}) _arguments -s {' '.join(specs)} && ret=0 ;;")
     out += ["      esac ;;", "  esac", "  return ret", "}", "",
             "_swdflash \"$@\"", ""]
@@ -393,6 +411,8 @@ def fish_completion(model):
     names = " ".join(c["name"] for c in model["commands"])
     serials = ("(swdflash --json list 2>/dev/null | string match -r -a -g "
                "'\"serial\": *\"([^\"]*)\"')")
+    chips = ("(swdflash --json chips 2>/dev/null | string match -r -a -g "
+             "'\"id\": *\"([^\"]*)\"')")
     out = ["# fish completion for swdflash (generated from swdflash --help)",
            "complete -c swdflash -f"]
     for c in model["commands"]:
@@ -428,6 +448,8 @@ def fish_completion(model):
             out.append(f"complete -c swdflash -n {fish_quote(cond)} -a {fish_quote(names)}")
         elif takes_files(c):
             out.append(f"complete -c swdflash -n {fish_quote(cond)} -F")
+        elif takes_chips(c):
+            out.append(f"complete -c swdflash -n {fish_quote(cond)} -a {fish_quote(chips)}")
     out.append("")
     return "\n".join(out)
 

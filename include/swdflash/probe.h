@@ -184,6 +184,22 @@ typedef struct swdf_chip_info {
  */
 SWDF_API swdf_err swdf_target_chip_info(swdf_chip_info *out, swdf_target *target);
 
+/*
+ * The chip database, without a chip: the built-in entries and those loaded
+ * from swdf_ctx_opts.chipdb_dir (or SWDFLASH_CHIPDB). `*out` gets the number
+ * of entries; a database file that does not parse fails with SWDF_ERR_IO.
+ */
+SWDF_API swdf_err swdf_chipdb_count(size_t *out, swdf_ctx *ctx);
+
+/*
+ * Entry `index` (0 .. count-1) as the database describes it: id (the key),
+ * name, family, driver, core, dev_id, rev_id (when the entry matches one),
+ * dp_idcode (0: any), flash_base, flash_size (the largest of the line),
+ * ram_base, ram_size, has_unique_id and note. The fields learnt from a
+ * connected chip are zero. SWDF_ERR_RANGE past the end.
+ */
+SWDF_API swdf_err swdf_chipdb_get(swdf_chip_info *out, swdf_ctx *ctx, size_t index);
+
 /* A run of equal erase units (pages or sectors) in the flash. */
 typedef struct swdf_sector_group {
   uint32_t addr;             /* first unit */

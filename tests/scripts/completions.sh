@@ -45,7 +45,6 @@ if ! command -v bash >/dev/null 2>&1; then
 fi
 bash -n "$bash_file" || fail "the bash completion does not parse"
 expect_completion "write" wr
-expect_completion "check-bootloader" ch
 expect_completion "read rescue reset" re
 expect_completion "--connect" --con
 expect_completion "under-reset" --connect u
@@ -62,6 +61,10 @@ expect_completion "--i-understand-this-is-irreversible" options --i-
 expect_completion "unlock" help unl
 # bash splits --method=l into three words at the "=".
 expect_completion "loader" write --method = l
+# chips completes the chip ids of the database (`swdflash chips`).
+expect_completion "stm32f4-446" chips stm32f4-44
+expect_completion "stm32g0-03x stm32g0-05x stm32g0-07x stm32g0-0bx" chips stm32g0
+expect_completion "check-bootloader chips" ch
 # A file argument completes file names.
 touch "$tmp/katapult.bin"
 expect_completion "$tmp/katapult.bin" write "$tmp/kat"
@@ -97,6 +100,8 @@ if command -v fish >/dev/null 2>&1; then
   expect_match "$got" "^write" "fish completes the commands"
   got=$(HOME=$tmp XDG_CONFIG_HOME=$tmp fish --no-config -c "source '$fish_file'; complete -C 'swdflash write --method '")
   expect_match "$got" "registers" "fish completes option values"
+  got=$(HOME=$tmp XDG_CONFIG_HOME=$tmp fish --no-config -c "source '$fish_file'; complete -C 'swdflash chips stm32f4-4'")
+  expect_match "$got" "stm32f4-446" "fish completes chip ids"
 else
   echo "fish is not installed: fish completion not checked"
 fi

@@ -1,4 +1,5 @@
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -186,6 +187,41 @@ static void two_contexts_are_independent(void **state) {
   swdf_ctx_free(b);
 }
 
+/* The chip database through the public API: every built-in entry with what
+ * it says about the chip, the end of the list, and the caller's struct size. */
+static void chipdb_entries(void **state) {
+  (void)state;
+  swdf_ctx *ctx = NULL;
+  assert_int_equal(swdf_ctx_new(&ctx, NULL), SWDF_OK);
+  size_t count = 0;
+  assert_int_equal(swdf_chipdb_count(&count, ctx), SWDF_OK);
+  assert_true(count > 50);
+  bool found = false;
+  for (size_t i = 0; i < count; i++) {
+    swdf_chip_info c = SWDF_CHIP_INFO_INIT;
+    assert_int_equal(swdf_chipdb_get(&c, ctx, i), SWDF_OK);
+    assert_true(c.id[0] != '\0' && c.name[0] != '\0');
+    if (strcmp(c.id, "stm32f4-446") == 0) {
+      found = true;
+      assert_int_equal(c.dev_id, 0x421);
+      assert_int_equal(c.flash_base, 0x08000000u);
+      assert_int_equal(c.flash_size, 512u * 1024);
+      assert_int_equal(c.ram_size, 128u * 1024);
+      assert_string_equal(c.family, "f4");
+      assert_string_equal(c.driver, "stm32f4");
+      assert_int_equal(c.freq_khz, 0); /* nothing connected */
+    }
+  }
+  assert_true(found);
+  swdf_chip_info c = SWDF_CHIP_INFO_INIT;
+  assert_int_equal(swdf_chipdb_get(&c, ctx, count), SWDF_ERR_RANGE);
+  assert_non_null(strstr(swdf_ctx_errmsg(ctx), "there are"));
+  c.size = 0;
+  assert_int_equal(swdf_chipdb_get(&c, ctx, 0), SWDF_ERR_INVALID_ARG);
+  assert_int_equal(swdf_chipdb_count(NULL, ctx), SWDF_ERR_INVALID_ARG);
+  swdf_ctx_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(create_with_defaults_and_free),
@@ -197,6 +233,7 @@ int main(void) {
       cmocka_unit_test(progress_can_cancel),
       cmocka_unit_test(held_cancellation_is_noted),
       cmocka_unit_test(two_contexts_are_independent),
+      cmocka_unit_test(chipdb_entries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
