@@ -525,6 +525,19 @@ class Context(_Handle):
         self._check(_lib().swdf_probe_open(byref(h), self._handle(), s))
         return Probe(self, h.value)
 
+    def chips(self):
+        """The chip database: what each known chip is (id, name, family,
+        core, dev_id, flash and RAM), without connecting to one."""
+        lib = _lib()
+        count = c_size_t()
+        self._check(lib.swdf_chipdb_count(byref(count), self._handle()))
+        result = []
+        for i in range(count.value):
+            info = N.ChipInfo.new()
+            self._check(lib.swdf_chipdb_get(byref(info), self._handle(), i))
+            result.append(_record(info))
+        return result
+
     # -- images --
 
     @staticmethod

@@ -259,6 +259,8 @@ PROTOTYPES = {
     "swdf_target_connect": (ERR, [P(H), H, P(ConnectOpts)]),
     "swdf_target_disconnect": (None, [H]),
     "swdf_target_chip_info": (ERR, [P(ChipInfo), H]),
+    "swdf_chipdb_count": (ERR, [P(c_size_t), H]),
+    "swdf_chipdb_get": (ERR, [P(ChipInfo), H, c_size_t]),
     "swdf_target_flash_info": (ERR, [P(FlashInfo), H]),
     "swdf_target_protection": (ERR, [P(ProtectionInfo), H]),
     "swdf_mem_read": (ERR, [c_void_p, H, U32, c_size_t]),

@@ -218,6 +218,10 @@ def case_rdp1():
 
 def case_errors(tmpdir):
     with swdflash.Context() as ctx:
+        chips = {c.id: c for c in ctx.chips()}
+        f446 = chips.get("stm32f4-446")
+        check(f446 is not None and f446.flash_size == 512 * 1024 and f446.dev_id == 0x421,
+              f"the chip database lists the F446: {f446}")
         bad = os.path.join(tmpdir, "bad.hex")
         with open(bad, "w") as f:
             f.write(":10000000FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00\n")  # bad checksum
