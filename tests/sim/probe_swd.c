@@ -22,8 +22,8 @@
  *    writes ABORT.STKERRCLR when STICKYERR is set (stlink_dap_op_run),
  *    pyOCD writes ABORT after a memory-fault status, Black Magic's ST-Link
  *    backend reads CTRL/STAT and writes ABORT (stlink_dp_error).
- * The protocol fact sheet (§4.2) suggests keeping the flags until ABORT for
- * every command; the stlink-org and HLA cases above show the firmware does
+ * Keeping the flags until ABORT for every command would be the simple
+ * reading; the stlink-org and HLA cases above show the firmware does
  * not leave them to the host on its memory commands.
  */
 #include "debug_regs.h"

@@ -6,7 +6,7 @@
  *   probe side (probe.h; usb_*.c, process.c, interpose.c: the libusb-1.0
  *     drop-in; stlink*.c, probe_swd.c, personality.c: the ST-Link firmware
  *     personalities; config.c, report.c, swdsim.c, limit.c): the USB/probe
- *     costs of the timing model, virtual time, USB faults, the report, the
+ *     costs of the timing model (docs/timing-model.md), virtual time, USB faults, the report, the
  *     launcher and its physical-limit calculator.
  *   target side (target/...): the SW-DP and MEM-AP, the memory bus, the
  *     Cortex-M core (Unicorn), the STM32 peripherals and flash controllers,

@@ -1,6 +1,6 @@
 /*
  * STM32F1 flash program/erase controller (FPEC) and option bytes.
- * PM0075 §2-3, RM0008 §3 and the fact sheet §1.4-1.6.
+ * PM0075 §2-3 and RM0008 §3.
  */
 #include "target.h"
 
@@ -60,7 +60,7 @@ static uint32_t wrp_bits(const uint8_t *opts)
 }
 
 /* One WRP bit per 4 KiB group (4 pages MD, 2 pages HD); bit 31 covers the
- * rest of the array (fact sheet §1.1). A cleared bit protects. */
+ * rest of the array (PM0075, the WRP option bytes). A cleared bit protects. */
 static bool f1_offset_protected(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
                                 uint32_t offset)
 {

@@ -1,6 +1,5 @@
 /*
- * STM32F4 flash interface and option bytes (RM0090 §3, RM0390 §3, PM0081;
- * fact sheet §2.3-2.6).
+ * STM32F4 flash interface and option bytes (RM0090 §3, RM0390 §3, PM0081).
  *
  * Choices where the manuals leave room (documented for the tests):
  *  - program/erase refused by read protection (level 1, debugger attached
