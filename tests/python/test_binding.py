@@ -130,6 +130,19 @@ def case_write(image_out):
                           f"the error carries its code and name: {e.code!r} {e.name}")
                     check(e.message != "", "the error carries the library's message")
 
+            plan = target.plan(image)
+            check(plan.refusal() is None, "the plan of the same image may run")
+            units = plan.units
+            check(len(units) == 1 and units[0].action == swdflash.UnitAction.UNCHANGED,
+                  f"rewriting the same image changes nothing: {units}")
+            check(plan.stats().units_unchanged == 1, "the plan's totals say so")
+            plan.close()
+            judged = ctx.check_image_boot(image, flash_size=chip.flash_size,
+                                          ram_size=chip.ram_size, chip_name=chip.name)
+            check(judged.images[0].kind == "katapult" and
+                  judged.source == swdflash.BootSource.UNKNOWN,
+                  f"the image is judged before writing: {judged.images[0].kind}")
+
             report = target.check_bootloader()
             first = report.images[0]
             check(first.kind == "katapult" and first.is_bootloader,
@@ -212,6 +225,10 @@ def case_rdp1():
             check(e.hint != "", f"with a hint: {e.hint!r}")
         with target.options() as opts:
             check(opts.rdp_level == 1, "the option bytes stay readable")
+        # unlock: back to level 0, which erases the flash (the chip does it).
+        with target.unlock() as opts:
+            check(opts.rdp_level == 0, f"unlock reaches level 0: {opts.rdp_level}")
+        check(target.read(FLASH, 256) == b"\xff" * 256, "the flash is erased and readable")
         ctx.close()
         check(target.closed and probe.closed, "closing the context closes its handles")
 
