@@ -484,12 +484,8 @@ class Context(_Handle):
     def _with_progress(self, progress):
         return _ProgressScope(self._cb, progress)
 
-    @property
-    def log_level(self):
-        raise AttributeError("log_level can only be set")
-
-    @log_level.setter
-    def log_level(self, level):
+    def set_log_level(self, level):
+        """Change which messages the library produces (a LogLevel or its name)."""
         _lib().swdf_ctx_set_log_level(self._handle(), int(LogLevel.parse(level)))
 
     @property
