@@ -309,6 +309,14 @@ swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after
     s->backend->stop(s);
   }
   swdf_err err = SWDF_OK;
+  if (!failed && s->family->after_write != NULL && s->erase_done + s->program_done > 0) {
+    /* The flash changed: let the family make the next reset see it (G0 EMPTY flag). */
+    char note[SWDF_MSG_MAX] = "";
+    err = s->family->after_write(s->t, note, sizeof(note));
+    if (note[0] != '\0') {
+      swdf__log(s->ctx, SWDF_LOG_INFO, "%s", note);
+    }
+  }
   if (s->unlocked) {
     lock(s);
   }
