@@ -8,6 +8,8 @@ swdflash=$2
 
 expect_exit 0 "help limit" -- "$swdsim" help limit
 expect_match "$out" "^usage: swdsim limit" "limit help synopsis"
+expect_match "$out" "--state FILE  the chip's flash before the write" "limit help names --state"
+expect_match "$out" "default: an erased" "limit help says the default is an erased chip"
 expect_exit 0 "main help" -- "$swdsim" --help
 expect_match "$out" "^  limit " "main help lists limit"
 
