@@ -4,8 +4,14 @@
 # clear error and a non-zero exit (leaving no partial output file), or
 # recovers and gives exactly the fault-free result; it never hangs or
 # crashes; and the next run without the fault works.
+#
+# usage: e2e_faults.sh SWDSIM SWDFLASH [SPREAD]
+# (SPREAD positions per fault kind besides the first three, default 24;
+# SWDFLASH_FAULT_SPREAD overrides it. The default suite runs a short sweep,
+# the `slow` suite the full one.)
 sim=$1
 cli=$2
+spread=${SWDFLASH_FAULT_SPREAD:-${3:-24}}
 . "$(dirname "$0")/lib.sh"
 need_simulator "$sim"
 
@@ -78,11 +84,11 @@ run_faulted() {
   fi
 }
 
-# positions COUNT: 1, 2, 3, then about 24 more spread up to COUNT.
+# positions COUNT: 1, 2, 3, then about SPREAD more spread up to COUNT.
 positions() {
-  awk -v n="$1" 'BEGIN {
+  awk -v n="$1" -v spread="$spread" 'BEGIN {
     for (i = 1; i <= 3 && i <= n; i++) print i
-    step = n / 24; if (step < 1) step = 1
+    step = n / spread; if (step < 1) step = 1
     for (x = 4; x <= n; x += step) print int(x)
   }' | uniq
 }

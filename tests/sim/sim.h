@@ -187,6 +187,8 @@ typedef struct sim_flash_costs {
   uint32_t program_unit; /* bytes written by one program operation */
   sim_ns program_ns;     /* time of one program operation */
   sim_ns mass_erase_ns;  /* erasing the whole main flash with one command */
+  uint32_t bank_size;    /* bytes erased by one bank erase (flash_size: one bank) */
+  sim_ns bank_erase_ns;  /* time of one bank erase */
 } sim_flash_costs;
 
 /* False if `chip` is unknown. */
@@ -196,9 +198,24 @@ bool sim_chip_flash_costs(const char *chip, sim_flash_costs *out);
  * [offset, offset + len) of the main flash; 0 for an empty range. */
 sim_ns sim_chip_erase_cover_ns(const char *chip, uint32_t offset, uint32_t len);
 
+/* The erase a write of [offset, offset + len) cannot avoid (timing model
+ * section 6): the erase units the range touches whose bytes inside the range
+ * are not all erased (0xFF) in `flash` (the chip's main flash, flash_size
+ * bytes; NULL for an erased chip), each at its unit erase time; a bank all
+ * of whose units must be erased at its bank erase time and a chip all of
+ * whose units must be erased at its mass erase time where those are cheaper.
+ * `units` (may be NULL) receives the number of units that must be erased. */
+sim_ns sim_chip_erase_needed_ns(const char *chip, const uint8_t *flash, uint32_t offset,
+                                uint32_t len, uint32_t *units);
+
 /* ---------------------------------------------------------------------- */
 /* State files without a client (swdsim state ...)                         */
 /* ---------------------------------------------------------------------- */
+
+/* The main flash held by the state file `path`: a malloc'ed copy (*size
+ * bytes, the caller frees it) and the name of its chip. False with a message. */
+bool sim_state_read_flash(const char *path, uint8_t **flash, uint32_t *size, const char **chip,
+                          char *err, size_t err_len);
 
 /* argv[0] is the command's own name (e.g. "state"), argv[1] the subcommand:
  * "init", "dump", "show", "power-cycle" or "--help". Returns the exit status. */

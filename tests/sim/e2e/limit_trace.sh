@@ -8,12 +8,29 @@ swdflash=$2
 
 expect_exit 0 "help limit" -- "$swdsim" help limit
 expect_match "$out" "^usage: swdsim limit" "limit help synopsis"
+expect_match "$out" "--state FILE  the chip's flash before the write" "limit help names --state"
+expect_match "$out" "default: an erased" "limit help says the default is an erased chip"
 expect_exit 0 "main help" -- "$swdsim" --help
 expect_match "$out" "^  limit " "main help lists limit"
 
-# 128 pages x 40 ms + 131072 half-words x 52.5 us, in microseconds
+# an erased chip: 131072 half-words x 52.5 us, in microseconds
 expect_exit 0 "write limit" -- "$swdsim" limit --chip stm32f103re --bytes 256K
-expect_equal "$out" "12001280" "F103RE 256 KiB write limit"
+expect_equal "$out" "6881280" "F103RE 256 KiB write limit to an erased chip"
+# over other data (--state): the 128 pages x 40 ms are erased first
+head -c 262144 /dev/zero > "$tmp/zeros.bin"
+expect_exit 0 "state with data" -- "$swdsim" state init "$tmp/old.state" --chip stm32f103re \
+  --load "$tmp/zeros.bin@0x08000000"
+expect_exit 0 "write limit over data" -- "$swdsim" limit --state "$tmp/old.state" --bytes 256K --json
+expect_match "$out" '"limit_us": 12001280,' "F103RE 256 KiB write limit over data"
+expect_match "$out" '"chip": "stm32f103re",' "the chip comes from the state file"
+expect_match "$out" '"from": "state",' "the JSON says the flash came from the state"
+expect_match "$out" '"erase_units": 128,' "128 pages must be erased"
+# the second half of the flash is blank: a write there erases nothing
+expect_exit 0 "write limit on blank pages" -- "$swdsim" limit --state "$tmp/old.state" \
+  --addr 0x08040000 --bytes 256K
+expect_equal "$out" "6881280" "blank pages of a state file are not erased"
+expect_exit 2 "state of another chip" -- "$swdsim" limit --state "$tmp/old.state" --chip stm32f446re
+expect_match "$err" "holds a stm32f103re, not a stm32f446re" "chip mismatch message"
 # 65536 words x 48 cycles at 4 MHz; USB is faster
 expect_exit 0 "read limit" -- "$swdsim" limit --chip stm32f446re --op read --bytes 0x40000 --khz 4000
 expect_equal "$out" "786432" "F446RE 256 KiB read limit at 4 MHz"

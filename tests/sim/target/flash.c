@@ -264,3 +264,53 @@ sim_ns sim_chip_erase_cover_ns(const char *name, uint32_t offset, uint32_t len)
       total += chip->family->flash->unit_erase_ns(unit_size);
   return total;
 }
+
+static bool all_erased(const uint8_t *p, uint32_t len)
+{
+  for (uint32_t i = 0; i < len; i++)
+    if (p[i] != 0xFF)
+      return false;
+  return true;
+}
+
+sim_ns sim_chip_erase_needed_ns(const char *name, const uint8_t *flash, uint32_t offset,
+                                uint32_t len, uint32_t *units)
+{
+  const sim_chip *chip = sim_chip_find(name);
+  if (units)
+    *units = 0;
+  if (!chip || len == 0 || !flash)
+    return 0;
+  sim_flash_costs costs;
+  chip->family->flash->costs(chip, &costs);
+  uint64_t end = (uint64_t)offset + len;
+  /* per bank: the erase of the units that must be erased, and whether that
+   * is every unit of the bank */
+  enum { MAX_BANKS = 2 };
+  sim_ns bank_units_ns[MAX_BANKS] = {0};
+  bool bank_whole[MAX_BANKS] = {true, true};
+  uint32_t unit_offset, unit_size, needed = 0;
+  for (unsigned i = 0; sim_chip_erase_unit(chip, i, &unit_offset, &unit_size); i++) {
+    unsigned bank = unit_offset / costs.bank_size < MAX_BANKS ? unit_offset / costs.bank_size : 0;
+    uint64_t from = unit_offset > offset ? unit_offset : offset;
+    uint64_t to = (uint64_t)unit_offset + unit_size < end ? (uint64_t)unit_offset + unit_size : end;
+    if (from < to && !all_erased(flash + from, (uint32_t)(to - from))) {
+      bank_units_ns[bank] += chip->family->flash->unit_erase_ns(unit_size);
+      needed++;
+    } else {
+      bank_whole[bank] = false;
+    }
+  }
+  sim_ns total = 0;
+  bool chip_whole = true;
+  for (unsigned b = 0; b < MAX_BANKS; b++) {
+    bool whole = bank_whole[b] && bank_units_ns[b] > 0;
+    total += whole && costs.bank_erase_ns < bank_units_ns[b] ? costs.bank_erase_ns : bank_units_ns[b];
+    chip_whole = chip_whole && (bank_whole[b] || (uint64_t)b * costs.bank_size >= costs.flash_size);
+  }
+  if (chip_whole && needed && costs.mass_erase_ns < total)
+    total = costs.mass_erase_ns;
+  if (units)
+    *units = needed;
+  return total;
+}

@@ -427,6 +427,8 @@ static void f1_costs(const sim_chip *chip, sim_flash_costs *out)
   out->program_unit = 2;
   out->program_ns = T_PROG;
   out->mass_erase_ns = T_MASS_ERASE;
+  out->bank_size = chip->flash_size;
+  out->bank_erase_ns = T_MASS_ERASE;
 }
 
 static sim_ns f1_unit_erase_ns(uint32_t size)

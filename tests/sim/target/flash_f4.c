@@ -598,6 +598,12 @@ static void f4_costs(const sim_chip *chip, sim_flash_costs *out)
   out->program_unit = 4;
   out->program_ns = T_PROG;
   out->mass_erase_ns = SIM_MS(bank_erase_ms[PSIZE_X32]) * (chip->bank2_first_sector ? 2 : 1);
+  /* MER and MER1 erase one bank each (RM0090 §3.9.7) */
+  sim_sector bank2;
+  out->bank_size = chip->bank2_first_sector && sim_chip_sector(chip, chip->bank2_first_sector, &bank2)
+                       ? bank2.offset
+                       : chip->flash_size;
+  out->bank_erase_ns = SIM_MS(bank_erase_ms[PSIZE_X32]);
 }
 
 static sim_ns f4_unit_erase_ns(uint32_t size)

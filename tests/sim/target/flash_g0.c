@@ -985,6 +985,8 @@ static void g0_costs(const sim_chip *chip, sim_flash_costs *out)
   out->program_unit = 8;
   out->program_ns = T_PROG;
   out->mass_erase_ns = banks_of(chip) * T_BANK_ERASE;
+  out->bank_size = chip->flash_size / banks_of(chip); /* MER1, MER2 (RM0444 §3.3.7) */
+  out->bank_erase_ns = T_BANK_ERASE;
 }
 
 static sim_ns g0_unit_erase_ns(uint32_t size)

@@ -942,6 +942,8 @@ static void h7_costs(const sim_chip *chip, sim_flash_costs *out)
   out->program_unit = 32;
   out->program_ns = SIM_US(prog_us[PSIZE_X64]);
   out->mass_erase_ns = bank_time(chip, PSIZE_X64); /* the banks erase side by side */
+  out->bank_size = chip->bank_size;
+  out->bank_erase_ns = bank_time(chip, PSIZE_X64);
 }
 
 static sim_ns h7_unit_erase_ns(uint32_t size)

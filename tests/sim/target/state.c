@@ -256,3 +256,23 @@ bool sim_state_store(const char *path, const sim_chip_state *st, const sim_chip 
   free(tmp);
   return ok;
 }
+
+bool sim_state_read_flash(const char *path, uint8_t **flash, uint32_t *size, const char **chip,
+                          char *err, size_t err_len)
+{
+  sim_chip_state st;
+  const sim_chip *c;
+  if (!sim_state_load(path, &st, &c, err, err_len))
+    return false;
+  *flash = malloc(c->flash_size);
+  if (!*flash) {
+    sim_state_release(&st);
+    snprintf(err, err_len, "out of memory reading %s", path);
+    return false;
+  }
+  memcpy(*flash, st.flash, c->flash_size);
+  *size = c->flash_size;
+  *chip = c->name;
+  sim_state_release(&st);
+  return true;
+}
