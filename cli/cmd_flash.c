@@ -1,4 +1,5 @@
 /* swdflash write | erase | verify */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -7,6 +8,7 @@
 #include "options_view.h"
 #include "placement.h"
 #include "recovery.h"
+#include "reply.h"
 #include "session.h"
 
 enum {
@@ -136,7 +138,9 @@ static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image *
   }
   swdf_err e = swdf_image_load(out, s->ctx, a->file, &a->opts);
   if (e != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, e, NULL);
+    /* Bad input, found before the probe is touched. */
+    cli_lib_error(s->g, s->ctx, e, NULL);
+    return e == SWDF_ERR_NO_MEMORY ? CLI_EXIT_FAILED : CLI_EXIT_BAD_INPUT;
   }
   return CLI_EXIT_OK;
 }
@@ -275,16 +279,16 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
                              const swdf_write_stats *st, bool dry_run, double seconds,
                              const refusal *refused, bool protection_removed,
                              const cli_placement *placement) {
+  const cli_globals *g = c->s.g;
   cli_json j;
-  cli_json_reply_begin(&j, refused->err == SWDF_OK);
-  cli_json_str(&j, "command", "write");
+  cli_json_reply_begin(&j, g, refused->err == SWDF_OK);
   cli_json_bool(&j, "dry_run", dry_run);
   cli_json_bool(&j, "refused", refused->err != SWDF_OK);
   cli_json_bool(&j, "protection_removed", protection_removed);
   cli_json_str(&j, "file", swdf_image_name(img));
   cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
-  cli_json_str(&j, "chip", c->chip.name);
-  cli_json_placement(&j, placement);
+  cli_json_chip_connection(&j, g, &c->chip);
+  cli_json_placement(&j, g, placement);
   json_stats(&j, st);
   if (!dry_run) {
     cli_json_double(&j, "seconds", seconds);
@@ -298,8 +302,7 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
     cli_json_str(&j, "hint", refused->hint[0] != '\0' ? refused->hint : NULL);
     cli_json_object_end(&j);
   }
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static void print_write_summary(const flash_cmd *c, const swdf_image *img,
@@ -497,23 +500,111 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
 
 /* ---- verify ------------------------------------------------------------------ */
 
-static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode) {
+enum { VERIFY_SHOWN_RANGES = 8 };
+
+/* Where the flash differs from the image: every differing range counted,
+ * the first few kept. */
+typedef struct differences {
+  uint64_t bytes;   /* differing bytes */
+  size_t count;     /* differing ranges */
+  size_t shown;
+  swdf_image_segment ranges[VERIFY_SHOWN_RANGES]; /* addr and size only */
+  bool complete;    /* the whole image was read back */
+} differences;
+
+static void add_difference(differences *d, uint32_t addr, uint32_t size) {
+  d->bytes += size;
+  d->count++;
+  if (d->shown < VERIFY_SHOWN_RANGES) {
+    d->ranges[d->shown++] = (swdf_image_segment){.addr = addr, .size = size};
+  }
+}
+
+/* Read the image's ranges back and compare byte by byte. */
+static void find_differences(differences *d, swdf_target *t, const swdf_image *img) {
+  memset(d, 0, sizeof(*d));
+  d->complete = true;
+  for (size_t i = 0; i < swdf_image_segment_count(img); i++) {
+    const swdf_image_segment *seg = swdf_image_segment_at(img, i);
+    uint8_t *flash = malloc(seg->size);
+    if (flash == NULL || swdf_mem_read(flash, t, seg->addr, seg->size) != SWDF_OK) {
+      free(flash);
+      d->complete = false;
+      return;
+    }
+    for (uint32_t off = 0; off < seg->size;) {
+      if (flash[off] == seg->data[off]) {
+        off++;
+        continue;
+      }
+      uint32_t start = off;
+      while (off < seg->size && flash[off] != seg->data[off]) {
+        off++;
+      }
+      add_difference(d, seg->addr + start, off - start);
+    }
+    free(flash);
+  }
+}
+
+static void print_differences_text(const differences *d) {
+  if (!d->complete) {
+    return;
+  }
+  char bytes[32];
+  cli_format_size(bytes, sizeof(bytes), d->bytes);
+  fprintf(stderr, "  %zu range%s differ%s (%s in all)%s\n", d->count, d->count == 1 ? "" : "s",
+          d->count == 1 ? "s" : "", bytes, d->count > d->shown ? "; the first ones:" : ":");
+  for (size_t i = 0; i < d->shown; i++) {
+    char size[32];
+    cli_format_size(size, sizeof(size), d->ranges[i].size);
+    fprintf(stderr, "    0x%08X-0x%08X  %s\n", (unsigned)d->ranges[i].addr,
+            (unsigned)(d->ranges[i].addr + d->ranges[i].size - 1), size);
+  }
+}
+
+static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode,
+                         const differences *diff, double seconds) {
+  uint64_t bytes = swdf_image_size(img);
+  double rate = seconds > 0 ? (double)bytes / 1024.0 / seconds : 0.0;
   if (c->s.g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
-    cli_json_str(&j, "command", "verify");
+    cli_json_reply_begin(&j, c->s.g, diff == NULL);
+    if (diff != NULL) {
+      char message[160];
+      snprintf(message, sizeof(message), "the flash differs from %s in %zu range%s",
+               swdf_image_name(img), diff->count, diff->count == 1 ? "" : "s");
+      cli_json_object_begin(&j, "error");
+      cli_json_str(&j, "code", swdf_err_name(SWDF_ERR_VERIFY));
+      cli_json_str(&j, "message", message);
+      cli_json_str(&j, "hint", "write the image again ('swdflash write')");
+      cli_json_object_end(&j);
+    }
+    cli_json_chip_connection(&j, c->s.g, &c->chip);
     cli_json_str(&j, "file", swdf_image_name(img));
-    cli_json_uint(&j, "bytes", swdf_image_size(img));
+    cli_json_uint(&j, "size", bytes);
     cli_json_str(&j, "verify", swdf_verify_mode_name(mode));
-    cli_json_bool(&j, "match", true);
-    cli_json_double(&j, "seconds", elapsed(c));
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
-  } else if (!c->s.g->quiet) {
+    cli_json_bool(&j, "match", diff == NULL);
+    cli_json_double(&j, "seconds", seconds);
+    cli_json_double(&j, "kib_per_s", rate);
+    if (diff != NULL) {
+      cli_json_uint(&j, "differing_bytes", diff->bytes);
+      cli_json_uint(&j, "difference_count", diff->count);
+      cli_json_array_begin(&j, "differences");
+      for (size_t i = 0; i < diff->shown; i++) {
+        cli_json_object_begin(&j, NULL);
+        cli_json_hex32(&j, "addr", diff->ranges[i].addr);
+        cli_json_uint(&j, "size", diff->ranges[i].size);
+        cli_json_object_end(&j);
+      }
+      cli_json_array_end(&j);
+    }
+    cli_json_reply_end(&j, c->s.g);
+  } else if (!c->s.g->quiet && diff == NULL) {
     char size[32];
-    cli_format_size(size, sizeof(size), swdf_image_size(img));
-    printf("%s matches the flash of %s (%s compared by %s)\n", swdf_image_name(img), c->chip.name,
-           size, swdf_verify_mode_name(mode));
+    cli_format_size(size, sizeof(size), bytes);
+    printf("%s matches the flash of %s (%s compared by %s in %.2f s, %.1f KiB/s)\n",
+           swdf_image_name(img), c->chip.name, size, swdf_verify_mode_name(mode), seconds, rate);
   }
 }
 
@@ -549,14 +640,32 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = cli_connect_chip(&c.s, &c.chip);
   }
+  double start = cli_now_s();
+  differences diff;
+  bool differs = false;
   if (rc == CLI_EXIT_OK) {
     swdf_err err = swdf_flash_verify(c.s.target, img, mode);
-    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, NULL);
+    double seconds = cli_now_s() - start;
+    if (err == SWDF_ERR_VERIFY) {
+      /* Say where, all of it: the library names only the first place. */
+      cli_progress_finish(&c.s.progress);
+      find_differences(&diff, c.s.target, img);
+      differs = diff.complete && diff.count > 0;
+    }
+    if (differs && g->json) {
+      print_verify(&c, img, mode, &diff, seconds);
+      rc = CLI_EXIT_MISMATCH;
+    } else if (err != SWDF_OK) {
+      rc = cli_session_fail(&c.s, err, NULL);
+      if (differs) {
+        print_differences_text(&diff);
+      }
+    } else {
+      cli_progress_finish(&c.s.progress);
+      print_verify(&c, img, mode, NULL, seconds);
+    }
   }
   cli_progress_finish(&c.s.progress);
-  if (rc == CLI_EXIT_OK) {
-    print_verify(&c, img, mode);
-  }
   swdf_image_free(img);
   cli_session_end(&c.s);
   return rc;
@@ -568,17 +677,16 @@ static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t l
                         bool protection_removed) {
   if (c->s.g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
-    cli_json_str(&j, "command", "erase");
+    cli_json_reply_begin(&j, c->s.g, true);
+    cli_json_chip_connection(&j, c->s.g, &c->chip);
     cli_json_bool(&j, "mass", mass);
     cli_json_bool(&j, "protection_removed", protection_removed);
     if (!mass) {
       cli_json_hex32(&j, "addr", addr);
-      cli_json_uint(&j, "len", len);
+      cli_json_uint(&j, "size", len);
     }
     cli_json_double(&j, "seconds", elapsed(c));
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
+    cli_json_reply_end(&j, c->s.g);
   } else if (!c->s.g->quiet && mass) {
     printf("erased the whole flash of %s (%.2f s)\n", c->chip.name, elapsed(c));
   } else if (!c->s.g->quiet) {

@@ -2,33 +2,18 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "reply.h"
 #include "session.h"
 
-static void print_json(const swdf_probe_info *list, size_t n) {
+static void print_json(const cli_globals *g, const swdf_probe_info *list, size_t n) {
   cli_json j;
-  cli_json_reply_begin(&j, true);
+  cli_json_reply_begin(&j, g, true);
   cli_json_array_begin(&j, "probes");
   for (size_t i = 0; i < n; i++) {
-    const swdf_probe_info *p = &list[i];
-    cli_json_object_begin(&j, NULL);
-    cli_json_str(&j, "serial", p->serial);
-    cli_json_str(&j, "kind", swdf_probe_kind_name(p->kind));
-    cli_json_str(&j, "product", p->product);
-    cli_json_str(&j, "firmware", p->firmware[0] != '\0' ? p->firmware : NULL);
-    if (p->target_voltage_mv != 0 || p->firmware[0] != '\0') {
-      cli_json_double(&j, "target_voltage", p->target_voltage_mv / 1000.0);
-    } else {
-      cli_json_null(&j, "target_voltage");
-    }
-    cli_json_hex32(&j, "usb_id", (uint32_t)p->vid << 16 | p->pid);
-    cli_json_int(&j, "usb_bus", p->usb_bus);
-    cli_json_int(&j, "usb_address", p->usb_address);
-    cli_json_bool(&j, "busy", p->busy != 0);
-    cli_json_object_end(&j);
+    cli_json_probe(&j, NULL, &list[i]);
   }
   cli_json_array_end(&j);
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static void print_text(const swdf_probe_info *list, size_t n) {
@@ -61,7 +46,7 @@ int cli_cmd_list(int argc, char **argv, cli_globals *g) {
   swdf_probe_info *list = NULL;
   size_t n = 0;
   swdf_err err = swdf_probe_list(&list, &n, s.ctx);
-  if (err == SWDF_OK && n == 0) {
+  if (err == SWDF_OK && n == 0 && !g->json) {
     rc = cli_report_error(g, swdf_err_name(SWDF_ERR_NO_PROBE), "no ST-Link probe found",
                           "plug the ST-Link in with a data cable (not a charge-only one); on "
                           "Linux install swdflash's udev rules (60-swdflash.rules) and "
@@ -70,7 +55,7 @@ int cli_cmd_list(int argc, char **argv, cli_globals *g) {
   } else if (err != SWDF_OK) {
     rc = cli_session_fail(&s, err, "listing probes");
   } else if (g->json) {
-    print_json(list, n);
+    print_json(g, list, n); /* no probe: an empty list, for scripts */
   } else {
     print_text(list, n);
   }

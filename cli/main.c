@@ -85,12 +85,12 @@ static const struct {
     {"rescue",
      "  0  diagnosed, and every repair carried out; with --write the chip was erased,\n"
      "     the image written and verified, and it will start firmware that runs\n"
-     "  1  a repair failed, the image written does not boot, the answer was no, or\n"
-     "     IMAGE could not be read (then nothing was changed)\n"
+     "  1  a repair failed, the image written does not boot, or the answer was no\n"
      "  2  bad command line or ADDR, or an IMAGE the chip could not boot from where\n"
      "     it goes (refused before anything is changed; --allow-unbootable writes it\n"
      "     anyway)\n"
      "  3, 4  no probe, no target; 5 protection blocks the repair\n"
+     "  8  IMAGE could not be read or is not a valid image: nothing was changed\n"
      "  7  a repair is needed but there is no terminal to confirm it and no --yes:\n"
      "     the diagnosis and the proposed repair were printed, nothing was changed\n"
      "with --json one object is printed on every outcome; \"ok\" is true exactly when\n"
@@ -131,11 +131,10 @@ static int help_reply(const cli_globals *g, const char *command,
   print(mem, cmd, opts);
   fclose(mem);
   cli_json j;
-  cli_json_reply_begin(&j, true);
-  cli_json_str(&j, "command", command);
+  cli_json_reply_begin(&j, g, true);
+  cli_json_str(&j, "topic", command);
   cli_json_str(&j, "help", text);
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
   free(text);
   return CLI_EXIT_OK;
 }
@@ -186,7 +185,11 @@ static void print_main_help(FILE *f) {
           "  4  the probe works but the target does not answer\n"
           "  5  read or write protection blocks the operation\n"
           "  6  verification or comparison found differences\n"
-          "  7  a change needs confirmation (--yes): nothing was changed\n"
+          "  7  a change needs confirmation (--yes) and there is no terminal to ask on:\n"
+          "     nothing was changed\n"
+          "  8  bad input: a file that cannot be read or is not a valid image, or an\n"
+          "     address range the chip refuses (outside its memory, not on page or\n"
+          "     sector boundaries); found before anything was changed\n"
           "  130  interrupted (Ctrl-C or SIGTERM): the command stopped at a safe point (a\n"
           "       write after the page or sector in progress, with the bytes kept around\n"
           "       the image in place), said what the flash holds, and left the core halted;\n"
@@ -238,11 +241,10 @@ static int cmd_version(int argc, char **argv, cli_globals *g) {
   }
   if (g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
+    cli_json_reply_begin(&j, g, true);
     cli_json_str(&j, "tool", SWDF_VERSION_STRING);
     cli_json_str(&j, "library", swdf_version());
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
+    cli_json_reply_end(&j, g);
   } else {
     printf("swdflash %s (libswdflash %s)\n", SWDF_VERSION_STRING, swdf_version());
   }
@@ -270,7 +272,9 @@ static bool is_help(const char *arg) {
 }
 
 int main(int argc, char **argv) {
+  cli_warnings warnings = {0};
   cli_globals g = {0};
+  g.warnings = &warnings;
   const char *no_color = getenv("NO_COLOR");
   g.tty = isatty(STDERR_FILENO) != 0;
   g.color = g.tty && (no_color == NULL || no_color[0] == '\0');
@@ -282,16 +286,20 @@ int main(int argc, char **argv) {
   while (p.index < p.argc) {
     const char *arg = p.argv[p.index];
     if (is_help(arg)) {
+      g.command = "help";
       return help_reply(&g, NULL, main_help, NULL);
     }
     if (strcmp(arg, "--version") == 0) {
+      g.command = "version";
       return cmd_version(0, NULL, &g);
     }
     int r = cli_next(&p);
     if (r == CLI_NEXT_HELP) { /* after global options: --json --help */
+      g.command = "help";
       return help_reply(&g, NULL, main_help, NULL);
     }
     if (r == CLI_NEXT_ERROR && strcmp(p.argv[p.index - 1], "--version") == 0) {
+      g.command = "version";
       return cmd_version(0, NULL, &g); /* after global options: --json --version */
     }
     if (r == CLI_NEXT_ERROR) {
@@ -315,6 +323,7 @@ int main(int argc, char **argv) {
     return cli_usage_error(&g, NULL, "unknown command '%s' (run 'swdflash --help' for the list)",
                            name);
   }
+  g.command = cmd->name;
   cli_interrupt_install();
   int rc = cmd->run(p.argc - command_index, p.argv + command_index, &g);
   if (rc == CLI_EXIT_OK && cli_interrupted()) {

@@ -21,7 +21,7 @@ void cli_format_size(char *out, size_t len, uint64_t bytes) {
   } else if (bytes >= 1024) {
     snprintf(out, len, "%.1f KiB", (double)bytes / 1024.0);
   } else {
-    snprintf(out, len, "%llu bytes", (unsigned long long)bytes);
+    snprintf(out, len, "%llu byte%s", (unsigned long long)bytes, bytes == 1 ? "" : "s");
   }
 }
 
@@ -88,6 +88,9 @@ static void on_log(void *user, swdf_log_level level, const char *msg) {
     fprintf(stderr, "swdflash: [%9.3f] %s: %s\n", cli_now_s() - s->started,
             level == SWDF_LOG_DEBUG ? "debug" : "trace", msg);
     return;
+  }
+  if (level == SWDF_LOG_WARN) {
+    cli_warn(s->g, "log", "%s", msg); /* for the JSON reply too */
   }
   static const char *const prefixes[] = {"error", "warning", "", "debug", "trace"};
   const char *prefix = (unsigned)level < 5 ? prefixes[level] : "";

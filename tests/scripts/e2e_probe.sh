@@ -15,7 +15,7 @@ expect_match "$out" "^SERIAL +KIND +FIRMWARE +TARGET" "list: header"
 expect_match "$out" "^55FF6B064978515430141887 +V2 +V2J37S7 +3\.30 V" "list: the V2 line"
 expect_match "$out" "^V3SERIAL0000000000000001 +V3 +V3J7M3B2S1 +3\.30 V" "list: the V3 line"
 expect_exit 0 "list --json" -- "$sim" run $two -- "$cli" --json list
-expect_match "$out" '^\{"ok":true,"probes":\[\{"serial":"55FF6B064978515430141887","kind":"V2"' \
+expect_match "$out" '^\{"ok":true,"command":"list","probes":\[\{"serial":"55FF6B064978515430141887","kind":"V2"' \
   "list --json: first probe"
 expect_match "$out" '"firmware":"V3J7M3B2S1","target_voltage":3\.3' "list --json: V3 firmware"
 
