@@ -139,8 +139,8 @@ static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image *
   swdf_err e = swdf_image_load(out, s->ctx, a->file, &a->opts);
   if (e != SWDF_OK) {
     /* Bad input, found before the probe is touched. */
-    cli_lib_error(s->g, s->ctx, e, NULL);
-    return e == SWDF_ERR_NO_MEMORY ? CLI_EXIT_FAILED : CLI_EXIT_BAD_INPUT;
+    int rc = cli_lib_error(s->g, s->ctx, e, NULL);
+    return e == SWDF_ERR_IO || e == SWDF_ERR_IMAGE ? CLI_EXIT_BAD_INPUT : rc;
   }
   return CLI_EXIT_OK;
 }

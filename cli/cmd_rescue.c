@@ -261,8 +261,8 @@ static int load_image(rescue *r) {
   }
   swdf_err err = swdf_image_load(&r->image, s->ctx, r->image_path, &iopts);
   if (err != SWDF_OK) {
-    cli_session_fail(s, err, "reading the image (nothing was changed)");
-    return err == SWDF_ERR_NO_MEMORY ? CLI_EXIT_FAILED : CLI_EXIT_BAD_INPUT;
+    int rc = cli_session_fail(s, err, "reading the image (nothing was changed)");
+    return err == SWDF_ERR_IO || err == SWDF_ERR_IMAGE ? CLI_EXIT_BAD_INPUT : rc;
   }
   r->image_opts = iopts;
   return CLI_EXIT_OK;

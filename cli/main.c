@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -47,6 +48,68 @@ const cli_command *cli_find_command(const char *name) {
     }
   }
   return NULL;
+}
+
+/* Words other tools use for our commands (st-flash, probe-rs, openocd). */
+static const struct {
+  const char *word;
+  const char *command;
+} command_synonyms[] = {
+    {"flash", "write"},    {"program", "write"},  {"load", "write"},   {"download", "write"},
+    {"upload", "write"},   {"dump", "read"},      {"readback", "read"}, {"probe", "list"},
+    {"probes", "list"},    {"ls", "list"},        {"chip", "info"},    {"identify", "info"},
+    {"mass-erase", "erase"}, {"compare", "verify"}, {"unprotect", "unlock"},
+    {"option-bytes", "options"}, {"ob", "options"}, {"recover", "rescue"},
+};
+
+/* Edit distance (insertions, deletions, substitutions) for short words. */
+static size_t edit_distance(const char *a, const char *b) {
+  enum { MAX = 32 };
+  size_t la = strlen(a), lb = strlen(b);
+  if (la >= MAX || lb >= MAX) {
+    return MAX;
+  }
+  size_t row[MAX + 1];
+  for (size_t j = 0; j <= lb; j++) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+      if (up + 1 < best) {
+        best = up + 1;
+      }
+      if (row[j - 1] + 1 < best) {
+        best = row[j - 1] + 1;
+      }
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* The command meant by an unknown word: another tool's name for it, or the
+ * nearest by spelling (at most two edits, and fewer than the word's length). */
+static const char *nearest_command(const char *word) {
+  for (size_t i = 0; i < sizeof(command_synonyms) / sizeof(command_synonyms[0]); i++) {
+    if (strcasecmp(word, command_synonyms[i].word) == 0) {
+      return command_synonyms[i].command;
+    }
+  }
+  const char *best = NULL;
+  size_t best_distance = 3;
+  for (const cli_command *c = cli_commands; c->name != NULL; c++) {
+    size_t d = edit_distance(word, c->name);
+    if (d < best_distance && d < strlen(word)) {
+      best = c->name;
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 static void print_opts(FILE *f, const cli_opt *opts) {
@@ -227,6 +290,11 @@ static int cmd_help(int argc, char **argv, cli_globals *g) {
   }
   const cli_command *c = cli_find_command(topic);
   if (c == NULL) {
+    const char *nearest = nearest_command(topic);
+    if (nearest != NULL) {
+      return cli_usage_error(g, "help", "unknown command '%s': did you mean '%s'?", topic,
+                             nearest);
+    }
     return cli_usage_error(g, "help", "unknown command '%s'", topic);
   }
   /* Every command prints its own help, with its options, for --help. */
@@ -320,6 +388,11 @@ int main(int argc, char **argv) {
   const char *name = p.value;
   const cli_command *cmd = cli_find_command(name);
   if (cmd == NULL) {
+    const char *nearest = nearest_command(name);
+    if (nearest != NULL) {
+      return cli_usage_error(&g, NULL, "unknown command '%s': did you mean '%s'?", name,
+                             nearest);
+    }
     return cli_usage_error(&g, NULL, "unknown command '%s' (run 'swdflash --help' for the list)",
                            name);
   }

@@ -118,10 +118,10 @@ expect_eq "$(protection "$st")" "$before" "reading options changes nothing"
 
 st=$(wrp)
 expect_exit 0 "options --json with WRP" -- run "$st" --json options
-ranges=$(json "$out" '[(r["start"], r["end"]) for r in j["protected_ranges"]]')
+ranges=$(json "$out" '[(r["addr"], r["end"]) for r in j["protected_ranges"]]')
 want=$(json "$(show "$st")" '[("0x%08X" % r["start"], "0x%08X" % (r["end"] - 1)) for r in j["wrp_ranges"]]')
 expect_eq "$ranges" "$want" "protected ranges agree with the state file"
-expect_eq "$(json "$out" 'j["protected_ranges"][0]["start"]')" "$wrp_start" "first protected address"
+expect_eq "$(json "$out" 'j["protected_ranges"][0]["addr"]')" "$wrp_start" "first protected address"
 expect_exit 0 "options text with WRP" -- run "$st" options
 expect_match "$out" "write protected: $wrp_start" "options shows the protected range as addresses"
 
