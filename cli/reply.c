@@ -4,9 +4,8 @@
 
 #include "reply.h"
 
-void cli_json_probe(cli_json *j, const char *key, const swdf_probe_info *p) {
+static void probe_members(cli_json *j, const swdf_probe_info *p) {
   bool opened = p->firmware[0] != '\0'; /* a busy probe cannot be asked */
-  cli_json_object_begin(j, key);
   cli_json_str(j, "serial", p->serial);
   cli_json_str(j, "kind", swdf_probe_kind_name(p->kind));
   cli_json_str(j, "product", p->product);
@@ -20,6 +19,18 @@ void cli_json_probe(cli_json *j, const char *key, const swdf_probe_info *p) {
   cli_json_int(j, "usb_bus", p->usb_bus);
   cli_json_int(j, "usb_address", p->usb_address);
   cli_json_bool(j, "busy", p->busy != 0);
+}
+
+void cli_json_probe(cli_json *j, const char *key, const swdf_probe_info *p) {
+  cli_json_object_begin(j, key);
+  probe_members(j, p);
+  cli_json_object_end(j);
+}
+
+void cli_json_probe_with_chip(cli_json *j, const swdf_probe_info *p, const swdf_chip_info *c) {
+  cli_json_object_begin(j, NULL);
+  probe_members(j, p);
+  cli_json_chip(j, "chip", c);
   cli_json_object_end(j);
 }
 

@@ -10,6 +10,9 @@
  * (key NULL inside an array). */
 void cli_json_probe(cli_json *j, const char *key, const swdf_probe_info *p);
 
+/* The same inside an array, with its "chip" (null when it was not read). */
+void cli_json_probe_with_chip(cli_json *j, const swdf_probe_info *p, const swdf_chip_info *c);
+
 /* "chip": {id, name, family, core, dev_id, ...}; null when `c` is NULL or
  * was never filled in (the chip could not be identified). */
 void cli_json_chip(cli_json *j, const char *key, const swdf_chip_info *c);

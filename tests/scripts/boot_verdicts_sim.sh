@@ -140,7 +140,7 @@ good=$(state good2 --load "$fw/katapult_$chip.bin@0x08000000" --load "$fw/klippe
 for st in "$rdp1" "$good"; do
   name=$(basename "$st" .state)
   snapshot "$st" before
-  expect_exit 1 "rescue --write of a missing file ($name)" -- \
+  expect_exit 8 "rescue --write of a missing file ($name)" -- \
     run "$st" rescue --yes --write "$tmp/no-such-file.bin"
   expect_match "$err" "no-such-file" "missing file named ($name)"
   expect_unchanged "$st" "rescue with a missing file ($name)"
@@ -167,10 +167,10 @@ expect_exit 2 "rescue --json refusing random data" -- \
 expect_eq "$(json "$out" '(j["ok"], j["exit_status"], j["error"]["code"], j["changed"], j["image"]["runs"])')" \
   "(False, 2, 'image_unbootable', False, False)" "rescue --json refusal"
 expect_eq "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 "rescue --json prints one object"
-expect_exit 1 "rescue --json with a missing file" -- \
+expect_exit 8 "rescue --json with a missing file" -- \
   run "$st" --json rescue --yes --write "$tmp/no-such-file.bin"
 expect_eq "$(json "$out" '(j["ok"], j["exit_status"], j["error"]["code"])')" \
-  "(False, 1, 'SWDF_ERR_IO')" "rescue --json missing file"
+  "(False, 8, 'SWDF_ERR_IO')" "rescue --json missing file"
 
 # Without --yes and without a terminal: the diagnosis, the repair, rerun with --yes.
 snapshot "$rdp1" before

@@ -145,7 +145,7 @@ else
   expect_match "$err" "irreversible" "RDP 2 refusal names the flag"
   expect_exit 2 "RDP 2 as a raw code" -- run "$st" options set rdp=0xCC --yes --permanent
 fi
-expect_exit 2 "a valid change without --yes and without a terminal" -- \
+expect_exit 7 "a valid change without --yes and without a terminal" -- \
   run "$st" options set wdg_sw=hardware </dev/null
 expect_match "$err" "--yes" "asks for --yes without a terminal"
 expect_exit 2 "one bad assignment among good ones" -- run "$st" options set wdg_sw=hardware data0=zzz --yes
@@ -199,7 +199,7 @@ expect_exit 0 "the next session at RDP 1 with SWD off" -- \
 expect_match "$out" "not protected" "the next session finds it unprotected"
 
 st=$(wrp)
-expect_exit 2 "unlock without --yes and without a terminal" -- run "$st" unlock </dev/null
+expect_exit 7 "unlock without --yes and without a terminal" -- run "$st" unlock </dev/null
 expect_eq "$(json "$(show "$st")" 'len(j["wrp_ranges"])')" 1 "unlock refused: still protected"
 expect_exit 0 "unlock --yes with WRP" -- run "$st" --json unlock --yes
 expect_eq "$(json "$out" 'j["flash_erased"]')" False "removing WRP alone keeps the flash"
