@@ -1,6 +1,8 @@
 /* swdflash write | erase | verify */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "interrupt.h"
@@ -124,6 +126,36 @@ static int image_arg(const cli_globals *g, const char *cmd, image_args *a, int r
   return -1;
 }
 
+/* FILE '-': the image comes from standard input, its format told by its
+ * content (ELF magic, HEX and S-record records; anything else is a raw
+ * binary, which needs ADDR). */
+static swdf_err load_stdin(swdf_image **out, cli_session *s, const swdf_image_opts *opts) {
+  size_t len = 0, cap = 64 * 1024;
+  uint8_t *buf = malloc(cap);
+  for (size_t n; buf != NULL && (n = fread(buf + len, 1, cap - len, stdin)) > 0;) {
+    len += n;
+    if (len == cap) {
+      uint8_t *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+      if (bigger == NULL) {
+        free(buf);
+        buf = NULL;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+  }
+  swdf_err err;
+  if (buf == NULL) {
+    err = SWDF_ERR_NO_MEMORY;
+  } else if (ferror(stdin)) {
+    err = SWDF_ERR_IO;
+  } else {
+    err = swdf_image_parse(out, s->ctx, buf, len, "standard input", opts);
+  }
+  free(buf);
+  return err;
+}
+
 static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image **out) {
   cli_session *s = &c->s;
   if (a->file == NULL) {
@@ -136,7 +168,19 @@ static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image *
     }
     a->opts.has_base = 1;
   }
-  swdf_err e = swdf_image_load(out, s->ctx, a->file, &a->opts);
+  bool from_stdin = strcmp(a->file, "-") == 0;
+  if (from_stdin && isatty(STDIN_FILENO)) {
+    return cli_usage_error(s->g, cmd, "'-' reads the image from standard input, which is a "
+                                      "terminal: pipe the image in (e.g. cat app.hex | "
+                                      "swdflash %s -)",
+                           cmd);
+  }
+  swdf_err e = from_stdin ? load_stdin(out, s, &a->opts)
+                          : swdf_image_load(out, s->ctx, a->file, &a->opts);
+  if (e == SWDF_ERR_IO && from_stdin && swdf_ctx_errmsg(s->ctx)[0] == '\0') {
+    return cli_report_error(s->g, swdf_err_name(e), "cannot read the image from standard input",
+                            NULL, CLI_EXIT_BAD_INPUT);
+  }
   if (e != SWDF_OK) {
     /* Bad input, found before the probe is touched. */
     int rc = cli_lib_error(s->g, s->ctx, e, NULL);

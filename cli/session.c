@@ -146,6 +146,22 @@ static swdf_connect_mode connect_mode(cli_connect_mode mode) {
   }
 }
 
+/* --freq: the clock the probe actually runs (it offers a few; the library
+ * takes the nearest not above the one asked for, and may slow down). */
+static void say_clock(const cli_session *s) {
+  swdf_chip_info chip = SWDF_CHIP_INFO_INIT;
+  if (s->g->freq_khz == 0 || s->g->json || s->g->quiet ||
+      swdf_target_chip_info(&chip, s->target) != SWDF_OK) {
+    return;
+  }
+  fprintf(stderr, "swdflash: SWD clock %u kHz%s", (unsigned)chip.freq_khz,
+          chip.freq_khz == s->g->freq_khz ? "\n" : "");
+  if (chip.freq_khz != s->g->freq_khz) {
+    fprintf(stderr, " (asked for %u kHz: the nearest the probe offers)\n",
+            (unsigned)s->g->freq_khz);
+  }
+}
+
 int cli_session_connect(cli_session *s) {
   int rc = cli_session_open_probe(s);
   if (rc != CLI_EXIT_OK) {
@@ -155,7 +171,11 @@ int cli_session_connect(cli_session *s) {
   opts.mode = connect_mode(s->g->connect);
   opts.freq_khz = s->g->freq_khz;
   swdf_err err = swdf_target_connect(&s->target, s->probe, &opts);
-  return err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(s, err, NULL);
+  if (err != SWDF_OK) {
+    return cli_session_fail(s, err, NULL);
+  }
+  say_clock(s);
+  return CLI_EXIT_OK;
 }
 
 void cli_session_end(cli_session *s) {

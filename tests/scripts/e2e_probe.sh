@@ -44,6 +44,13 @@ expect_exit 3 "an ambiguous prefix" -- \
   "$sim" run --probe v2 --probe v2:55FF00000000000000000001 -- "$cli" --serial 55ff info
 expect_match "$err" "2 probes have serial numbers that begin with 55ff" "ambiguous prefix named"
 
+# --freq says which clock the probe actually runs.
+expect_exit 0 "--freq the probe offers" -- "$sim" run -- "$cli" --freq 1800 reset
+expect_match "$err" "^swdflash: SWD clock 1800 kHz$" "--freq: the clock used"
+expect_exit 0 "--freq the probe does not offer" -- "$sim" run -- "$cli" --freq 24M reset
+expect_match "$err" "^swdflash: SWD clock 4000 kHz \(asked for 24000 kHz: the nearest" \
+  "--freq: the clock used and the one asked for"
+
 expect_exit 3 "two probes and no serial" -- "$sim" run $two -- "$cli" info
 expect_match "$err" "2 probes are connected: 55FF6B064978515430141887 .*V3SERIAL0000000000000001" \
   "ambiguity lists the probes"
