@@ -18,6 +18,8 @@ enum cli_exit {
   CLI_EXIT_PROTECTED = 5,  /* read/write protection blocks the operation */
   CLI_EXIT_MISMATCH = 6,   /* verification or comparison found differences */
   CLI_EXIT_NEEDS_YES = 7,  /* a change needs confirmation (--yes); nothing was changed */
+  CLI_EXIT_BAD_INPUT = 8,  /* an unreadable or invalid file, or an address range the chip
+                            * refuses (outside it, not on unit boundaries): nothing changed */
   CLI_EXIT_INTERRUPTED = 130, /* Ctrl-C or SIGTERM: stopped at a safe point (128 + SIGINT) */
 };
 
@@ -37,6 +39,20 @@ typedef struct cli_error_capture {
   char hint[512];
 } cli_error_capture;
 
+/* What the text output warns about, kept for the "warnings" array of the
+ * JSON reply (docs/json.md lists the codes). */
+enum { CLI_MAX_WARNINGS = 16 };
+
+typedef struct cli_warning {
+  char code[32];
+  char message[640];
+} cli_warning;
+
+typedef struct cli_warnings {
+  size_t count;
+  cli_warning items[CLI_MAX_WARNINGS];
+} cli_warnings;
+
 /* Options valid for every command. */
 typedef struct cli_globals {
   int verbose;          /* -v, repeatable */
@@ -48,7 +64,17 @@ typedef struct cli_globals {
   bool color;           /* terminal supports colour and NO_COLOR is unset */
   bool tty;             /* standard error is a terminal (progress bars) */
   cli_error_capture *capture; /* with --json: keep the first error here instead of printing it */
+  const char *command;  /* the command being run (NULL before one is known), for --json */
+  cli_warnings *warnings; /* with --json: the warnings of the reply; may be NULL */
 } cli_globals;
+
+/*
+ * Keep a warning for the JSON reply (nothing happens without --json: the
+ * text output says it in its own words). The same message is kept once; a
+ * specific code replaces "log", the code of the library's own warnings.
+ */
+void cli_warn(const cli_globals *g, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * The journal directory for 'write': `chosen` (--journal-dir) or

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "json.h"
 #include "recovery.h"
+#include "reply.h"
 #include "session.h"
 
 enum { OPT_BASE = 1 };
@@ -197,16 +198,22 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
     /* nothing */
   } else if (s->g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, r.runs != 0); /* "ok" agrees with the exit status */
-    cli_json_str(&j, "chip", chip->name);
+    cli_json_reply_begin(&j, s->g, r.runs != 0); /* "ok" agrees with the exit status */
+    if (!r.runs) {
+      cli_json_object_begin(&j, "error");
+      cli_json_str(&j, "code", "not_bootable");
+      cli_json_str(&j, "message", r.verdict);
+      cli_json_null(&j, "hint");
+      cli_json_object_end(&j);
+    }
+    cli_json_chip_connection(&j, s->g, chip);
     cli_json_boot_report(&j, &r);
     if (have_cfg) {
       cli_json_boot_config(&j, "boot_config", &cfg);
     } else {
       cli_json_null(&j, "boot_config");
     }
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
+    cli_json_reply_end(&j, s->g);
   } else {
     printf("Chip: %s\n", chip->name);
     cli_print_boot_report(stdout, &r, chip->name);

@@ -1,5 +1,8 @@
 /* swdflash write | erase | verify */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "interrupt.h"
@@ -7,6 +10,7 @@
 #include "options_view.h"
 #include "placement.h"
 #include "recovery.h"
+#include "reply.h"
 #include "session.h"
 
 enum {
@@ -122,6 +126,36 @@ static int image_arg(const cli_globals *g, const char *cmd, image_args *a, int r
   return -1;
 }
 
+/* FILE '-': the image comes from standard input, its format told by its
+ * content (ELF magic, HEX and S-record records; anything else is a raw
+ * binary, which needs ADDR). */
+static swdf_err load_stdin(swdf_image **out, cli_session *s, const swdf_image_opts *opts) {
+  size_t len = 0, cap = 64 * 1024;
+  uint8_t *buf = malloc(cap);
+  for (size_t n; buf != NULL && (n = fread(buf + len, 1, cap - len, stdin)) > 0;) {
+    len += n;
+    if (len == cap) {
+      uint8_t *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+      if (bigger == NULL) {
+        free(buf);
+        buf = NULL;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+  }
+  swdf_err err;
+  if (buf == NULL) {
+    err = SWDF_ERR_NO_MEMORY;
+  } else if (ferror(stdin)) {
+    err = SWDF_ERR_IO;
+  } else {
+    err = swdf_image_parse(out, s->ctx, buf, len, "standard input", opts);
+  }
+  free(buf);
+  return err;
+}
+
 static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image **out) {
   cli_session *s = &c->s;
   if (a->file == NULL) {
@@ -134,9 +168,23 @@ static int load_image(flash_cmd *c, const char *cmd, image_args *a, swdf_image *
     }
     a->opts.has_base = 1;
   }
-  swdf_err e = swdf_image_load(out, s->ctx, a->file, &a->opts);
+  bool from_stdin = strcmp(a->file, "-") == 0;
+  if (from_stdin && isatty(STDIN_FILENO)) {
+    return cli_usage_error(s->g, cmd, "'-' reads the image from standard input, which is a "
+                                      "terminal: pipe the image in (e.g. cat app.hex | "
+                                      "swdflash %s -)",
+                           cmd);
+  }
+  swdf_err e = from_stdin ? load_stdin(out, s, &a->opts)
+                          : swdf_image_load(out, s->ctx, a->file, &a->opts);
+  if (e == SWDF_ERR_IO && from_stdin && swdf_ctx_errmsg(s->ctx)[0] == '\0') {
+    return cli_report_error(s->g, swdf_err_name(e), "cannot read the image from standard input",
+                            NULL, CLI_EXIT_BAD_INPUT);
+  }
   if (e != SWDF_OK) {
-    return cli_lib_error(s->g, s->ctx, e, NULL);
+    /* Bad input, found before the probe is touched. */
+    int rc = cli_lib_error(s->g, s->ctx, e, NULL);
+    return e == SWDF_ERR_IO || e == SWDF_ERR_IMAGE ? CLI_EXIT_BAD_INPUT : rc;
   }
   return CLI_EXIT_OK;
 }
@@ -275,16 +323,16 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
                              const swdf_write_stats *st, bool dry_run, double seconds,
                              const refusal *refused, bool protection_removed,
                              const cli_placement *placement) {
+  const cli_globals *g = c->s.g;
   cli_json j;
-  cli_json_reply_begin(&j, refused->err == SWDF_OK);
-  cli_json_str(&j, "command", "write");
+  cli_json_reply_begin(&j, g, refused->err == SWDF_OK);
   cli_json_bool(&j, "dry_run", dry_run);
   cli_json_bool(&j, "refused", refused->err != SWDF_OK);
   cli_json_bool(&j, "protection_removed", protection_removed);
   cli_json_str(&j, "file", swdf_image_name(img));
   cli_json_str(&j, "format", swdf_image_format_name(swdf_image_get_format(img)));
-  cli_json_str(&j, "chip", c->chip.name);
-  cli_json_placement(&j, placement);
+  cli_json_chip_connection(&j, g, &c->chip);
+  cli_json_placement(&j, g, placement);
   json_stats(&j, st);
   if (!dry_run) {
     cli_json_double(&j, "seconds", seconds);
@@ -298,8 +346,7 @@ static void print_write_json(const flash_cmd *c, const swdf_image *img, const sw
     cli_json_str(&j, "hint", refused->hint[0] != '\0' ? refused->hint : NULL);
     cli_json_object_end(&j);
   }
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static void print_write_summary(const flash_cmd *c, const swdf_image *img,
@@ -497,23 +544,111 @@ int cli_cmd_write(int argc, char **argv, cli_globals *g) {
 
 /* ---- verify ------------------------------------------------------------------ */
 
-static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode) {
+enum { VERIFY_SHOWN_RANGES = 8 };
+
+/* Where the flash differs from the image: every differing range counted,
+ * the first few kept. */
+typedef struct differences {
+  uint64_t bytes;   /* differing bytes */
+  size_t count;     /* differing ranges */
+  size_t shown;
+  swdf_image_segment ranges[VERIFY_SHOWN_RANGES]; /* addr and size only */
+  bool complete;    /* the whole image was read back */
+} differences;
+
+static void add_difference(differences *d, uint32_t addr, uint32_t size) {
+  d->bytes += size;
+  d->count++;
+  if (d->shown < VERIFY_SHOWN_RANGES) {
+    d->ranges[d->shown++] = (swdf_image_segment){.addr = addr, .size = size};
+  }
+}
+
+/* Read the image's ranges back and compare byte by byte. */
+static void find_differences(differences *d, swdf_target *t, const swdf_image *img) {
+  memset(d, 0, sizeof(*d));
+  d->complete = true;
+  for (size_t i = 0; i < swdf_image_segment_count(img); i++) {
+    const swdf_image_segment *seg = swdf_image_segment_at(img, i);
+    uint8_t *flash = malloc(seg->size);
+    if (flash == NULL || swdf_mem_read(flash, t, seg->addr, seg->size) != SWDF_OK) {
+      free(flash);
+      d->complete = false;
+      return;
+    }
+    for (uint32_t off = 0; off < seg->size;) {
+      if (flash[off] == seg->data[off]) {
+        off++;
+        continue;
+      }
+      uint32_t start = off;
+      while (off < seg->size && flash[off] != seg->data[off]) {
+        off++;
+      }
+      add_difference(d, seg->addr + start, off - start);
+    }
+    free(flash);
+  }
+}
+
+static void print_differences_text(const differences *d) {
+  if (!d->complete) {
+    return;
+  }
+  char bytes[32];
+  cli_format_size(bytes, sizeof(bytes), d->bytes);
+  fprintf(stderr, "  %zu range%s differ%s (%s in all)%s\n", d->count, d->count == 1 ? "" : "s",
+          d->count == 1 ? "s" : "", bytes, d->count > d->shown ? "; the first ones:" : ":");
+  for (size_t i = 0; i < d->shown; i++) {
+    char size[32];
+    cli_format_size(size, sizeof(size), d->ranges[i].size);
+    fprintf(stderr, "    0x%08X-0x%08X  %s\n", (unsigned)d->ranges[i].addr,
+            (unsigned)(d->ranges[i].addr + d->ranges[i].size - 1), size);
+  }
+}
+
+static void print_verify(const flash_cmd *c, const swdf_image *img, swdf_verify_mode mode,
+                         const differences *diff, double seconds) {
+  uint64_t bytes = swdf_image_size(img);
+  double rate = seconds > 0 ? (double)bytes / 1024.0 / seconds : 0.0;
   if (c->s.g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
-    cli_json_str(&j, "command", "verify");
+    cli_json_reply_begin(&j, c->s.g, diff == NULL);
+    if (diff != NULL) {
+      char message[160];
+      snprintf(message, sizeof(message), "the flash differs from %s in %zu range%s",
+               swdf_image_name(img), diff->count, diff->count == 1 ? "" : "s");
+      cli_json_object_begin(&j, "error");
+      cli_json_str(&j, "code", swdf_err_name(SWDF_ERR_VERIFY));
+      cli_json_str(&j, "message", message);
+      cli_json_str(&j, "hint", "write the image again ('swdflash write')");
+      cli_json_object_end(&j);
+    }
+    cli_json_chip_connection(&j, c->s.g, &c->chip);
     cli_json_str(&j, "file", swdf_image_name(img));
-    cli_json_uint(&j, "bytes", swdf_image_size(img));
+    cli_json_uint(&j, "size", bytes);
     cli_json_str(&j, "verify", swdf_verify_mode_name(mode));
-    cli_json_bool(&j, "match", true);
-    cli_json_double(&j, "seconds", elapsed(c));
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
-  } else if (!c->s.g->quiet) {
+    cli_json_bool(&j, "match", diff == NULL);
+    cli_json_double(&j, "seconds", seconds);
+    cli_json_double(&j, "kib_per_s", rate);
+    if (diff != NULL) {
+      cli_json_uint(&j, "differing_bytes", diff->bytes);
+      cli_json_uint(&j, "difference_count", diff->count);
+      cli_json_array_begin(&j, "differences");
+      for (size_t i = 0; i < diff->shown; i++) {
+        cli_json_object_begin(&j, NULL);
+        cli_json_hex32(&j, "addr", diff->ranges[i].addr);
+        cli_json_uint(&j, "size", diff->ranges[i].size);
+        cli_json_object_end(&j);
+      }
+      cli_json_array_end(&j);
+    }
+    cli_json_reply_end(&j, c->s.g);
+  } else if (!c->s.g->quiet && diff == NULL) {
     char size[32];
-    cli_format_size(size, sizeof(size), swdf_image_size(img));
-    printf("%s matches the flash of %s (%s compared by %s)\n", swdf_image_name(img), c->chip.name,
-           size, swdf_verify_mode_name(mode));
+    cli_format_size(size, sizeof(size), bytes);
+    printf("%s matches the flash of %s (%s compared by %s in %.2f s, %.1f KiB/s)\n",
+           swdf_image_name(img), c->chip.name, size, swdf_verify_mode_name(mode), seconds, rate);
   }
 }
 
@@ -549,14 +684,32 @@ int cli_cmd_verify(int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = cli_connect_chip(&c.s, &c.chip);
   }
+  double start = cli_now_s();
+  differences diff;
+  bool differs = false;
   if (rc == CLI_EXIT_OK) {
     swdf_err err = swdf_flash_verify(c.s.target, img, mode);
-    rc = err == SWDF_OK ? CLI_EXIT_OK : cli_session_fail(&c.s, err, NULL);
+    double seconds = cli_now_s() - start;
+    if (err == SWDF_ERR_VERIFY) {
+      /* Say where, all of it: the library names only the first place. */
+      cli_progress_finish(&c.s.progress);
+      find_differences(&diff, c.s.target, img);
+      differs = diff.complete && diff.count > 0;
+    }
+    if (differs && g->json) {
+      print_verify(&c, img, mode, &diff, seconds);
+      rc = CLI_EXIT_MISMATCH;
+    } else if (err != SWDF_OK) {
+      rc = cli_session_fail(&c.s, err, NULL);
+      if (differs) {
+        print_differences_text(&diff);
+      }
+    } else {
+      cli_progress_finish(&c.s.progress);
+      print_verify(&c, img, mode, NULL, seconds);
+    }
   }
   cli_progress_finish(&c.s.progress);
-  if (rc == CLI_EXIT_OK) {
-    print_verify(&c, img, mode);
-  }
   swdf_image_free(img);
   cli_session_end(&c.s);
   return rc;
@@ -568,17 +721,16 @@ static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t l
                         bool protection_removed) {
   if (c->s.g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
-    cli_json_str(&j, "command", "erase");
+    cli_json_reply_begin(&j, c->s.g, true);
+    cli_json_chip_connection(&j, c->s.g, &c->chip);
     cli_json_bool(&j, "mass", mass);
     cli_json_bool(&j, "protection_removed", protection_removed);
     if (!mass) {
       cli_json_hex32(&j, "addr", addr);
-      cli_json_uint(&j, "len", len);
+      cli_json_uint(&j, "size", len);
     }
     cli_json_double(&j, "seconds", elapsed(c));
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
+    cli_json_reply_end(&j, c->s.g);
   } else if (!c->s.g->quiet && mass) {
     printf("erased the whole flash of %s (%.2f s)\n", c->chip.name, elapsed(c));
   } else if (!c->s.g->quiet) {

@@ -5,6 +5,7 @@
 #include "boot_view.h"
 #include "json.h"
 #include "options_view.h"
+#include "reply.h"
 #include "session.h"
 
 enum { INFO_MAX_RANGES = 32 };
@@ -58,41 +59,8 @@ static void uid_text(char *out, size_t len, const swdf_chip_info *c) {
   snprintf(out, len, "%08X%08X%08X", c->unique_id[2], c->unique_id[1], c->unique_id[0]);
 }
 
-static void json_probe(cli_json *j, const swdf_probe_info *p) {
-  cli_json_object_begin(j, "probe");
-  cli_json_str(j, "serial", p->serial);
-  cli_json_str(j, "kind", swdf_probe_kind_name(p->kind));
-  cli_json_str(j, "product", p->product);
-  cli_json_str(j, "firmware", p->firmware);
-  cli_json_double(j, "target_voltage", p->target_voltage_mv / 1000.0);
-  cli_json_object_end(j);
-}
-
-static void json_chip(cli_json *j, const swdf_chip_info *c) {
-  cli_json_object_begin(j, "connection");
-  cli_json_str(j, "mode", swdf_connect_mode_name(c->connected_with));
-  cli_json_uint(j, "freq_khz", c->freq_khz);
-  cli_json_str(j, "note", c->connect_note[0] != '\0' ? c->connect_note : NULL);
-  cli_json_object_end(j);
-  cli_json_object_begin(j, "chip");
-  cli_json_str(j, "id", c->id);
-  cli_json_str(j, "name", c->name);
-  cli_json_str(j, "family", c->family);
-  cli_json_str(j, "core", c->core);
-  cli_json_hex32(j, "cpuid", c->cpuid);
-  cli_json_hex32(j, "dp_idcode", c->dp_idcode);
-  cli_json_hex32(j, "dbgmcu_idcode", c->dbgmcu_idcode);
-  char id[16];
-  snprintf(id, sizeof(id), "0x%03X", c->dev_id);
-  cli_json_str(j, "dev_id", id);
-  snprintf(id, sizeof(id), "0x%04X", c->rev_id);
-  cli_json_str(j, "rev_id", id);
-  cli_json_str(j, "revision", c->revision[0] != '\0' ? c->revision : NULL);
-  char uid[32];
-  uid_text(uid, sizeof(uid), c);
-  cli_json_str(j, "unique_id", c->has_unique_id ? uid : NULL);
-  cli_json_str(j, "note", c->note[0] != '\0' ? c->note : NULL);
-  cli_json_object_end(j);
+static void json_chip(cli_json *j, const cli_globals *g, const swdf_chip_info *c) {
+  cli_json_chip_connection(j, g, c);
   cli_json_object_begin(j, "ram");
   cli_json_hex32(j, "base", c->ram_base);
   cli_json_uint(j, "size", c->ram_size);
@@ -136,11 +104,8 @@ static void json_protection(cli_json *j, const info *in) {
       char units[48];
       units_text(units, sizeof(units), &in->flash, r);
       cli_json_object_begin(j, NULL);
-      cli_json_hex32(j, "addr", r->addr);
-      cli_json_uint(j, "size", r->size);
+      cli_json_protected_range(j, r);
       cli_json_str(j, "units", units);
-      cli_json_str(j, "kind", r->code_protection ? "pcrop" : "wrp");
-      cli_json_str(j, "field", r->field);
       cli_json_object_end(j);
     }
     cli_json_array_end(j);
@@ -159,11 +124,11 @@ static void json_protection(cli_json *j, const info *in) {
   cli_json_object_end(j);
 }
 
-static void print_json(const info *in) {
+static void print_json(const cli_globals *g, const info *in) {
   cli_json j;
-  cli_json_reply_begin(&j, true);
-  json_probe(&j, &in->probe);
-  json_chip(&j, &in->chip);
+  cli_json_reply_begin(&j, g, true);
+  cli_json_probe(&j, "probe", &in->probe);
+  json_chip(&j, g, &in->chip);
   json_flash(&j, &in->flash);
   json_protection(&j, in);
   if (in->have_boot) {
@@ -171,8 +136,7 @@ static void print_json(const info *in) {
   } else {
     cli_json_null(&j, "boot");
   }
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static void print_text(const info *in) {
@@ -294,7 +258,7 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
   }
   if (rc == CLI_EXIT_OK && !(g->json && prot_err != SWDF_OK)) {
     if (g->json) {
-      print_json(&in);
+      print_json(g, &in);
     } else {
       print_text(&in);
     }

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "options_view.h"
 #include "recovery.h"
+#include "reply.h"
 #include "session.h"
 
 enum { OPT_RAW = 1, OPT_YES, OPT_PERMANENT, OPT_PERMANENT_SHORT };
@@ -38,16 +39,12 @@ static void detect_boot(cli_session *s, cli_boot_source *boot) {
                                         s->target) == SWDF_OK;
 }
 
-static void json_begin(cli_json *j, const swdf_chip_info *chip) {
-  cli_json_reply_begin(j, true);
-  cli_json_str(j, "chip", chip->name);
-  cli_json_str(j, "connected_with", swdf_connect_mode_name(chip->connected_with));
+static void json_begin(cli_json *j, const cli_globals *g, const swdf_chip_info *chip) {
+  cli_json_reply_begin(j, g, true);
+  cli_json_chip_connection(j, g, chip);
 }
 
-static void json_end(cli_json *j) {
-  cli_json_object_end(j);
-  cli_json_finish(j);
-}
+static void json_end(cli_json *j, const cli_globals *g) { cli_json_reply_end(j, g); }
 
 static void connect_note(const cli_session *s, const swdf_chip_info *chip) {
   if (!s->g->json && !s->g->quiet && chip->connect_note[0] != '\0') {
@@ -88,9 +85,9 @@ static int show(cli_globals *g, bool raw) {
   detect_boot(&s, &boot);
   if (g->json) {
     cli_json j;
-    json_begin(&j, &chip);
+    json_begin(&j, g, &chip);
     cli_json_options(&j, o, &boot, raw);
-    json_end(&j);
+    json_end(&j, g);
   } else {
     cli_print_options(stdout, o, chip.name, &boot, raw);
   }
@@ -135,14 +132,14 @@ static int write_changes(cli_session *s, const swdf_chip_info *chip, swdf_option
   }
   if (s->g->json) {
     cli_json j;
-    json_begin(&j, chip);
+    json_begin(&j, s->g, chip);
     cli_json_changes(&j, &changes);
     cli_json_bool(&j, "written", true);
     cli_json_bool(&j, "flash_erased", erases);
     cli_json_object_begin(&j, "options");
     cli_json_options(&j, o, NULL, false);
     cli_json_object_end(&j);
-    json_end(&j);
+    json_end(&j, s->g);
   } else {
     if (swdf_options_rdp_level(o) == 2) {
       printf("\nWritten and read back. Read protection level 2 takes effect at the next reset: "
@@ -181,10 +178,10 @@ static int set(cli_globals *g, char **assign, int count, bool yes, unsigned flag
       cli_json j;
       cli_changes changes;
       cli_capture_changes(&changes, o);
-      json_begin(&j, &chip);
+      json_begin(&j, g, &chip);
       cli_json_changes(&j, &changes);
       cli_json_bool(&j, "written", false);
-      json_end(&j);
+      json_end(&j, g);
     } else {
       printf("Nothing to change: the option bytes already hold these values.\n");
     }
@@ -314,12 +311,12 @@ static int unlock(cli_globals *g, bool yes) {
   if (rc == CLI_EXIT_OK && swdf_options_change_count(o) == 0) {
     if (g->json) {
       cli_json j;
-      json_begin(&j, &chip);
+      json_begin(&j, g, &chip);
       cli_json_bool(&j, "written", false);
       cli_json_object_begin(&j, "options");
       cli_json_options(&j, o, NULL, false);
       cli_json_object_end(&j);
-      json_end(&j);
+      json_end(&j, g);
     } else {
       printf("The chip is not protected: read protection level %d, nothing write protected. "
              "Nothing to do.\n",

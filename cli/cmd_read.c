@@ -92,16 +92,17 @@ static int save(const cli_globals *g, const char *path, bool hex, uint32_t addr,
                           "check that the directory exists and is writable", CLI_EXIT_FAILED);
 }
 
-static void print_json(const char *path, bool hex, uint32_t addr, size_t len, double seconds) {
+static void print_json(const cli_globals *g, const char *path, bool hex, uint32_t addr,
+                       size_t len, double seconds) {
   cli_json j;
-  cli_json_reply_begin(&j, true);
+  cli_json_reply_begin(&j, g, true);
   cli_json_hex32(&j, "addr", addr);
-  cli_json_uint(&j, "length", len);
+  cli_json_uint(&j, "size", len);
   cli_json_str(&j, "file", path);
   cli_json_str(&j, "format", hex ? "hex" : "bin");
   cli_json_double(&j, "seconds", seconds);
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_double(&j, "kib_per_s", seconds > 0 ? (double)len / 1024.0 / seconds : 0);
+  cli_json_reply_end(&j, g);
 }
 
 typedef struct read_args {
@@ -188,11 +189,12 @@ int cli_cmd_read(int argc, char **argv, cli_globals *g) {
     rc = save(g, a.path, a.hex, a.addr, buf, a.len);
   }
   if (rc == CLI_EXIT_OK && g->json) {
-    print_json(a.path, a.hex, a.addr, a.len, seconds);
+    print_json(g, a.path, a.hex, a.addr, a.len, seconds);
   } else if (rc == CLI_EXIT_OK && !g->quiet && strcmp(a.path, "-") != 0) {
     char size[24];
     cli_format_size(size, sizeof(size), a.len);
-    fprintf(stderr, "read %s from 0x%08X into %s\n", size, a.addr, a.path);
+    fprintf(stderr, "read %s from 0x%08X into %s in %.2f s (%.1f KiB/s)\n", size, a.addr, a.path,
+            seconds, seconds > 0 ? (double)a.len / 1024.0 / seconds : 0.0);
   }
   free(buf);
   return rc;

@@ -22,6 +22,7 @@
 #include "json.h"
 #include "options_view.h"
 #include "recovery.h"
+#include "reply.h"
 #include "session.h"
 
 enum { OPT_WRITE = 1, OPT_YES, OPT_ALLOW_UNBOOTABLE };
@@ -294,7 +295,8 @@ static int load_image(rescue *r) {
   }
   swdf_err err = swdf_image_load(&r->image, s->ctx, r->image_path, &iopts);
   if (err != SWDF_OK) {
-    return cli_session_fail(s, err, "reading the image (nothing was changed)");
+    int rc = cli_session_fail(s, err, "reading the image (nothing was changed)");
+    return err == SWDF_ERR_IO || err == SWDF_ERR_IMAGE ? CLI_EXIT_BAD_INPUT : rc;
   }
   r->image_opts = iopts;
   return CLI_EXIT_OK;
@@ -462,8 +464,9 @@ static int diagnose_and_fix(rescue *r) {
 }
 
 static void print_json(rescue *r, int rc) {
+  const cli_globals *g = r->s.g;
   cli_json j;
-  cli_json_reply_begin(&j, rc == CLI_EXIT_OK);
+  cli_json_reply_begin(&j, g, rc == CLI_EXIT_OK);
   if (r->error.captured) {
     cli_json_object_begin(&j, "error");
     cli_json_str(&j, "code", r->error.code);
@@ -484,9 +487,7 @@ static void print_json(rescue *r, int rc) {
     cli_json_object_end(&j);
   }
   cli_json_int(&j, "exit_status", rc);
-  cli_json_str(&j, "chip", r->chip.name[0] != '\0' ? r->chip.name : NULL);
-  cli_json_str(&j, "connected_with",
-               r->chip.name[0] != '\0' ? swdf_connect_mode_name(r->connected_with) : NULL);
+  cli_json_chip_connection(&j, g, &r->chip);
   cli_json_int(&j, "rdp_level_before", r->rdp_before);
   cli_json_int(&j, "rdp_level_after", r->rdp_after);
   cli_json_bool(&j, "unlocked", r->unlocked);
@@ -519,8 +520,7 @@ static void print_json(rescue *r, int rc) {
     cli_json_boot_report(&j, &r->boot);
     cli_json_object_end(&j);
   }
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static int run(rescue *r, int argc, char **argv, cli_globals *g) {

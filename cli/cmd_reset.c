@@ -23,9 +23,13 @@ static const char *kind_name(swdf_reset_kind kind) {
 }
 
 /* The reset done and what the core did afterwards, as observed. */
-static void print_json(const swdf_reset_result *r) {
+static void print_json(const cli_globals *g, const swdf_reset_result *r) {
+  if (r->fell_back) {
+    /* The library's own warning says the same in these words: kept once. */
+    cli_warn(g, "nrst_fallback", "%s; using a software reset (SYSRESETREQ) instead", r->why);
+  }
   cli_json j;
-  cli_json_reply_begin(&j, true);
+  cli_json_reply_begin(&j, g, true);
   cli_json_str(&j, "reset", kind_name(r->done));
   cli_json_str(&j, "requested", kind_name(r->requested));
   cli_json_str(&j, "fallback", r->fell_back ? r->why : NULL);
@@ -38,8 +42,7 @@ static void print_json(const swdf_reset_result *r) {
     cli_json_null(&j, "exception");
   }
   cli_json_bool(&j, "halted", r->core == SWDF_CORE_HALTED);
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static void print_text(const swdf_reset_result *r, const cli_globals *g) {
@@ -98,7 +101,7 @@ int cli_cmd_reset(int argc, char **argv, cli_globals *g) {
     if (err != SWDF_OK) {
       rc = cli_session_fail(&s, err, "reset");
     } else if (g->json) {
-      print_json(&r);
+      print_json(g, &r);
     } else if (!g->quiet) {
       print_text(&r, g);
     }

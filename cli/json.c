@@ -1,5 +1,7 @@
 #include "json.h"
 
+#include "cli.h"
+
 #include <math.h>
 #include <inttypes.h>
 
@@ -104,10 +106,24 @@ void cli_json_hex32(cli_json *j, const char *key, uint32_t value) {
   fprintf(j->f, "\"0x%08" PRIX32 "\"", value);
 }
 
-void cli_json_reply_begin(cli_json *j, bool ok) {
+void cli_json_reply_begin(cli_json *j, const cli_globals *g, bool ok) {
   cli_json_init(j, stdout);
   cli_json_object_begin(j, NULL);
   cli_json_bool(j, "ok", ok);
+  cli_json_str(j, "command", g->command);
+}
+
+void cli_json_reply_end(cli_json *j, const cli_globals *g) {
+  cli_json_array_begin(j, "warnings");
+  for (size_t i = 0; g->warnings != NULL && i < g->warnings->count; i++) {
+    cli_json_object_begin(j, NULL);
+    cli_json_str(j, "code", g->warnings->items[i].code);
+    cli_json_str(j, "message", g->warnings->items[i].message);
+    cli_json_object_end(j);
+  }
+  cli_json_array_end(j);
+  cli_json_object_end(j);
+  cli_json_finish(j);
 }
 
 void cli_json_finish(cli_json *j) {

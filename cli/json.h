@@ -28,9 +28,15 @@ void cli_json_bool(cli_json *j, const char *key, bool value);
 void cli_json_null(cli_json *j, const char *key);
 /* An address or register as a string "0x08000000", easier to read than decimal. */
 void cli_json_hex32(cli_json *j, const char *key, uint32_t value);
+struct cli_globals;
+
 /* Starts the one document a command prints on standard output: an object
- * whose first member says whether the command succeeded. */
-void cli_json_reply_begin(cli_json *j, bool ok);
+ * whose first members say whether the command succeeded and which command
+ * it was ("command", null before one is known). docs/swdflash.schema.json
+ * describes every reply. */
+void cli_json_reply_begin(cli_json *j, const struct cli_globals *g, bool ok);
+/* Ends the reply: its "warnings" array, then the closing brace and a newline. */
+void cli_json_reply_end(cli_json *j, const struct cli_globals *g);
 /* Ends the document with a newline. */
 void cli_json_finish(cli_json *j);
 

@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -17,11 +18,13 @@ const cli_command cli_commands[] = {
     {"read", "ADDR LEN FILE", "read memory into FILE ('-' for standard output)", cli_cmd_read},
     {"reset", "[--hard|--soft|--halt]", "reset the chip", cli_cmd_reset},
     {"write", "FILE [ADDR]",
-     "write an image (bin, HEX, S-record, ELF) to flash and verify it; ADDR for raw binary",
+     "write an image (bin, HEX, S-record, ELF; FILE '-': standard input) to flash and verify "
+     "it; ADDR for raw binary",
      cli_cmd_write},
     {"erase", "--mass | ADDR LEN", "erase the whole flash, or the pages/sectors of a range",
      cli_cmd_erase},
-    {"verify", "FILE [ADDR]", "compare the flash with an image", cli_cmd_verify},
+    {"verify", "FILE [ADDR]", "compare the flash with an image (FILE '-': standard input)",
+     cli_cmd_verify},
     {"options", "[--raw] | set NAME=VALUE...",
      "show every option byte decoded, or change them (validated, confirmed, read back)",
      cli_cmd_options},
@@ -50,6 +53,68 @@ const cli_command *cli_find_command(const char *name) {
     }
   }
   return NULL;
+}
+
+/* Words other tools use for our commands (st-flash, probe-rs, openocd). */
+static const struct {
+  const char *word;
+  const char *command;
+} command_synonyms[] = {
+    {"flash", "write"},    {"program", "write"},  {"load", "write"},   {"download", "write"},
+    {"upload", "write"},   {"dump", "read"},      {"readback", "read"}, {"probe", "list"},
+    {"probes", "list"},    {"ls", "list"},        {"chip", "info"},    {"identify", "info"},
+    {"mass-erase", "erase"}, {"compare", "verify"}, {"unprotect", "unlock"},
+    {"option-bytes", "options"}, {"ob", "options"}, {"recover", "rescue"},
+};
+
+/* Edit distance (insertions, deletions, substitutions) for short words. */
+static size_t edit_distance(const char *a, const char *b) {
+  enum { MAX = 32 };
+  size_t la = strlen(a), lb = strlen(b);
+  if (la >= MAX || lb >= MAX) {
+    return MAX;
+  }
+  size_t row[MAX + 1];
+  for (size_t j = 0; j <= lb; j++) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+      if (up + 1 < best) {
+        best = up + 1;
+      }
+      if (row[j - 1] + 1 < best) {
+        best = row[j - 1] + 1;
+      }
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* The command meant by an unknown word: another tool's name for it, or the
+ * nearest by spelling (at most two edits, and fewer than the word's length). */
+static const char *nearest_command(const char *word) {
+  for (size_t i = 0; i < sizeof(command_synonyms) / sizeof(command_synonyms[0]); i++) {
+    if (strcasecmp(word, command_synonyms[i].word) == 0) {
+      return command_synonyms[i].command;
+    }
+  }
+  const char *best = NULL;
+  size_t best_distance = 3;
+  for (const cli_command *c = cli_commands; c->name != NULL; c++) {
+    size_t d = edit_distance(word, c->name);
+    if (d < best_distance && d < strlen(word)) {
+      best = c->name;
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 static void print_opts(FILE *f, const cli_opt *opts) {
@@ -88,12 +153,12 @@ static const struct {
     {"rescue",
      "  0  diagnosed, and every repair carried out; with --write the chip was erased,\n"
      "     the image written and verified, and it will start firmware that runs\n"
-     "  1  a repair failed, the image written does not boot, the answer was no, or\n"
-     "     IMAGE could not be read (then nothing was changed)\n"
+     "  1  a repair failed, the image written does not boot, or the answer was no\n"
      "  2  bad command line or ADDR, or an IMAGE the chip could not boot from where\n"
      "     it goes (refused before anything is changed; --allow-unbootable writes it\n"
      "     anyway)\n"
      "  3, 4  no probe, no target; 5 protection blocks the repair\n"
+     "  8  IMAGE could not be read or is not a valid image: nothing was changed\n"
      "  7  a repair is needed but there is no terminal to confirm it and no --yes:\n"
      "     the diagnosis and the proposed repair were printed, nothing was changed\n"
      "with --json one object is printed on every outcome; \"ok\" is true exactly when\n"
@@ -134,11 +199,10 @@ static int help_reply(const cli_globals *g, const char *command,
   print(mem, cmd, opts);
   fclose(mem);
   cli_json j;
-  cli_json_reply_begin(&j, true);
-  cli_json_str(&j, "command", command);
+  cli_json_reply_begin(&j, g, true);
+  cli_json_str(&j, "topic", command);
   cli_json_str(&j, "help", text);
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
   free(text);
   return CLI_EXIT_OK;
 }
@@ -189,7 +253,11 @@ static void print_main_help(FILE *f) {
           "  4  the probe works but the target does not answer\n"
           "  5  read or write protection blocks the operation\n"
           "  6  verification or comparison found differences\n"
-          "  7  a change needs confirmation (--yes): nothing was changed\n"
+          "  7  a change needs confirmation (--yes) and there is no terminal to ask on:\n"
+          "     nothing was changed\n"
+          "  8  bad input: a file that cannot be read or is not a valid image, or an\n"
+          "     address range the chip refuses (outside its memory, not on page or\n"
+          "     sector boundaries); found before anything was changed\n"
           "  130  interrupted (Ctrl-C or SIGTERM): the command stopped at a safe point (a\n"
           "       write after the page or sector in progress, with the bytes kept around\n"
           "       the image in place), said what the flash holds, and left the core halted;\n"
@@ -227,6 +295,11 @@ static int cmd_help(int argc, char **argv, cli_globals *g) {
   }
   const cli_command *c = cli_find_command(topic);
   if (c == NULL) {
+    const char *nearest = nearest_command(topic);
+    if (nearest != NULL) {
+      return cli_usage_error(g, "help", "unknown command '%s': did you mean '%s'?", topic,
+                             nearest);
+    }
     return cli_usage_error(g, "help", "unknown command '%s'", topic);
   }
   /* Every command prints its own help, with its options, for --help. */
@@ -241,11 +314,10 @@ static int cmd_version(int argc, char **argv, cli_globals *g) {
   }
   if (g->json) {
     cli_json j;
-    cli_json_reply_begin(&j, true);
+    cli_json_reply_begin(&j, g, true);
     cli_json_str(&j, "tool", SWDF_VERSION_STRING);
     cli_json_str(&j, "library", swdf_version());
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
+    cli_json_reply_end(&j, g);
   } else {
     printf("swdflash %s (libswdflash %s)\n", SWDF_VERSION_STRING, swdf_version());
   }
@@ -273,7 +345,9 @@ static bool is_help(const char *arg) {
 }
 
 int main(int argc, char **argv) {
+  cli_warnings warnings = {0};
   cli_globals g = {0};
+  g.warnings = &warnings;
   const char *no_color = getenv("NO_COLOR");
   g.tty = isatty(STDERR_FILENO) != 0;
   g.color = g.tty && (no_color == NULL || no_color[0] == '\0');
@@ -285,16 +359,20 @@ int main(int argc, char **argv) {
   while (p.index < p.argc) {
     const char *arg = p.argv[p.index];
     if (is_help(arg)) {
+      g.command = "help";
       return help_reply(&g, NULL, main_help, NULL);
     }
     if (strcmp(arg, "--version") == 0) {
+      g.command = "version";
       return cmd_version(0, NULL, &g);
     }
     int r = cli_next(&p);
     if (r == CLI_NEXT_HELP) { /* after global options: --json --help */
+      g.command = "help";
       return help_reply(&g, NULL, main_help, NULL);
     }
     if (r == CLI_NEXT_ERROR && strcmp(p.argv[p.index - 1], "--version") == 0) {
+      g.command = "version";
       return cmd_version(0, NULL, &g); /* after global options: --json --version */
     }
     if (r == CLI_NEXT_ERROR) {
@@ -315,9 +393,15 @@ int main(int argc, char **argv) {
   const char *name = p.value;
   const cli_command *cmd = cli_find_command(name);
   if (cmd == NULL) {
+    const char *nearest = nearest_command(name);
+    if (nearest != NULL) {
+      return cli_usage_error(&g, NULL, "unknown command '%s': did you mean '%s'?", name,
+                             nearest);
+    }
     return cli_usage_error(&g, NULL, "unknown command '%s' (run 'swdflash --help' for the list)",
                            name);
   }
+  g.command = cmd->name;
   cli_interrupt_install();
   int rc = cmd->run(p.argc - command_index, p.argv + command_index, &g);
   if (rc == CLI_EXIT_OK && cli_interrupted()) {

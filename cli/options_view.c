@@ -111,16 +111,20 @@ static void json_hex(cli_json *j, const char *key, uint32_t value) {
   cli_json_str(j, key, buf);
 }
 
+void cli_json_protected_range(cli_json *j, const swdf_opt_range *r) {
+  cli_json_hex32(j, "addr", r->addr);
+  cli_json_uint(j, "size", r->size);
+  cli_json_hex32(j, "end", r->addr + r->size - 1);
+  cli_json_str(j, "kind", r->code_protection ? "pcrop" : "wrp");
+  cli_json_str(j, "field", r->field);
+}
+
 static void json_range_array(cli_json *j, const char *key, const swdf_opt_range *ranges,
                              size_t n) {
   cli_json_array_begin(j, key);
   for (size_t i = 0; i < n; i++) {
     cli_json_object_begin(j, NULL);
-    cli_json_hex32(j, "start", ranges[i].addr);
-    cli_json_hex32(j, "end", ranges[i].addr + ranges[i].size - 1);
-    cli_json_uint(j, "size", ranges[i].size);
-    cli_json_str(j, "kind", ranges[i].code_protection ? "pcrop" : "write");
-    cli_json_str(j, "field", ranges[i].field);
+    cli_json_protected_range(j, &ranges[i]);
     cli_json_object_end(j);
   }
   cli_json_array_end(j);
@@ -278,9 +282,12 @@ int cli_confirm(const cli_globals *g, bool yes, const char *cmd, const char *que
     return CLI_EXIT_OK;
   }
   if (!isatty(STDIN_FILENO) || g->json) {
-    return cli_usage_error(g, cmd,
-                           "this changes the chip and needs a confirmation, but there is no "
-                           "terminal to ask on: add --yes to go ahead");
+    (void)cmd;
+    return cli_report_error(g, "needs_confirmation",
+                            "this changes the chip and needs a confirmation, but there is no "
+                            "terminal to ask on: nothing was changed",
+                            "run the same command again with --yes to go ahead",
+                            CLI_EXIT_NEEDS_YES);
   }
   fprintf(stderr, "%s [y/N] ", question);
   fflush(stderr);

@@ -23,6 +23,10 @@ void cli_print_options(FILE *f, const swdf_options *o, const char *chip,
 /* The same as members of the current JSON object. */
 void cli_json_options(cli_json *j, const swdf_options *o, const cli_boot_source *boot, bool raw);
 
+/* The members of a protected range inside the current object: addr, size,
+ * end (its last byte), kind ("wrp" or "pcrop") and the option field. */
+void cli_json_protected_range(cli_json *j, const swdf_opt_range *r);
+
 /* The changes set so far: each field before -> after, its warning, the
  * protected ranges afterwards, and whether the flash will be erased. */
 void cli_print_changes(FILE *f, const swdf_options *o);

@@ -7,12 +7,14 @@
 
 #include "placement.h"
 
-static void add(cli_placement *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(cli_placement *p, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void add(cli_placement *p, const char *fmt, ...) {
+static void add(cli_placement *p, const char *code, const char *fmt, ...) {
   if (p->count == CLI_PLACEMENT_MAX) {
     return;
   }
+  p->codes[p->count] = code;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(p->warnings[p->count++], sizeof(p->warnings[0]), fmt, ap);
@@ -34,7 +36,7 @@ void cli_check_placement(cli_placement *out, cli_session *s, const swdf_chip_inf
   }
   const char *name = swdf_image_name(img);
   if (!addr_given) {
-    add(out, "no address given for the raw binary %s: it goes to the flash base 0x%08X "
+    add(out, "default_address", "no address given for the raw binary %s: it goes to the flash base 0x%08X "
              "(the default for raw binaries; give ADDR to put it elsewhere)",
         name, first->addr);
   }
@@ -58,19 +60,19 @@ void cli_check_placement(cli_placement *out, cli_session *s, const swdf_chip_inf
   const swdf_boot_image *at = &r->images[0];
   const swdf_boot_detail *d = &r->details[0];
   if (strcmp(at->kind, "erased") == 0 || strcmp(at->kind, "invalid") == 0) {
-    add(out, "%s does not start with a vector table, so it is not a program (%s); it is "
+    add(out, "not_a_program", "%s does not start with a vector table, so it is not a program (%s); it is "
              "written as data at 0x%08X",
         name, at->problem, first->addr);
   } else if (d->linked_for != 0 && d->linked_for != first->addr) {
-    add(out, "%s was linked for 0x%08X (its vector table says so), but goes to 0x%08X: "
+    add(out, "linked_elsewhere", "%s was linked for 0x%08X (its vector table says so), but goes to 0x%08X: "
              "started there it crashes; give ADDR 0x%08X, or write the ELF or HEX file, which "
              "carries its address",
         name, d->linked_for, first->addr, d->linked_for);
   } else if (!at->plausible && at->problem[0] != '\0') {
-    add(out, "%s at 0x%08X will not run: %s", name, first->addr, at->problem);
+    add(out, "will_not_run", "%s at 0x%08X will not run: %s", name, first->addr, at->problem);
   }
   if (d->mcu_match == 0) {
-    add(out, "%s was built for %s, but this chip is %s: it will not run", name, at->mcu,
+    add(out, "other_mcu", "%s was built for %s, but this chip is %s: it will not run", name, at->mcu,
         chip->name);
   }
   free(r);
@@ -84,11 +86,9 @@ void cli_print_placement(const cli_placement *p, const cli_globals *g) {
   }
 }
 
-void cli_json_placement(cli_json *j, const cli_placement *p) {
+void cli_json_placement(cli_json *j, const cli_globals *g, const cli_placement *p) {
   cli_json_str(j, "address_from", p->address_from);
-  cli_json_array_begin(j, "warnings");
   for (size_t i = 0; i < p->count; i++) {
-    cli_json_str(j, NULL, p->warnings[i]);
+    cli_warn(g, p->codes[i], "%s", p->warnings[i]);
   }
-  cli_json_array_end(j);
 }

@@ -15,6 +15,7 @@ typedef struct cli_placement {
   const char *address_from; /* "file" (HEX, S-record, ELF), "command line", "default" */
   uint32_t addr;            /* where the image starts */
   size_t count;
+  const char *codes[CLI_PLACEMENT_MAX]; /* the warnings' codes in the JSON reply */
   char warnings[CLI_PLACEMENT_MAX][640];
 } cli_placement;
 
@@ -31,7 +32,8 @@ void cli_check_placement(cli_placement *out, cli_session *s, const swdf_chip_inf
 /* The warnings on standard error (text mode). */
 void cli_print_placement(const cli_placement *p, const cli_globals *g);
 
-/* "address_from" and "warnings" members of the current JSON object. */
-void cli_json_placement(cli_json *j, const cli_placement *p);
+/* The "address_from" member of the current JSON object; the warnings go
+ * to the reply's "warnings" array. */
+void cli_json_placement(cli_json *j, const cli_globals *g, const cli_placement *p);
 
 #endif

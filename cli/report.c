@@ -5,16 +5,41 @@
 #include "cli.h"
 #include "json.h"
 
-static void print_error_json(const char *code, const char *message, const char *hint) {
+void cli_warn(const cli_globals *g, const char *code, const char *fmt, ...) {
+  cli_warnings *w = g->warnings;
+  if (!g->json || w == NULL) {
+    return;
+  }
+  char message[sizeof(w->items[0].message)];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof(message), fmt, ap);
+  va_end(ap);
+  for (size_t i = 0; i < w->count; i++) {
+    if (strcmp(w->items[i].message, message) == 0) {
+      if (strcmp(w->items[i].code, "log") == 0) {
+        snprintf(w->items[i].code, sizeof(w->items[i].code), "%s", code);
+      }
+      return;
+    }
+  }
+  if (w->count < CLI_MAX_WARNINGS) {
+    snprintf(w->items[w->count].code, sizeof(w->items[0].code), "%s", code);
+    memcpy(w->items[w->count].message, message, sizeof(message));
+    w->count++;
+  }
+}
+
+static void print_error_json(const cli_globals *g, const char *code, const char *message,
+                             const char *hint) {
   cli_json j;
-  cli_json_reply_begin(&j, false);
+  cli_json_reply_begin(&j, g, false);
   cli_json_object_begin(&j, "error");
   cli_json_str(&j, "code", code);
   cli_json_str(&j, "message", message);
   cli_json_str(&j, "hint", hint != NULL && hint[0] != '\0' ? hint : NULL);
   cli_json_object_end(&j);
-  cli_json_object_end(&j);
-  cli_json_finish(&j);
+  cli_json_reply_end(&j, g);
 }
 
 static void print_error_text(const cli_globals *g, const char *message, const char *hint) {
@@ -36,7 +61,7 @@ int cli_report_error(const cli_globals *g, const char *code, const char *message
       snprintf(g->capture->hint, sizeof(g->capture->hint), "%s", hint != NULL ? hint : "");
     }
   } else if (g->json) {
-    print_error_json(code, message, hint);
+    print_error_json(g, code, message, hint);
   } else {
     print_error_text(g, message, hint);
   }
@@ -77,6 +102,8 @@ int cli_exit_code_for(swdf_err err) {
       {SWDF_ERR_PERMANENT, CLI_EXIT_PROTECTED},
       {SWDF_ERR_VERIFY, CLI_EXIT_MISMATCH},
       {SWDF_ERR_CANCELLED, CLI_EXIT_INTERRUPTED},
+      {SWDF_ERR_IMAGE, CLI_EXIT_BAD_INPUT},
+      {SWDF_ERR_RANGE, CLI_EXIT_BAD_INPUT},
   };
   for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
     if (map[i].err == err) {

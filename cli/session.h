@@ -8,12 +8,21 @@
 
 #include "cli.h"
 
+enum { CLI_PROGRESS_PHASES = 8 };
+
+/* One bar per job: phases that interleave (erase and program, unit by
+ * unit) share one bar; a phase that starts after the others finished
+ * (verify) gets a line of its own. A bar never goes backwards. */
 typedef struct cli_progress {
   bool enabled;        /* drawing on standard error */
   bool color;
   bool drawn;          /* a bar is on the screen */
-  int last_permille;
-  swdf_phase phase;
+  int last_permille;   /* what the bar shows; it never goes down */
+  swdf_phase phase;    /* the phase reported last */
+  unsigned phases;     /* bit set of the phases on the current bar */
+  uint64_t done[CLI_PROGRESS_PHASES];
+  uint64_t total[CLI_PROGRESS_PHASES];
+  double started;      /* when the current bar started (monotonic seconds) */
 } cli_progress;
 
 typedef struct cli_session {

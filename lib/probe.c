@@ -173,6 +173,29 @@ static swdf_err choose(const swdf_usb_device_info **out, swdf_ctx *ctx,
       matches++;
     }
   }
+  if (matches == 0 && serial[0] != '\0') {
+    /* No exact match: a unique beginning of a serial number will do, as
+     * serials are long and the first digits usually tell probes apart. */
+    char list[SWDF_MSG_MAX / 2] = "";
+    size_t pos = 0;
+    for (size_t i = 0; i < n; i++) {
+      char s[64];
+      swdf__stlink_serial(s, sizeof(s), devs[i].serial_raw, devs[i].serial_raw_len);
+      if (strncasecmp(s, serial, strlen(serial)) == 0) {
+        match = &devs[i];
+        matches++;
+        if (pos < sizeof(list)) {
+          pos += (size_t)snprintf(list + pos, sizeof(list) - pos, "%s%s", matches == 1 ? "" : ", ",
+                                  s);
+        }
+      }
+    }
+    if (matches > 1) {
+      return swdf__fail(ctx, SWDF_ERR_PROBE_AMBIGUOUS, "give more of the serial number",
+                        "%zu probes have serial numbers that begin with %s: %s", matches, serial,
+                        list);
+    }
+  }
   if (matches == 0) {
     return swdf__fail(ctx, SWDF_ERR_NO_PROBE, "'swdflash list' shows the serial numbers",
                       "no probe with serial number %s", serial);

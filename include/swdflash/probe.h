@@ -84,6 +84,9 @@ SWDF_API swdf_err swdf_probe_list_get(swdf_probe_info *out, const swdf_probe_inf
 
 /*
  * Open a probe by serial number, or the only probe when `serial` is NULL.
+ * The serial number is compared without regard to case; when no probe has
+ * exactly that serial, a unique beginning of one is enough (several probes
+ * whose serials begin so fail with SWDF_ERR_PROBE_AMBIGUOUS).
  * Several probes and no serial fail with SWDF_ERR_PROBE_AMBIGUOUS and a
  * message listing them; no probe fails with SWDF_ERR_NO_PROBE. A probe in
  * DFU or mass-storage mode is switched to debug mode. Close with

@@ -13,13 +13,24 @@ expect_exit 0 "--version" -- "$cli" --version
 expect_match "$out" "^swdflash [0-9]+\.[0-9]+\.[0-9]+" "version line"
 
 expect_exit 0 "version --json" -- "$cli" --json version
-expect_match "$out" '^\{"ok":true,"tool":"[0-9.]+","library":"[0-9.]+"\}$' "version JSON"
+expect_match "$out" '^\{"ok":true,"command":"version","tool":"[0-9.]+","library":"[0-9.]+","warnings":\[\]\}$' "version JSON"
 
 expect_exit 2 "no command" -- "$cli"
 expect_match "$err" "usage:" "no command prints usage"
 
 expect_exit 2 "unknown command" -- "$cli" frobnicate
 expect_match "$err" "unknown command 'frobnicate'" "unknown command message"
+
+# An unknown command suggests the nearest one: another tool's word for it,
+# or a typo.
+expect_exit 2 "st-flash's word" -- "$cli" flash app.bin
+expect_match "$err" "unknown command 'flash': did you mean 'write'\?" "flash suggests write"
+expect_exit 2 "a typo" -- "$cli" wirte app.bin
+expect_match "$err" "did you mean 'write'\?" "wirte suggests write"
+expect_exit 2 "a typo in help" -- "$cli" help opitons
+expect_match "$err" "did you mean 'options'\?" "help opitons suggests options"
+expect_exit 2 "nothing near" -- "$cli" frobnicate
+case $err in *"did you mean"*) fail "frobnicate suggests a command: $err" ;; *) pass ;; esac
 
 expect_exit 2 "unknown command, JSON" -- "$cli" --json frobnicate
 expect_match "$out" '"ok":false' "JSON error object"

@@ -1,66 +1,27 @@
 #!/bin/sh
-# Every command (check-bootloader and rescue have their own tests) prints
-# exactly one JSON object on standard output with --json, on success, on a
-# bad command line and on a failure of the probe, the chip or a file, and
-# its "ok" agrees with the exit status (true exactly when it is 0). The
-# exit statuses are listed in --help.
+# Every command prints exactly one JSON object on standard output with
+# --json, on success, on a bad command line and on a failure of the probe,
+# the chip or a file; it follows the schema (docs/swdflash.schema.json),
+# and its "ok" agrees with the exit status (true exactly when it is 0).
+# Bad input (files, ranges) has its own exit status, 8; a change that needs
+# --yes without a terminal exits 7. The exit statuses are listed in --help.
+# usage: cli_json_status.sh SWDSIM SWDFLASH SCHEMA CHECK_REPLY.py
 sim=$1
 cli=$2
+schema=$3
+check_reply=$4
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/json_reply.sh"
 need_simulator "$sim"
+python3 -c 'import jsonschema' 2>/dev/null || {
+  echo "SKIP: python3-jsonschema is not installed"
+  exit 77
+}
 
 "$sim" state init "$tmp/chip.st" --chip stm32f103c8 >/dev/null || fail "state init"
 head -c 2048 /dev/urandom >"$tmp/app.bin"
 head -c 2048 /dev/urandom >"$tmp/other.bin"
 printf 'not an image\n' >"$tmp/text.hex"
-
-# one WANT DESCRIPTION [SIMOPTS...] -- ARGS...: run swdflash --json ARGS
-# under the simulator (SIMOPTS "nosim": without it, for what needs no
-# probe); check the exit status and the one JSON object.
-one() {
-  want=$1
-  what=$2
-  shift 2
-  sim_opts=""
-  while [ "$1" != "--" ]; do
-    sim_opts="$sim_opts $1"
-    shift
-  done
-  shift
-  if [ "$sim_opts" = " nosim" ]; then
-    "$cli" --json "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-  else
-    # shellcheck disable=SC2086
-    "$sim" run --chip stm32f103c8 --state "$tmp/chip.st" $sim_opts -- "$cli" --json "$@" \
-      >"$tmp/out" 2>"$tmp/err" </dev/null
-  fi
-  got=$?
-  [ "$got" -eq "$want" ] && pass || fail "$what: exit $got, expected $want ($(cat "$tmp/err"))"
-  verdict=$(python3 - "$tmp/out" "$got" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-try:
-    obj = json.loads(text)
-except ValueError as e:
-    print("stdout is not one JSON document (%s): %r" % (e, text[:300]))
-    sys.exit()
-if not isinstance(obj, dict):
-    print("stdout is JSON but not an object: %r" % text[:300])
-elif not isinstance(obj.get("ok"), bool):
-    print("no boolean ok: %r" % text[:300])
-elif obj["ok"] != (int(sys.argv[2]) == 0):
-    print("ok is %s with exit status %s" % (obj["ok"], sys.argv[2]))
-elif not obj["ok"] and not isinstance(obj.get("error"), dict):
-    print("ok is false without an error object: %r" % text[:300])
-elif text.count("\n") != 1 or not text.endswith("\n"):
-    print("not one line: %r" % text[:300])
-else:
-    print("good")
-PY
-)
-  [ "$verdict" = good ] && pass || fail "$what: $verdict"
-}
-
 # Usage errors: exit 2 and a JSON error, for every command and none.
 one 2 "no command" nosim --
 one 2 "unknown command" nosim -- frobnicate
@@ -97,14 +58,19 @@ one 0 "verify" -- verify "$tmp/app.bin" 0x08000000
 one 0 "erase a range" -- erase 0x08000000 1K
 one 0 "options" -- options
 one 0 "unlock" -- unlock --yes
+one 0 "options set --yes" -- options set wdg_sw=software --yes
 
-# Failures: the file, the chip, the probe, a mismatch.
-one 1 "write a missing file" -- write "$tmp/none.bin" 0x08000000
-one 1 "write a malformed image" -- write "$tmp/text.hex"
+# Failures: the file, the chip, the probe, a mismatch. Bad input (a file
+# that cannot be read or is no image, a range the chip refuses) exits 8,
+# before anything is changed.
+one 8 "write a missing file" -- write "$tmp/none.bin" 0x08000000
+expect_eq "$(field 'j["error"]["code"]')" SWDF_ERR_IO "missing file: error code"
+one 8 "write a malformed image" -- write "$tmp/text.hex"
 one 1 "read unmapped memory" -- read 0x60000000 16 "$tmp/none.bin"
 one 1 "read into a missing directory" -- read 0x08000000 16 "$tmp/none/x.bin"
 one 6 "verify a different image" -- verify "$tmp/other.bin" 0x08000000
-one 1 "erase a misaligned range" -- erase 0x08000010 16
+one 8 "erase a misaligned range" -- erase 0x08000010 16
+expect_eq "$(field 'j["error"]["code"]')" SWDF_ERR_RANGE "misaligned range: error code"
 for cmd in info reset options "unlock --yes" "read 0x08000000 4 $tmp/x.bin" \
   "write $tmp/app.bin 0x08000000" "erase 0x08000000 1K" "verify $tmp/app.bin 0x08000000"; do
   # shellcheck disable=SC2086
@@ -113,10 +79,9 @@ done
 one 3 "info with another probe's serial" -- --serial NOSUCHPROBE info
 "$sim" state init "$tmp/chip.st" --chip stm32f103c8 --option rdp=1 >/dev/null
 one 5 "read under read protection" -- read 0x08000000 16 "$tmp/x.bin"
-
 # The statuses are documented.
 help=$("$cli" --help)
-for code in 0 1 2 3 4 5 6; do
+for code in 0 1 2 3 4 5 6 7 8; do
   expect_match "$help" "^  $code  " "--help documents exit status $code"
 done
 

@@ -83,7 +83,7 @@ for chip in $scenario_chips; do
   cp "$tmp/state.bin" "$tmp/run.bin"
   expect_exit 0 "swd-disabled, $chip, auto, JSON" -- "$sim" run --chip "$chip" \
     --state "$tmp/run.bin" --scenario swd-disabled -- "$cli" --json info
-  expect_match "$out" '"mode":"under-reset","freq_khz":[0-9]+,"note":"normal connect failed' \
+  expect_match "$out" '"mode":"under-reset","freq_khz":[0-9]+,"requested_freq_khz":null,"note":"normal connect failed' \
     "swd-disabled, auto, JSON: mode and note"
 
   # NRST does nothing: under reset fails and says why; the others work.

@@ -89,7 +89,7 @@ expect_match "$out" "not verified" "--no-verify says so"
 # Files and arguments refused before the probe is touched.
 rm -f "$report"
 printf ':020000040800F2\n:0400000001020304F1\n:00000001FF\n' >"$tmp/bad.hex"
-expect_exit 1 "bad checksum" -- swd stm32f446re write "$tmp/bad.hex"
+expect_exit 8 "bad checksum" -- swd stm32f446re write "$tmp/bad.hex"
 expect_match "$err" "bad.hex line 2: checksum is 0xf1, expected 0xf2" "checksum message"
 # (no report at all means libusb was never even opened)
 if [ ! -f "$report" ] || [ "$(report_value usb_transfers)" = 0 ]; then
@@ -98,12 +98,12 @@ else
   fail "the probe was touched for a bad file"
 fi
 printf ':020000040800F2\n:04000000010203' >"$tmp/short.hex"
-expect_exit 1 "truncated HEX" -- swd stm32f446re write "$tmp/short.hex"
+expect_exit 8 "truncated HEX" -- swd stm32f446re write "$tmp/short.hex"
 expect_match "$err" "short.hex line 2: length byte says 4 data bytes but the record holds 2 \(truncated" "truncation message"
 expect_exit 2 "address with a HEX file" -- swd stm32f446re write "$tmp/bad.hex" 0x08000000
 expect_match "$err" "only to a raw binary" "address refused for HEX"
 expect_exit 2 "bad verify mode" -- swd stm32f446re write --verify=maybe "$tmp/small.bin"
 expect_exit 2 "erase without arguments" -- swd stm32f446re erase
-expect_exit 1 "missing file" -- swd stm32f446re write "$tmp/nonexistent.bin"
+expect_exit 8 "missing file" -- swd stm32f446re write "$tmp/nonexistent.bin"
 expect_match "$err" "cannot open" "missing file message"
 finish

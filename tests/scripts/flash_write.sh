@@ -119,12 +119,12 @@ expect_match "$out" "expected time" "dry run gives the expected time"
 check_flash "dry run" "$tmp/expect.bin"
 
 # An image outside the flash is refused before anything happens.
-expect_exit 1 "image past the end of the flash" -- swd write "$tmp/a.bin" "$(hex $((base + size - 16)))"
+expect_exit 8 "image past the end of the flash" -- swd write "$tmp/a.bin" "$(hex $((base + size - 16)))"
 expect_match "$err" "outside" "range error message"
 check_flash "refused image" "$tmp/expect.bin"
 
 # erase: a range that does not end on a unit boundary is refused; one that does is erased.
-expect_exit 1 "erase a partial unit" -- swd erase $base 0x100
+expect_exit 8 "erase a partial unit" -- swd erase $base 0x100
 expect_match "$err" "boundaries" "partial erase message"
 check_flash "refused erase" "$tmp/expect.bin"
 expect_exit 0 "erase the first 16 KiB" -- swd erase $base 0x4000

@@ -25,6 +25,26 @@ expect_exit() {
   else
     pass
   fi
+  check_json_reply "$what" "$got"
+}
+
+# check_json_reply DESCRIPTION STATUS: when $out is a swdflash --json reply,
+# it must follow docs/swdflash.schema.json and its "ok" agree with STATUS.
+# (Without python3-jsonschema the check is left out.)
+lib_dir=$(dirname "$0")
+check_json_reply() {
+  case $out in
+  '{"ok":'*) ;;
+  *) return 0 ;;
+  esac
+  if [ -z "${json_schema_ok:-}" ]; then
+    python3 -c 'import jsonschema' 2>/dev/null && json_schema_ok=yes || json_schema_ok=no
+  fi
+  [ "$json_schema_ok" = yes ] || return 0
+  printf '%s\n' "$out" >"$tmp/reply.json"
+  cjr_verdict=$(python3 "$lib_dir/check_reply.py" "$lib_dir/../../docs/swdflash.schema.json" \
+    "$tmp/reply.json" "$2")
+  [ "$cjr_verdict" = good ] && pass || fail "$1: $cjr_verdict"
 }
 
 # expect_match TEXT PATTERN DESCRIPTION (grep -E pattern)

@@ -118,10 +118,10 @@ expect_eq "$(protection "$st")" "$before" "reading options changes nothing"
 
 st=$(wrp)
 expect_exit 0 "options --json with WRP" -- run "$st" --json options
-ranges=$(json "$out" '[(r["start"], r["end"]) for r in j["protected_ranges"]]')
+ranges=$(json "$out" '[(r["addr"], r["end"]) for r in j["protected_ranges"]]')
 want=$(json "$(show "$st")" '[("0x%08X" % r["start"], "0x%08X" % (r["end"] - 1)) for r in j["wrp_ranges"]]')
 expect_eq "$ranges" "$want" "protected ranges agree with the state file"
-expect_eq "$(json "$out" 'j["protected_ranges"][0]["start"]')" "$wrp_start" "first protected address"
+expect_eq "$(json "$out" 'j["protected_ranges"][0]["addr"]')" "$wrp_start" "first protected address"
 expect_exit 0 "options text with WRP" -- run "$st" options
 expect_match "$out" "write protected: $wrp_start" "options shows the protected range as addresses"
 
@@ -145,7 +145,7 @@ else
   expect_match "$err" "irreversible" "RDP 2 refusal names the flag"
   expect_exit 2 "RDP 2 as a raw code" -- run "$st" options set rdp=0xCC --yes --permanent
 fi
-expect_exit 2 "a valid change without --yes and without a terminal" -- \
+expect_exit 7 "a valid change without --yes and without a terminal" -- \
   run "$st" options set wdg_sw=hardware </dev/null
 expect_match "$err" "--yes" "asks for --yes without a terminal"
 expect_exit 2 "one bad assignment among good ones" -- run "$st" options set wdg_sw=hardware data0=zzz --yes
@@ -199,7 +199,7 @@ expect_exit 0 "the next session at RDP 1 with SWD off" -- \
 expect_match "$out" "not protected" "the next session finds it unprotected"
 
 st=$(wrp)
-expect_exit 2 "unlock without --yes and without a terminal" -- run "$st" unlock </dev/null
+expect_exit 7 "unlock without --yes and without a terminal" -- run "$st" unlock </dev/null
 expect_eq "$(json "$(show "$st")" 'len(j["wrp_ranges"])')" 1 "unlock refused: still protected"
 expect_exit 0 "unlock --yes with WRP" -- run "$st" --json unlock --yes
 expect_eq "$(json "$out" 'j["flash_erased"]')" False "removing WRP alone keeps the flash"
