@@ -45,7 +45,7 @@ static int list_chips(swdf_ctx *ctx, const cli_globals *g, const char *pattern) 
   }
   cli_json j;
   if (g->json) {
-    cli_json_reply_begin(&j, true);
+    cli_json_reply_begin(&j, g, true);
     cli_json_array_begin(&j, "chips");
   } else {
     printf("%-22s %-6s %-9s %-8s %s\n", "ID", "DEV_ID", "FLASH", "RAM", "NAME");
@@ -80,8 +80,7 @@ static int list_chips(swdf_ctx *ctx, const cli_globals *g, const char *pattern) 
   }
   if (g->json) {
     cli_json_array_end(&j);
-    cli_json_object_end(&j);
-    cli_json_finish(&j);
+    cli_json_reply_end(&j, g);
   }
   return CLI_EXIT_OK;
 }
