@@ -133,6 +133,8 @@ typedef struct sim_target_options {
   int fault_count;
   const char (*scenarios)[32];
   int scenario_count;
+  bool power_cycle; /* start with a power-on reset even if the board was left powered */
+  bool reset;       /* start a board left powered with a system reset (NRST pulse) */
 } sim_target_options;
 
 /*
@@ -201,7 +203,7 @@ sim_ns sim_chip_erase_cover_ns(const char *chip, uint32_t offset, uint32_t len);
 /* ---------------------------------------------------------------------- */
 
 /* argv[0] is the command's own name (e.g. "state"), argv[1] the subcommand:
- * "init", "dump", "show", "power-cycle" or "--help". Returns the exit status. */
+ * "init", "dump", "show", "power-cycle", "boot" or "--help". Returns the exit status. */
 int sim_state_main(int argc, char **argv);
 
 /* ---------------------------------------------------------------------- */

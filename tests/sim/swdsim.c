@@ -34,7 +34,7 @@ static const char usage_main[] =
   "  run [OPTIONS] -- CMD [ARGS...]  run CMD against the simulator\n"
   "  chips                           list the chips that can be simulated\n"
   "  probes                          list the probe personalities\n"
-  "  state init|dump|show ...        create or inspect a chip state file\n"
+  "  state init|dump|show|boot ...   create, inspect or boot a chip state file\n"
   "  limit --chip NAME [OPTIONS]     the physical limit of a write, read or erase\n"
   "  help [COMMAND]                  this text, or one command in detail\n"
   "\n"
@@ -94,9 +94,12 @@ static const char usage_state[] =
   "usage: swdsim state init FILE --chip NAME [--load IMAGE@ADDR]... [--option NAME=VALUE]...\n"
   "       swdsim state dump FILE ADDR LEN OUT\n"
   "       swdsim state show FILE [--json]\n"
+  "       swdsim state power-cycle FILE\n"
+  "       swdsim state boot FILE [--ms N] [--reset] [--read ADDR]... [--json]\n"
   "\n"
   "Creates a chip state file, copies flash or option bytes out of one without\n"
-  "any probe involved, or shows its option bytes and protection.\n"
+  "any probe involved, shows its option bytes and protection, or runs its\n"
+  "firmware with no debugger and says where it boots and where the core is.\n"
   "`swdsim state help` has the details.\n";
 
 static const struct {

@@ -26,6 +26,9 @@ static const char *const usage_main =
     "                   print the option bytes and the protection in words\n"
     "  power-cycle FILE mark the board as switched off: the next session starts with\n"
     "                   a power-on reset (option bytes reloaded, debugger latch cleared)\n"
+    "  boot FILE [--ms N] [--reset] [--read ADDR]... [--json]\n"
+    "                   power the board on (or reset it) without a debugger, run its\n"
+    "                   firmware N virtual ms, say where it booted and where the core is\n"
     "\n"
     "Run `swdsim state COMMAND --help` for the details of a command.\n";
 
@@ -474,7 +477,7 @@ int sim_state_main(int argc, char **argv)
     const char *name;
     int (*run)(int, char **);
   } cmds[] = {{"init", cmd_init}, {"dump", cmd_dump}, {"show", cmd_show},
-              {"power-cycle", cmd_power_cycle}};
+              {"power-cycle", cmd_power_cycle}, {"boot", sim_state_boot_main}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0)
       return cmds[i].run(argc - 2, argv + 2);

@@ -266,10 +266,20 @@ void target_advance(sim_target *t, sim_ns until)
     scenario_update(t);
     if (!t->powered)
       break;
+    board_update(t);
+    exc_update(t);
+    if (!t->nrst && !t->stop_mode)
+      exc_dispatch(t);
     sim_ns next = until, ev = flash_next_event(t);
     if (ev > t->now && ev < next)
       next = ev;
     ev = scenario_next_event(t);
+    if (ev > t->now && ev < next)
+      next = ev;
+    ev = exc_next_event(t);
+    if (ev > t->now && ev < next)
+      next = ev;
+    ev = board_next_event(t);
     if (ev > t->now && ev < next)
       next = ev;
     if (t->core.state == CORE_RUNNING && !t->nrst && !t->stop_mode)
@@ -398,6 +408,8 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   t->now = clock->now;
   t->last_save = t->now;
   t->powered = true;
+  if (opts->power_cycle)
+    t->st.powered = false;
   bool power_on = !t->st.powered; /* otherwise the board stayed powered since the last session */
   if (power_on) {
     t->st.powered = true;
