@@ -2,8 +2,9 @@
 # The simulated board runs its firmware (issue 12), judged by
 # `swdsim state boot` for one chip: a bootloader hands over to an
 # application through its vector table, the application's clock setup gets
-# through (RCC, PWR, flash ready bits), its SysTick, TIM2, PendSV and SVC
-# handlers run and their counters advance with virtual time while it
+# through (RCC, PWR, flash ready bits), PRIMASK and BASEPRI hold pending
+# exceptions off until they drop, an enabled UsageFault is taken and
+# returned from, its SysTick, TIM2, PendSV and SVC handlers run and their counters advance with virtual time while it
 # sleeps in WFI; a misplaced application (linked for another address) ends
 # in a HardFault or lockup; a bootloader alone waits in it; an erased chip,
 # an image with no valid vector table and BOOT0 high give the outcome the
@@ -39,7 +40,7 @@ state() { # state NAME [init options...]: a fresh state file
 
 boot() { # boot STATE [options...]: the JSON of `swdsim state boot`
   "$sim" state boot "$@" --json --read 0x20000000 --read 0x20000004 --read 0x20000008 \
-    --read 0x2000000c --read 0x20000010 --read 0x20000014 2>"$tmp/stderr" ||
+    --read 0x2000000c --read 0x20000010 --read 0x20000014 --read 0x20000018 2>"$tmp/stderr" ||
     fail "state boot $*: $(cat "$tmp/stderr")"
 }
 
@@ -65,6 +66,11 @@ expect_eq "$(json "$j" 'j["pc_region"]["memory"] == "flash" and j["pc_region"]["
 expect_eq "$(json "$j" 'r[0]["value"] == 0xC0FFEE01')" True "the application started"
 expect_eq "$(json "$j" 'r[5]["value"]')" 1 "its clock setup saw every ready bit"
 expect_eq "$(json "$j" 'r[4]["value"]')" 1 "one SVCall"
+case $chip in
+  stm32g0*) all=1 ;; # PRIMASK (ARMv6-M has no BASEPRI and no UsageFault)
+  *) all=7 ;;        # PRIMASK, BASEPRI, UsageFault taken and returned from
+esac
+expect_eq "$(json "$j" 'r[6]["value"]')" "$all" "PRIMASK/BASEPRI hold off, UsageFault handled"
 expect_eq "$(json "$j" '150 <= r[1]["value"] <= 200')" True "SysTick at 1 kHz ($(json "$j" 'r[1]["value"]'))"
 expect_eq "$(json "$j" '70 <= r[2]["value"] <= 100')" True "TIM2 at 500 Hz ($(json "$j" 'r[2]["value"]'))"
 expect_eq "$(json "$j" 'r[3]["value"] == r[1]["value"] // 10')" True "PendSV every 10 ticks"

@@ -15,11 +15,12 @@ void systick_handler(void);
 void pendsv_handler(void);
 void svc_handler(void);
 void tim2_handler(void);
+void usage_handler(void);
 
 __attribute__((section(".vectors"), used)) static const void *const vectors[16 + 32] = {
     [0] = &_stack_top,        [1] = reset_handler,     [2] = fault_handler,
     [3] = fault_handler,      [4] = fault_handler,     [5] = fault_handler,
-    [6] = fault_handler,      [11] = svc_handler,      [14] = pendsv_handler,
+    [6] = usage_handler,      [11] = svc_handler,      [14] = pendsv_handler,
     [15] = systick_handler,   [16 + TIM2_IRQ] = tim2_handler,
 };
 
@@ -27,6 +28,59 @@ void fault_handler(void)
 {
   for (;;) {
   }
+}
+
+#if !defined(FAMILY_G0) /* ARMv6-M has HardFault only */
+/* UsageFault: count it and resume after the 16-bit UDF that caused it
+ * (the stacked PC is word 6 of the frame, ARMv7-M B1.5.6). */
+__attribute__((naked)) void usage_handler(void)
+{
+  __asm__ volatile("mrs r0, msp\n"
+                   "ldr r1, [r0, #24]\n"
+                   "adds r1, #2\n"
+                   "str r1, [r0, #24]\n"
+                   "ldr r0, =0x2000001C\n"
+                   "ldr r1, [r0]\n"
+                   "adds r1, #1\n"
+                   "str r1, [r0]\n"
+                   "bx lr\n");
+}
+#else
+void usage_handler(void)
+{
+  fault_handler();
+}
+#endif
+
+/* PRIMASK, BASEPRI and the UsageFault, checked in Thread mode. */
+static void exception_checks(void)
+{
+  volatile counters *c = COUNTERS;
+  uint32_t checks = 0, before = c->pendsv;
+  __asm__ volatile("cpsid i" ::: "memory");
+  SCB_ICSR = 1u << 28; /* PENDSVSET */
+  __asm__ volatile("dsb\nisb" ::: "memory");
+  int held = c->pendsv == before;
+  __asm__ volatile("cpsie i\nisb" ::: "memory");
+  if (held && c->pendsv == before + 1)
+    checks |= CHECK_PRIMASK;
+#if !defined(FAMILY_G0)
+  before = c->timer;
+  NVIC_IPR_BYTE(TIM2_IRQ) = 0x80;
+  __asm__ volatile("msr basepri, %0" ::"r"(0x80u) : "memory");
+  NVIC_ISER(TIM2_IRQ / 32) = 1u << (TIM2_IRQ % 32);
+  NVIC_ISPR(TIM2_IRQ / 32) = 1u << (TIM2_IRQ % 32);
+  __asm__ volatile("dsb\nisb" ::: "memory");
+  held = c->timer == before;
+  __asm__ volatile("msr basepri, %0\nisb" ::"r"(0u) : "memory");
+  if (held && c->timer == before + 1)
+    checks |= CHECK_BASEPRI;
+  SCB_SHCSR |= 1u << 18; /* USGFAULTENA */
+  __asm__ volatile("udf #0" ::: "memory");
+  if (c->usage == 1)
+    checks |= CHECK_USAGE;
+#endif
+  c->checks = checks;
 }
 
 void systick_handler(void)
@@ -127,11 +181,13 @@ void reset_handler(void)
 {
   SCB_VTOR = (uint32_t)(uintptr_t)vectors;
   volatile counters *c = COUNTERS;
-  c->systick = c->timer = c->pendsv = c->svc = 0;
+  c->systick = c->timer = c->pendsv = c->svc = c->checks = c->usage = 0;
   int ok;
   uint32_t timclk, hclk = clock_setup(&timclk, &ok);
   c->clock_ok = (uint32_t)ok;
   c->magic = COUNTERS_MAGIC;
+  exception_checks();
+  c->timer = c->pendsv = 0;
   SYST_RVR = hclk / 1000u - 1u;
   SYST_CVR = 0;
   SYST_CSR = 7u; /* core clock, interrupt, enable */

@@ -18,7 +18,14 @@ typedef struct counters {
   uint32_t pendsv;  /* PendSV, pended every 10 SysTicks */
   uint32_t svc;     /* SVCall, taken once at start */
   uint32_t clock_ok; /* 1 when every ready bit of the clock setup came */
+  uint32_t checks;  /* CHECK_* bits of the exception checks that passed */
+  uint32_t usage;   /* UsageFault handler runs */
 } counters;
+#define CHECK_PRIMASK 1u  /* PendSV held off by PRIMASK, taken at CPSIE */
+#define CHECK_BASEPRI 2u  /* a pended TIM2 held off by BASEPRI, taken when it drops */
+#define CHECK_USAGE 4u    /* UDF taken by the enabled UsageFault handler, which returned */
+#define CHECK_ALL_V7M 7u
+#define CHECK_ALL_V6M 1u
 #define COUNTERS ((volatile counters *)0x20000000u)
 #define COUNTERS_MAGIC 0xC0FFEE01u
 
@@ -29,6 +36,9 @@ typedef struct counters {
 #define NVIC_ISER(n) REG(0xE000E100u + 4u * (n))
 #define SCB_ICSR REG(0xE000ED04u)
 #define SCB_VTOR REG(0xE000ED08u)
+#define SCB_SHCSR REG(0xE000ED24u)
+#define NVIC_ISPR(n) REG(0xE000E200u + 4u * (n))
+#define NVIC_IPR_BYTE(n) (*(volatile uint8_t *)(0xE000E400u + (n)))
 
 #if defined(FAMILY_F1)
 #define RCC 0x40021000u
