@@ -100,6 +100,8 @@ typedef struct sim_config {
   sim_fault faults[SIM_MAX_FAULTS];
   int scenario_count;
   char scenarios[SIM_MAX_SCENARIOS][32]; /* "no-target", "nrst-not-wired", ... or "boot0=1" */
+  bool keep_running;             /* SWDSIM_IDLE_MS given: the board goes on between runs */
+  uint32_t idle_ms;
 } sim_config;
 
 /*
@@ -135,6 +137,14 @@ typedef struct sim_target_options {
   int scenario_count;
   bool power_cycle; /* start with a power-on reset even if the board was left powered */
   bool reset;       /* start a board left powered with a system reset (NRST pulse) */
+  /* A board left powered goes on from where the last session left it (its
+   * core, RAM and peripherals, kept next to the state file), after running
+   * its firmware for idle_ms more without a debugger; without keep_running
+   * every session starts the firmware again from a reset. */
+  bool keep_running;
+  uint32_t idle_ms;
+  bool save_board; /* keep the board for a later keep_running session */
+  bool no_save;    /* a trial: never write the state file */
 } sim_target_options;
 
 /*

@@ -32,7 +32,9 @@ static const char *const usage_boot =
     "    page or sector.\n"
     "--read ADDR prints the word at ADDR after the run (e.g. a firmware counter in\n"
     "RAM), as a debugger would read it.\n"
-    "The board is then left powered in FILE, as after any session.\n"
+    "The board is then left powered in FILE, as after any session, and kept running\n"
+    "(FILE.board): a session with SWDSIM_IDLE_MS (`swdsim run --idle-ms`) goes on\n"
+    "from there.\n"
     "--json prints one object: chip, power_on, ms, boot ({area, address, reason}),\n"
     "vector_table_at_reset, vtor, state, exception (number), exception_name, pc, sp,\n"
     "cfsr, hfsr, mmfar, bfar, pc_region ({memory, offset, unit, unit_index}), reads\n"
@@ -182,7 +184,8 @@ int sim_state_boot_main(int argc, char **argv)
   fclose(f);
 
   sim_clock clock = {0};
-  sim_target_options opts = {.state_path = path, .power_cycle = !reset, .reset = reset};
+  sim_target_options opts = {
+      .state_path = path, .power_cycle = !reset, .reset = reset, .save_board = true};
   char err[512] = "";
   sim_target *t = sim_target_new(&clock, &opts, err, sizeof err);
   if (!t) {

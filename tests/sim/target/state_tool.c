@@ -222,6 +222,7 @@ static int cmd_init(int argc, char **argv)
       i++;
   }
   if (rc == 0) {
+    board_forget_path(path); /* a new chip: no running board kept for it */
     memcpy(st.loaded, st.options, SIM_OPTIONS_SIZE);
     char err[512];
     if (!sim_state_store(path, &st, chip, err, sizeof err)) {
@@ -452,6 +453,7 @@ static int cmd_power_cycle(int argc, char **argv)
   if (!load_state(argv[0], &st, &chip))
     return 1;
   st.powered = false;
+  board_forget_path(argv[0]); /* RAM, registers and peripherals are lost */
   char err[512];
   int rc = 0;
   if (!sim_state_store(argv[0], &st, chip, err, sizeof err)) {

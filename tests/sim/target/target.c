@@ -296,7 +296,7 @@ void target_advance(sim_target *t, sim_ns until)
 
 void sim_target_sync(sim_target *t)
 {
-  target_advance(t, t->clock->now);
+  target_advance(t, t->clock->now + t->time_offset);
   if (t->dirty && t->state_path[0] && t->now - t->last_save >= SIM_MS(1000)) {
     char err[512];
     if (!sim_target_save(t, err, sizeof err) && !t->save_warned) {
@@ -421,6 +421,13 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   periph_power_on(t);
   core_clock_changed(t);
   system_reset(t, RESET_POWER, power_on);
+  t->keep_board = opts->keep_running || opts->save_board;
+  t->no_save = opts->no_save;
+  if (!power_on && opts->keep_running && !opts->reset && board_load(t)) {
+    /* the firmware went on while no tool was connected */
+    target_advance(t, t->now + SIM_MS(opts->idle_ms));
+    t->time_offset = t->now - clock->now;
+  }
   /* the firmware has been running since before the client started */
   if (scenario_firmware(t) && firmware_running(t)) {
     t->scen_fired = true;
@@ -453,7 +460,13 @@ void sim_target_free(sim_target *t)
 
 bool sim_target_save(sim_target *t, char *err, size_t err_len)
 {
-  if (!t->state_path[0] || !t->dirty)
+  if (!t->state_path[0] || t->no_save)
+    return true;
+  if (t->keep_board && t->powered)
+    board_save(t);
+  else
+    board_forget(t); /* the board moved on from what was kept */
+  if (!t->dirty)
     return true;
   if (!sim_state_store(t->state_path, &t->st, t->chip, err, err_len))
     return false;

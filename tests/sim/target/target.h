@@ -17,6 +17,7 @@
  *   flash_h7.c  STM32H7 flash interface per bank and option bytes (RM0433/RM0468)
  *   state.c     the persistent chip state file
  *   state_tool.c  `swdsim state init|dump|show|power-cycle`
+ *   board_state.c  the powered board (core, RAM, peripherals) kept between sessions
  *   boot_tool.c `swdsim state boot`: run the board without a debugger, say where it is
  *   thumb.c     the little Thumb decoding the idle detector needs
  */
@@ -587,6 +588,12 @@ bus_status ppb_read(sim_target *t, uint32_t addr, uint32_t *value);
 bus_status ppb_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value, uint32_t mask);
 uint32_t scs_dhcsr(sim_target *t, bool consume);
 
+/* board_state.c: the powered board kept between sessions (FILE.board) */
+bool board_save(sim_target *t);
+bool board_load(sim_target *t);
+void board_forget(const sim_target *t);
+void board_forget_path(const char *state_path);
+
 /* boot_tool.c */
 int sim_state_boot_main(int argc, char **argv);
 
@@ -667,6 +674,8 @@ struct sim_target {
   bool scen_fired;      /* it has disabled SWD / gone to sleep */
   sim_ns scen_fired_at;
   bool stop_mode;       /* the `sleep` firmware is in Stop mode */
+  sim_ns time_offset;   /* the board's time ahead of the session's clock (idle run) */
+  bool keep_board, no_save;
 };
 
 /* target.c */
