@@ -490,6 +490,15 @@ void board_clock_changed(sim_target *t)
   }
 }
 
+bool board_busy(const sim_target *t)
+{
+  const sim_periph *p = &t->periph;
+  for (int i = 0; i < SIM_TIMERS; i++)
+    if ((p->tim[i].regs[TIM_CR1] & CR1_CEN) || p->tim[i].hz)
+      return true;
+  return p->iwdg_started || p->vosf_until;
+}
+
 void board_update(sim_target *t)
 {
   for (int i = 0; i < SIM_TIMERS; i++) {

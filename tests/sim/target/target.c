@@ -266,9 +266,13 @@ void target_advance(sim_target *t, sim_ns until)
     scenario_update(t);
     if (!t->powered)
       break;
-    board_update(t);
+    /* the cheap checks first: a debugger's WAIT loop syncs millions of times */
+    bool board = board_busy(t);
+    if (board)
+      board_update(t);
     exc_update(t);
-    if (!t->nrst && !t->stop_mode)
+    core_state cs = t->core.state;
+    if (!t->nrst && !t->stop_mode && (cs == CORE_RUNNING || cs == CORE_SLEEPING))
       exc_dispatch(t);
     sim_ns next = until, ev = flash_next_event(t);
     if (ev > t->now && ev < next)
@@ -279,7 +283,7 @@ void target_advance(sim_target *t, sim_ns until)
     ev = exc_next_event(t);
     if (ev > t->now && ev < next)
       next = ev;
-    ev = board_next_event(t);
+    ev = board ? board_next_event(t) : UINT64_MAX;
     if (ev > t->now && ev < next)
       next = ev;
     if (t->core.state == CORE_RUNNING && !t->nrst && !t->stop_mode)

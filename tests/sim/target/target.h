@@ -265,6 +265,8 @@ uint32_t periph_core_hz(const sim_target *t);
 void board_reset(sim_target *t);
 void board_power_on(sim_target *t);
 void board_clock_changed(sim_target *t);
+/* Whether anything here counts time (else update and next event are no-ops). */
+bool board_busy(const sim_target *t);
 /* Flags, interrupts and the watchdog up to t->now; the next event. */
 void board_update(sim_target *t);
 sim_ns board_next_event(const sim_target *t);
