@@ -99,6 +99,8 @@ static bool create_device(sim_process *p, int index, char *err, size_t err_len)
     .fault_count = n,
     .scenarios = cfg->scenarios,
     .scenario_count = cfg->scenario_count,
+    .keep_running = cfg->keep_running,
+    .idle_ms = cfg->idle_ms,
   };
   char terr[512] = "";
   d->target = sim_target_new(&p->clock, &opts, terr, sizeof terr);

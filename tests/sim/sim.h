@@ -100,6 +100,8 @@ typedef struct sim_config {
   sim_fault faults[SIM_MAX_FAULTS];
   int scenario_count;
   char scenarios[SIM_MAX_SCENARIOS][32]; /* "no-target", "nrst-not-wired", ... or "boot0=1" */
+  bool keep_running;             /* SWDSIM_IDLE_MS given: the board goes on between runs */
+  uint32_t idle_ms;
 } sim_config;
 
 /*
@@ -133,6 +135,16 @@ typedef struct sim_target_options {
   int fault_count;
   const char (*scenarios)[32];
   int scenario_count;
+  bool power_cycle; /* start with a power-on reset even if the board was left powered */
+  bool reset;       /* start a board left powered with a system reset (NRST pulse) */
+  /* A board left powered goes on from where the last session left it (its
+   * core, RAM and peripherals, kept next to the state file), after running
+   * its firmware for idle_ms more without a debugger; without keep_running
+   * every session starts the firmware again from a reset. */
+  bool keep_running;
+  uint32_t idle_ms;
+  bool save_board; /* keep the board for a later keep_running session */
+  bool no_save;    /* a trial: never write the state file */
 } sim_target_options;
 
 /*
@@ -218,7 +230,7 @@ bool sim_state_read_flash(const char *path, uint8_t **flash, uint32_t *size, con
                           char *err, size_t err_len);
 
 /* argv[0] is the command's own name (e.g. "state"), argv[1] the subcommand:
- * "init", "dump", "show", "power-cycle" or "--help". Returns the exit status. */
+ * "init", "dump", "show", "power-cycle", "boot" or "--help". Returns the exit status. */
 int sim_state_main(int argc, char **argv);
 
 /* ---------------------------------------------------------------------- */

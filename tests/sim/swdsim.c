@@ -34,7 +34,7 @@ static const char usage_main[] =
   "  run [OPTIONS] -- CMD [ARGS...]  run CMD against the simulator\n"
   "  chips                           list the chips that can be simulated\n"
   "  probes                          list the probe personalities\n"
-  "  state init|dump|show ...        create or inspect a chip state file\n"
+  "  state init|dump|show|boot ...   create, inspect or boot a chip state file\n"
   "  limit --chip NAME [OPTIONS]     the physical limit of a write, read or erase\n"
   "  help [COMMAND]                  this text, or one command in detail\n"
   "\n"
@@ -60,6 +60,13 @@ static const char usage_run[] =
   "                         kept between runs (SWDSIM_STATE; the second probe's chip\n"
   "                         uses FILE.2 and so on). Without it a fresh erased chip\n"
   "                         is used and forgotten\n"
+  "  --idle-ms N            the board stays powered and running between runs: each\n"
+  "                         run goes on from where the last one (or `swdsim state\n"
+  "                         boot`) left the core, RAM and peripherals, after N more\n"
+  "                         virtual ms of firmware with no tool attached\n"
+  "                         (SWDSIM_IDLE_MS; 300 is a board plugged in a moment\n"
+  "                         before). Without it each run starts the firmware again\n"
+  "                         from a reset of the powered board\n"
   "  --report FILE          write the timing report (JSON) there at exit (SWDSIM_REPORT)\n"
   "  --trace FILE           write one line per USB transfer there: virtual time, idle\n"
   "                         time before it, USB and probe cost, the bytes (SWDSIM_TRACE)\n"
@@ -94,9 +101,12 @@ static const char usage_state[] =
   "usage: swdsim state init FILE --chip NAME [--load IMAGE@ADDR]... [--option NAME=VALUE]...\n"
   "       swdsim state dump FILE ADDR LEN OUT\n"
   "       swdsim state show FILE [--json]\n"
+  "       swdsim state power-cycle FILE\n"
+  "       swdsim state boot FILE [--ms N] [--reset] [--read ADDR]... [--json]\n"
   "\n"
   "Creates a chip state file, copies flash or option bytes out of one without\n"
-  "any probe involved, or shows its option bytes and protection.\n"
+  "any probe involved, shows its option bytes and protection, or runs its\n"
+  "firmware with no debugger and says where it boots and where the core is.\n"
   "`swdsim state help` has the details.\n";
 
 static const struct {
@@ -294,7 +304,7 @@ static bool set_asan_options(const char *cmd)
 }
 
 typedef struct run_options {
-  const char *chip, *state, *report, *trace;
+  const char *chip, *state, *report, *trace, *idle_ms;
   list probes, faults, scenarios;
   bool have_probes, have_faults, have_scenarios;
 } run_options;
@@ -319,6 +329,8 @@ static int parse_run(int argc, char **argv, run_options *o, int *cmd_index)
       o->state = v;
     } else if ((v = option_value(argc, argv, &i, "--report"))) {
       o->report = v;
+    } else if ((v = option_value(argc, argv, &i, "--idle-ms"))) {
+      o->idle_ms = v;
     } else if ((v = option_value(argc, argv, &i, "--trace"))) {
       o->trace = v;
     } else if ((v = option_value(argc, argv, &i, "--probe"))) {
@@ -365,6 +377,8 @@ static int export_settings(const run_options *o)
     r |= set_or_fail("SWDSIM_FAULT", o->faults.text);
   if (o->have_scenarios)
     r |= set_or_fail("SWDSIM_SCENARIO", o->scenarios.text);
+  if (o->idle_ms)
+    r |= set_or_fail("SWDSIM_IDLE_MS", o->idle_ms);
   const char *state = o->state ? o->state : getenv("SWDSIM_STATE");
   if (state && *state) {
     if (!absolute_path(state, path, sizeof path))
@@ -404,6 +418,7 @@ static int check_targets(const sim_config *cfg)
       .state_path = state,
       .scenarios = cfg->scenarios,
       .scenario_count = cfg->scenario_count,
+      .no_save = true, /* a trial: the board must not move on */
     };
     sim_clock clock = {0};
     char err[512] = "";

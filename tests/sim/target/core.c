@@ -12,8 +12,8 @@
  * written in between (no store, no MMIO write, no volatile read such as
  * SysTick or CYCCNT). The loop is then known to repeat unchanged, so whole
  * iterations up to the next event are accounted without executing them.
- * WFI/WFE put the core to sleep (no interrupt sources are modelled, so only a
- * debug halt or a reset wakes it).
+ * WFI/WFE put the core to sleep until an exception wakes it (nvic.c), a
+ * debug halt or a reset.
  */
 #include "cortex_m.h"
 #include "target.h"
@@ -117,6 +117,7 @@ void core_clock_changed(sim_target *t)
     c->hz = hz;
     c->epoch_valid = false;
   }
+  exc_clock_changed(t);
 }
 
 void core_note_side_effect(sim_target *t)
@@ -385,10 +386,17 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
   }
   if (thumb_is_sleep(hw1, hw2) && !c->stepping) {
     c->sleep_request = true;
+    c->sleep_wfe = hw1 == 0xBF20 || (hw1 == 0xF3AF && hw2 == 0x8002);
     c->sleep_pc = addr + size;
     stop_here(c);
     return;
   }
+  if (thumb_is_sev(hw1, hw2))
+    c->nvic.event = true;
+  /* CPSIE, MSR PRIMASK/BASEPRI/FAULTMASK: an exception may become due
+   * right after it */
+  if (thumb_changes_mask(hw1, hw2))
+    c->stop_pending = true;
   c->total_cycles++;
   c->expect_pc = addr + size;
   c->expect_valid = true;
@@ -598,102 +606,9 @@ static bool read32(sim_target *t, uint32_t addr, uint32_t *v)
   return bus_read(t, MASTER_CPU, addr, 4, v) == BUS_OK;
 }
 
-static bool write32(sim_target *t, uint32_t addr, uint32_t v)
-{
-  const sim_region *r = bus_region(t, addr);
-  if (!r || (r->kind != REGION_SRAM && r->kind != REGION_CCM))
-    return bus_write(t, MASTER_CPU, addr, 4, v) == BUS_OK;
-  uint8_t *p = r->ram + (addr - r->base);
-  memcpy(p, &v, 4);
-  return true;
-}
-
-void core_take_exception(sim_target *t, int number, uint32_t return_pc)
-{
-  sim_core *c = &t->core;
-  uint32_t xpsr = reg(c, UC_ARM_REG_XPSR), control = reg(c, UC_ARM_REG_CONTROL);
-  uint32_t ipsr = xpsr & 0x1FF;
-  if (number == EXC_HARDFAULT && (ipsr == EXC_HARDFAULT || ipsr == 2)) {
-    lockup(t); /* a fault in the HardFault or NMI handler */
-    return;
-  }
-  bool thread = ipsr == 0, psp = thread && (control & 2);
-  uint32_t sp = psp ? reg(c, UC_ARM_REG_PSP) : reg(c, UC_ARM_REG_MSP);
-  uint32_t stacked_xpsr = xpsr;
-  if (sp & 4) {
-    sp -= 4;
-    stacked_xpsr |= 1u << 9;
-  }
-  sp -= 32;
-  uint32_t frame[8] = {reg(c, UC_ARM_REG_R0), reg(c, UC_ARM_REG_R1), reg(c, UC_ARM_REG_R2),
-                       reg(c, UC_ARM_REG_R3), reg(c, UC_ARM_REG_R12), reg(c, UC_ARM_REG_LR),
-                       return_pc & ~1u, stacked_xpsr};
-  uint32_t vector = 0;
-  bool ok = read32(t, c->vtor + 4u * (uint32_t)number, &vector) && (vector & 1);
-  for (int i = 0; ok && i < 8; i++)
-    ok = write32(t, sp + 4u * (uint32_t)i, frame[i]);
-  if (!ok) {
-    lockup(t);
-    return;
-  }
-  if (thread && psp) {
-    set_reg(c, UC_ARM_REG_PSP, sp);
-    set_reg(c, UC_ARM_REG_CONTROL, control & ~2u);
-  } else {
-    set_reg(c, UC_ARM_REG_MSP, sp);
-  }
-  set_reg(c, UC_ARM_REG_LR, thread ? (psp ? 0xFFFFFFFDu : 0xFFFFFFF9u) : 0xFFFFFFF1u);
-  set_reg(c, UC_ARM_REG_XPSR, (xpsr & 0xF8000000u) | XPSR_T | (uint32_t)number);
-  set_reg(c, UC_ARM_REG_PC, vector | 1u);
-  if (number == EXC_HARDFAULT && (c->demcr & DEMCR_VC_HARDERR) && (c->dhcsr_ctrl & C_DEBUGEN))
-    core_halt(t, DFSR_VCATCH);
-}
-
-static void exception_return(sim_target *t, uint32_t exc_return)
-{
-  sim_core *c = &t->core;
-  uint32_t kind = exc_return & 0xF;
-  if (kind != 0x1 && kind != 0x9 && kind != 0xD) {
-    lockup(t);
-    return;
-  }
-  bool to_psp = kind == 0xD;
-  uint32_t sp = to_psp ? reg(c, UC_ARM_REG_PSP) : reg(c, UC_ARM_REG_MSP);
-  uint32_t frame[8];
-  for (int i = 0; i < 8; i++) {
-    if (!read32(t, sp + 4u * (uint32_t)i, &frame[i])) {
-      lockup(t);
-      return;
-    }
-  }
-  sp += 32 + ((frame[7] & (1u << 9)) ? 4 : 0);
-  static const int stacked[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
-                                 UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
-  for (int i = 0; i < 6; i++)
-    set_reg(c, stacked[i], frame[i]);
-  /* mode first, then the stack pointers, so that the banked SP follows */
-  set_reg(c, UC_ARM_REG_XPSR, frame[7] & ~(1u << 9));
-  if (kind == 0x1) {
-    set_reg(c, UC_ARM_REG_MSP, sp);
-  } else {
-    if (to_psp) {
-      set_reg(c, UC_ARM_REG_PSP, sp);
-      set_reg(c, UC_ARM_REG_CONTROL, reg(c, UC_ARM_REG_CONTROL) | 2u);
-    } else {
-      set_reg(c, UC_ARM_REG_MSP, sp);
-    }
-  }
-  set_reg(c, UC_ARM_REG_PC, frame[6] | ((frame[7] & XPSR_T) ? 1 : 0));
-}
-
 static void take_fault(sim_target *t, uint32_t cfsr, uint32_t hfsr, uint32_t addr, uint32_t pc)
 {
-  sim_core *c = &t->core;
-  c->cfsr |= cfsr;
-  if (cfsr & CFSR_BFARVALID)
-    c->bfar = addr;
-  c->hfsr |= hfsr ? hfsr : HFSR_FORCED;
-  core_take_exception(t, EXC_HARDFAULT, pc);
+  exc_fault(t, cfsr, hfsr, addr, pc);
 }
 
 static void fault_from_error(sim_target *t, uc_err err)
@@ -750,9 +665,9 @@ static void after_run(sim_target *t, uc_err err)
     set_reg(c, UC_ARM_REG_PC, c->sleep_pc | 1);
     enter_state(c, CORE_SLEEPING);
   } else if (c->exc_return) {
-    exception_return(t, c->exc_return);
+    exc_return(t, c->exc_return);
   } else if (c->svc_request) {
-    core_take_exception(t, EXC_SVCALL, pc);
+    exc_svc(t, pc);
   }
 }
 
@@ -843,6 +758,7 @@ void core_reset(sim_target *t, bool system)
   sim_core *c = &t->core;
   apply_restore(c);
   clear_requests(c);
+  c->sleep_wfe = false;
   c->vtor = c->scr = c->shcsr = c->cfsr = c->hfsr = c->mmfar = c->bfar = c->cpacr = 0;
   c->aircr_prigroup = 0;
   /* H7: VTOR resets to the boot address of the option bytes (RM0433 §2.6) */
@@ -850,8 +766,8 @@ void core_reset(sim_target *t, bool system)
   c->vtor = boot & 0x3FFFFF80;
   c->ccr = t->chip->has_fpu ? 0x200 : 0; /* STKALIGN resets to 1 on the Cortex-M4 */
   c->fpccr = t->chip->has_fpu ? 0xC0000000u : 0;
-  memset(c->shpr, 0, sizeof c->shpr);
-  memset(c->nvic, 0, sizeof c->nvic);
+  memset(c->scs_store, 0, sizeof c->scs_store);
+  nvic_reset(t);
   set_reg(c, UC_ARM_REG_XPSR, XPSR_T);
   set_reg(c, UC_ARM_REG_CONTROL, 0);
   set_reg(c, UC_ARM_REG_PRIMASK, 0);

@@ -1,8 +1,8 @@
 /*
  * The peripherals a flash tool or a rescue can touch: the clock tree (RCC,
  * with the PLL so that a client enabling it gets the faster CPU rate of the
- * timing model §3), DBGMCU, the GPIO/AFIO bits that decide whether PA13/PA14
- * still carry SWD, and the IWDG key register. Every other register in the
+ * timing model §3), DBGMCU and the GPIO/AFIO bits that decide whether PA13/PA14
+ * still carry SWD (timers, watchdog and PWR: board.c). Every other register in the
  * peripheral windows is plain storage, so that tools may save and restore
  * anything (e.g. st-flash clearing the DMA enables) without faulting.
  */
@@ -11,7 +11,6 @@
 #include <string.h>
 
 enum {
-  IWDG_BASE = 0x40003000,
   RCC_CR = 0x00 / 4,
   RCC_CR_HSEON = 1u << 16,
   RCC_CR_HSERDY = 1u << 17,
@@ -93,6 +92,8 @@ static uint32_t reset_flags(const sim_target *t, reset_cause cause)
     return cause == RESET_POWER      ? (1u << 22) | (1u << 23)
            : cause == RESET_SOFTWARE ? (1u << 22) | (1u << 24)
                                      : 1u << 22;
+  if (cause == RESET_IWDG) /* IWDGRSTF: H7 RSR bit 26, else CSR bit 29 */
+    return is_h7(t) ? (1u << 22) | (1u << 26) : (1u << 26) | (1u << 29);
   switch (cause) {
   case RESET_POWER:
     return (1u << 26) | (1u << 27);
@@ -142,7 +143,7 @@ void periph_reset(sim_target *t, reset_cause cause)
   gpio_reset(t);
   memset(t->periph.iwdg, 0, sizeof t->periph.iwdg);
   t->periph.iwdg[2] = 0xFFF; /* RLR */
-  t->periph.iwdg_started = false;
+  board_reset(t);
   if (t->periph.stub)
     memset(t->periph.stub, 0, t->periph.stub_size);
 }
@@ -152,6 +153,7 @@ void periph_power_on(sim_target *t)
   t->periph.dbgmcu_cr = t->periph.dbgmcu_apb1 = t->periph.dbgmcu_apb2 = 0;
   memset(t->periph.dbgmcu_h7, 0, sizeof t->periph.dbgmcu_h7);
   t->periph.rcc[rcc_of(t)->csr] = 0;
+  board_power_on(t);
 }
 
 static uint32_t ahb_divider(uint32_t cfgr)
@@ -298,6 +300,7 @@ static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask
     rcc_write_h7(t, idx, value, mask);
     if (periph_core_hz(t) != old_hz)
       core_clock_changed(t);
+    board_clock_changed(t);
     return;
   }
   if (is_g0(t)) {
@@ -332,6 +335,7 @@ static void rcc_write(sim_target *t, unsigned idx, uint32_t value, uint32_t mask
   }
   if (periph_core_hz(t) != old_hz)
     core_clock_changed(t);
+  board_clock_changed(t); /* the APB prescalers drive the timers */
 }
 
 /* ---- GPIO / AFIO: is SWD still on PA13/PA14? ---- */
@@ -481,16 +485,13 @@ static bool in_block(uint32_t addr, uint32_t base)
   return base && addr >= base && addr < base + 0x400;
 }
 
-static uint32_t iwdg_base(const sim_target *t)
-{
-  return t->chip->family->iwdg ? t->chip->family->iwdg : IWDG_BASE;
-}
-
 bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value)
 {
   const sim_family *fam = t->chip->family;
   unsigned port, reg;
   *value = 0;
+  if (board_read(t, addr, value))
+    return BUS_OK;
   if (in_block(addr, fam->dbgmcu))
     return dbgmcu_read(t, addr - fam->dbgmcu, value);
   if (in_block(addr, fam->flash_regs))
@@ -509,11 +510,6 @@ bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value)
     *value = i < 8 ? t->periph.afio[i] & (i == 1 ? ~0x07000000u : ~0u) : 0;
     return BUS_OK;
   }
-  if (in_block(addr, iwdg_base(t))) {
-    unsigned i = (addr - iwdg_base(t)) / 4;
-    *value = i == 0 ? 0 : (i < 4 ? t->periph.iwdg[i] : 0);
-    return BUS_OK;
-  }
   uint32_t *w = stub_word(t, addr);
   if (!w)
     return BUS_ERROR;
@@ -526,6 +522,9 @@ bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t val
 {
   const sim_family *fam = t->chip->family;
   unsigned port, reg;
+  (void)m;
+  if (board_write(t, addr, value, mask))
+    return BUS_OK;
   if (in_block(addr, fam->dbgmcu)) {
     uint32_t old = 0;
     if (dbgmcu_read(t, addr - fam->dbgmcu, &old) != BUS_OK)
@@ -547,18 +546,6 @@ bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t val
     if (i < 8) {
       t->periph.afio[i] = (t->periph.afio[i] & ~mask) | (value & mask);
       check_swd_pins(t);
-    }
-    return BUS_OK;
-  }
-  if (in_block(addr, iwdg_base(t))) {
-    unsigned i = (addr - iwdg_base(t)) / 4;
-    if (i == 0) {
-      uint32_t key = value & 0xFFFF;
-      if (key == 0xCCCC)
-        t->periph.iwdg_started = true;
-      /* 0xAAAA reloads and 0x5555 unlocks PR/RLR: accepted, no reset is modelled */
-    } else if (i < 3) {
-      t->periph.iwdg[i] = (t->periph.iwdg[i] & ~mask) | (value & mask);
     }
     return BUS_OK;
   }

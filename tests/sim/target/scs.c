@@ -206,9 +206,29 @@ static uint32_t fpb_read(const sim_target *t, uint32_t off)
 
 /* ---- DWT ---- */
 
+/* CYCCNT counts the core's cycles while DWT_CTRL.CYCCNTENA and
+ * DEMCR.TRCENA are set, and holds its value otherwise (ARMv7-M C1.8.8). */
+static bool cyccnt_counting(const sim_core *c)
+{
+  return (c->dwt[0] & 1) && (c->demcr & DEMCR_TRCENA);
+}
+
 static uint32_t cyccnt(const sim_target *t)
 {
-  return (uint32_t)(t->core.total_cycles - t->core.dwt_cyccnt_base);
+  const sim_core *c = &t->core;
+  if (!cyccnt_counting(c))
+    return (uint32_t)c->dwt_cyccnt_frozen;
+  return (uint32_t)(c->total_cycles - c->dwt_cyccnt_base);
+}
+
+/* Call before anything that may start or stop the counter. */
+static void dwt_cyccnt_hold(sim_target *t, bool was_counting)
+{
+  sim_core *c = &t->core;
+  if (was_counting)
+    c->dwt_cyccnt_frozen = (uint32_t)(c->total_cycles - c->dwt_cyccnt_base);
+  if (cyccnt_counting(c))
+    c->dwt_cyccnt_base = c->total_cycles - (uint32_t)c->dwt_cyccnt_frozen;
 }
 
 static uint32_t dwt_read(sim_target *t, uint32_t off)
@@ -221,7 +241,7 @@ static uint32_t dwt_read(sim_target *t, uint32_t off)
   }
   if (off == 0x004) {
     core_note_side_effect(t);
-    return (c->dwt[0] & 1) && (c->demcr & DEMCR_TRCENA) ? cyccnt(t) : c->dwt[1];
+    return cyccnt(t);
   }
   return off / 4 < 32 ? c->dwt[off / 4] : 0;
 }
@@ -229,49 +249,29 @@ static uint32_t dwt_read(sim_target *t, uint32_t off)
 static void dwt_write(sim_target *t, uint32_t off, uint32_t value)
 {
   sim_core *c = &t->core;
+  bool was = cyccnt_counting(c);
   if (off == 0x004) {
     c->dwt_cyccnt_base = c->total_cycles - value;
-    c->dwt[1] = value;
+    c->dwt_cyccnt_frozen = value;
   } else if (off / 4 < 32) {
     c->dwt[off / 4] = value;
+    dwt_cyccnt_hold(t, was);
   }
 }
 
 /* ---- SCS ---- */
 
-static uint32_t systick_val(sim_target *t)
-{
-  sim_core *c = &t->core;
-  uint32_t ctrl = c->nvic[0x10 / 4], load = c->nvic[0x14 / 4] & 0xFFFFFF;
-  if (!(ctrl & 1) || load == 0)
-    return c->nvic[0x18 / 4];
-  core_note_side_effect(t);
-  uint64_t ticks = c->total_cycles - c->systick_base;
-  if (!(ctrl & 4))
-    ticks /= 8; /* external reference clock: HCLK/8 on STM32 */
-  return load - (uint32_t)(ticks % ((uint64_t)load + 1));
-}
-
 static bus_status scs_read(sim_target *t, uint32_t off, uint32_t *value)
 {
   sim_core *c = &t->core;
-  uint32_t ipsr = 0;
+  if (nvic_reg_read(t, off, value))
+    return BUS_OK;
   switch (off) {
-  case 0x004: /* ICTR */
-    *value = 2;
-    return BUS_OK;
-  case 0x018:
-    *value = systick_val(t);
-    return BUS_OK;
-  case 0x01C: /* SysTick CALIB: 9000 ticks per 10 ms of the reference clock */
-    *value = 0x40002328;
+  case 0x004: /* ICTR: the interrupt lines in steps of 32 */
+    *value = (uint32_t)(nvic_exception_count(t->chip) - 16) / 32 - 1;
     return BUS_OK;
   case 0xD00:
     *value = t->chip->cpuid;
-    return BUS_OK;
-  case 0xD04:
-    uc_reg_read(c->uc, UC_ARM_REG_IPSR, &ipsr);
-    *value = ipsr & 0x1FF;
     return BUS_OK;
   case 0xD08:
     *value = c->vtor;
@@ -284,14 +284,6 @@ static bus_status scs_read(sim_target *t, uint32_t off, uint32_t *value)
     return BUS_OK;
   case 0xD14:
     *value = c->ccr;
-    return BUS_OK;
-  case 0xD18:
-  case 0xD1C:
-  case 0xD20:
-    *value = c->shpr[(off - 0xD18) / 4];
-    return BUS_OK;
-  case 0xD24:
-    *value = c->shcsr;
     return BUS_OK;
   case 0xD28:
     *value = c->cfsr;
@@ -333,11 +325,7 @@ static bus_status scs_read(sim_target *t, uint32_t off, uint32_t *value)
     *value = coresight_id(PPB_SCS, off, t->chip);
     return BUS_OK;
   }
-  if (off >= 0x180 && off < 0x1C0) /* ICER reads the enables like ISER */
-    off -= 0x80;
-  else if (off >= 0x280 && off < 0x2C0) /* ICPR reads the pending bits like ISPR */
-    off -= 0x80;
-  *value = off < 0x400 ? c->nvic[off / 4] : 0;
+  *value = off < 0x400 ? c->scs_store[off / 4] : 0;
   return BUS_OK;
 }
 
@@ -364,16 +352,9 @@ static void scs_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
 {
   sim_core *c = &t->core;
   uint32_t v = value & mask;
+  if (nvic_reg_write(t, m, off, value, mask))
+    return;
   switch (off) {
-  case 0x010:
-    if ((value & 1) && !(c->nvic[0x10 / 4] & 1))
-      c->systick_base = c->total_cycles;
-    c->nvic[0x10 / 4] = value & 0x7;
-    return;
-  case 0x018: /* writing VAL clears it */
-    c->nvic[0x18 / 4] = 0;
-    c->systick_base = c->total_cycles;
-    return;
   case 0xD08:
     c->vtor = value & 0x3FFFFF80;
     return;
@@ -382,17 +363,11 @@ static void scs_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
     return;
   case 0xD10:
     c->scr = value & 0x16;
+    if (c->in_run)
+      c->stop_pending = true; /* SEVONPEND, SLEEPONEXIT */
     return;
   case 0xD14:
     c->ccr = value & 0x31B;
-    return;
-  case 0xD18:
-  case 0xD1C:
-  case 0xD20:
-    c->shpr[(off - 0xD18) / 4] = (c->shpr[(off - 0xD18) / 4] & ~mask) | v;
-    return;
-  case 0xD24:
-    c->shcsr = value & 0x7FFFF;
     return;
   case 0xD28:
     c->cfsr &= ~v;
@@ -427,26 +402,20 @@ static void scs_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
   case 0xDF8:
     c->dcrdr = value;
     return;
-  case 0xDFC:
+  case 0xDFC: {
+    bool was = cyccnt_counting(c);
     c->demcr = value & DEMCR_MASK;
+    dwt_cyccnt_hold(t, was);
     return;
+  }
   case 0xF34:
     c->fpccr = (value & 0xC00001FF);
     return;
   default:
     break;
   }
-  if (off >= 0x100 && off < 0x140) { /* ISER sets, ICER clears */
-    c->nvic[off / 4] |= v;
-  } else if (off >= 0x180 && off < 0x1C0) {
-    c->nvic[(off - 0x80) / 4] &= ~v;
-  } else if (off >= 0x200 && off < 0x240) {
-    c->nvic[off / 4] |= v;
-  } else if (off >= 0x280 && off < 0x2C0) {
-    c->nvic[(off - 0x80) / 4] &= ~v;
-  } else if (off < 0x400) {
-    c->nvic[off / 4] = (c->nvic[off / 4] & ~mask) | v;
-  }
+  if (off < 0x400)
+    c->scs_store[off / 4] = (c->scs_store[off / 4] & ~mask) | v;
 }
 
 /* ---- dispatch ---- */

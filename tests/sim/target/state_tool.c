@@ -26,6 +26,9 @@ static const char *const usage_main =
     "                   print the option bytes and the protection in words\n"
     "  power-cycle FILE mark the board as switched off: the next session starts with\n"
     "                   a power-on reset (option bytes reloaded, debugger latch cleared)\n"
+    "  boot FILE [--ms N] [--reset] [--read ADDR]... [--json]\n"
+    "                   power the board on (or reset it) without a debugger, run its\n"
+    "                   firmware N virtual ms, say where it booted and where the core is\n"
     "\n"
     "Run `swdsim state COMMAND --help` for the details of a command.\n";
 
@@ -219,6 +222,7 @@ static int cmd_init(int argc, char **argv)
       i++;
   }
   if (rc == 0) {
+    board_forget_path(path); /* a new chip: no running board kept for it */
     memcpy(st.loaded, st.options, SIM_OPTIONS_SIZE);
     char err[512];
     if (!sim_state_store(path, &st, chip, err, sizeof err)) {
@@ -449,6 +453,7 @@ static int cmd_power_cycle(int argc, char **argv)
   if (!load_state(argv[0], &st, &chip))
     return 1;
   st.powered = false;
+  board_forget_path(argv[0]); /* RAM, registers and peripherals are lost */
   char err[512];
   int rc = 0;
   if (!sim_state_store(argv[0], &st, chip, err, sizeof err)) {
@@ -474,7 +479,7 @@ int sim_state_main(int argc, char **argv)
     const char *name;
     int (*run)(int, char **);
   } cmds[] = {{"init", cmd_init}, {"dump", cmd_dump}, {"show", cmd_show},
-              {"power-cycle", cmd_power_cycle}};
+              {"power-cycle", cmd_power_cycle}, {"boot", sim_state_boot_main}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0)
       return cmds[i].run(argc - 2, argv + 2);

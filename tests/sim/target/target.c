@@ -266,10 +266,24 @@ void target_advance(sim_target *t, sim_ns until)
     scenario_update(t);
     if (!t->powered)
       break;
+    /* the cheap checks first: a debugger's WAIT loop syncs millions of times */
+    bool board = board_busy(t);
+    if (board)
+      board_update(t);
+    exc_update(t);
+    core_state cs = t->core.state;
+    if (!t->nrst && !t->stop_mode && (cs == CORE_RUNNING || cs == CORE_SLEEPING))
+      exc_dispatch(t);
     sim_ns next = until, ev = flash_next_event(t);
     if (ev > t->now && ev < next)
       next = ev;
     ev = scenario_next_event(t);
+    if (ev > t->now && ev < next)
+      next = ev;
+    ev = exc_next_event(t);
+    if (ev > t->now && ev < next)
+      next = ev;
+    ev = board ? board_next_event(t) : UINT64_MAX;
     if (ev > t->now && ev < next)
       next = ev;
     if (t->core.state == CORE_RUNNING && !t->nrst && !t->stop_mode)
@@ -286,7 +300,7 @@ void target_advance(sim_target *t, sim_ns until)
 
 void sim_target_sync(sim_target *t)
 {
-  target_advance(t, t->clock->now);
+  target_advance(t, t->clock->now + t->time_offset);
   if (t->dirty && t->state_path[0] && t->now - t->last_save >= SIM_MS(1000)) {
     char err[512];
     if (!sim_target_save(t, err, sizeof err) && !t->save_warned) {
@@ -398,6 +412,8 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   t->now = clock->now;
   t->last_save = t->now;
   t->powered = true;
+  if (opts->power_cycle)
+    t->st.powered = false;
   bool power_on = !t->st.powered; /* otherwise the board stayed powered since the last session */
   if (power_on) {
     t->st.powered = true;
@@ -409,6 +425,13 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   periph_power_on(t);
   core_clock_changed(t);
   system_reset(t, RESET_POWER, power_on);
+  t->keep_board = opts->keep_running || opts->save_board;
+  t->no_save = opts->no_save;
+  if (!power_on && opts->keep_running && !opts->reset && board_load(t)) {
+    /* the firmware went on while no tool was connected */
+    target_advance(t, t->now + SIM_MS(opts->idle_ms));
+    t->time_offset = t->now - clock->now;
+  }
   /* the firmware has been running since before the client started */
   if (scenario_firmware(t) && firmware_running(t)) {
     t->scen_fired = true;
@@ -441,7 +464,13 @@ void sim_target_free(sim_target *t)
 
 bool sim_target_save(sim_target *t, char *err, size_t err_len)
 {
-  if (!t->state_path[0] || !t->dirty)
+  if (!t->state_path[0] || t->no_save)
+    return true;
+  if (t->keep_board && t->powered)
+    board_save(t);
+  else
+    board_forget(t); /* the board moved on from what was kept */
+  if (!t->dirty)
     return true;
   if (!sim_state_store(t->state_path, &t->st, t->chip, err, err_len))
     return false;

@@ -5,7 +5,9 @@
  *   target.c    sim_target_*: time, events, resets, power, scenarios, faults
  *   dp.c        SW-DP and AHB-AP (the wire-level entry points)
  *   bus.c       the memory bus shared by the debugger and the CPU
- *   periph.c    RCC (clock tree), DBGMCU, GPIO/AFIO, IWDG
+ *   periph.c    RCC (clock tree), DBGMCU, GPIO/AFIO
+ *   board.c     TIM2/TIM5, IWDG, PWR ready bits: what firmware waits on and keeps time with
+ *   nvic.c      exceptions and interrupts (NVIC, SysTick, entry, return, faults)
  *   scs.c       Cortex-M system control and debug: DHCSR, DCRSR, DEMCR, FPB...
  *   core.c      the CPU: Unicorn, cycle accounting, idle skipping, exceptions
  *   flash.c     program/erase operations shared by the flash controllers
@@ -15,6 +17,8 @@
  *   flash_h7.c  STM32H7 flash interface per bank and option bytes (RM0433/RM0468)
  *   state.c     the persistent chip state file
  *   state_tool.c  `swdsim state init|dump|show|power-cycle`
+ *   board_state.c  the powered board (core, RAM, peripherals) kept between sessions
+ *   boot_tool.c `swdsim state boot`: run the board without a debugger, say where it is
  *   thumb.c     the little Thumb decoding the idle detector needs
  */
 #ifndef SWDSIM_TARGET_H
@@ -216,7 +220,19 @@ typedef enum reset_cause {
   RESET_PIN,
   RESET_SOFTWARE,
   RESET_OPTION_LOAD, /* G0 FLASH_CR.OBL_LAUNCH: option bytes reloaded, then a system reset */
+  RESET_IWDG,        /* the independent watchdog ran out */
 } reset_cause;
+
+/* A general-purpose timer (board.c), counted from an anchor. */
+enum { SIM_TIMERS = 2 }; /* TIM2, TIM5 */
+typedef struct sim_timer {
+  uint32_t regs[0x54 / 4]; /* CR1 ... OR, word indexed */
+  uint32_t psc_active;     /* the prescaler in use (PSC is preloaded) */
+  uint64_t cnt0;           /* the counter at `anchor` */
+  sim_ns anchor;
+  uint64_t hz;             /* counter ticks per second; 0: stopped or frozen */
+  uint64_t seen;           /* ticks since the anchor whose events are flagged */
+} sim_timer;
 
 typedef struct sim_periph {
   uint32_t rcc[64];        /* RCC registers, word indexed */
@@ -225,7 +241,13 @@ typedef struct sim_periph {
   uint32_t gpio[11][10];   /* GPIOA.. (F1: CRL CRH IDR ODR BSRR BRR LCKR; F4: 10 regs) */
   uint32_t afio[8];
   uint32_t iwdg[4];
-  bool iwdg_started;
+  bool iwdg_started, iwdg_unlocked;
+  sim_ns iwdg_left, iwdg_seen; /* time to the watchdog reset, counted up to iwdg_seen */
+  sim_timer tim[SIM_TIMERS];
+  uint32_t pwr[32];        /* PWR registers, word indexed */
+  sim_ns vosf_until;       /* G0: PWR_SR2.VOSF reads 1 until then */
+  bool supply_configured;  /* H7: PWR_CR3 written since power-on */
+  uint32_t supply_cr3;
   bool swd_pins_off;       /* the firmware reassigned PA13/PA14 */
   uint8_t *stub;           /* plain storage for the other peripheral registers */
   uint32_t stub_size;
@@ -238,6 +260,18 @@ bus_status periph_read(sim_target *t, uint32_t addr, uint32_t *value);
 bus_status periph_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value,
                         uint32_t mask);
 uint32_t periph_core_hz(const sim_target *t);
+
+/* board.c: TIM2/TIM5, IWDG, PWR */
+void board_reset(sim_target *t);
+void board_power_on(sim_target *t);
+void board_clock_changed(sim_target *t);
+/* Whether anything here counts time (else update and next event are no-ops). */
+bool board_busy(const sim_target *t);
+/* Flags, interrupts and the watchdog up to t->now; the next event. */
+void board_update(sim_target *t);
+sim_ns board_next_event(const sim_target *t);
+bool board_read(sim_target *t, uint32_t addr, uint32_t *value);
+bool board_write(sim_target *t, uint32_t addr, uint32_t value, uint32_t mask);
 bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value);
 bus_status dbgmcu_write(sim_target *t, uint32_t off, uint32_t value);
 
@@ -435,6 +469,25 @@ typedef struct spin_detect {
   uint32_t regs[17];
 } spin_detect;
 
+/* SysTick, counted from an anchor (nvic.c). */
+typedef struct sim_systick {
+  uint32_t ctrl, load; /* CSR (ENABLE, TICKINT, CLKSOURCE, COUNTFLAG), RVR */
+  uint32_t val0;       /* the counter at `anchor` */
+  sim_ns anchor;
+  uint32_t hz;         /* ticks per second since the anchor */
+  uint64_t seen;       /* arrivals at 0 since the anchor already counted */
+} sim_systick;
+
+enum { SIM_EXC_MAX = 16 + 160 };
+
+/* Exception state (nvic.c), reset by a system reset. */
+typedef struct sim_nvic {
+  uint8_t prio[SIM_EXC_MAX]; /* priority registers (implemented bits only) */
+  bool enabled[SIM_EXC_MAX], pending[SIM_EXC_MAX], active[SIM_EXC_MAX];
+  bool event;                /* the WFE event register */
+  sim_systick systick;
+} sim_nvic;
+
 typedef struct sim_core {
   uc_engine *uc;
   core_state state;
@@ -447,10 +500,9 @@ typedef struct sim_core {
   uint64_t dwt_cyccnt_base;
   /* system control block (reset by system reset) */
   uint32_t vtor, scr, ccr, shcsr, cfsr, hfsr, mmfar, bfar, cpacr, aircr_prigroup;
-  uint32_t shpr[3];
-  uint32_t nvic[0x400 / 4]; /* plain storage for NVIC/SysTick/FPU regs not modelled */
+  sim_nvic nvic;
+  uint32_t scs_store[0x400 / 4]; /* plain storage for the SCS registers not modelled */
   uint32_t fpccr;
-  uint64_t systick_base;
   uint32_t components[3][1024]; /* ITM, TPIU, ETM register storage */
   uint32_t breakpoints[16];     /* addresses the FPB halts at (derived) */
   int breakpoint_count;
@@ -465,6 +517,8 @@ typedef struct sim_core {
   uint64_t run_budget;   /* total_cycles at which the current run stops */
   sim_ns run_until;
   bool in_run, expect_valid, stop_pending, sleep_request, svc_request, stepping;
+  bool sleep_wfe;        /* the core sleeps in WFE (else WFI) */
+  uint64_t dwt_cyccnt_frozen; /* CYCCNT while DWT_CTRL.CYCCNTENA is clear */
   uint32_t halt_request; /* DFSR reason */
   uint32_t expect_pc, sleep_pc;
   int fault_pending;     /* exception number to take after the run, 0 = none */
@@ -509,16 +563,49 @@ uint32_t core_reg_read(sim_target *t, unsigned sel);
 void core_reg_write(sim_target *t, unsigned sel, uint32_t value);
 void core_take_exception(sim_target *t, int number, uint32_t return_pc);
 
+/* nvic.c: exceptions and interrupts, SysTick */
+int nvic_exception_count(const sim_chip *chip);
+void nvic_reset(sim_target *t);
+/* Pend exception `number` (16 + n for interrupt line n). */
+void nvic_set_pending(sim_target *t, int number);
+/* NVIC, ICSR, SHPR, SHCSR, STIR and SysTick at SCS offset `off`; false if
+ * `off` is none of them. */
+bool nvic_reg_read(sim_target *t, uint32_t off, uint32_t *value);
+bool nvic_reg_write(sim_target *t, bus_master m, uint32_t off, uint32_t value, uint32_t mask);
+bool systick_read(sim_target *t, uint32_t off, uint32_t *value);
+bool systick_write(sim_target *t, uint32_t off, uint32_t value);
+void systick_reset(sim_target *t);
+void exc_fault(sim_target *t, uint32_t cfsr, uint32_t hfsr, uint32_t addr, uint32_t pc);
+void exc_svc(sim_target *t, uint32_t return_pc);
+void exc_return(sim_target *t, uint32_t exc_return);
+/* Wake a sleeping core and take the exception that is due (between runs). */
+void exc_dispatch(sim_target *t);
+/* Count SysTick up to t->now; the time of its next arrival at 0. */
+void exc_update(sim_target *t);
+sim_ns exc_next_event(const sim_target *t);
+void exc_clock_changed(sim_target *t);
+
 /* The private peripheral bus 0xE0000000-0xE00FFFFF, word aligned. */
 bus_status ppb_read(sim_target *t, uint32_t addr, uint32_t *value);
 bus_status ppb_write(sim_target *t, bus_master m, uint32_t addr, uint32_t value, uint32_t mask);
 uint32_t scs_dhcsr(sim_target *t, bool consume);
+
+/* board_state.c: the powered board kept between sessions (FILE.board) */
+bool board_save(sim_target *t);
+bool board_load(sim_target *t);
+void board_forget(const sim_target *t);
+void board_forget_path(const char *state_path);
+
+/* boot_tool.c */
+int sim_state_boot_main(int argc, char **argv);
 
 /* thumb.c */
 bool thumb_is_32bit(uint16_t hw1);
 /* Conservative: true for anything that may write memory or special state. */
 bool thumb_has_side_effects(uint16_t hw1, uint16_t hw2);
 bool thumb_is_sleep(uint16_t hw1, uint16_t hw2);
+bool thumb_is_sev(uint16_t hw1, uint16_t hw2);
+bool thumb_changes_mask(uint16_t hw1, uint16_t hw2);
 bool thumb_v6m_defined(uint16_t hw1, uint16_t hw2);
 
 /* ---------------------------------------------------------------------- */
@@ -589,6 +676,8 @@ struct sim_target {
   bool scen_fired;      /* it has disabled SWD / gone to sleep */
   sim_ns scen_fired_at;
   bool stop_mode;       /* the `sleep` firmware is in Stop mode */
+  sim_ns time_offset;   /* the board's time ahead of the session's clock (idle run) */
+  bool keep_board, no_save;
 };
 
 /* target.c */

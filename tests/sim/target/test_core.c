@@ -27,6 +27,18 @@ static const uint8_t fw[] = {
 /* 0: 1: adds r0,#1; b 1b   4: b .   6: wfi; b . */
 static const uint8_t misc[] = {0x01, 0x30, 0xfd, 0xe7, 0xfe, 0xe7, 0x30, 0xbf, 0xfe, 0xe7};
 
+/* Firmware at 0 that starts the IWDG and feeds it for ever:
+ * 0x08: ldr r0,=0x40003000; ldr r1,=0xCCCC; ldr r2,=0xAAAA; str r1,[r0];
+ * 0x10: str r2,[r0]; b 0x10 */
+static const uint8_t iwdg_fw[] = {
+    0x00, 0x50, 0x00, 0x20, 0x09, 0x00, 0x00, 0x00, 0x04, 0x48, 0x05, 0x49, 0x05, 0x4a,
+    0x01, 0x60, 0x02, 0x60, 0xfd, 0xe7, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x30, 0x00, 0x40, 0xcc, 0xcc, 0x00, 0x00, 0xaa, 0xaa, 0x00, 0x00,
+};
+
+#define RCC_CSR_F1 0x40021024u
+#define IWDGRSTF (1u << 29)
+
 static void open_connected(tp *p, const char *state)
 {
   tp_options o = {.chip = "stm32f103c8", .state = state};
@@ -302,6 +314,54 @@ static void test_pll_speeds_up_the_core(void **state)
   tp_close(&p);
 }
 
+/* The firmware feeds its watchdog; a debugger halts the core without
+ * freezing the IWDG (DBGMCU_CR.DBG_IWDG_STOP, RM0008 §31.16.3): 409.6 ms
+ * later (RLR 0xFFF, LSI 40 kHz / 4) the watchdog resets the chip. */
+static void test_watchdog_resets_a_halted_chip(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "iwdg");
+  tp_make_state(path, "stm32f103c8", 0, iwdg_fw, sizeof iwdg_fw, NULL);
+  tp p;
+  open_connected(&p, path);
+  tp_wait(&p, SIM_MS(2));
+  tp_write32(&p, RCC_CSR_F1, 1u << 24); /* RMVF: clear the reset flags */
+  tp_halt(&p);
+  tp_dhcsr(&p); /* S_RESET_ST read and cleared */
+  tp_wait(&p, SIM_MS(300));
+  assert_false(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
+  tp_wait(&p, SIM_MS(200));
+  assert_true(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
+  assert_true(tp_dhcsr(&p) & S_RESET_ST);
+  /* running and fed, it does not */
+  tp_write32(&p, RCC_CSR_F1, 1u << 24);
+  tp_run(&p);
+  tp_wait(&p, SIM_MS(600));
+  assert_false(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
+  tp_close(&p);
+  remove(path);
+}
+
+static void test_watchdog_frozen_by_dbgmcu(void **state)
+{
+  (void)state;
+  char path[256];
+  tp_temp_path(path, sizeof path, "iwdgfz");
+  tp_make_state(path, "stm32f103c8", 0, iwdg_fw, sizeof iwdg_fw, NULL);
+  tp p;
+  open_connected(&p, path);
+  tp_write32(&p, 0xE0042004u, 1u << 8); /* DBG_IWDG_STOP */
+  tp_wait(&p, SIM_MS(2));
+  tp_write32(&p, RCC_CSR_F1, 1u << 24);
+  tp_halt(&p);
+  tp_wait(&p, SIM_MS(2000));
+  assert_false(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
+  assert_true(tp_dhcsr(&p) & S_HALT);
+  tp_close(&p);
+  remove(path);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -315,6 +375,8 @@ int main(void)
       cmocka_unit_test(test_wfi_sleeps),
       cmocka_unit_test(test_idle_loop_is_skipped),
       cmocka_unit_test(test_pll_speeds_up_the_core),
+      cmocka_unit_test(test_watchdog_resets_a_halted_chip),
+      cmocka_unit_test(test_watchdog_frozen_by_dbgmcu),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

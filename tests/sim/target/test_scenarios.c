@@ -92,6 +92,9 @@ static void test_firmware_disables_swd_through_afio(void **state)
   open_with(&p, path, NULL, NULL);
   assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
   tp_halt(&p);
+  /* the reset firmware ended in lockup with EPSR.T clear (a HardFault
+   * vector of 0): start the AFIO code in Thumb state */
+  tp_set_reg(&p, 16, XPSR_T);
   tp_set_reg(&p, 15, 0x3C);
   tp_run(&p);
   tp_wait(&p, SIM_US(20));

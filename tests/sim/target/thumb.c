@@ -85,3 +85,18 @@ bool thumb_is_sleep(uint16_t hw1, uint16_t hw2)
     return true;
   return hw1 == 0xF3AF && (hw2 == 0x8003 || hw2 == 0x8002);
 }
+
+bool thumb_is_sev(uint16_t hw1, uint16_t hw2)
+{
+  return hw1 == 0xBF40 || (hw1 == 0xF3AF && hw2 == 0x8004);
+}
+
+/* CPS (A6.7.28) and MSR to PRIMASK, BASEPRI, BASEPRI_MAX or FAULTMASK
+ * (SYSm 16-19, B5.2.3). */
+bool thumb_changes_mask(uint16_t hw1, uint16_t hw2)
+{
+  if ((hw1 & 0xFFE8) == 0xB660)
+    return true;
+  return (hw1 & 0xFFF0) == 0xF380 && (hw2 & 0xFF00) == 0x8800 && (hw2 & 0xFF) >= 16 &&
+         (hw2 & 0xFF) <= 20;
+}
