@@ -78,7 +78,6 @@ enum {
   G0_SECR_BOOT_LOCK = 1u << 16,
 
   G0_BANK2_PAGE = 0x100u,
-  G0_IWDG_KR = 0x40003000u,
   G0_OPTKEY1 = 0x08192a3bu,
   G0_OPTKEY2 = 0x4c5d6e7fu,
   G0_SRAM = 0x20000000u,
@@ -147,7 +146,7 @@ static swdf_err g0_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .cr_program = G0_CR_PG,
       .unit = 8,
       .access = 4,
-      .iwdg_kr = G0_IWDG_KR,
+      .iwdg_kr = SWDF_IWDG_KR,
       .program_typ_ns = G0_PROGRAM_TYP_NS,
       .program_max_us = chip->program_time_us != 0 ? chip->program_time_us : G0_PROGRAM_MAX_US,
       .erase = {{0, G0_PAGE_ERASE_TYP_US, page_max_us}},
@@ -427,7 +426,6 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
   bool boot1_rom = g0_field(o, "nboot1", 1) != 0;
   bool boot0_flash = g0_field(o, "nboot0", 1) != 0;
   uint32_t other = boot1_rom ? chip->sysmem_base : G0_SRAM;
-  out->rom_has_dfu = g0_rom_has_dfu(chip);
   out->empty_check = 0;
   if (lock) {
     out->pin_honoured = 0;
@@ -476,18 +474,14 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
               "with nBOOT1=0 a boot from outside the flash starts the SRAM, not the ROM "
               "bootloader");
   }
-  snprintf(out->dfu_needs, sizeof(out->dfu_needs), "%s",
-           out->rom_has_dfu
-               ? "The ROM DFU bootloader of the G0B1/G0C1 needs a USB data cable on PA11/PA12; it "
-                 "clocks USB from the internal 48 MHz oscillator, so no crystal is needed."
-               : "This chip has no USB: its ROM bootloader talks over USART, I2C or SPI only; "
-                 "USB DFU needs a bootloader in flash (Katapult...) or an SWD tool.");
   return SWDF_OK;
 }
 
 static const swdf__boot_rules g0_boot = {
     .rom_has_dfu = g0_rom_has_dfu,
-    .dfu_needs = "a USB data cable on PA11/PA12 (G0B1/G0C1 only; no crystal needed)",
+    .dfu_needs = "The ROM DFU bootloader of the G0B0/G0B1/G0C1 needs only a USB data cable on "
+                 "PA11/PA12: it clocks USB from the internal 48 MHz oscillator, so no crystal "
+                 "is needed.",
     .config = g0_boot_config,
 };
 
