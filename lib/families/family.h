@@ -140,6 +140,10 @@ typedef struct swdf__family {
    * one for all); returns the number of commands written (at most 2). */
   unsigned (*mass_erase_cmds)(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                               const swdf_flash_layout *layout);
+  /* The erase of one whole bank of a multi-bank layout as one command
+   * (G0 MER1 or MER2); false when the family has none. May be NULL. */
+  bool (*bank_erase_cmd)(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                         const swdf_flash_layout *layout, unsigned bank);
   /* After a successful write or erase, before the core is resumed (G0: set
    * FLASH_ACR.EMPTY from the new content of the flash base so that the next
    * reset boots it). Writes a plain sentence into `note` (or ""). May be NULL. */

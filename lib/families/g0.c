@@ -225,11 +225,12 @@ static swdf_err g0_after_write(swdf_target *t, char *note, size_t note_len) {
     return err;
   }
   if (((acr & G0_ACR_EMPTY) != 0) != empty) {
-    snprintf(note, note_len,
-             "the chip still takes its flash for %s (FLASH_ACR.EMPTY did not change): power it "
-             "off and on once so that the next start %s",
-             empty ? "programmed" : "empty",
-             empty ? "finds the flash empty" : "runs the new program, not the ROM bootloader");
+    /* A warning, not the note (shown only with -v): the user has to act. */
+    swdf__log(swdf__target_ctx(t), SWDF_LOG_WARN,
+              "the chip still takes its flash for %s (FLASH_ACR.EMPTY did not change): power "
+              "it off and on once so that the next start %s",
+              empty ? "programmed" : "empty",
+              empty ? "finds the flash empty" : "runs the new program, not the ROM bootloader");
     return SWDF_OK;
   }
   snprintf(note, note_len,
@@ -264,6 +265,15 @@ static unsigned g0_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *
   uint32_t cr = G0_CR_MER1 | (layout->bank_count > 1 ? G0_CR_MER2 : 0);
   out[0] = (swdf__erase_cmd){.cr = cr, .ar = layout->base, .bank = 0};
   return 1;
+}
+
+/* One bank of a dual-bank part: MER1 or MER2 alone. */
+static bool g0_bank_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                              const swdf_flash_layout *layout, unsigned bank) {
+  (void)ctl;
+  *out = (swdf__erase_cmd){
+      .cr = bank == 0 ? G0_CR_MER1 : G0_CR_MER2, .ar = layout->banks[bank].base, .bank = 0};
+  return true;
 }
 
 /* ---- option bytes (RM0444 section 3.4.2) ---- */
@@ -495,6 +505,7 @@ const swdf__family swdf__family_g0 = {
     .finish = g0_finish,
     .erase_cmd = g0_erase_cmd,
     .mass_erase_cmds = g0_mass_erase_cmds,
+    .bank_erase_cmd = g0_bank_erase_cmd,
     .after_write = g0_after_write,
     .opt_write = g0_opt_write,
     .opt_reload = g0_opt_reload,

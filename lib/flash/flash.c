@@ -1190,6 +1190,28 @@ static swdf_err check_blank(swdf__flash_session *s, uint32_t addr, uint32_t len)
   return err;
 }
 
+/* A whole bank inside [at, end) that the family erases with one command,
+ * where that is quicker than its units: queue it and return its size. */
+static uint32_t erase_whole_bank(swdf_err *err, swdf__flash_session *s, uint64_t at,
+                                 uint64_t end) {
+  const swdf_flash_layout *l = s->layout;
+  for (unsigned b = 0; s->family->bank_erase_cmd != NULL && l->bank_count > 1 &&
+                       b < l->bank_count && b < SWDF_LAYOUT_MAX_BANKS;
+       b++) {
+    swdf__erase_cmd cmd;
+    swdf__erase_costs costs = erase_costs(s);
+    if (l->banks[b].base != at || at + l->banks[b].size > end ||
+        !swdf__plan_mass_erase_pays(l, l->banks[b].base, l->banks[b].size, 1, &costs) ||
+        !s->family->bank_erase_cmd(&cmd, &s->ctl, l, b)) {
+      continue;
+    }
+    *err = s->backend->erase(s, &cmd, l->banks[b].base, l->banks[b].size,
+                             s->ctl.mass_erase_typ_us, s->ctl.mass_erase_max_us);
+    return l->banks[b].size;
+  }
+  return 0;
+}
+
 /* Erase the units of [addr, addr + len); asked to stop, stop between units
  * (after those already queued are done) and say how far it got. */
 static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_t len) {
@@ -1211,6 +1233,11 @@ static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_
                                       (unsigned)(addr + len - 1));
       }
       break;
+    }
+    uint32_t bank_size = erase_whole_bank(&err, s, at, (uint64_t)addr + len);
+    if (bank_size != 0) {
+      at += bank_size;
+      continue;
     }
     swdf_flash_sector sector;
     swdf_flash_layout_sector_at(&sector, s->layout, (uint32_t)at);
