@@ -445,7 +445,9 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
              "BOOT_LOCK=1: the chip always starts the program in flash, whatever the BOOT0 pin, "
              "the boot options or an empty flash say; set boot_lock=off (possible at read "
              "protection level 0 only) to reach the ROM bootloader again");
-    g0_repair(out, "boot_lock", "off", "BOOT_LOCK forces the start from flash");
+    g0_repair(out, "boot_lock", "off",
+              "lets the BOOT0 pin and the boot options choose again (BOOT_LOCK forces the "
+              "start from flash)");
   } else if (sel_option) {
     out->pin_honoured = 0;
     out->boot_pin_low = out->boot_pin_high = boot0_flash ? flash : other;
@@ -481,8 +483,7 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
   if (!lock && !boot1_rom) {
     out->rom_reachable = sel_option && boot0_flash; /* only the empty check still reaches it */
     g0_repair(out, "nboot1", "system",
-              "with nBOOT1=0 a boot from outside the flash starts the SRAM, not the ROM "
-              "bootloader");
+              "makes a start from outside the flash run the ROM bootloader, not the SRAM");
   }
   return SWDF_OK;
 }

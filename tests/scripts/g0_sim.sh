@@ -182,7 +182,19 @@ rescue_case() { # rescue_case NAME STATE [--scenario S]...
 }
 st=$(state boot0_ignored --load "$fw/klipper_g0b1.bin@$base")
 rescue_case g0-boot0-ignored "$st" --scenario g0-boot0-ignored
-expect_match "$out" "nBOOT_SEL=1" "rescue explains why the BOOT0 pin is ignored"
+expect_match "$out" "BOOT0 pin is ignored because nBOOT_SEL=1 and nBOOT0=1" \
+  "rescue explains why the BOOT0 pin is ignored"
+expect_match "$out" "options set nboot_sel=pin" "rescue --write names the boot repair for later"
+# Without --write the repair itself: the BOOT0 pin (held high) reaches the ROM again.
+st=$(state boot0_repair --load "$fw/klipper_g0b1.bin@$base")
+expect_exit 7 "rescue without --yes and without a terminal" -- \
+  run "$st" --scenario g0-boot0-ignored -- rescue </dev/null
+expect_match "$out" "Proposed repair: set the option nboot_sel = pin" "rescue proposes nboot_sel=pin"
+expect_eq "$(boot_area "$st")" flash "nothing changed without --yes"
+expect_exit 0 "rescue --yes applies the boot repair" -- run "$st" -- rescue --yes
+expect_eq "$(json "$(show "$st")" 'j["options"]["nboot_sel"]')" 0 "state: nBOOT_SEL=0"
+expect_eq "$(boot_area "$st")" system-memory "BOOT0 held high now starts the ROM bootloader"
+same "the boot repair keeps the flash" "$fw/klipper_g0b1.bin" "$st" "$(wc -c <"$fw/klipper_g0b1.bin")"
 st=$(state empty_check --load "$fw/klipper_g0b1.bin@$base")
 rescue_case g0-empty-check "$st" --scenario g0-empty-check
 st=$(state rdp1 --option rdp=1 --load "$fw/klipper_g0b1.bin@$base")
