@@ -745,6 +745,41 @@ static swdf_err stop_before(swdf_flash_plan *plan, size_t u) {
                     u, plan->core.unit_count, (unsigned)(next->addr - 1), (unsigned)next->addr);
 }
 
+/* Units u.. cover a whole bank that the family erases with one command,
+ * all to be erased with nothing to keep, and that is quicker than their
+ * erases: queue the bank erase and return the bank's end (else 0). */
+static uint64_t erase_bank_of_units(swdf_err *err, swdf__flash_session *s,
+                                    const swdf__plan_core *p, size_t u) {
+  const swdf_flash_layout *l = s->layout;
+  for (unsigned b = 0; s->family->bank_erase_cmd != NULL && l->bank_count > 1 &&
+                       b < l->bank_count && b < SWDF_LAYOUT_MAX_BANKS;
+       b++) {
+    uint64_t end = (uint64_t)l->banks[b].base + l->banks[b].size;
+    if (l->banks[b].base != p->units[u].pub.addr) {
+      continue;
+    }
+    uint64_t covered = 0;
+    for (size_t i = u; i < p->unit_count && p->units[i].pub.addr < end; i++) {
+      const swdf__unit *unit = &p->units[i];
+      if (unit->pub.action != SWDF_UNIT_ERASE || unit->pub.kept_bytes != 0 || unit->restored) {
+        return 0;
+      }
+      covered += unit->pub.size;
+    }
+    swdf__erase_costs costs = erase_costs(s);
+    swdf__erase_cmd cmd;
+    if (covered != l->banks[b].size ||
+        !swdf__plan_mass_erase_pays(l, l->banks[b].base, l->banks[b].size, 1, &costs) ||
+        !s->family->bank_erase_cmd(&cmd, &s->ctl, l, b)) {
+      return 0;
+    }
+    *err = s->backend->erase(s, &cmd, l->banks[b].base, l->banks[b].size,
+                             s->ctl.mass_erase_typ_us, s->ctl.mass_erase_max_us);
+    return end;
+  }
+  return 0;
+}
+
 static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
   swdf__flash_session *s = plan->session;
   swdf__plan_core *p = &plan->core;
@@ -754,6 +789,7 @@ static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
   bool chip_erase = plan->opts.mass_erase || plan->chip_erase;
   swdf__cancel_hold(plan->ctx, true);
   swdf_err err = chip_erase ? mass_erase(s) : SWDF_OK;
+  uint64_t bank_erased_to = 0; /* units below were erased with their bank */
   for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
     if (swdf__cancel_asked(plan->ctx)) {
@@ -765,8 +801,12 @@ static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
     if (group) {
       s->backend->group_begin(s);
     }
-    if (unit->action == SWDF_UNIT_ERASE && !chip_erase) {
-      err = erase_unit(s, unit);
+    if (unit->action == SWDF_UNIT_ERASE && !chip_erase && unit->addr >= bank_erased_to) {
+      uint64_t bank_end = erase_bank_of_units(&err, s, p, u);
+      bank_erased_to = bank_end != 0 ? bank_end : bank_erased_to;
+      if (bank_end == 0) {
+        err = erase_unit(s, unit);
+      }
     }
     if (err == SWDF_OK) {
       err = swdf__plan_program_runs(p, u, program_run, s);

@@ -88,6 +88,13 @@ expect_eq "$(report_value flash_erase_units) $(report_value mass_erases) $(repor
   "0 1 22000" "bank 2 erased with one bank erase (MER2, 22 ms), not 128 page erases"
 py expect "$tmp/expect.bin" $base "$tmp/expect.bin" "$tmp/bank.bin@$bank2"
 same "bank erase: bank 1 unchanged" "$tmp/expect.bin" "$st"
+# An image over the whole of bank 1 with nothing to keep: one bank erase.
+py random 34 262144 "$tmp/bank1.bin"
+expect_exit 0 "write all of bank 1" -- run "$st" -- write "$tmp/bank1.bin" $base
+expect_eq "$(report_value flash_erase_units) $(report_value mass_erases)" "0 1" \
+  "bank 1 erased with one bank erase before the write"
+py expect "$tmp/expect.bin" $base "$tmp/expect.bin" "$tmp/bank1.bin@$base"
+same "bank-1 image: exactly the image, bank 2 unchanged" "$tmp/expect.bin" "$st"
 expect_exit 0 "erase --mass" -- run "$st" -- erase --mass
 python3 -c "import sys; sys.stdout.buffer.write(b'\xff' * $flash_size)" >"$tmp/blank.bin"
 same "mass erase" "$tmp/blank.bin" "$st"
