@@ -758,18 +758,23 @@ static uint64_t erase_bank_of_units(swdf_err *err, swdf__flash_session *s,
     if (l->banks[b].base != p->units[u].pub.addr) {
       continue;
     }
-    uint64_t covered = 0;
+    /* Every unit erased with nothing to keep, or blank already. */
+    swdf__erase_costs costs = erase_costs(s);
+    uint64_t covered = 0, units_us = 0;
     for (size_t i = u; i < p->unit_count && p->units[i].pub.addr < end; i++) {
       const swdf__unit *unit = &p->units[i];
-      if (unit->pub.action != SWDF_UNIT_ERASE || unit->pub.kept_bytes != 0 || unit->restored) {
+      bool erase = unit->pub.action == SWDF_UNIT_ERASE && unit->pub.kept_bytes == 0 &&
+                   !unit->restored;
+      bool blank = unit->pub.action == SWDF_UNIT_PROGRAM &&
+                   unit->rest_first_not_blank == 0xffffffffu;
+      if (!erase && !blank) {
         return 0;
       }
       covered += unit->pub.size;
+      units_us += erase ? costs.unit_us(costs.user, unit->pub.size) : 0;
     }
-    swdf__erase_costs costs = erase_costs(s);
     swdf__erase_cmd cmd;
-    if (covered != l->banks[b].size ||
-        !swdf__plan_mass_erase_pays(l, l->banks[b].base, l->banks[b].size, 1, &costs) ||
+    if (covered != l->banks[b].size || costs.bank_mass_us >= units_us ||
         !s->family->bank_erase_cmd(&cmd, &s->ctl, l, b)) {
       return 0;
     }
