@@ -48,6 +48,9 @@ typedef struct swdf__flash_ctl {
   uint32_t cr_program; /* PG (| PSIZE) */
   uint32_t cr_psize;   /* PSIZE bits also set for erases (F2/F4 erase parallelism) */
   uint32_t cr_force;   /* CR bit that writes out a partial unit (H7 FW); 0 = none */
+  /* Bank swap in effect (G0 nSWAP_BANK=0): the bank-select bits of erase
+   * commands name the physical bank, which is then the other one. */
+  bool banks_swapped;
   /* Bytes per program operation (1, 2, 4, 8, 16 or 32): the loader stores
    * them `access` bytes at a time back to back, then waits for sr_wait. */
   uint32_t unit;

@@ -72,6 +72,7 @@ enum {
   G0_CR_OPTLOCK = 1u << 30,
   G0_CR_LOCK = 1u << 31,
 
+  G0_OPTR_nSWAP_BANK = 1u << 20, /* G0B1/G0C1 */
   G0_OPTR_nBOOT_SEL = 1u << 24,
   G0_OPTR_nBOOT1 = 1u << 25,
   G0_OPTR_nBOOT0 = 1u << 26,
@@ -128,6 +129,11 @@ static uint32_t g0_reg(swdf_target *t, uint32_t offset) {
 
 static swdf_err g0_describe(swdf__flash_ctl *ctl, swdf_target *t) {
   const swdf_chip *chip = swdf__target_chip(t);
+  uint32_t optr = 0;
+  swdf_err err = swdf__read32(&optr, t, g0_reg(t, G0_OPTR));
+  if (err != SWDF_OK) {
+    return err;
+  }
   uint32_t page_max_us =
       chip->erase_time_ms != 0 ? chip->erase_time_ms * 1000u : G0_PAGE_ERASE_MAX_US;
   *ctl = (swdf__flash_ctl){
@@ -155,6 +161,10 @@ static swdf_err g0_describe(swdf__flash_ctl *ctl, swdf_target *t) {
                                                          : G0_BANK_ERASE_MAX_US,
       .error_bits = g0_errors,
       .error_bit_count = SWDF_ARRAY_LEN(g0_errors),
+      /* nSWAP_BANK=0 maps physical bank 2 at the base; BKER and MERx name
+       * physical banks (RM0444 section 3.3.2). */
+      .banks_swapped = swdf__target_flash_layout(t)->bank_count > 1 &&
+                       (optr & G0_OPTR_nSWAP_BANK) == 0,
   };
   return SWDF_OK;
 }
@@ -247,9 +257,8 @@ static swdf_err g0_after_write(swdf_target *t, char *note, size_t note_len) {
  * numbered from 256 (RM0444 section 3.7.5). */
 static void g0_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                          const swdf_flash_sector *sector) {
-  (void)ctl;
   uint32_t cr = G0_CR_PER;
-  if (sector->bank == 0) {
+  if ((sector->bank != 0) == ctl->banks_swapped) {
     cr |= sector->index_in_bank << G0_CR_PNB_SHIFT;
   } else {
     cr |= (G0_BANK2_PAGE | sector->index_in_bank) << G0_CR_PNB_SHIFT | G0_CR_BKER;
@@ -270,9 +279,10 @@ static unsigned g0_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *
 /* One bank of a dual-bank part: MER1 or MER2 alone. */
 static bool g0_bank_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                               const swdf_flash_layout *layout, unsigned bank) {
-  (void)ctl;
-  *out = (swdf__erase_cmd){
-      .cr = bank == 0 ? G0_CR_MER1 : G0_CR_MER2, .ar = layout->banks[bank].base, .bank = 0};
+  bool physical_bank1 = (bank == 0) != ctl->banks_swapped;
+  *out = (swdf__erase_cmd){.cr = physical_bank1 ? G0_CR_MER1 : G0_CR_MER2,
+                           .ar = layout->banks[bank].base,
+                           .bank = 0};
   return true;
 }
 

@@ -100,6 +100,13 @@ python3 -c "import sys; sys.stdout.buffer.write(b'\xff' * $flash_size)" >"$tmp/b
 same "mass erase" "$tmp/blank.bin" "$st"
 expect_eq "$(report_value flash_busy_us)" 44000 "mass erase: both banks, 2 x 22 ms"
 
+# Banks swapped (nSWAP_BANK=0): the page at 0x08000800 is page 1 of physical
+# bank 2, and only it is erased.
+st=$(state swapped --load "$tmp/old.bin@$base" --option nswap_bank=0)
+expect_exit 0 "erase a page with the banks swapped" -- run "$st" -- erase 0x08000800 0x800
+py expect "$tmp/old.bin" $base "$tmp/expect.bin" "$tmp/page.bin@0x08000800"
+same "swapped banks: the page at the address is erased, nothing else" "$tmp/expect.bin" "$st"
+
 # ---- the empty check: a write to an erased chip boots at the next reset -----------
 st=$(state empty)
 expect_eq "$(boot_area "$st")" system-memory "an erased G0 starts the ROM bootloader"

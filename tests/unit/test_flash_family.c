@@ -167,6 +167,12 @@ static void g0_page_erase_numbers_bank2_from_256(void **state) {
   swdf__family_g0.erase_cmd(&cmd, &ctl, &p259);
   assert_int_equal(cmd.cr, (1u << 1) | (259u << 3) | (1u << 13)); /* PER, PNB 259, BKER */
   assert_int_equal(cmd.bank, 0); /* one register block for both banks */
+  /* nSWAP_BANK=0: the page at the base is in physical bank 2. */
+  swdf__flash_ctl swapped = {.banks_swapped = true};
+  swdf__family_g0.erase_cmd(&cmd, &swapped, &p5);
+  assert_int_equal(cmd.cr, (1u << 1) | (261u << 3) | (1u << 13));
+  swdf__family_g0.erase_cmd(&cmd, &swapped, &p259);
+  assert_int_equal(cmd.cr, (1u << 1) | (3u << 3));
 }
 
 /* MER1 and MER2 in one command (a second CR write while the first runs
@@ -185,6 +191,9 @@ static void g0_mass_and_bank_erase(void **state) {
   assert_int_equal(cmd.cr, 1u << 15);
   assert_true(swdf__family_g0.bank_erase_cmd(&cmd, &ctl, &layout, 0));
   assert_int_equal(cmd.cr, 1u << 2);
+  ctl.banks_swapped = true;
+  assert_true(swdf__family_g0.bank_erase_cmd(&cmd, &ctl, &layout, 0));
+  assert_int_equal(cmd.cr, 1u << 15);
   layout.bank_count = 1;
   assert_int_equal(swdf__family_g0.mass_erase_cmds(cmds, &ctl, &layout), 1);
   assert_int_equal(cmds[0].cr, 1u << 2);
