@@ -251,7 +251,7 @@ static int fix_protection(rescue *r, swdf_options *o) {
 /* Apply the boot rules' option repairs (make BOOT0 reach the ROM bootloader). */
 static int fix_boot(rescue *r) {
   const swdf_boot_config *c = &r->boot_cfg;
-  if (!r->have_boot_cfg || c->repair_count == 0 || r->needs_yes) {
+  if (!r->have_boot_cfg || c->repair_count == 0 || r->needs_yes || r->image != NULL) {
     return CLI_EXIT_OK;
   }
   int rc = confirm(r, "Change the boot option bytes as proposed?");
@@ -391,6 +391,16 @@ static bool propose_repairs(rescue *r, swdf_options *o, bool protected_now) {
             erases ? " (the chip erases its whole flash while doing so)" : "");
   }
   for (size_t i = 0; r->have_boot_cfg && i < r->boot_cfg.repair_count && i < 4; i++) {
+    /* With --write the new image is to start at the next reset: a boot
+     * change that hands the choice to a BOOT0 pin held high would start
+     * the ROM bootloader instead, so it is only named. */
+    if (r->image != NULL) {
+      tell(r, "Not changed now (the new image is to start at the next reset): 'swdflash "
+              "options set %s=%s' %s",
+           r->boot_cfg.repairs[i].field, r->boot_cfg.repairs[i].value,
+           r->boot_cfg.repairs[i].why);
+      continue;
+    }
     propose(r, "set the option %s = %s: %s", r->boot_cfg.repairs[i].field,
             r->boot_cfg.repairs[i].value, r->boot_cfg.repairs[i].why);
   }

@@ -48,6 +48,9 @@ typedef struct swdf__flash_ctl {
   uint32_t cr_program; /* PG (| PSIZE) */
   uint32_t cr_psize;   /* PSIZE bits also set for erases (F2/F4 erase parallelism) */
   uint32_t cr_force;   /* CR bit that writes out a partial unit (H7 FW); 0 = none */
+  /* Bank swap in effect (G0 nSWAP_BANK=0): the bank-select bits of erase
+   * commands name the physical bank, which is then the other one. */
+  bool banks_swapped;
   /* Bytes per program operation (1, 2, 4, 8, 16 or 32): the loader stores
    * them `access` bytes at a time back to back, then waits for sr_wait. */
   uint32_t unit;
@@ -140,6 +143,10 @@ typedef struct swdf__family {
    * one for all); returns the number of commands written (at most 2). */
   unsigned (*mass_erase_cmds)(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                               const swdf_flash_layout *layout);
+  /* The erase of one whole bank of a multi-bank layout as one command
+   * (G0 MER1 or MER2); false when the family has none. May be NULL. */
+  bool (*bank_erase_cmd)(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
+                         const swdf_flash_layout *layout, unsigned bank);
   /* After a successful write or erase, before the core is resumed (G0: set
    * FLASH_ACR.EMPTY from the new content of the flash base so that the next
    * reset boots it). Writes a plain sentence into `note` (or ""). May be NULL. */

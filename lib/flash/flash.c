@@ -745,6 +745,46 @@ static swdf_err stop_before(swdf_flash_plan *plan, size_t u) {
                     u, plan->core.unit_count, (unsigned)(next->addr - 1), (unsigned)next->addr);
 }
 
+/* Units u.. cover a whole bank that the family erases with one command,
+ * all to be erased with nothing to keep, and that is quicker than their
+ * erases: queue the bank erase and return the bank's end (else 0). */
+static uint64_t erase_bank_of_units(swdf_err *err, swdf__flash_session *s,
+                                    const swdf__plan_core *p, size_t u) {
+  const swdf_flash_layout *l = s->layout;
+  for (unsigned b = 0; s->family->bank_erase_cmd != NULL && l->bank_count > 1 &&
+                       b < l->bank_count && b < SWDF_LAYOUT_MAX_BANKS;
+       b++) {
+    uint64_t end = (uint64_t)l->banks[b].base + l->banks[b].size;
+    if (l->banks[b].base != p->units[u].pub.addr) {
+      continue;
+    }
+    /* Every unit erased with nothing to keep, or blank already. */
+    swdf__erase_costs costs = erase_costs(s);
+    uint64_t covered = 0, units_us = 0;
+    for (size_t i = u; i < p->unit_count && p->units[i].pub.addr < end; i++) {
+      const swdf__unit *unit = &p->units[i];
+      bool erase = unit->pub.action == SWDF_UNIT_ERASE && unit->pub.kept_bytes == 0 &&
+                   !unit->restored;
+      bool blank = unit->pub.action == SWDF_UNIT_PROGRAM &&
+                   unit->rest_first_not_blank == 0xffffffffu;
+      if (!erase && !blank) {
+        return 0;
+      }
+      covered += unit->pub.size;
+      units_us += erase ? costs.unit_us(costs.user, unit->pub.size) : 0;
+    }
+    swdf__erase_cmd cmd;
+    if (covered != l->banks[b].size || costs.bank_mass_us >= units_us ||
+        !s->family->bank_erase_cmd(&cmd, &s->ctl, l, b)) {
+      return 0;
+    }
+    *err = s->backend->erase(s, &cmd, l->banks[b].base, l->banks[b].size,
+                             s->ctl.mass_erase_typ_us, s->ctl.mass_erase_max_us);
+    return end;
+  }
+  return 0;
+}
+
 static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
   swdf__flash_session *s = plan->session;
   swdf__plan_core *p = &plan->core;
@@ -754,6 +794,7 @@ static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
   bool chip_erase = plan->opts.mass_erase || plan->chip_erase;
   swdf__cancel_hold(plan->ctx, true);
   swdf_err err = chip_erase ? mass_erase(s) : SWDF_OK;
+  uint64_t bank_erased_to = 0; /* units below were erased with their bank */
   for (size_t u = 0; u < p->unit_count && err == SWDF_OK; u++) {
     const swdf_plan_unit *unit = &p->units[u].pub;
     if (swdf__cancel_asked(plan->ctx)) {
@@ -765,8 +806,12 @@ static swdf_err write_units(swdf_flash_plan *plan, size_t *stopped) {
     if (group) {
       s->backend->group_begin(s);
     }
-    if (unit->action == SWDF_UNIT_ERASE && !chip_erase) {
-      err = erase_unit(s, unit);
+    if (unit->action == SWDF_UNIT_ERASE && !chip_erase && unit->addr >= bank_erased_to) {
+      uint64_t bank_end = erase_bank_of_units(&err, s, p, u);
+      bank_erased_to = bank_end != 0 ? bank_end : bank_erased_to;
+      if (bank_end == 0) {
+        err = erase_unit(s, unit);
+      }
     }
     if (err == SWDF_OK) {
       err = swdf__plan_program_runs(p, u, program_run, s);
@@ -1190,6 +1235,28 @@ static swdf_err check_blank(swdf__flash_session *s, uint32_t addr, uint32_t len)
   return err;
 }
 
+/* A whole bank inside [at, end) that the family erases with one command,
+ * where that is quicker than its units: queue it and return its size. */
+static uint32_t erase_whole_bank(swdf_err *err, swdf__flash_session *s, uint64_t at,
+                                 uint64_t end) {
+  const swdf_flash_layout *l = s->layout;
+  for (unsigned b = 0; s->family->bank_erase_cmd != NULL && l->bank_count > 1 &&
+                       b < l->bank_count && b < SWDF_LAYOUT_MAX_BANKS;
+       b++) {
+    swdf__erase_cmd cmd;
+    swdf__erase_costs costs = erase_costs(s);
+    if (l->banks[b].base != at || at + l->banks[b].size > end ||
+        !swdf__plan_mass_erase_pays(l, l->banks[b].base, l->banks[b].size, 1, &costs) ||
+        !s->family->bank_erase_cmd(&cmd, &s->ctl, l, b)) {
+      continue;
+    }
+    *err = s->backend->erase(s, &cmd, l->banks[b].base, l->banks[b].size,
+                             s->ctl.mass_erase_typ_us, s->ctl.mass_erase_max_us);
+    return l->banks[b].size;
+  }
+  return 0;
+}
+
 /* Erase the units of [addr, addr + len); asked to stop, stop between units
  * (after those already queued are done) and say how far it got. */
 static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_t len) {
@@ -1211,6 +1278,11 @@ static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_
                                       (unsigned)(addr + len - 1));
       }
       break;
+    }
+    uint32_t bank_size = erase_whole_bank(&err, s, at, (uint64_t)addr + len);
+    if (bank_size != 0) {
+      at += bank_size;
+      continue;
     }
     swdf_flash_sector sector;
     swdf_flash_layout_sector_at(&sector, s->layout, (uint32_t)at);

@@ -20,6 +20,8 @@ stm32f103re) size=0x80000 ;;
 stm32f446re) size=0x80000 ;;
 stm32f407vg) size=0x100000 ;;
 stm32f429zi) size=0x200000 ;;
+stm32g071rb) size=0x20000 ;;
+stm32g0b1re) size=0x80000 ;;
 *) echo "no test parameters for $chip" >&2; exit 2 ;;
 esac
 if ! "$sim" chips | grep -q "^$chip"; then
@@ -95,8 +97,12 @@ else
 fi
 
 # Dual-bank parts: one image across the bank boundary.
-if [ "$chip" = stm32f429zi ]; then
-  bank_addr=0x080ff000
+bank_addr=
+case $chip in
+stm32f429zi) bank_addr=0x080ff000 ;;
+stm32g0b1re) bank_addr=0x0803f000 ;;
+esac
+if [ -n "$bank_addr" ]; then
   py random 5 8192 "$tmp/d.bin"
   expect_exit 0 "write across the bank boundary" -- swd write "$tmp/d.bin" $bank_addr
   py expect "$tmp/expect.bin" $base "$tmp/expect.bin" "$tmp/d.bin@$bank_addr"

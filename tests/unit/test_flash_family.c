@@ -12,6 +12,7 @@
 
 extern const swdf__family swdf__family_f1;
 extern const swdf__family swdf__family_f4;
+extern const swdf__family swdf__family_g0;
 
 static void f1_page_erase_uses_per_and_the_bank_registers(void **state) {
   (void)state;
@@ -153,12 +154,73 @@ static void f_series_boot_pins_always_decide(void **state) {
   }
 }
 
+/* RM0444 section 3.7.5: PNB counts pages from the bank start; bank 2 is
+ * BKER with page numbers from 256. */
+static void g0_page_erase_numbers_bank2_from_256(void **state) {
+  (void)state;
+  swdf__flash_ctl ctl = {0};
+  swdf_flash_sector p5 = {.index = 5, .index_in_bank = 5, .bank = 0, .addr = 0x08002800};
+  swdf__erase_cmd cmd;
+  swdf__family_g0.erase_cmd(&cmd, &ctl, &p5);
+  assert_int_equal(cmd.cr, (1u << 1) | (5u << 3)); /* PER, PNB 5 */
+  swdf_flash_sector p259 = {.index = 259, .index_in_bank = 3, .bank = 1, .addr = 0x08041800};
+  swdf__family_g0.erase_cmd(&cmd, &ctl, &p259);
+  assert_int_equal(cmd.cr, (1u << 1) | (259u << 3) | (1u << 13)); /* PER, PNB 259, BKER */
+  assert_int_equal(cmd.bank, 0); /* one register block for both banks */
+  /* nSWAP_BANK=0: the page at the base is in physical bank 2. */
+  swdf__flash_ctl swapped = {.banks_swapped = true};
+  swdf__family_g0.erase_cmd(&cmd, &swapped, &p5);
+  assert_int_equal(cmd.cr, (1u << 1) | (261u << 3) | (1u << 13));
+  swdf__family_g0.erase_cmd(&cmd, &swapped, &p259);
+  assert_int_equal(cmd.cr, (1u << 1) | (3u << 3));
+}
+
+/* MER1 and MER2 in one command (a second CR write while the first runs
+ * would be refused: CFGBSY); one bank alone by its own bit. */
+static void g0_mass_and_bank_erase(void **state) {
+  (void)state;
+  swdf__flash_ctl ctl = {0};
+  swdf_flash_layout layout = {.base = 0x08000000, .size = 0x80000, .bank_count = 2};
+  layout.banks[0].base = 0x08000000;
+  layout.banks[1].base = 0x08040000;
+  swdf__erase_cmd cmds[2];
+  assert_int_equal(swdf__family_g0.mass_erase_cmds(cmds, &ctl, &layout), 1);
+  assert_int_equal(cmds[0].cr, (1u << 2) | (1u << 15));
+  swdf__erase_cmd cmd;
+  assert_true(swdf__family_g0.bank_erase_cmd(&cmd, &ctl, &layout, 1));
+  assert_int_equal(cmd.cr, 1u << 15);
+  assert_true(swdf__family_g0.bank_erase_cmd(&cmd, &ctl, &layout, 0));
+  assert_int_equal(cmd.cr, 1u << 2);
+  ctl.banks_swapped = true;
+  assert_true(swdf__family_g0.bank_erase_cmd(&cmd, &ctl, &layout, 0));
+  assert_int_equal(cmd.cr, 1u << 15);
+  layout.bank_count = 1;
+  assert_int_equal(swdf__family_g0.mass_erase_cmds(cmds, &ctl, &layout), 1);
+  assert_int_equal(cmds[0].cr, 1u << 2);
+}
+
+/* A Cortex-M0+ family: the Thumb-1 loader, HSI16 after reset, DFU only
+ * on the parts with USB (AN2606). */
+static void g0_core_clock_and_dfu(void **state) {
+  (void)state;
+  assert_int_equal(swdf__family_g0.core, SWDF__CORE_V6M);
+  assert_int_equal(swdf__family_g0.reset_clock_hz, 16000000);
+  assert_ptr_equal(swdf__family_by_driver("stm32g0"), &swdf__family_g0);
+  swdf_chip g0b1 = {.dev_id = 0x467};
+  swdf_chip g071 = {.dev_id = 0x460};
+  assert_true(swdf__family_g0.boot->rom_has_dfu(&g0b1));
+  assert_false(swdf__family_g0.boot->rom_has_dfu(&g071));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(f1_page_erase_uses_per_and_the_bank_registers),
       cmocka_unit_test(f1_mass_erase_is_one_command_per_bank),
       cmocka_unit_test(f4_sector_numbers_and_parallelism),
       cmocka_unit_test(f4_mass_erase_covers_both_banks_at_once),
+      cmocka_unit_test(g0_page_erase_numbers_bank2_from_256),
+      cmocka_unit_test(g0_mass_and_bank_erase),
+      cmocka_unit_test(g0_core_clock_and_dfu),
       cmocka_unit_test(erase_times_follow_the_unit_size),
       cmocka_unit_test(families_are_found_by_driver),
       cmocka_unit_test(each_core_has_its_loader),
