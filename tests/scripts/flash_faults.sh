@@ -22,6 +22,7 @@ stm32f103c8) size=0x10000 img_len=0x8000 ;;
 stm32f103re | stm32f446re) size=0x80000 img_len=0x10000 ;;
 stm32f407vg) size=0x100000 img_len=0x10000 ;;
 stm32f429zi) size=0x200000 img_len=0x10000 ;;
+stm32h723zg) size=0x100000 img_len=0x10000 ;;
 *) echo "no test parameters for $chip" >&2; exit 2 ;;
 esac
 img_addr=$(printf '0x%08x' $((base + 0x200)))
