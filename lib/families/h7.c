@@ -433,16 +433,15 @@ static swdf_err h7_opt_wait(uint32_t *optsr, swdf_target *t, uint32_t regs, bool
                         (unsigned long long)(d.timeout_us / 1000), *optsr);
     }
     if (erases) {
+      /* The chip finishes the change whatever the host does: a request to
+       * cancel is only noted (the caller holds cancellation). */
       uint64_t done = swdf__deadline_elapsed_us(&d) * total / typ_us;
-      err = swdf__progress(ctx, SWDF_PHASE_ERASE, done < total ? done : total - 1, total);
-      if (err != SWDF_OK) {
-        return err;
-      }
+      (void)swdf__progress(ctx, SWDF_PHASE_ERASE, done < total ? done : total - 1, total);
     }
     swdf__deadline_sleep(&d);
   }
   if (err == SWDF_OK && erases) {
-    err = swdf__progress(ctx, SWDF_PHASE_ERASE, total, total);
+    (void)swdf__progress(ctx, SWDF_PHASE_ERASE, total, total);
   }
   return err;
 }
@@ -469,7 +468,9 @@ static swdf_err h7_opt_program(swdf_target *t, uint32_t regs, const swdf_optd *d
   }
   uint32_t optsr = 0;
   if (err == SWDF_OK) {
+    swdf__cancel_hold(ctx, true);
     err = h7_opt_wait(&optsr, t, regs, erases);
+    swdf__cancel_hold(ctx, false);
   }
   if (err != SWDF_OK) {
     swdf__prefix_error(ctx, "programming the option bytes");
