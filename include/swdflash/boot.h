@@ -152,6 +152,43 @@ SWDF_API swdf_err swdf_boot_check_image(swdf_boot_report *out, swdf_ctx *ctx,
                                         const swdf_image *image, const swdf_boot_memory *mem,
                                         const swdf_boot_check_opts *opts);
 
+
+/*
+ * How the chip decides where to start, from its option bytes, and what
+ * makes its ROM bootloader (ST system memory) reachable: the same answer
+ * for every family, so a tool can say in plain words why DFU does not come
+ * up and propose the option changes that fix it (AN2606 for the ROM
+ * bootloader of each part, the reference manuals' boot chapter for the rest).
+ */
+typedef struct swdf_boot_config {
+  size_t size;                          /* SWDF_BOOT_CONFIG_INIT */
+  int pin_honoured;                     /* 1: the BOOT0 pin chooses at reset, 0: ignored */
+  uint32_t boot_pin_low, boot_pin_high; /* address started with BOOT0 low / high (after options) */
+  int rom_reachable;                    /* 1: some pin level (or an empty flash) starts system memory */
+  int rom_has_dfu;                      /* 1: the ROM bootloader of this part offers USB DFU */
+  int empty_check;                      /* 1: the boot decision uses the flash-empty check; 0 no; -1 n/a */
+  char explain[480];                    /* plain words: what decides the boot, and why */
+  size_t repair_count;                  /* option changes that make BOOT0 reach the ROM bootloader */
+  struct {
+    char field[16];  /* option field name as swdf_options_set() takes it ("nBOOT_SEL") */
+    char value[24];  /* its new value ("0") */
+    char why[160];   /* plain words */
+  } repairs[4];
+  char dfu_needs[240]; /* what the ROM DFU needs besides the boot choice (clock, cable, pins), or "" */
+} swdf_boot_config;
+
+#define SWDF_BOOT_CONFIG_INIT {.size = sizeof(swdf_boot_config)}
+
+/*
+ * Read the option bytes and describe the boot configuration of the chip.
+ * Only the caller's `out->size` bytes are written. Fails with
+ * SWDF_ERR_UNSUPPORTED when the library knows no boot rules for the chip's
+ * family, SWDF_ERR_READ_PROTECTED or a link error when the options cannot be
+ * read. Repairs are proposals: apply them with swdf_options_set() and
+ * swdf_options_write().
+ */
+SWDF_API swdf_err swdf_boot_config_read(swdf_boot_config *out, swdf_target *target);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@ enum {
   F4_KEYR = 0x04,
   F4_SR = 0x0c,
   F4_CR = 0x10,
+  F4_OPTKEYR = 0x08,
   F4_OPTCR = 0x14,
   F4_OPTCR1 = 0x18,
   /* SPRMOD set turns the nWRP bits into PCROP bits (1 = protected). */
@@ -42,6 +43,11 @@ enum {
   F4_ACR_DCEN = 1u << 10,
   F4_ACR_ICRST = 1u << 11,
   F4_ACR_DCRST = 1u << 12,
+  F4_OPTKEY1 = 0x08192A3Bu,
+  F4_OPTKEY2 = 0x4C5D6E7Fu,
+  F4_OPTCR_OPTLOCK = 1u << 0,
+  F4_OPTCR_OPTSTRT = 1u << 1,
+  F4_SR_ERRORS = F4_SR_OPERR | F4_SR_WRPERR | F4_SR_PGAERR | F4_SR_PGPERR | F4_SR_PGSERR,
 };
 
 static const swdf__flash_error_bit f4_errors[] = {
@@ -110,7 +116,7 @@ static swdf_err f4_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .cr = F4_CR,
       .ar = 0,
       .sr_busy = F4_SR_BSY,
-      .sr_errors = F4_SR_OPERR | F4_SR_WRPERR | F4_SR_PGAERR | F4_SR_PGPERR | F4_SR_PGSERR,
+      .sr_errors = F4_SR_ERRORS,
       .sr_clear = F4_SR_EOP | F4_SR_OPERR | F4_SR_WRPERR | F4_SR_PGAERR | F4_SR_PGPERR |
                   F4_SR_PGSERR | F4_SR_RDERR,
       .cr_lock = F4_CR_LOCK,
@@ -118,6 +124,8 @@ static swdf_err f4_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .cr_program = F4_CR_PG | w->psize << F4_CR_PSIZE_SHIFT,
       .cr_psize = w->psize << F4_CR_PSIZE_SHIFT,
       .unit = w->bytes,
+      .access = w->bytes, /* one PSIZE-wide access per operation */
+      .iwdg_kr = SWDF_IWDG_KR,
       .program_typ_ns = 16000,
       .program_max_us = chip->program_time_us != 0 ? chip->program_time_us : 100,
       .mass_erase_typ_us = w->mass_typ_ms * 1000u,
@@ -266,9 +274,144 @@ static unsigned f4_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *
   return 1;
 }
 
+/*
+ * Option bytes. STM32F4 option bytes (RM0090 §3.6.2 "Programming user option bytes",
+ * §3.9.10-3.9.11; RM0368/RM0383/RM0390 §3.6): unlock OPTCR with the two
+ * OPTKEYR keys, write OPTCR1 (dual-bank parts) and the new OPTCR value, set
+ * OPTSTRT, wait for BSY, lock again. There is no option erase step: the
+ * OPTCR write programs the whole option word. Going from read protection
+ * level 1 to 0 makes the chip mass-erase the flash first, so BSY then stays
+ * set for the mass-erase time. The options load at the next reset.
+ */
+static swdf_err f4_unlock(swdf_target *t, uint32_t regs) {
+  swdf_ctx *ctx = swdf__target_ctx(t);
+  uint32_t optcr = 0;
+  swdf_err err = swdf__read32(&optcr, t, regs + F4_OPTCR);
+  if (err == SWDF_OK && (optcr & F4_OPTCR_OPTLOCK) != 0) {
+    err = swdf__write32(t, regs + F4_OPTKEYR, F4_OPTKEY1);
+    if (err == SWDF_OK) {
+      err = swdf__write32(t, regs + F4_OPTKEYR, F4_OPTKEY2);
+    }
+    if (err == SWDF_OK) {
+      err = swdf__read32(&optcr, t, regs + F4_OPTCR);
+    }
+  }
+  if (err != SWDF_OK) {
+    swdf__prefix_error(ctx, "unlocking the option bytes");
+    return err;
+  }
+  if ((optcr & F4_OPTCR_OPTLOCK) != 0) {
+    return swdf__fail(ctx, SWDF_ERR_FLASH,
+                      "the option register locks itself after a wrong key until the next "
+                      "reset: reset the chip (swdflash reset) and try again",
+                      "FLASH_OPTCR stays locked after the unlock keys (0x%08X)", optcr);
+  }
+  uint32_t sr = 0;
+  err = swdf__poll32(&sr, t, regs + F4_SR, F4_SR_BSY, 0, swdf__opt_deadline_us(t, 0, false));
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, regs + F4_SR, F4_SR_ERRORS);
+  }
+  return err;
+}
+
+static swdf_err f4_program(swdf_target *t, uint32_t regs, const swdf_optd *d,
+                           const uint32_t *words, bool erases) {
+  swdf_ctx *ctx = swdf__target_ctx(t);
+  const swdf_chip *chip = swdf__target_chip(t);
+  int optcr = -1;
+  swdf_err err = SWDF_OK;
+  for (size_t w = 0; w < d->word_count && err == SWDF_OK; w++) {
+    if (d->words[w].readonly) {
+      continue;
+    }
+    if (d->words[w].write_addr == regs + F4_OPTCR) {
+      optcr = (int)w;
+      continue;
+    }
+    err = swdf__write32(t, d->words[w].write_addr, words[w]); /* OPTCR1: taken with OPTSTRT */
+  }
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (optcr < 0) {
+    return swdf__fail(ctx, SWDF_ERR_INTERNAL, "fix chipdb/options/stm32f4.opt",
+                      "option description %s has no word at FLASH_OPTCR", d->name);
+  }
+  uint32_t value = words[optcr] & ~(F4_OPTCR_OPTLOCK | F4_OPTCR_OPTSTRT);
+  err = swdf__write32(t, regs + F4_OPTCR, value);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, regs + F4_OPTCR, value | F4_OPTCR_OPTSTRT);
+  }
+  uint32_t sr = 0;
+  uint32_t op_us = (chip->erase_time_ms != 0 ? chip->erase_time_ms : 4000u) * 1000u;
+  if (err == SWDF_OK) {
+    err = swdf__poll32(&sr, t, regs + F4_SR, F4_SR_BSY, 0, swdf__opt_deadline_us(t, op_us, erases));
+  }
+  if (err != SWDF_OK) {
+    swdf__prefix_error(ctx, "programming the option bytes");
+    return err;
+  }
+  if ((sr & F4_SR_ERRORS) != 0) {
+    swdf__write32(t, regs + F4_SR, F4_SR_ERRORS);
+    return swdf__fail(ctx, SWDF_ERR_FLASH,
+                      "reset the chip (swdflash reset) and try again",
+                      "programming the option bytes: the flash controller reported an error "
+                      "(FLASH_SR 0x%08X)",
+                      sr);
+  }
+  return SWDF_OK;
+}
+
+static swdf_err f4_write(swdf_target *t, const swdf_optd *d, const uint32_t *words, bool erases) {
+  uint32_t regs = swdf__target_chip(t)->flash_regs;
+  swdf_err err = f4_unlock(t, regs);
+  if (err == SWDF_OK) {
+    err = f4_program(t, regs, d, words, erases);
+  }
+  return swdf__opt_relock(t, err, regs + F4_OPTCR, F4_OPTCR_OPTSTRT, F4_OPTCR_OPTLOCK);
+}
+
+/*
+ * Boot rules (RM0090 section 2.4, AN2606 "STM32F40xxx/41xxx" and following):
+ * the BOOT0 and BOOT1 (PB2) pins decide at every reset; no option byte
+ * overrides them. BOOT0 low starts the flash, BOOT0 high with BOOT1 low the
+ * ROM bootloader. Every F4 but the F410 (device 0x458, no USB) offers USB
+ * DFU there; it detects the crystal with the HSI and gives up on one it
+ * cannot use, and a serial or CAN interface that sees activity first wins.
+ */
+enum { F4_DEV_F410 = 0x458 };
+
+static bool f4_rom_has_dfu(const swdf_chip *chip) { return chip->dev_id != F4_DEV_F410; }
+
+static swdf_err f4_boot_config(swdf_boot_config *out, const swdf_options *o,
+                               const swdf_chip *chip) {
+  (void)o;
+  out->pin_honoured = 1;
+  out->boot_pin_low = chip->flash_base;
+  out->boot_pin_high = chip->sysmem_base;
+  out->rom_reachable = 1;
+  out->empty_check = -1;
+  snprintf(out->explain, sizeof(out->explain),
+           "The BOOT0 pin decides at every reset (no option byte overrides it): low starts the "
+           "program in flash at 0x%08X, high (with BOOT1/PB2 low) starts the ST ROM bootloader "
+           "at 0x%08X.",
+           (unsigned)chip->flash_base, (unsigned)chip->sysmem_base);
+  return SWDF_OK;
+}
+
+static const swdf__boot_rules f4_boot = {
+    .rom_has_dfu = f4_rom_has_dfu,
+    .dfu_needs = "The ROM DFU bootloader needs the board's crystal (HSE) to be a whole number of "
+                 "MHz between 4 and 26, a USB data cable, and nothing else driving its serial/CAN "
+                 "pins while it starts.",
+    .config = f4_boot_config,
+};
+
 const swdf__family swdf__family_f4 = {
     .driver = "stm32f4",
-    .loader = &swdf__loader_f4,
+    .title = "STM32F4",
+    .core = SWDF__CORE_V7M,
+    .reset_clock_hz = 16000000, /* HSI (RM0090 section 6.2.2) */
     .describe = f4_describe,
     .prepare = f4_prepare,
     .finish = f4_finish,
@@ -276,4 +419,7 @@ const swdf__family swdf__family_f4 = {
     .unboost = f4_unboost,
     .erase_cmd = f4_erase_cmd,
     .mass_erase_cmds = f4_mass_erase_cmds,
+    .opt_write = f4_write,
+    .opt_reload = swdf__opt_reload_by_reset,
+    .boot = &f4_boot,
 };

@@ -1,4 +1,6 @@
-/* The table of flash controller families, looked up by the chip's driver. */
+/* The table of flash controller families, looked up by the chip's driver,
+ * and what the family files share. */
+#include <stdio.h>
 #include <string.h>
 
 #include "family.h"
@@ -6,19 +8,42 @@
 extern const swdf__family swdf__family_f1;
 extern const swdf__family swdf__family_f4;
 
-static const swdf__family *const families[] = {&swdf__family_f1, &swdf__family_f4};
+/* Adding a family: its file, and one line here. */
+static const swdf__family *const families[] = {
+    &swdf__family_f1,
+    &swdf__family_f4,
+};
 
-const swdf__family *swdf__family_for(swdf_target *t) {
-  const swdf_chip *chip = swdf__target_chip(t);
+const swdf__family *swdf__family_by_driver(const char *driver) {
   for (size_t i = 0; i < SWDF_ARRAY_LEN(families); i++) {
-    if (strcmp(chip->driver, families[i]->driver) == 0) {
+    if (driver != NULL && strcmp(driver, families[i]->driver) == 0) {
       return families[i];
     }
   }
-  swdf__fail(swdf__target_ctx(t), SWDF_ERR_UNSUPPORTED,
-             "flash programming supports the STM32F1 and STM32F4 flash controllers so far",
-             "%s: no flash driver for its controller \"%s\"", chip->name, chip->driver);
   return NULL;
+}
+
+const swdf__family *swdf__family_for(swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  const swdf__family *family = swdf__family_by_driver(chip->driver);
+  if (family != NULL) {
+    return family;
+  }
+  char known[128] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < SWDF_ARRAY_LEN(families) && used < sizeof(known); i++) {
+    int n = snprintf(known + used, sizeof(known) - used, "%s%s", i == 0 ? "" : ", ",
+                     families[i]->title);
+    used += n > 0 ? (size_t)n : 0;
+  }
+  swdf__fail(swdf__target_ctx(t), SWDF_ERR_UNSUPPORTED,
+             NULL, "%s: no flash driver for its controller \"%s\" (supported: %s)", chip->name,
+             chip->driver, known);
+  return NULL;
+}
+
+const swdf__loader_blob *swdf__loader_for_core(swdf__core core) {
+  return core == SWDF__CORE_V6M ? &swdf__loader_v6m : &swdf__loader_v7m;
 }
 
 /* The row for this unit size: the smallest row at least as large (a row of
@@ -99,5 +124,39 @@ swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
   if (err == SWDF_OK) {
     err = swdf__write32(t, flash_acr, saved->flash_acr);
   }
+  return err;
+}
+
+uint64_t swdf__opt_deadline_us(swdf_target *t, uint32_t op_max_us, bool erases) {
+  uint64_t us = op_max_us;
+  if (erases) {
+    const swdf_chip *chip = swdf__target_chip(t);
+    const swdf_flash_layout *layout = swdf__target_flash_layout(t);
+    /* The chip database gives the mass erase at the fastest parallelism;
+     * the hardware may erase at the slowest (x8 takes twice as long on F4,
+     * DS8626 table 40), so allow four times that per bank. */
+    uint64_t mass_ms = chip->mass_erase_time_ms != 0 ? chip->mass_erase_time_ms : 40000u;
+    us += 4u * mass_ms * 1000u * (layout->bank_count != 0 ? layout->bank_count : 1);
+  }
+  return us + 100000u; /* USB round trips while polling */
+}
+
+swdf_err swdf__opt_reload_by_reset(swdf_target *t) {
+  swdf_err err = swdf__target_reset(t, SWDF_RESET_HALT);
+  if (err != SWDF_OK) {
+    swdf__prefix_error(swdf__target_ctx(t), "resetting the chip to load the new option bytes");
+  }
+  return err;
+}
+
+swdf_err swdf__opt_relock(swdf_target *t, swdf_err err, uint32_t addr, uint32_t clear,
+                          uint32_t set) {
+  if (err == SWDF_OK) {
+    return swdf__modify32(t, addr, clear, set);
+  }
+  swdf_saved_error saved;
+  swdf__save_error(&saved, swdf__target_ctx(t));
+  swdf__modify32(t, addr, clear, set);
+  swdf__restore_error(swdf__target_ctx(t), &saved);
   return err;
 }

@@ -1,9 +1,11 @@
 /*
- * Flash controller families. A family driver is mostly data: where the
- * registers are, which bits mean busy and which mean error, what each error
- * means, the datasheet times. The flash engine drives any family through
- * this description (and the on-target loader built for it); the few things
- * that differ in kind are the functions of swdf__family.
+ * Flash controller families. A family is one file in lib/families/ (f1.c,
+ * f4.c, ...) read top to bottom: register map, error bits, timings, the
+ * flash-job hooks, erase commands, the option-byte write sequence and the
+ * boot rules, ending in one `const swdf__family`, registered by one line in
+ * families.c. The flash engine drives any family through this description
+ * and the generic on-target loader built for the family's core; the few
+ * things that differ in kind are the functions of swdf__family.
  */
 #ifndef SWDF_FAMILY_H
 #define SWDF_FAMILY_H
@@ -13,6 +15,7 @@
 
 #include "adi/target_internal.h"
 #include "flash/loaders/loader_blobs.h"
+#include "options/optdesc.h"
 
 /* What an error bit of the status register means. */
 typedef struct swdf__flash_error_bit {
@@ -35,14 +38,25 @@ enum { SWDF_MAX_ERASE_TIMES = 4 };
 typedef struct swdf__flash_ctl {
   uint32_t regs[2];          /* register block of each bank */
   uint32_t keyr, sr, cr, ar; /* register offsets; ar = 0 when there is none */
-  uint32_t sr_busy;
+  uint32_t ccr;              /* error-clear register offset; 0 = clear by writing SR */
+  uint32_t sr_busy;          /* set while an operation runs */
+  uint32_t sr_wait;          /* bits to wait on after a program unit; 0 = sr_busy */
   uint32_t sr_errors;
-  uint32_t sr_clear; /* write-1-to-clear bits cleared before starting */
+  uint32_t sr_clear; /* write-1-to-clear bits cleared before starting (through CCR or SR) */
   uint32_t cr_lock;
   uint32_t cr_start;   /* STRT */
   uint32_t cr_program; /* PG (| PSIZE) */
   uint32_t cr_psize;   /* PSIZE bits also set for erases (F2/F4 erase parallelism) */
-  uint32_t unit;       /* bytes per program operation */
+  uint32_t cr_force;   /* CR bit that writes out a partial unit (H7 FW); 0 = none */
+  /* Bytes per program operation (1, 2, 4, 8, 16 or 32): the loader stores
+   * them `access` bytes at a time back to back, then waits for sr_wait. */
+  uint32_t unit;
+  uint32_t access; /* width of each store: 1, 2 or 4; 0 = min(unit, 4) */
+  /* IWDG key register the loader reloads before each slot, so that a
+   * watchdog the firmware started does not reset the chip; 0 = none. */
+  uint32_t iwdg_kr;
+  /* RAM the loader and its ring go to; 0 = the chip's RAM (chip data). */
+  uint32_t ram_base, ram_size;
   uint32_t program_typ_ns;
   uint32_t program_max_us;
   swdf__erase_time erase[SWDF_MAX_ERASE_TIMES];
@@ -57,6 +71,9 @@ typedef struct swdf__flash_ctl {
   } wrp[2];
   char width_note[96]; /* why this program width was chosen, for the log */
 } swdf__flash_ctl;
+
+/* The IWDG key register of F0/F1/F2/F3/F4/G0/L4 (RM0008 section 19.4.1). */
+#define SWDF_IWDG_KR 0x40003000u
 
 /* One erase command: FLASH_CR value (without STRT), AR value, bank registers. */
 typedef struct swdf__erase_cmd {
@@ -77,9 +94,33 @@ swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
                              uint32_t rcc_pllcfgr, uint32_t flash_acr,
                              const swdf__clock_saved *saved);
 
+/* The core a family's chips have: it picks the loader build. */
+typedef enum swdf__core {
+  SWDF__CORE_V7M = 0, /* Cortex-M3/M4/M7 (ARMv7-M) */
+  SWDF__CORE_V6M = 1, /* Cortex-M0/M0+ (ARMv6-M, Thumb-1 only) */
+} swdf__core;
+
+/* The loader blob built for a core. */
+const swdf__loader_blob *swdf__loader_for_core(swdf__core core);
+
+/* How a family boots and what makes its ROM bootloader reachable. */
+typedef struct swdf__boot_rules {
+  /* Does the ROM bootloader of this part offer USB DFU at all (AN2606)? */
+  bool (*rom_has_dfu)(const swdf_chip *chip);
+  /* Plain words: what the ROM DFU needs on this family besides the boot
+   * choice (clock source, cable, pins left alone), or NULL. */
+  const char *dfu_needs;
+  /* Decode the option bytes into the boot configuration: pin_honoured,
+   * boot_pin_low/high, rom_reachable, empty_check, explain, repairs. The
+   * caller fills size, rom_has_dfu and dfu_needs. */
+  swdf_err (*config)(swdf_boot_config *out, const swdf_options *o, const swdf_chip *chip);
+} swdf__boot_rules;
+
 typedef struct swdf__family {
-  const char *driver; /* matches swdf_chip.driver */
-  const swdf__loader_blob *loader;
+  const char *driver; /* matches swdf_chip.driver ("stm32g0") */
+  const char *title;  /* "STM32G0", for messages */
+  swdf__core core;    /* picks the loader build */
+  uint32_t reset_clock_hz; /* core clock after reset (timing model section 3; RM clock chapter) */
   /* Fill `ctl` for the connected chip (program width from the supply voltage...). */
   swdf_err (*describe)(swdf__flash_ctl *ctl, swdf_target *t);
   /* Before and after a flash job (caches off and back on...); may be NULL. */
@@ -99,13 +140,49 @@ typedef struct swdf__family {
    * one for all); returns the number of commands written (at most 2). */
   unsigned (*mass_erase_cmds)(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
                               const swdf_flash_layout *layout);
+  /* After a successful write or erase, before the core is resumed (G0: set
+   * FLASH_ACR.EMPTY from the new content of the flash base so that the next
+   * reset boots it). Writes a plain sentence into `note` (or ""). May be NULL. */
+  swdf_err (*after_write)(swdf_target *t, char *note, size_t note_len);
+  /*
+   * Option bytes. opt_write programs `new_words` (one per description word;
+   * readonly words are left alone) with the controller's sequence. `erases`
+   * is true when the change makes the chip erase its whole flash first
+   * (read protection 1 -> 0), which sets the deadline. Leaves the controller
+   * locked, also on failure. NULL: options can be read but not written.
+   */
+  swdf_err (*opt_write)(swdf_target *t, const swdf_optd *d, const uint32_t *new_words, bool erases);
+  /* Make the chip load the options it now holds (F1/F4: a reset; G0:
+   * OBL_LAUNCH and reconnect), leaving the core halted at the reset vector
+   * so that no firmware runs before they are read back. NULL: none needed. */
+  swdf_err (*opt_reload)(swdf_target *t);
+  const swdf__boot_rules *boot; /* NULL: unknown */
 } swdf__family;
+
+/* The family of a chip by its driver name, or NULL. */
+const swdf__family *swdf__family_by_driver(const char *driver);
 
 /* The family driving this chip, or NULL (with an error on the context). */
 const swdf__family *swdf__family_for(swdf_target *t);
 
 /* Erase time of a unit of `size` bytes. */
 uint32_t swdf__erase_time_us(const swdf__flash_ctl *ctl, uint32_t size, bool max);
+
+/* Option-byte helpers shared by the families' writers. */
+
+/* Deadline for an option change: the datasheet time of the operation, and
+ * when it erases the flash, the mass erase of every bank on top (with room
+ * for the slowest erase parallelism). */
+uint64_t swdf__opt_deadline_us(swdf_target *t, uint32_t op_max_us, bool erases);
+
+/* Lock the controller again after a write that ended with `err`: modify
+ * the register at `addr` (clear, set) and return the first failure, keeping
+ * the earlier one's message. */
+swdf_err swdf__opt_relock(swdf_target *t, swdf_err err, uint32_t addr, uint32_t clear,
+                          uint32_t set);
+
+/* Reset and halt at the reset vector: the reload of F1 and F4 options. */
+swdf_err swdf__opt_reload_by_reset(swdf_target *t);
 
 /* Shared keys: the same on every F-series flash controller (PM0075, RM0090). */
 #define SWDF_FLASH_KEY1 0x45670123u

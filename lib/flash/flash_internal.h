@@ -113,6 +113,10 @@ uint64_t swdf__check_time_us(const swdf__flash_session *s, uint32_t op, uint64_t
 extern const swdf__backend swdf__loader_backend;
 extern const swdf__backend swdf__register_backend;
 
+/* The register that clears the error flags of a bank: CCR where the
+ * controller has one, else SR (write 1 to clear). */
+uint32_t swdf__flash_clear_reg(const swdf__flash_ctl *ctl, unsigned bank);
+
 /* Loader backend: can it run on this chip at all (enough RAM)? */
 bool swdf__loader_fits(const swdf__flash_session *s);
 

@@ -7,6 +7,7 @@
  * a deadline from the datasheet maxima; past it the core is halted and the
  * failure names the operation and address.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,16 +74,19 @@ typedef struct loader_state {
   swdf_loader_trailer held;
 } loader_state;
 
+_Static_assert(offsetof(swdf_loader_ctl, state) == SWDF_LOADER_STATUS_OFFSET,
+               "the status block offset matches the control block");
+
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) & ~(a - 1); }
 
 static bool plan_layout(loader_layout *lay, const swdf__flash_session *s) {
-  const swdf__loader_blob *blob = s->family->loader;
-  uint32_t ram = s->chip->ram_base;
-  uint32_t ram_end = ram + s->chip->ram_size;
+  const swdf__loader_blob *blob = swdf__loader_for_core(s->family->core);
+  uint32_t ram = s->ctl.ram_base;
+  uint32_t ram_end = ram + s->ctl.ram_size;
   lay->blob = ram;
   lay->ctl = align_up(ram + blob->size, 8);
   lay->results = lay->ctl + align_up(sizeof(swdf_loader_ctl), 8);
-  lay->result_count = s->chip->ram_size >= 65536 ? 1024 : 256;
+  lay->result_count = s->ctl.ram_size >= 65536 ? 1024 : 256;
   lay->tables = lay->results + lay->result_count * 4;
   lay->stack_top = align_up(lay->tables + SWDF_LOADER_CRC_TABLES_SIZE + STACK_SIZE, 8);
   lay->slot_base = lay->stack_top;
@@ -104,7 +108,7 @@ static bool plan_layout(loader_layout *lay, const swdf__flash_session *s) {
 
 bool swdf__loader_fits(const swdf__flash_session *s) {
   loader_layout lay;
-  return s->family->loader != NULL && plan_layout(&lay, s);
+  return plan_layout(&lay, s);
 }
 
 static loader_state *state_of(swdf__flash_session *s) { return s->backend_state; }
@@ -602,7 +606,7 @@ static swdf_err loader_start(swdf__flash_session *s) {
   }
   ls->next_seq = 1;
   ls->clock.start_ns = swdf__monotonic_ns();
-  const swdf__loader_blob *blob = s->family->loader;
+  const swdf__loader_blob *blob = swdf__loader_for_core(s->family->core);
   swdf_loader_header header;
   memcpy(&header, blob->code, sizeof(header));
   if (header.magic != SWDF_LOADER_MAGIC || header.abi_version != SWDF_LOADER_ABI_VERSION) {
@@ -621,6 +625,18 @@ static swdf_err loader_start(swdf__flash_session *s) {
       .regs = {s->ctl.regs[0], s->ctl.regs[1]},
       .cr_program = s->ctl.cr_program,
       .unit = s->ctl.unit,
+      .sr_off = s->ctl.sr,
+      .cr_off = s->ctl.cr,
+      .ar_off = s->ctl.ar,
+      .ccr_off = s->ctl.ccr,
+      .sr_busy = s->ctl.sr_busy,
+      .sr_wait = s->ctl.sr_wait,
+      .sr_errors = s->ctl.sr_errors,
+      .sr_clear = s->ctl.sr_clear,
+      .cr_start = s->ctl.cr_start,
+      .cr_force = s->ctl.cr_force,
+      .access = s->ctl.access,
+      .iwdg_kr = s->ctl.iwdg_kr,
       .state = SWDF_LOADER_STARTING,
   };
   /* Blob and control block in one write. */
@@ -650,9 +666,10 @@ static swdf_err loader_start(swdf__flash_session *s) {
   }
   if (err == SWDF_OK) {
     swdf__log(s->ctx, SWDF_LOG_DEBUG,
-              "flash loader running at 0x%08x: %u slots of %u bytes, program width %u",
-              (unsigned)lay->blob, (unsigned)lay->slot_count, (unsigned)lay->slot_size,
-              (unsigned)s->ctl.unit);
+              "flash loader (%s) running at 0x%08x: %u slots of %u bytes, program unit %u "
+              "(%u-byte stores)",
+              blob->name, (unsigned)lay->blob, (unsigned)lay->slot_count,
+              (unsigned)lay->slot_size, (unsigned)s->ctl.unit, (unsigned)s->ctl.access);
   }
   return err;
 }

@@ -24,7 +24,7 @@ static uint32_t reg(const swdf__flash_session *s, unsigned bank, uint32_t offset
 
 /* Wait for BSY to clear; the status register value ends up in *sr. */
 static swdf_err wait_idle(swdf__flash_session *s, unsigned bank, uint64_t max_us, uint32_t *sr) {
-  return swdf__poll32(sr, s->t, reg(s, bank, s->ctl.sr), s->ctl.sr_busy, 0,
+  return swdf__poll32(sr, s->t, reg(s, bank, s->ctl.sr), s->ctl.sr_busy | s->ctl.sr_wait, 0,
                       max_us + POLL_MARGIN_US);
 }
 
@@ -33,7 +33,7 @@ static swdf_err check_status(swdf__flash_session *s, unsigned bank, uint32_t sr,
   if ((sr & s->ctl.sr_errors) == 0) {
     return SWDF_OK;
   }
-  (void)swdf__write32(s->t, reg(s, bank, s->ctl.sr), s->ctl.sr_clear);
+  (void)swdf__write32(s->t, swdf__flash_clear_reg(&s->ctl, bank), s->ctl.sr_clear);
   return swdf__session_flash_error(s, sr, addr, doing);
 }
 
@@ -72,9 +72,14 @@ static swdf_err regs_erase(swdf__flash_session *s, const swdf__erase_cmd *cmd, u
   return err;
 }
 
+/* Write `len` bytes, then wait for the controller; a partial last unit is
+ * written out with the force bit (H7 FW). */
 static swdf_err program_burst(swdf__flash_session *s, unsigned bank, uint32_t addr,
                               const uint8_t *data, uint32_t len) {
-  swdf_err err = swdf__mem_write_sized(s->t, addr, data, len, s->ctl.unit);
+  swdf_err err = swdf__mem_write_sized(s->t, addr, data, len, s->ctl.access);
+  if (err == SWDF_OK && len % s->ctl.unit != 0 && s->ctl.cr_force != 0) {
+    err = swdf__write32(s->t, reg(s, bank, s->ctl.cr), s->ctl.cr_program | s->ctl.cr_force);
+  }
   uint32_t sr = 0;
   if (err == SWDF_OK) {
     err = wait_idle(s, bank, swdf__program_time_us(s, len, true), &sr);
@@ -87,8 +92,9 @@ static swdf_err program_burst(swdf__flash_session *s, unsigned bank, uint32_t ad
 
 static swdf_err regs_program(swdf__flash_session *s, unsigned bank, uint32_t addr,
                              const uint8_t *data, uint32_t len) {
-  uint32_t burst =
-      (s->chip->quirks & SWDF_QUIRK_WAIT_BSY_EACH_UNIT) != 0 ? s->ctl.unit : BURST_BYTES;
+  uint32_t burst = (s->chip->quirks & SWDF_QUIRK_WAIT_BSY_EACH_UNIT) != 0 || s->ctl.unit > BURST_BYTES
+                       ? s->ctl.unit
+                       : BURST_BYTES;
   swdf_err err = swdf__write32(s->t, reg(s, bank, s->ctl.cr), s->ctl.cr_program);
   for (uint32_t done = 0; err == SWDF_OK && done < len;) {
     uint32_t n = len - done < burst ? len - done : burst;

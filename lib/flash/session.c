@@ -6,20 +6,6 @@
 #include "flash/loaders/loader_crc.h"
 #include "flash_internal.h"
 
-/* Core clock after reset (timing model section 3; RM0008/RM0090 HSI). */
-static uint32_t reset_clock_hz(const swdf_chip *chip) {
-  static const struct {
-    const char *driver;
-    uint32_t hz;
-  } clocks[] = {{"stm32f1", 8000000u}, {"stm32f4", 16000000u}};
-  for (size_t i = 0; i < SWDF_ARRAY_LEN(clocks); i++) {
-    if (strcmp(chip->driver, clocks[i].driver) == 0) {
-      return clocks[i].hz;
-    }
-  }
-  return 8000000u;
-}
-
 uint32_t swdf__crc32(const swdf__flash_session *s, const uint8_t *data, size_t len) {
   return ~swdf_crc32_run(s->crc_tables, 0xffffffffu, data, len);
 }
@@ -72,6 +58,24 @@ uint64_t swdf__wire_time_us(const swdf__flash_session *s, size_t bytes) {
   return (3 * transfer_ns + bytes * byte_ns + swd_ns) / 1000u;
 }
 
+/* The fields a family may leave at 0. */
+static void ctl_defaults(swdf__flash_ctl *ctl, const swdf_chip *chip) {
+  if (ctl->sr_wait == 0) {
+    ctl->sr_wait = ctl->sr_busy;
+  }
+  if (ctl->access == 0) {
+    ctl->access = ctl->unit < 4 ? ctl->unit : 4;
+  }
+  if (ctl->ram_size == 0) {
+    ctl->ram_base = chip->ram_base;
+    ctl->ram_size = chip->ram_size;
+  }
+}
+
+uint32_t swdf__flash_clear_reg(const swdf__flash_ctl *ctl, unsigned bank) {
+  return ctl->regs[bank] + (ctl->ccr != 0 ? ctl->ccr : ctl->sr);
+}
+
 static swdf_err unlock_bank(swdf__flash_session *s, uint32_t base) {
   uint32_t cr = 0;
   swdf_err err = swdf__read32(&cr, s->t, base + s->ctl.cr);
@@ -104,7 +108,7 @@ static swdf_err unlock(swdf__flash_session *s) {
       err = swdf__write32(s->t, s->ctl.regs[b] + s->ctl.cr, 0);
     }
     if (err == SWDF_OK) {
-      err = swdf__write32(s->t, s->ctl.regs[b] + s->ctl.sr, s->ctl.sr_clear);
+      err = swdf__write32(s->t, swdf__flash_clear_reg(&s->ctl, b), s->ctl.sr_clear);
     }
     if (err != SWDF_OK) {
       swdf__prefix_error(s->ctx, "unlocking the flash");
@@ -165,7 +169,7 @@ static swdf_err start_backend(swdf__flash_session *s, swdf_flash_method method) 
     if (method == SWDF_FLASH_LOADER) {
       return swdf__fail(s->ctx, SWDF_ERR_UNSUPPORTED, "use the register method",
                         "%s: %u bytes of SRAM are too few for the flash loader", s->chip->name,
-                        (unsigned)s->chip->ram_size);
+                        (unsigned)s->ctl.ram_size);
     }
     swdf__log(s->ctx, SWDF_LOG_INFO,
               "too little SRAM for the flash loader: writing through "
@@ -242,11 +246,14 @@ swdf_err swdf__session_open_with(swdf__flash_session **out, swdf_target *t,
   s->chip = swdf__target_chip(t);
   s->layout = swdf__target_flash_layout(t);
   s->family = family;
-  s->cpu_hz = reset_clock_hz(s->chip);
+  s->cpu_hz = family->reset_clock_hz != 0 ? family->reset_clock_hz : 8000000u;
   swdf_crc32_tables_init(s->crc_tables);
   swdf_err err = swdf__core_halt(t);
   if (err == SWDF_OK) {
     err = family->describe(&s->ctl, t);
+  }
+  if (err == SWDF_OK) {
+    ctl_defaults(&s->ctl, s->chip);
   }
   if (err == SWDF_OK && s->ctl.width_note[0] != '\0') {
     swdf__log(s->ctx, SWDF_LOG_INFO, "%s", s->ctl.width_note);
@@ -302,6 +309,14 @@ swdf_err swdf__session_close(swdf__flash_session *s, bool failed, bool run_after
     s->backend->stop(s);
   }
   swdf_err err = SWDF_OK;
+  if (!failed && s->family->after_write != NULL && s->erase_done + s->program_done > 0) {
+    /* The flash changed: let the family make the next reset see it (G0 EMPTY flag). */
+    char note[SWDF_MSG_MAX] = "";
+    err = s->family->after_write(s->t, note, sizeof(note));
+    if (note[0] != '\0') {
+      swdf__log(s->ctx, SWDF_LOG_INFO, "%s", note);
+    }
+  }
   if (s->unlocked) {
     lock(s);
   }

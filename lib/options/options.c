@@ -1,13 +1,13 @@
 /*
  * The public option-byte API over the descriptions (optdesc.h) and the
- * family writers (families/options_family.h).
+ * family files (families/family.h, opt_write and opt_reload).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adi/target_internal.h"
-#include "families/options_family.h"
+#include "families/family.h"
 #include "options/optdesc.h"
 
 struct swdf_options {
@@ -105,7 +105,8 @@ const char *swdf_options_source(const swdf_options *opts) {
 }
 
 int swdf_options_writable(const swdf_options *opts) {
-  return opts != NULL && swdf__opt_writer_for(opts->driver) != NULL;
+  const swdf__family *family = opts != NULL ? swdf__family_by_driver(opts->driver) : NULL;
+  return family != NULL && family->opt_write != NULL;
 }
 
 size_t swdf_options_field_count(const swdf_options *opts) {
@@ -457,10 +458,9 @@ swdf_err swdf_options_write(swdf_options *opts, swdf_target *target,
   if (swdf_options_rdp_level(opts) == 2) {
     return refuse_level2(opts->ctx);
   }
-  const swdf__opt_writer *writer = swdf__opt_writer_for(opts->driver);
-  if (writer == NULL) {
-    return swdf__fail(opts->ctx, SWDF_ERR_UNSUPPORTED,
-                      "option bytes can be changed on the STM32F1 and F4 so far",
+  const swdf__family *family = swdf__family_by_driver(opts->driver);
+  if (family == NULL || family->opt_write == NULL) {
+    return swdf__fail(opts->ctx, SWDF_ERR_UNSUPPORTED, NULL,
                       "changing the option bytes of \"%s\" chips is not supported yet",
                       opts->driver);
   }
@@ -473,7 +473,7 @@ swdf_err swdf_options_write(swdf_options *opts, swdf_target *target,
               "%.1f s)",
               (double)swdf__opt_deadline_us(target, 0, true) / 1e6);
   }
-  err = writer->write(target, &opts->d, opts->staged, erases);
+  err = family->opt_write(target, &opts->d, opts->staged, erases);
   if (err == SWDF_OK && to_level2) {
     /* Level 2 switches SWD off for good at the next reset: nothing can be
      * read back, so the option area itself is the last check. */
@@ -489,8 +489,8 @@ swdf_err swdf_options_write(swdf_options *opts, swdf_target *target,
     }
     return err;
   }
-  if (err == SWDF_OK) {
-    err = writer->reload(target);
+  if (err == SWDF_OK && family->opt_reload != NULL) {
+    err = family->opt_reload(target);
   }
   uint32_t read_back[SWDF_OPTD_MAX_WORDS];
   if (err == SWDF_OK) {

@@ -1,9 +1,12 @@
 /*
  * On-target flash loader: works through the slot ring described in
- * loader_abi.h. Built twice, once per flash controller family, with the
- * family's register details from flash_f1.h or flash_f4.h (LOADER_FAMILY
- * selects one). Freestanding: no library, no static data, no globals, so
- * the blob runs wherever in SRAM the host puts it.
+ * loader_abi.h. One source for every flash controller: register offsets,
+ * bit masks, the program unit and the store width all come from the
+ * control block the host fills from the family's description. Built once
+ * per core: for ARMv7-M (runs on Cortex-M3/M4/M7) and for ARMv6-M
+ * (Cortex-M0/M0+, Thumb-1 only). Freestanding: no library, no static data,
+ * no globals, no division (ARMv6-M has none), so the blob runs wherever in
+ * SRAM the host puts it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,18 +14,6 @@
 #include "loader_abi.h"
 #include "loader_crc.h"
 
-#if defined(LOADER_F1)
-#include "flash_f1.h"
-#elif defined(LOADER_F4)
-#include "flash_f4.h"
-#else
-#error "define LOADER_F1 or LOADER_F4"
-#endif
-
-/* Independent watchdog key register (same address on F1 and F4): writing
- * the reload key keeps a watchdog started by the firmware from resetting the
- * chip during a long job, and does nothing when it is not running. */
-#define IWDG_KR ((volatile uint32_t *)0x40003000u)
 #define IWDG_RELOAD 0xaaaau
 
 typedef struct job {
@@ -51,106 +42,171 @@ __attribute__((noreturn)) static void fail(job *j, uint32_t code) {
   stop(j->ctl, SWDF_LOADER_FAILED);
 }
 
-/* Wait for the end of a flash operation; returns the final status register. */
-static inline uint32_t wait_idle(volatile uint32_t *sr) {
+/* Wait until none of `bits` is set in the status register; returns its last value. */
+static inline uint32_t wait_clear(volatile uint32_t *sr, uint32_t bits) {
   uint32_t s;
   do {
     s = *sr;
-  } while (s & FLASH_SR_BSY);
+  } while (s & bits);
   return s;
 }
 
+/* Stale error flags would fail the next operation: clear them through the
+ * error-clear register where the controller has one (H7 FLASH_CCR), else
+ * by writing the status register (F-series, G0: write 1 to clear). */
+static void clear_errors(const volatile swdf_loader_ctl *ctl, uint32_t base) {
+  uint32_t off = ctl->ccr_off != 0 ? ctl->ccr_off : ctl->sr_off;
+  *reg(base, off) = ctl->sr_clear;
+}
+
 static void erase(job *j, uint32_t base, uint32_t cr_value, uint32_t addr) {
-  volatile uint32_t *sr = reg(base, FLASH_SR);
-  volatile uint32_t *cr = reg(base, FLASH_CR);
+  volatile swdf_loader_ctl *ctl = j->ctl;
+  volatile uint32_t *sr = reg(base, ctl->sr_off);
+  volatile uint32_t *cr = reg(base, ctl->cr_off);
+  uint32_t busy = ctl->sr_busy | ctl->sr_wait;
+  clear_errors(ctl, base);
   *cr = cr_value;
-#ifdef FLASH_AR
-  *reg(base, FLASH_AR) = addr;
-#endif
-  *cr = cr_value | FLASH_CR_STRT;
+  if (ctl->ar_off != 0) {
+    *reg(base, ctl->ar_off) = addr;
+  }
+  *cr = cr_value | ctl->cr_start;
   /* Some clones raise BSY a cycle after STRT (APM32): do not poll at once. */
   __asm__ volatile("nop\n\tnop\n\tdsb" ::: "memory");
-  uint32_t s = wait_idle(sr);
+  uint32_t s = wait_clear(sr, busy);
   *cr = 0;
-  if (s & FLASH_SR_ERRORS) {
+  if (s & ctl->sr_errors) {
     j->fail_addr = addr;
     j->fail_sr = s;
     fail(j, SWDF_LOADER_FAIL_FLASH);
   }
 }
 
+/* Where a program loop stopped: the status register value with an error
+ * bit, or 0; and the address of the unit that failed. */
+typedef struct program_args {
+  volatile uint32_t *sr;
+  uint32_t wait;   /* SR bits to wait on after each unit */
+  uint32_t errors; /* SR bits that mean failure */
+  uint32_t stores; /* stores per unit */
+} program_args;
+
 /*
- * Program one unit at a time and wait for BSY to drop after each: writing
- * while busy loses data on some clones (APM32), and the status of each
- * unit names the failing address. The next unit is fetched while the flash
- * is busy so that little but the poll lies between two writes. (The fetch
- * past the last unit reads the slot trailer, which is always there.)
+ * Program unit by unit: the unit's stores back to back, then wait until the
+ * controller is done with it, and check its status: writing while busy
+ * loses data on some clones (APM32), and the status of each unit names the
+ * failing address. The first store of the next unit is fetched while the
+ * flash is busy so that little but the poll lies between two units. (The
+ * fetch past the last unit reads the slot trailer, which is always there.)
+ * Returns the number of bytes not programmed: 0, or those from the failing
+ * unit on, with the status in *status.
  */
 #define DEFINE_PROGRAM(name, type)                                                                 \
-  static uint32_t name(uint32_t sr_addr, uint32_t dst, const void *src, uint32_t len,              \
-                       uint32_t *fail_addr) {                                                      \
-    volatile uint32_t *sr = (volatile uint32_t *)(uintptr_t)sr_addr;                               \
+  static uint32_t name(const program_args *a, uint32_t dst, const void *src, uint32_t units,       \
+                       uint32_t *status) {                                                         \
     volatile type *d = (volatile type *)(uintptr_t)dst;                                            \
-    volatile type *end = (volatile type *)(uintptr_t)(dst + len);                                  \
     const type *s = (const type *)src;                                                             \
+    volatile uint32_t *sr = a->sr;                                                                 \
+    uint32_t wait = a->wait, errors = a->errors, stores = a->stores;                              \
     type next = *s++;                                                                              \
-    if (d == end) {                                                                                \
+    if (stores == 1) { /* one store per unit (F1, F4): the shortest gap */                        \
+      for (; units != 0; units--) {                                                                \
+        *d++ = next;                                                                               \
+        next = *s++;                                                                               \
+        uint32_t st = wait_clear(sr, wait);                                                        \
+        if (__builtin_expect((st & errors) != 0, 0)) {                                             \
+          *status = st;                                                                            \
+          return units;                                                                            \
+        }                                                                                          \
+      }                                                                                            \
       return 0;                                                                                    \
     }                                                                                              \
-    do {                                                                                           \
-      *d++ = next;                                                                                 \
-      next = *s++;                                                                                 \
-      uint32_t status = wait_idle(sr);                                                             \
-      if (__builtin_expect((status & FLASH_SR_ERRORS) != 0, 0)) {                                  \
-        *fail_addr = (uint32_t)(uintptr_t)(d - 1);                                                 \
-        return status;                                                                             \
+    for (; units != 0; units--) {                                                                  \
+      uint32_t k = stores;                                                                         \
+      do {                                                                                         \
+        *d++ = next;                                                                               \
+        next = *s++;                                                                               \
+      } while (--k != 0);                                                                          \
+      uint32_t st = wait_clear(sr, wait);                                                          \
+      if (__builtin_expect((st & errors) != 0, 0)) {                                               \
+        *status = st;                                                                              \
+        return units;                                                                              \
       }                                                                                            \
-    } while (d != end);                                                                            \
+    }                                                                                              \
     return 0;                                                                                      \
   }
 
-#if FLASH_UNITS & 1
 DEFINE_PROGRAM(program8, uint8_t)
-#endif
-#if FLASH_UNITS & 2
 DEFINE_PROGRAM(program16, uint16_t)
-#endif
-#if FLASH_UNITS & 4
 DEFINE_PROGRAM(program32, uint32_t)
-#endif
+
+/* `count` units of `stores` stores each of the control block's access width. */
+static uint32_t program_units(const program_args *a, uint32_t access, uint32_t dst,
+                              const void *src, uint32_t count, uint32_t *status) {
+  switch (access) {
+  case 4:
+    return program32(a, dst, src, count, status);
+  case 2:
+    return program16(a, dst, src, count, status);
+  default:
+    return program8(a, dst, src, count, status);
+  }
+}
+
+/* log2 of a power of two up to 32 (no division on ARMv6-M). */
+static inline uint32_t log2_of(uint32_t v) {
+  uint32_t n = 0;
+  while (v > 1) {
+    v >>= 1;
+    n++;
+  }
+  return n;
+}
 
 static void program(job *j, uint32_t base, uint32_t dst, const void *src, uint32_t len) {
-  uint32_t unit = j->ctl->unit;
-  if (((dst | len) & (unit - 1)) != 0) {
+  volatile swdf_loader_ctl *ctl = j->ctl;
+  uint32_t unit = ctl->unit;
+  uint32_t access = ctl->access;
+  uint32_t tail = len & (unit - 1);
+  /* unit and access powers of two, access <= unit <= 32; the start
+   * unit-aligned; a partial last unit only of whole accesses and only where
+   * the controller can write one out (cr_force). */
+  if ((unit & (unit - 1)) != 0 || unit > 32 || (access != 1 && access != 2 && access != 4) ||
+      access > unit || (dst & (unit - 1)) != 0 || (len & (access - 1)) != 0 ||
+      (tail != 0 && ctl->cr_force == 0)) {
     j->fail_addr = dst;
     fail(j, SWDF_LOADER_FAIL_BAD_ARG);
   }
-  volatile uint32_t *cr = reg(base, FLASH_CR);
-  uint32_t sr = base + FLASH_SR;
+  volatile uint32_t *cr = reg(base, ctl->cr_off);
+  uint32_t shift = log2_of(unit);
+  program_args a;
+  a.sr = reg(base, ctl->sr_off);
+  a.wait = ctl->sr_wait;
+  a.errors = ctl->sr_errors;
+  a.stores = unit >> log2_of(access);
+  uint32_t units = len >> shift;
   uint32_t status = 0;
-  *cr = j->ctl->cr_program;
-  switch (unit) {
-#if FLASH_UNITS & 4
-  case 4:
-    status = program32(sr, dst, src, len, &j->fail_addr);
-    break;
-#endif
-#if FLASH_UNITS & 2
-  case 2:
-    status = program16(sr, dst, src, len, &j->fail_addr);
-    break;
-#endif
-#if FLASH_UNITS & 1
-  case 1:
-    status = program8(sr, dst, src, len, &j->fail_addr);
-    break;
-#endif
-  default:
-    j->fail_addr = dst;
-    fail(j, SWDF_LOADER_FAIL_BAD_ARG);
+  clear_errors(ctl, base);
+  *cr = ctl->cr_program;
+  uint32_t left = program_units(&a, access, dst, src, units, &status);
+  uint32_t fail_addr = dst + ((units - left) << shift);
+  if (left == 0 && tail != 0) {
+    /* The last, partial unit: its accesses, then the force-write bit
+     * (H7 FW, RM0433 section 4.3.9). */
+    uint32_t done = units << shift;
+    program_args part;
+    part.sr = a.sr;
+    part.wait = 0;
+    part.errors = a.errors;
+    part.stores = tail >> log2_of(access);
+    (void)program_units(&part, access, dst + done, (const uint8_t *)src + done, 1, &status);
+    *cr = ctl->cr_program | ctl->cr_force;
+    status = wait_clear(a.sr, a.wait);
+    left = (status & a.errors) != 0;
+    fail_addr = dst + done;
   }
   *cr = 0; /* a stale PG bit makes the next erase fail */
-  if (status != 0) {
+  if (left != 0) {
+    j->fail_addr = fail_addr;
     j->fail_sr = status;
     fail(j, SWDF_LOADER_FAIL_FLASH);
   }
@@ -220,8 +276,10 @@ static void check_ranges(job *j, uint32_t code, const swdf_loader_check *checks,
 static void repeated_ranges(job *j, uint32_t code, const swdf_loader_check *c, uint32_t repeat) {
   uint32_t stride = SWDF_LOADER_REPEAT_STRIDE(repeat);
   for (uint32_t i = 0; i < SWDF_LOADER_REPEAT_COUNT(repeat); i++) {
-    swdf_loader_check one = {c->addr + i * c->len, c->len,
-                             (c->result & ~SWDF_LOADER_CHECK_CONTINUE) + i * stride};
+    swdf_loader_check one;
+    one.addr = c->addr + i * c->len;
+    one.len = c->len;
+    one.result = (c->result & ~SWDF_LOADER_CHECK_CONTINUE) + i * stride;
     check_ranges(j, code, &one, 1);
   }
 }
@@ -249,7 +307,8 @@ static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *
     break;
   case SWDF_LOADER_OP_CRC:
   case SWDF_LOADER_OP_BLANK:
-    if (arg0 > ctl->slot_size / sizeof(swdf_loader_check) || (arg1 != 0 && arg0 != 1)) {
+    if (arg0 > ctl->slot_size || arg0 * sizeof(swdf_loader_check) > ctl->slot_size ||
+        (arg1 != 0 && arg0 != 1)) {
       fail(j, SWDF_LOADER_FAIL_BAD_ARG);
     }
     if (arg1 != 0) {
@@ -269,9 +328,13 @@ static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *
 __attribute__((noreturn, used)) void loader_main(volatile swdf_loader_ctl *ctl);
 
 void loader_main(volatile swdf_loader_ctl *ctl) {
-  job j = {.ctl = ctl, .seq = 0};
+  job j; /* field by field: an initialiser may become a memset call */
+  j.ctl = ctl;
+  j.seq = 0;
+  j.fail_addr = 0;
+  j.fail_sr = 0;
   if (ctl->magic != SWDF_LOADER_MAGIC || ctl->abi_version != SWDF_LOADER_ABI_VERSION ||
-      ctl->slot_count == 0 || (ctl->slot_size & 7u) != 0) {
+      ctl->slot_count == 0 || (ctl->slot_size & 31u) != 0) {
     fail(&j, SWDF_LOADER_FAIL_BAD_SETUP);
   }
   swdf_crc32_tables_init((uint32_t(*)[256])(uintptr_t)ctl->crc_tables);
@@ -291,7 +354,9 @@ void loader_main(volatile swdf_loader_ctl *ctl) {
     while (t->seq != j.seq) {
     }
     __asm__ volatile("dmb" ::: "memory");
-    *IWDG_KR = IWDG_RELOAD;
+    if (ctl->iwdg_kr != 0) {
+      *(volatile uint32_t *)(uintptr_t)ctl->iwdg_kr = IWDG_RELOAD;
+    }
     run_slot(&j, t, (const void *)(uintptr_t)slot);
     ctl->done_seq = j.seq;
     slot = slot == last ? first : slot + stride;

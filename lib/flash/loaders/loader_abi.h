@@ -16,6 +16,10 @@
  * `done_seq`; the host reuses a slot once `done_seq` has passed it. So the
  * flash programs one slot while the probe fills the next ones.
  *
+ * The IWDG key register named in the control block gets its reload key
+ * before each slot, so that a watchdog the firmware started does not reset
+ * the chip during a long job (the write does nothing when it is not running).
+ *
  * On any failure the loader records what failed and where, sets `state` to
  * SWDF_LOADER_FAILED and halts on a breakpoint; the host's deadline halts it
  * if it ever stops making progress.
@@ -26,7 +30,7 @@
 #include <stdint.h>
 
 #define SWDF_LOADER_MAGIC 0x46445753u /* "SWDF" */
-#define SWDF_LOADER_ABI_VERSION 2u
+#define SWDF_LOADER_ABI_VERSION 3u
 
 enum {
   SWDF_LOADER_TRAILER_SIZE = 16,
@@ -35,7 +39,9 @@ enum {
 
 /* Slot operations: the low byte of `op`; bits 8-15 select the register bank. */
 enum swdf_loader_op {
-  SWDF_LOADER_OP_PROGRAM = 1, /* arg0 = flash address, arg1 = byte count (data in the slot) */
+  /* arg0 = flash address (unit-aligned), arg1 = byte count (data in the slot): whole
+   * units, or ending in a partial unit (whole accesses) written out with cr_force. */
+  SWDF_LOADER_OP_PROGRAM = 1,
   SWDF_LOADER_OP_ERASE = 2,   /* arg0 = FLASH_CR value without STRT, arg1 = address (AR) */
   SWDF_LOADER_OP_CRC = 3,     /* arg0 = number of swdf_loader_check entries in the slot, */
   SWDF_LOADER_OP_BLANK = 4,   /* arg1 = 0 or a repeat (SWDF_LOADER_REPEAT) of one entry */
@@ -93,19 +99,35 @@ enum swdf_loader_fail {
   SWDF_LOADER_FAIL_BAD_SETUP = 4, /* wrong magic or ABI version in the control block */
 };
 
+/*
+ * Everything the loader knows about the flash controller comes from the
+ * host: one loader binary per core (ARMv7-M, ARMv6-M) drives every family.
+ */
 typedef struct swdf_loader_ctl {
   /* Written by the host before the start. */
   uint32_t magic;
   uint32_t abi_version;
   uint32_t slot_base;
-  uint32_t slot_size; /* data bytes per slot, a multiple of 8 */
+  uint32_t slot_size; /* data bytes per slot, a multiple of 32 */
   uint32_t slot_count;
   uint32_t results; /* address of result_count words */
   uint32_t result_count;
   uint32_t crc_tables; /* address of SWDF_LOADER_CRC_TABLES_SIZE bytes */
   uint32_t regs[2];    /* flash interface register block of each bank */
-  uint32_t cr_program; /* FLASH_CR while programming (PG, and PSIZE on F2/F4) */
-  uint32_t unit;       /* bytes per program operation: 1, 2 or 4 */
+  uint32_t cr_program; /* FLASH_CR while programming (PG, and PSIZE where there is one) */
+  uint32_t unit;       /* bytes per program operation: 1, 2, 4, 8, 16 or 32 */
+  uint32_t sr_off;     /* status register offset in the bank's block */
+  uint32_t cr_off;     /* control register offset */
+  uint32_t ar_off;     /* address register offset for erases, 0 = none */
+  uint32_t ccr_off;    /* error-clear register offset, 0 = clear by writing SR */
+  uint32_t sr_busy;    /* SR bits set while an erase runs */
+  uint32_t sr_wait;    /* SR bits to wait on after each program unit */
+  uint32_t sr_errors;  /* SR bits that mean the operation failed */
+  uint32_t sr_clear;   /* written to CCR (or SR) before each operation */
+  uint32_t cr_start;   /* CR bit that starts an erase */
+  uint32_t cr_force;   /* CR bit that writes out a partial unit, 0 = none */
+  uint32_t access;     /* width of each store into the flash: 1, 2 or 4 */
+  uint32_t iwdg_kr;    /* IWDG key register reloaded before each slot, 0 = none */
   /* Written by the loader. */
   uint32_t state;
   uint32_t done_seq; /* sequence number of the last finished slot */
@@ -116,7 +138,7 @@ typedef struct swdf_loader_ctl {
 } swdf_loader_ctl;
 
 /* Offsets the host reads as one block. */
-#define SWDF_LOADER_STATUS_OFFSET 48u
+#define SWDF_LOADER_STATUS_OFFSET 96u
 #define SWDF_LOADER_STATUS_WORDS 6u
 
 /* The blob starts with this header; the loader's entry takes the control

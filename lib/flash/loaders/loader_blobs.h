@@ -10,7 +10,8 @@ typedef struct swdf__loader_blob {
   uint32_t size;
 } swdf__loader_blob;
 
-extern const swdf__loader_blob swdf__loader_f1;
-extern const swdf__loader_blob swdf__loader_f4;
+/* One loader per core architecture (see loader.c). */
+extern const swdf__loader_blob swdf__loader_v7m;
+extern const swdf__loader_blob swdf__loader_v6m;
 
 #endif
