@@ -42,9 +42,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <swdflash/options.h>
-
 #include "family.h"
+
+#include <swdflash/options.h>
 
 /* ---- register map (RM0433 section 4.9; bank 2 at +0x100) ---------------- */
 
@@ -498,14 +498,6 @@ static swdf_err h7_opt_write(swdf_target *t, const swdf_optd *d, const uint32_t 
   return swdf__opt_relock(t, err, regs + H7_OPTCR, H7_OPTCR_OPTSTART, H7_OPTCR_OPTLOCK);
 }
 
-/* Nothing to load: the *_CUR registers hold the new values once OPT_BUSY
- * drops (RM0433 section 4.4.3; ST's HAL_FLASH_OB_Launch on the H7 is the
- * OPTSTART sequence itself). */
-static swdf_err h7_opt_reload(swdf_target *t) {
-  (void)t;
-  return SWDF_OK;
-}
-
 /* ---- boot rules (RM0433 section 2.6, AN2606, AN4938 section 5.1) -------- */
 
 /*
@@ -582,7 +574,6 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
   out->boot_pin_low = add0 << 16;
   out->boot_pin_high = add1 << 16;
   out->rom_reachable = add0 == rom || add1 == rom;
-  out->rom_has_dfu = h7_rom_has_dfu(chip);
   out->empty_check = -1;
   out->repair_count = 0;
   int n = snprintf(out->explain, sizeof(out->explain),
@@ -620,9 +611,9 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
 
 static const swdf__boot_rules h7_boot = {
     .rom_has_dfu = h7_rom_has_dfu,
-    .dfu_needs = "BOOT0 held high while the chip resets, with BOOT_ADD1 at 0x1FF0 (system "
-                 "memory), and a USB cable on the USB OTG FS port (PA11/PA12) (AN2606, "
-                 "STM32H72x/73x and STM32H74x/75x bootloader sections)",
+    .dfu_needs = "The ROM DFU bootloader needs BOOT0 held high while the chip resets with "
+                 "BOOT_ADD1 at 0x1FF0 (system memory), and a USB data cable on the USB OTG FS "
+                 "port (PA11/PA12) (AN2606, STM32H72x/73x and STM32H74x/75x sections).",
     .config = h7_boot_config,
 };
 
@@ -636,12 +627,12 @@ const swdf__family swdf__family_h7 = {
     .describe = h7_describe,
     .prepare = h7_prepare,
     .finish = h7_finish,
-    .boost = NULL,
-    .unboost = NULL,
     .erase_cmd = h7_erase_cmd,
     .mass_erase_cmds = h7_mass_erase_cmds,
-    .after_write = NULL,
     .opt_write = h7_opt_write,
-    .opt_reload = h7_opt_reload,
+    /* Nothing to load: the *_CUR registers hold the new values once OPT_BUSY
+     * drops (RM0433 section 4.4.3; ST's HAL_FLASH_OB_Launch on the H7 is the
+     * OPTSTART sequence itself). */
+    .opt_reload = NULL,
     .boot = &h7_boot,
 };
