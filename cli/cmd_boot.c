@@ -134,6 +134,49 @@ void cli_json_boot_report(cli_json *j, const swdf_boot_report *r) {
   cli_json_str(j, "verdict", r->verdict);
 }
 
+void cli_print_boot_config(FILE *f, const swdf_boot_config *c, const char *indent) {
+  fprintf(f, "%s%s\n", indent, c->explain);
+  if (!c->rom_has_dfu) {
+    fprintf(f,
+            "%sThe ROM bootloader of this chip has no USB DFU at all (only serial interfaces): "
+            "'DFU mode' on such a board needs a bootloader in flash (Katapult, the STM32duino "
+            "bootloader...) or an SWD tool like this one.\n",
+            indent);
+  } else if (c->dfu_needs[0] != '\0') {
+    fprintf(f, "%s%s\n", indent, c->dfu_needs);
+  }
+  for (size_t i = 0; i < c->repair_count && i < 4; i++) {
+    fprintf(f, "%sRepair: set %s=%s: %s\n", indent, c->repairs[i].field, c->repairs[i].value,
+            c->repairs[i].why);
+  }
+}
+
+void cli_json_boot_config(cli_json *j, const char *name, const swdf_boot_config *c) {
+  cli_json_object_begin(j, name);
+  cli_json_bool(j, "pin_honoured", c->pin_honoured != 0);
+  cli_json_hex32(j, "boot_pin_low", c->boot_pin_low);
+  cli_json_hex32(j, "boot_pin_high", c->boot_pin_high);
+  cli_json_bool(j, "rom_reachable", c->rom_reachable != 0);
+  cli_json_bool(j, "rom_has_dfu", c->rom_has_dfu != 0);
+  if (c->empty_check < 0) {
+    cli_json_null(j, "empty_check");
+  } else {
+    cli_json_bool(j, "empty_check", c->empty_check != 0);
+  }
+  cli_json_str(j, "explain", c->explain);
+  cli_json_str(j, "dfu_needs", c->dfu_needs[0] != '\0' ? c->dfu_needs : NULL);
+  cli_json_array_begin(j, "repairs");
+  for (size_t i = 0; i < c->repair_count && i < 4; i++) {
+    cli_json_object_begin(j, NULL);
+    cli_json_str(j, "field", c->repairs[i].field);
+    cli_json_str(j, "value", c->repairs[i].value);
+    cli_json_str(j, "why", c->repairs[i].why);
+    cli_json_object_end(j);
+  }
+  cli_json_array_end(j);
+  cli_json_object_end(j);
+}
+
 int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
                          const swdf_boot_check_opts *opts, bool print) {
   swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
@@ -141,6 +184,10 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
   if (err != SWDF_OK) {
     return cli_session_fail(s, err, "checking the bootloader");
   }
+  /* How the chip chooses where to start: shown when the library knows the
+   * family's boot rules and the options can be read (not under RDP 2...). */
+  swdf_boot_config cfg = SWDF_BOOT_CONFIG_INIT;
+  bool have_cfg = print && swdf_boot_config_read(&cfg, s->target) == SWDF_OK;
   if (!print) {
     /* nothing */
   } else if (s->g->json) {
@@ -148,11 +195,20 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
     cli_json_reply_begin(&j, r.runs != 0); /* "ok" agrees with the exit status */
     cli_json_str(&j, "chip", chip->name);
     cli_json_boot_report(&j, &r);
+    if (have_cfg) {
+      cli_json_boot_config(&j, "boot_config", &cfg);
+    } else {
+      cli_json_null(&j, "boot_config");
+    }
     cli_json_object_end(&j);
     cli_json_finish(&j);
   } else {
     printf("Chip: %s\n", chip->name);
     cli_print_boot_report(stdout, &r, chip->name);
+    if (have_cfg) {
+      printf("Boot configuration:\n");
+      cli_print_boot_config(stdout, &cfg, "  ");
+    }
   }
   return r.runs ? CLI_EXIT_OK : CLI_EXIT_FAILED; /* documented in its --help */
 }

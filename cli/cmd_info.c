@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boot_view.h"
 #include "json.h"
 #include "options_view.h"
 #include "session.h"
@@ -19,6 +20,8 @@ typedef struct info {
   bool wrp_known;
   size_t wrp_count;
   swdf_opt_range wrp[INFO_MAX_RANGES];
+  bool have_boot; /* the family's boot rules are known and the options readable */
+  swdf_boot_config boot;
 } info;
 
 /* The number of the unit holding `addr` ("page 12"), from the layout. */
@@ -163,6 +166,11 @@ static void print_json(const info *in) {
   json_chip(&j, &in->chip);
   json_flash(&j, &in->flash);
   json_protection(&j, in);
+  if (in->have_boot) {
+    cli_json_boot_config(&j, "boot", &in->boot);
+  } else {
+    cli_json_null(&j, "boot");
+  }
   cli_json_object_end(&j);
   cli_json_finish(&j);
 }
@@ -214,6 +222,10 @@ static void print_text(const info *in) {
            in->wrp[i].code_protection ? "execute-only (PCROP)" : "write protected",
            in->wrp[i].field);
   }
+  if (in->have_boot) {
+    printf("boot:\n");
+    cli_print_boot_config(stdout, &in->boot, "              ");
+  }
   if (in->prot.word_count > 0) {
     printf("option bytes (raw):\n");
   }
@@ -241,7 +253,8 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
   info in = {.probe = SWDF_PROBE_INFO_INIT,
              .chip = SWDF_CHIP_INFO_INIT,
              .flash = SWDF_FLASH_INFO_INIT,
-             .prot = SWDF_PROTECTION_INFO_INIT};
+             .prot = SWDF_PROTECTION_INFO_INIT,
+             .boot = SWDF_BOOT_CONFIG_INIT};
   swdf_err err = SWDF_OK;
   if (rc == CLI_EXIT_OK) {
     err = swdf_probe_get_info(&in.probe, s.probe);
@@ -267,6 +280,7 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
       prot_err = oerr;
     }
     swdf_options_free(o);
+    in.have_boot = prot_err == SWDF_OK && swdf_boot_config_read(&in.boot, s.target) == SWDF_OK;
   }
   if (rc == CLI_EXIT_OK && err != SWDF_OK) {
     rc = cli_session_fail(&s, err, NULL);

@@ -58,6 +58,9 @@ typedef struct rescue {
   bool unlocked, written, verified;
   bool boot_checked, bootable;
   swdf_boot_report boot;
+  bool have_boot_cfg;
+  swdf_boot_config boot_cfg; /* boot rules: explanation and option repairs */
+  bool boot_repaired;
   size_t note_count;
   char notes[MAX_NOTES][NOTE_LEN]; /* findings and actions, for --json */
   size_t repair_count;
@@ -101,12 +104,6 @@ static int connect(rescue *r) {
 }
 
 /* ---- 2. what is wrong ----------------------------------------------------------------- */
-
-/* F1 without the connectivity line has only a serial bootloader in ROM
- * (AN2606, STM32F10xxx: USART1 only). */
-static bool rom_lacks_dfu(const swdf_chip_info *chip) {
-  return strcmp(chip->family, "f1") == 0 && chip->dev_id != 0x418;
-}
 
 static void explain_protection(rescue *r, const swdf_options *o) {
   r->rdp_before = swdf_options_rdp_level(o);
@@ -186,18 +183,22 @@ static void explain_boot(rescue *r) {
   }
 }
 
-static void explain_dfu(rescue *r) {
-  const swdf_chip_info *chip = &r->chip;
-  if (rom_lacks_dfu(chip)) {
+/* How the chip chooses where to start and what its ROM bootloader needs:
+ * the library's boot rules for the family, in its words. */
+static void explain_boot_config(rescue *r) {
+  r->boot_cfg = (swdf_boot_config)SWDF_BOOT_CONFIG_INIT;
+  r->have_boot_cfg = swdf_boot_config_read(&r->boot_cfg, r->s.target) == SWDF_OK;
+  if (!r->have_boot_cfg) {
+    return;
+  }
+  tell(r, "%s", r->boot_cfg.explain);
+  if (!r->boot_cfg.rom_has_dfu) {
     tell(r, "This chip (%s) has no USB DFU bootloader in ROM at all: its ROM bootloader only "
-            "talks over the serial port USART1 (PA9/PA10). 'DFU mode' on such a board needs a "
-            "bootloader in flash (Katapult, the STM32duino bootloader...) or an SWD tool like "
-            "this one.",
-         chip->name);
-  } else if (strcmp(chip->family, "f4") == 0) {
-    tell(r, "The ROM DFU bootloader of this chip starts with BOOT0 high at reset and needs "
-            "the board's crystal to be a whole number of MHz between 4 and 26, a USB data "
-            "cable, and nothing else driving its serial/CAN pins while it starts.");
+            "talks over serial interfaces. 'DFU mode' on such a board needs a bootloader in "
+            "flash (Katapult, the STM32duino bootloader...) or an SWD tool like this one.",
+         r->chip.name);
+  } else if (r->boot_cfg.dfu_needs[0] != '\0') {
+    tell(r, "%s", r->boot_cfg.dfu_needs);
   }
 }
 
@@ -243,6 +244,39 @@ static int fix_protection(rescue *r, swdf_options *o) {
   r->rdp_after = swdf_options_rdp_level(o);
   tell(r, "Done: read protection level %d, nothing write protected%s.", r->rdp_after,
        erases ? ", flash erased" : "");
+  return CLI_EXIT_OK;
+}
+
+/* Apply the boot rules' option repairs (make BOOT0 reach the ROM bootloader). */
+static int fix_boot(rescue *r) {
+  const swdf_boot_config *c = &r->boot_cfg;
+  if (!r->have_boot_cfg || c->repair_count == 0 || r->needs_yes) {
+    return CLI_EXIT_OK;
+  }
+  int rc = confirm(r, "Change the boot option bytes as proposed?");
+  if (rc != CLI_EXIT_OK) {
+    return rc;
+  }
+  swdf_options *o = NULL;
+  swdf_err err = swdf_options_read(&o, r->s.target);
+  for (size_t i = 0; err == SWDF_OK && i < c->repair_count && i < 4; i++) {
+    err = swdf_options_set(o, c->repairs[i].field, c->repairs[i].value, 0);
+  }
+  if (err == SWDF_OK && swdf_options_change_count(o) > 0) {
+    err = swdf_options_write(o, r->s.target, NULL);
+  }
+  swdf_options_free(o);
+  if (err != SWDF_OK) {
+    return cli_session_fail(&r->s, err, "changing the boot options");
+  }
+  r->boot_repaired = true;
+  for (size_t i = 0; i < c->repair_count && i < 4; i++) {
+    tell(r, "Done: %s = %s.", c->repairs[i].field, c->repairs[i].value);
+  }
+  swdf_boot_config now = SWDF_BOOT_CONFIG_INIT;
+  if (swdf_boot_config_read(&now, r->s.target) == SWDF_OK) {
+    tell(r, "Now: %s", now.explain);
+  }
   return CLI_EXIT_OK;
 }
 
@@ -354,6 +388,10 @@ static bool propose_repairs(rescue *r, swdf_options *o, bool protected_now) {
     propose(r, "remove the protection%s.",
             erases ? " (the chip erases its whole flash while doing so)" : "");
   }
+  for (size_t i = 0; r->have_boot_cfg && i < r->boot_cfg.repair_count && i < 4; i++) {
+    propose(r, "set the option %s = %s: %s", r->boot_cfg.repairs[i].field,
+            r->boot_cfg.repairs[i].value, r->boot_cfg.repairs[i].why);
+  }
   if (r->image != NULL) {
     char size[32];
     cli_format_size(size, sizeof(size), swdf_image_size(r->image));
@@ -382,7 +420,7 @@ static int diagnose_and_fix(rescue *r) {
   if (r->rdp_before != 1) {
     explain_boot(r);
   }
-  explain_dfu(r);
+  explain_boot_config(r);
   int rc = CLI_EXIT_OK;
   if (r->image != NULL) {
     rc = judge_image(r); /* before anything is changed */
@@ -400,13 +438,16 @@ static int diagnose_and_fix(rescue *r) {
     rc = fix_protection(r, o);
   }
   swdf_options_free(o);
+  if (rc == CLI_EXIT_OK) {
+    rc = fix_boot(r);
+  }
   if (rc == CLI_EXIT_OK && r->image != NULL) {
     rc = write_image(r);
   } else if (rc == CLI_EXIT_OK) {
     tell(r, "To put a bootloader or firmware on the chip: swdflash rescue --write FILE "
             "(e.g. a Katapult or Klipper .bin built for this chip).");
   }
-  if (rc == CLI_EXIT_OK && (r->unlocked || r->written)) {
+  if (rc == CLI_EXIT_OK && (r->unlocked || r->written || r->boot_repaired)) {
     if (!s->g->json) {
       printf("\nWhat the chip will boot now:\n");
     }
@@ -451,7 +492,8 @@ static void print_json(rescue *r, int rc) {
   cli_json_bool(&j, "unlocked", r->unlocked);
   cli_json_bool(&j, "written", r->written);
   cli_json_bool(&j, "verified", r->verified);
-  cli_json_bool(&j, "changed", r->unlocked || r->written);
+  cli_json_bool(&j, "boot_repaired", r->boot_repaired);
+  cli_json_bool(&j, "changed", r->unlocked || r->written || r->boot_repaired);
   cli_json_array_begin(&j, "proposed");
   for (size_t i = 0; i < r->repair_count; i++) {
     cli_json_str(&j, NULL, r->repairs[i]);
@@ -468,6 +510,9 @@ static void print_json(rescue *r, int rc) {
     cli_json_hex32(&j, "addr", swdf_image_segment_at(r->image, 0)->addr);
     cli_json_boot_report(&j, &r->image_boot); /* its "runs": would the chip run it */
     cli_json_object_end(&j);
+  }
+  if (r->have_boot_cfg) {
+    cli_json_boot_config(&j, "boot_config", &r->boot_cfg);
   }
   if (r->boot_checked) {
     cli_json_object_begin(&j, "boot");
@@ -523,7 +568,7 @@ static int run(rescue *r, int argc, char **argv, cli_globals *g) {
   if (rc == CLI_EXIT_OK) {
     rc = diagnose_and_fix(r);
   }
-  if (r->s.target != NULL && (r->unlocked || r->written)) {
+  if (r->s.target != NULL && (r->unlocked || r->written || r->boot_repaired)) {
     /* Start the chip with its new contents, as after power-up. */
     swdf_target_reset(r->s.target, SWDF_RESET_HARD);
   }

@@ -144,5 +144,6 @@ swdf_err swdf__versioned_out(void *out, const void *value, size_t value_size, si
 #define SWDF__MIN_BOOT_REPORT SWDF__V1_SIZE(swdf_boot_report, verdict)
 #define SWDF__MIN_BOOT_CHECK_OPTS SWDF__V1_SIZE(swdf_boot_check_opts, base)
 #define SWDF__MIN_BOOT_MEMORY SWDF__V1_SIZE(swdf_boot_memory, ram_size)
+#define SWDF__MIN_BOOT_CONFIG SWDF__V1_SIZE(swdf_boot_config, dfu_needs)
 
 #endif

@@ -10,8 +10,6 @@
 #include "adi/target_internal.h"
 #include "families/family.h"
 
-#define SWDF__MIN_BOOT_CONFIG SWDF__V1_SIZE(swdf_boot_config, dfu_needs)
-
 static swdf_err config_full(swdf_boot_config *full, swdf_target *target) {
   swdf_ctx *ctx = swdf__target_ctx(target);
   const swdf_chip *chip = swdf__target_chip(target);

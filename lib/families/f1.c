@@ -274,17 +274,11 @@ static swdf_err f1_boot_config(swdf_boot_config *out, const swdf_options *o,
   out->boot_pin_high = chip->sysmem_base;
   out->rom_reachable = 1;
   out->empty_check = -1;
-  int n = snprintf(out->explain, sizeof(out->explain),
-                   "The BOOT0 pin decides at every reset (no option byte overrides it): low "
-                   "starts the program in flash at 0x%08X, high (with BOOT1/PB2 low) starts the "
-                   "ST ROM bootloader at 0x%08X.",
-                   (unsigned)chip->flash_base, (unsigned)chip->sysmem_base);
-  if (!f1_rom_has_dfu(chip) && n > 0 && (size_t)n < sizeof(out->explain)) {
-    snprintf(out->explain + n, sizeof(out->explain) - (size_t)n,
-             " This chip's ROM bootloader has no USB DFU: it talks only over the serial port "
-             "USART1 (PA9/PA10); 'DFU mode' needs a bootloader in flash (Katapult, the "
-             "STM32duino bootloader...) or an SWD tool.");
-  }
+  snprintf(out->explain, sizeof(out->explain),
+           "The BOOT0 pin decides at every reset (no option byte overrides it): low starts the "
+           "program in flash at 0x%08X, high (with BOOT1/PB2 low) starts the ST ROM bootloader "
+           "at 0x%08X.",
+           (unsigned)chip->flash_base, (unsigned)chip->sysmem_base);
   return SWDF_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "families/family.h"
+#include "flash/loaders/loader_abi.h"
 
 extern const swdf__family swdf__family_f1;
 extern const swdf__family swdf__family_f4;
@@ -79,6 +80,79 @@ static void erase_times_follow_the_unit_size(void **state) {
   assert_int_equal(swdf__erase_time_us(&pages, 2048, false), 40000);
 }
 
+/* The table: each family by its driver, with its core, clock and writers. */
+static void families_are_found_by_driver(void **state) {
+  (void)state;
+  const swdf__family *f1 = swdf__family_by_driver("stm32f1");
+  const swdf__family *f4 = swdf__family_by_driver("stm32f4");
+  assert_ptr_equal(f1, &swdf__family_f1);
+  assert_ptr_equal(f4, &swdf__family_f4);
+  assert_null(swdf__family_by_driver("stm32f9"));
+  assert_null(swdf__family_by_driver(NULL));
+  assert_string_equal(f1->title, "STM32F1");
+  assert_int_equal(f1->core, SWDF__CORE_V7M);
+  assert_int_equal(f4->core, SWDF__CORE_V7M);
+  assert_int_equal(f1->reset_clock_hz, 8000000);  /* HSI, timing model section 3 */
+  assert_int_equal(f4->reset_clock_hz, 16000000); /* HSI16 */
+  assert_non_null(f1->opt_write);
+  assert_non_null(f4->opt_write);
+  assert_non_null(f1->boot);
+  assert_non_null(f4->boot);
+}
+
+static void each_core_has_its_loader(void **state) {
+  (void)state;
+  const swdf__loader_blob *v6 = swdf__loader_for_core(SWDF__CORE_V6M);
+  const swdf__loader_blob *v7 = swdf__loader_for_core(SWDF__CORE_V7M);
+  assert_string_equal(v6->name, "v6m");
+  assert_string_equal(v7->name, "v7m");
+  for (int i = 0; i < 2; i++) {
+    const swdf__loader_blob *b = i == 0 ? v6 : v7;
+    swdf_loader_header h;
+    memcpy(&h, b->code, sizeof(h));
+    assert_int_equal(h.magic, SWDF_LOADER_MAGIC);
+    assert_int_equal(h.abi_version, 3);
+    assert_true(h.entry < b->size);
+    assert_true((h.entry & 1u) == 1u); /* a Thumb address */
+  }
+  assert_memory_not_equal(v6->code, v7->code, 64);
+}
+
+/* AN2606: USB DFU in the F1 ROM only on the connectivity line (0x418); in
+ * every F4 ROM but the F410's (0x458, no USB). */
+static void rom_dfu_follows_an2606(void **state) {
+  (void)state;
+  swdf_chip chip = {.dev_id = 0x410};
+  assert_false(swdf__family_f1.boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x414;
+  assert_false(swdf__family_f1.boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x418;
+  assert_true(swdf__family_f1.boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x421; /* F446 */
+  assert_true(swdf__family_f4.boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x458; /* F410 */
+  assert_false(swdf__family_f4.boot->rom_has_dfu(&chip));
+  assert_non_null(strstr(swdf__family_f4.boot->dfu_needs, "between 4 and 26"));
+}
+
+/* F1/F4: the pins always decide; nothing to repair. */
+static void f_series_boot_pins_always_decide(void **state) {
+  (void)state;
+  swdf_chip chip = {.flash_base = 0x08000000, .sysmem_base = 0x1fff0000, .dev_id = 0x421};
+  for (int i = 0; i < 2; i++) {
+    const swdf__family *f = i == 0 ? &swdf__family_f1 : &swdf__family_f4;
+    swdf_boot_config c = {.size = sizeof(c), .empty_check = -1};
+    assert_int_equal(f->boot->config(&c, NULL, &chip), SWDF_OK);
+    assert_int_equal(c.pin_honoured, 1);
+    assert_int_equal(c.rom_reachable, 1);
+    assert_int_equal(c.boot_pin_low, 0x08000000);
+    assert_int_equal(c.boot_pin_high, 0x1fff0000);
+    assert_int_equal(c.empty_check, -1);
+    assert_int_equal(c.repair_count, 0);
+    assert_non_null(strstr(c.explain, "0x1FFF0000"));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(f1_page_erase_uses_per_and_the_bank_registers),
@@ -86,6 +160,10 @@ int main(void) {
       cmocka_unit_test(f4_sector_numbers_and_parallelism),
       cmocka_unit_test(f4_mass_erase_covers_both_banks_at_once),
       cmocka_unit_test(erase_times_follow_the_unit_size),
+      cmocka_unit_test(families_are_found_by_driver),
+      cmocka_unit_test(each_core_has_its_loader),
+      cmocka_unit_test(rom_dfu_follows_an2606),
+      cmocka_unit_test(f_series_boot_pins_always_decide),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,6 +193,9 @@ static swdf_err call_boot_buffer(void *out, sim *s) {
   mem.ram_size = 20 * 1024;
   return swdf_boot_check_buffer(out, s->ctx, erased, sizeof(erased), &mem);
 }
+static swdf_err call_boot_config(void *out, sim *s) {
+  return swdf_boot_config_read(out, s->target);
+}
 static swdf_err call_reset(void *out, sim *s) {
   return swdf_target_reset_ext(out, s->target, SWDF_RESET_SOFT);
 }
@@ -238,6 +241,8 @@ static void results_write_only_the_callers_size(void **state) {
                call_boot_buffer);
   check_result(s, "swdf_write_stats", sizeof(swdf_write_stats), SWDF__MIN_WRITE_STATS,
                call_plan_stats);
+  check_result(s, "swdf_boot_config", sizeof(swdf_boot_config), SWDF__MIN_BOOT_CONFIG,
+               call_boot_config);
   check_result(s, "swdf_reset_result", sizeof(swdf_reset_result), SWDF__MIN_RESET_RESULT,
                call_reset);
 }
