@@ -609,12 +609,52 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
   return SWDF_OK;
 }
 
+/*
+ * Where the chip started: nothing is aliased at address 0 (the ITCM is
+ * there), but the Cortex-M7's VTOR resets to the boot address (RM0433
+ * section 2.6). Firmware usually points VTOR at its own vector table, in
+ * flash; the ROM bootloader keeps it in system memory. A VTOR in RAM is a
+ * RAM boot only when a boot address selects it, else firmware moved it.
+ */
+enum { SCB_VTOR = 0xe000ed08, H7_BOOT_CUR = 0x40 };
+
+static void h7_boot_source(swdf_boot_source *out, char *why, size_t why_len, swdf_target *t) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  uint32_t vtor = 0, boot = 0;
+  if (swdf__read32(&vtor, t, SCB_VTOR) != SWDF_OK ||
+      swdf__read32(&boot, t, chip->flash_regs + H7_BOOT_CUR) != SWDF_OK) {
+    *out = SWDF_BOOT_UNKNOWN;
+    snprintf(why, why_len, "the core's vector table address (VTOR) cannot be read");
+    return;
+  }
+  const char *mem = memory_at(chip, vtor);
+  bool boot_address = vtor == (boot & 0xffffu) << 16 || vtor == (boot & 0xffff0000u);
+  if (vtor - chip->sysmem_base < chip->sysmem_size) {
+    *out = SWDF_BOOT_SYSTEM;
+  } else if (vtor - chip->flash_base < chip->flash_max) {
+    *out = SWDF_BOOT_FLASH;
+  } else if (strcmp(mem, "no memory there") != 0 && boot_address) {
+    *out = SWDF_BOOT_SRAM;
+  } else {
+    *out = SWDF_BOOT_UNKNOWN;
+    snprintf(why, why_len,
+             "the core's vector table (VTOR) is at 0x%08X (%s), where the firmware moved it, so "
+             "it does not tell where the chip started",
+             (unsigned)vtor, mem);
+    return;
+  }
+  snprintf(why, why_len,
+           "the core's vector table (VTOR, which starts at the boot address) is at 0x%08X (%s)",
+           (unsigned)vtor, mem);
+}
+
 static const swdf__boot_rules h7_boot = {
     .rom_has_dfu = h7_rom_has_dfu,
     .dfu_needs = "The ROM DFU bootloader needs BOOT0 held high while the chip resets with "
                  "BOOT_ADD1 at 0x1FF0 (system memory), and a USB data cable on the USB OTG FS "
                  "port (PA11/PA12) (AN2606, STM32H72x/73x and STM32H74x/75x sections).",
     .config = h7_boot_config,
+    .source = h7_boot_source,
 };
 
 /* ---- the family --------------------------------------------------------- */

@@ -92,10 +92,14 @@ expect_match "$out" "boot_add0 += flash +0x0800 0000: the program in flash" \
   "boot_add0 shown as the address it selects"
 expect_match "$out" "boot_add1 += system-memory +0x1FF0 0000: system memory, the ST ROM bootloader" \
   "boot_add1 shown as the address it selects"
-expect_match "$out" "BOOT_ADD1 = 0x1FF0 0000 \(system memory" "the boot configuration in words"
+expect_exit 0 "check-bootloader" -- run "$st" check-bootloader
+expect_match "$out" "BOOT0 low starts the chip at BOOT_ADD0 = 0x0800 0000 \(user flash\); BOOT0 high at BOOT_ADD1 = 0x1FF0 0000 \(system memory" \
+  "the boot configuration in words"
+expect_match "$out" "Boots from: main flash \(the core's vector table \(VTOR" \
+  "where the chip started, from VTOR (no alias at address 0)"
 expect_exit 0 "options --json" -- run "$st" --json options
 expect_eq "$(json "$out" '[f["raw"] for f in j["fields"] if f["name"]=="boot_add1"][0]')" \
-  $((0x1FF0)) "options --json: boot_add1"
+  0x1FF0 "options --json: boot_add1"
 expect_eq "$(json "$out" '[f["value"] for f in j["fields"] if f["name"]=="rdp"][0]')" 0 \
   "options --json: rdp"
 
