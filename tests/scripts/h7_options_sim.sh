@@ -159,6 +159,21 @@ for case in "3300 100" "2400 180" "1900 290"; do
   expect_eq "$busy" $((2048 * us)) "at $mv mV: 2048 flash words of $us us"
 done
 
+# ---- mass erase: a bank erase (BER) on each bank, the banks side by side ---------
+banks=1
+[ "$chip" = h743 ] && banks=2
+python3 -c "import random,sys; r=random.Random(9); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range($flash_size)))" >"$tmp/full.bin"
+st=$(state full --load "$tmp/full.bin@0x08000000")
+expect_exit 0 "erase --mass of a full chip" -- "$sim" run --chip "$simchip" --state "$st" \
+  --report "$tmp/mass.json" -- "$cli" erase --mass
+expect_flash_is "$st" /dev/null "erase --mass left the flash erased"
+expect_eq "$(sed -n 's/.*"mass_erases": *\([0-9]*\).*/\1/p' "$tmp/mass.json")" $banks \
+  "one bank erase per bank"
+expect_eq "$(sed -n 's/.*"flash_busy_us": *\([0-9]*\).*/\1/p' "$tmp/mass.json")" $((8000000 * banks)) \
+  "eight 1 s sectors at x64 per bank"
+virtual=$(sed -n 's/.*"virtual_us": *\([0-9]*\).*/\1/p' "$tmp/mass.json")
+if [ "$virtual" -lt 9000000 ]; then pass; else fail "the banks erased one after the other ($virtual us of simulated time)"; fi
+
 # ---- unlock: RDP 1 -> 0 erases both banks ---------------------------------------
 st=$(state rdp1 --option rdp=1 --load "$fw/klipper_$chip.bin@0x08000000" \
   --load "$fw/klipper_$chip.bin@$(printf '0x%08x' $((0x08000000 + flash_size - 65536)))")
