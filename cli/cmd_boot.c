@@ -187,7 +187,12 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
   /* How the chip chooses where to start: shown when the library knows the
    * family's boot rules and the options can be read (not under RDP 2...). */
   swdf_boot_config cfg = SWDF_BOOT_CONFIG_INIT;
-  bool have_cfg = print && swdf_boot_config_read(&cfg, s->target) == SWDF_OK;
+  swdf_err cfg_err = print ? swdf_boot_config_read(&cfg, s->target) : SWDF_ERR_UNSUPPORTED;
+  bool have_cfg = cfg_err == SWDF_OK;
+  if (cfg_err != SWDF_OK && cfg_err != SWDF_ERR_UNSUPPORTED &&
+      cfg_err != SWDF_ERR_READ_PROTECTED) {
+    return cli_session_fail(s, cfg_err, "reading the boot configuration");
+  }
   if (!print) {
     /* nothing */
   } else if (s->g->json) {

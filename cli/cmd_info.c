@@ -280,7 +280,14 @@ int cli_cmd_info(int argc, char **argv, cli_globals *g) {
       prot_err = oerr;
     }
     swdf_options_free(o);
-    in.have_boot = prot_err == SWDF_OK && swdf_boot_config_read(&in.boot, s.target) == SWDF_OK;
+    if (prot_err == SWDF_OK) {
+      /* Unknown boot rules leave the section out; a failed read is an error. */
+      swdf_err berr = swdf_boot_config_read(&in.boot, s.target);
+      in.have_boot = berr == SWDF_OK;
+      if (berr != SWDF_OK && berr != SWDF_ERR_UNSUPPORTED) {
+        prot_err = berr;
+      }
+    }
   }
   if (rc == CLI_EXIT_OK && err != SWDF_OK) {
     rc = cli_session_fail(&s, err, NULL);
