@@ -173,50 +173,6 @@ static const struct h7_width *choose_width(uint32_t mv) {
   return &h7_widths[SWDF_ARRAY_LEN(h7_widths) - 1];
 }
 
-/* ---- the RAM the loader runs in ------------------------------------------ */
-
-/*
- * The AXI SRAM at 0x24000000 (domain D1, clocked from reset, reached by the
- * debugger through AP0): unlike the 128 KiB DTCM it holds the loader and a
- * ring larger than a whole 128 KiB sector, so the engine queues every byte a
- * sector keeps before that sector's erase starts, and a link lost half-way
- * loses nothing. It is cacheable; h7_prepare has turned the caches off
- * before anything is written there. On the H72x the ITCM takes 0-192 KiB of
- * it (OPTSR2.TCM_AXI_SHARED: 00 320 KiB AXI, 01 256, 10 192, 11 128;
- * RM0468 section 4.9.29). Parts not listed use the chip's RAM (the DTCM).
- */
-enum { H7_AXI_SRAM = 0x24000000, H7_OPTSR2_CUR = 0x70, H7_OPTSR2_TCM_AXI_SHARED = 3u };
-
-static const struct h7_axi {
-  uint16_t dev_id;
-  uint32_t size;       /* with nothing given to the ITCM */
-  bool shared_with_itcm; /* 64 KiB less per step of TCM_AXI_SHARED */
-} h7_axi[] = {
-    {0x450, 512u * 1024u, false}, /* H742/H743/H750/H753 (RM0433 section 2.3.2) */
-    {0x483, 320u * 1024u, true},  /* H723/H725/H730/H733/H735 (RM0468 section 2.3.2) */
-};
-
-static swdf_err loader_ram(swdf__flash_ctl *ctl, swdf_target *t) {
-  const swdf_chip *chip = swdf__target_chip(t);
-  for (size_t i = 0; i < SWDF_ARRAY_LEN(h7_axi); i++) {
-    if (h7_axi[i].dev_id != chip->dev_id) {
-      continue;
-    }
-    uint32_t size = h7_axi[i].size;
-    if (h7_axi[i].shared_with_itcm) {
-      uint32_t optsr2 = 0;
-      swdf_err err = swdf__read32(&optsr2, t, chip->flash_regs + H7_OPTSR2_CUR);
-      if (err != SWDF_OK) {
-        return err;
-      }
-      size -= (optsr2 & H7_OPTSR2_TCM_AXI_SHARED) * 64u * 1024u;
-    }
-    ctl->ram_base = H7_AXI_SRAM;
-    ctl->ram_size = size;
-  }
-  return SWDF_OK;
-}
-
 /* ---- describe ----------------------------------------------------------- */
 
 static swdf_err h7_describe(swdf__flash_ctl *ctl, swdf_target *t) {
@@ -265,6 +221,11 @@ static swdf_err h7_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .unit = 32,
       .access = 4,
       .iwdg_kr = H7_IWDG1_KR,
+      /* ram_base/ram_size stay 0: the chip's RAM, the DTCM at 0x20000000.
+       * The debugger reaches it (through the M7's AHBS port) and no cache
+       * ever holds TCM contents. (The larger AXI SRAM would let the ring
+       * hold a whole 128 KiB sector, but writes over about 128 KiB then
+       * stalled in the simulator; not resolved.) */
       .program_typ_ns = w->word_typ_us * 1000u,
       .program_max_us = chip->program_time_us != 0 ? chip->program_time_us : 2u * w->word_typ_us,
       .erase = {{H7_SECTOR_SIZE, sector_us, 2u * sector_us}},
@@ -275,10 +236,6 @@ static swdf_err h7_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .error_bits = h7_errors,
       .error_bit_count = SWDF_ARRAY_LEN(h7_errors),
   };
-  err = loader_ram(ctl, t);
-  if (err != SWDF_OK) {
-    return err;
-  }
   /* WPSN_CURx: one bit per sector of the bank, 0 = protected (section 4.9.14). */
   for (unsigned b = 0; b < layout->bank_count && b < 2; b++) {
     uint32_t n = layout->banks[b].size / H7_SECTOR_SIZE;
