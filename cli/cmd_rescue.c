@@ -170,8 +170,7 @@ static void explain_boot(rescue *r) {
   }
   const swdf_boot_image *base = &r->boot.images[0];
   if (r->boot.source == SWDF_BOOT_SYSTEM) {
-    tell(r, "The chip is in the ST ROM bootloader right now (BOOT0 was high at the last "
-            "reset).");
+    tell(r, "The chip is in the ST ROM bootloader right now (%s).", r->boot.source_text);
   } else if (r->boot.base_ok && base->is_bootloader) {
     tell(r, "A bootloader in flash (%s) starts first at every reset. It is not ST's DFU "
             "bootloader: flash through it with its own tool, or hold BOOT0 high during reset "

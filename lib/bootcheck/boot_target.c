@@ -5,13 +5,15 @@
  * The boot source is visible without knowing the BOOT pins: the memory the
  * chip booted from is aliased at address 0 (RM0008 §3.4, RM0090 §2.4), so
  * comparing the first words at 0 with those of the flash, the system memory
- * and the SRAM tells which one it is.
+ * and the SRAM tells which one it is. Families without that alias (H7) say
+ * it themselves (swdf__boot_rules.source).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "adi/target_internal.h"
 #include "bootcheck/bootscan.h"
+#include "families/family.h"
 
 static swdf_err read_target(void *user, uint32_t addr, void *buf, size_t len) {
   return swdf__mem_read(buf, user, addr, len);
@@ -28,6 +30,14 @@ static bool peek(uint8_t *out, swdf_target *t, uint32_t addr) {
 
 static void detect_source(swdf_boot_report *r, swdf_target *t) {
   const swdf_chip *chip = swdf__target_chip(t);
+  const swdf__family *family = swdf__family_by_driver(chip->driver);
+  if (family != NULL && family->boot != NULL && family->boot->source != NULL) {
+    swdf_saved_error saved;
+    swdf__save_error(&saved, swdf__target_ctx(t));
+    family->boot->source(&r->source, r->source_text, sizeof(r->source_text), t);
+    swdf__restore_error(swdf__target_ctx(t), &saved);
+    return;
+  }
   uint8_t at0[8], flash[8], sys[8], ram[8];
   bool have0 = peek(at0, t, 0);
   bool have_flash = peek(flash, t, swdf__target_flash_layout(t)->base);

@@ -657,7 +657,7 @@ void swdf__bootscan_rom(swdf_boot_image *img, swdf_boot_detail *d, const uint8_t
   set_text(img->kind, sizeof(img->kind), "st-rom");
   set_text(img->name, sizeof(img->name), "ST ROM bootloader (system memory)");
   snprintf(img->evidence, sizeof(img->evidence),
-           "the boot pins select the system memory at 0x%08X (it shows at address 0)%s", base,
+           "the chip started in the system memory at 0x%08X%s", base,
            img->plausible ? " and its vector table points into it" : "");
   set_text(d->app_addr_how, sizeof(d->app_addr_how),
            "it starts nothing by itself: it waits for a host over USB DFU or a serial port");

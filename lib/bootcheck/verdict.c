@@ -208,14 +208,15 @@ void swdf__bootscan_verdict(swdf_boot_report *r, const char *chip) {
     break;
   case SWDF_BOOT_SYSTEM:
     say(r->verdict, sizeof(r->verdict),
-        "The chip starts the ST ROM bootloader in system memory (BOOT0 was high at reset), "
-        "not the program in flash. With BOOT0 low, %s.",
-        story);
+        "The chip starts the ST ROM bootloader in system memory (%s), not the program in "
+        "flash. When it boots from main flash, %s.",
+        r->source_text, story);
     r->runs = 1; /* the ROM bootloader runs */
     break;
   case SWDF_BOOT_SRAM:
     say(r->verdict, sizeof(r->verdict),
-        "The chip boots from SRAM (BOOT0 and BOOT1 high at reset). With BOOT0 low, %s.", story);
+        "The chip boots from SRAM (%s). When it boots from main flash, %s.", r->source_text,
+        story);
     r->runs = 0;
     break;
   case SWDF_BOOT_UNKNOWN:

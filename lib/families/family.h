@@ -117,6 +117,10 @@ typedef struct swdf__boot_rules {
    * boot_pin_low/high, rom_reachable, empty_check, explain, repairs. The
    * caller fills size, rom_has_dfu and dfu_needs. */
   swdf_err (*config)(swdf_boot_config *out, const swdf_options *o, const swdf_chip *chip);
+  /* Where the chip started at its last reset, on chips that alias nothing
+   * at address 0 (H7: the ITCM is there); fills `why` with the evidence.
+   * NULL: the memory seen at address 0 tells (F1/F4/G0). */
+  void (*source)(swdf_boot_source *out, char *why, size_t why_len, swdf_target *t);
 } swdf__boot_rules;
 
 typedef struct swdf__family {

@@ -23,6 +23,7 @@ stm32f103re | stm32f446re) size=0x80000 img_len=0x10000 ;;
 stm32f407vg) size=0x100000 img_len=0x10000 ;;
 stm32f429zi) size=0x200000 img_len=0x10000 ;;
 stm32g0b1re) size=0x80000 img_len=0x10000 ;;
+stm32h723zg) size=0x100000 img_len=0x10000 unit=0x20000 ;;
 *) echo "no test parameters for $chip" >&2; exit 2 ;;
 esac
 img_addr=$(printf '0x%08x' $((base + 0x200)))
@@ -67,10 +68,21 @@ check_after() {
       fail "$1: reported success but the flash is wrong: $why"
     fi
   fi
+  # Outside the image's erase units nothing may ever change. Inside them,
+  # the bytes kept around the image stay too, unless the link was lost while
+  # the unit was being rewritten (CHIP with large units, `unit` set): the
+  # simulated chip stops when the client exits, so the loader cannot finish
+  # what it holds; the error must then name the journal that keeps them, and
+  # the rerun below must put them back.
+  kept_from=$img_end
+  if [ -n "${unit:-}" ] && [ "$2" -ne 0 ] && grep -q "journal" "$tmp/run.out"; then
+    kept_from=$(( (img_end + unit - 1) / unit * unit ))
+  fi
   outside_ok=true
-  why=$(py same "$tmp/old.bin" "$tmp/dump.bin" $base $base $((0x200))) || outside_ok=false
+  [ "$kept_from" -eq "$img_end" ] &&
+    { why=$(py same "$tmp/old.bin" "$tmp/dump.bin" $base $base $((0x200))) || outside_ok=false; }
   if $outside_ok; then
-    why=$(py same "$tmp/old.bin" "$tmp/dump.bin" $base $img_end $((base + size - img_end))) ||
+    why=$(py same "$tmp/old.bin" "$tmp/dump.bin" $base $kept_from $((base + size - kept_from))) ||
       outside_ok=false
   fi
   if $outside_ok; then pass; else fail "$1: bytes outside the image changed: $why"; fi

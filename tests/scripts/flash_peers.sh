@@ -20,6 +20,7 @@ case $chip in
 stm32f1*) ocd_target=target/stm32f1x.cfg ;;
 stm32f4*) ocd_target=target/stm32f4x.cfg ;;
 stm32g0*) ocd_target=target/stm32g0x.cfg ;;
+stm32h7*) ocd_target=target/stm32h7x.cfg ;;
 *) echo "no openocd target for $chip" >&2; exit 2 ;;
 esac
 
@@ -44,6 +45,15 @@ if $have_openocd; then
   expect_exit 0 "openocd dump_image" -- run openocd -f interface/stlink.cfg -f $ocd_target \
     -c init -c "reset halt" -c "dump_image $tmp/ocd.bin $base $len" -c shutdown
   if cmp -s "$tmp/image.bin" "$tmp/ocd.bin"; then pass; else fail "openocd read back other data"; fi
+  # The H743: one image over both banks (st-flash 1.7 reads only bank 1).
+  if [ "$chip" = stm32h743zi ]; then
+    span=0x080f0000
+    python3 "$img" random 22 131072 "$tmp/span.bin"
+    expect_exit 0 "swdflash write over both banks" -- run "$cli" write "$tmp/span.bin" $span
+    expect_exit 0 "openocd dump_image over both banks" -- run openocd -f interface/stlink.cfg \
+      -f $ocd_target -c init -c "reset halt" -c "dump_image $tmp/ocd2.bin $span 131072" -c shutdown
+    if cmp -s "$tmp/span.bin" "$tmp/ocd2.bin"; then pass; else fail "openocd read back other data over both banks"; fi
+  fi
 else
   echo "openocd not installed: that part skipped"
 fi

@@ -14,6 +14,7 @@ elf=${5:-}
 . "$(dirname "$0")/lib.sh"
 
 base=0x08000000
+first=16384 # bytes of the first erase units that `erase` clears
 case $chip in
 stm32f103c8) size=0x10000 ;;
 stm32f103re) size=0x80000 ;;
@@ -22,6 +23,8 @@ stm32f407vg) size=0x100000 ;;
 stm32f429zi) size=0x200000 ;;
 stm32g071rb) size=0x20000 ;;
 stm32g0b1re) size=0x80000 ;;
+stm32h723zg) size=0x100000 first=131072 ;;
+stm32h743zi) size=0x200000 first=131072 ;;
 *) echo "no test parameters for $chip" >&2; exit 2 ;;
 esac
 if ! "$sim" chips | grep -q "^$chip"; then
@@ -101,6 +104,7 @@ bank_addr=
 case $chip in
 stm32f429zi) bank_addr=0x080ff000 ;;
 stm32g0b1re) bank_addr=0x0803f000 ;;
+stm32h743zi) bank_addr=0x080ff000 ;;
 esac
 if [ -n "$bank_addr" ]; then
   py random 5 8192 "$tmp/d.bin"
@@ -133,8 +137,8 @@ check_flash "refused image" "$tmp/expect.bin"
 expect_exit 8 "erase a partial unit" -- swd erase $base 0x100
 expect_match "$err" "boundaries" "partial erase message"
 check_flash "refused erase" "$tmp/expect.bin"
-expect_exit 0 "erase the first 16 KiB" -- swd erase $base 0x4000
-head -c 16384 "$tmp/blank.bin" >"$tmp/ff16k"
+expect_exit 0 "erase the first $((first / 1024)) KiB" -- swd erase $base $first
+head -c $first "$tmp/blank.bin" >"$tmp/ff16k"
 py expect "$tmp/expect.bin" $base "$tmp/expect.bin" "$tmp/ff16k@$base"
 check_flash "erase range" "$tmp/expect.bin"
 

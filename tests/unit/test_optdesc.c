@@ -70,7 +70,8 @@ static void test_descriptions_are_found_per_chip(void **state) {
   assert_string_equal(find("stm32f4", 0x419)->name, "stm32f4-42x");
   assert_string_equal(find("stm32g0", 0x460)->name, "stm32g0");
   assert_string_equal(find("stm32g0", 0x467)->name, "stm32g0-bx");
-  assert_string_equal(find("stm32h7", 0x483)->name, "stm32h7");
+  assert_string_equal(find("stm32h7", 0x483)->name, "stm32h7-72x");
+  assert_string_equal(find("stm32h7", 0x480)->name, "stm32h7");
   assert_string_equal(find("stm32h7", 0x450)->name, "stm32h7-dual");
   assert_null(swdf__optd_find(&builtin, "stm32l4", 0x415));
 }
@@ -297,6 +298,19 @@ static void test_h7_cur_and_prg_registers(void **state) {
   const swdf_optd_value *v = swdf__optd_value_named(&d->fields[rdp], "2");
   assert_non_null(v);
   assert_true(v->flags & SWDF_OPTD_PERMANENT);
+  /* The secure access mode cannot be switched off again. */
+  v = swdf__optd_value_named(&d->fields[field(d, "security")], "on");
+  assert_non_null(v);
+  assert_true(v->flags & SWDF_OPTD_PERMANENT);
+  /* Boot addresses by name or number; the bank swap only where there are two banks. */
+  v = swdf__optd_value_named(&d->fields[field(d, "boot_add1")], "system-memory");
+  assert_non_null(v);
+  assert_int_equal(v->raw, 0x1FF0);
+  assert_true(field(d, "swap_bank_opt") >= 0);
+  const swdf_optd *h72x = find("stm32h7", 0x483);
+  assert_true(swdf__optd_field_index(h72x, "swap_bank_opt") < 0);
+  assert_true(swdf__optd_field_index(h72x, "wpsn2") < 0);
+  assert_true(field(h72x, "nrst_stop_d2") >= 0);
 }
 
 /* ---- values a user types ------------------------------------------------ */
