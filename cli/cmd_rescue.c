@@ -247,10 +247,23 @@ static int fix_protection(rescue *r, swdf_options *o) {
   return CLI_EXIT_OK;
 }
 
-/* Apply the boot rules' option repairs (make BOOT0 reach the ROM bootloader). */
+/* Whether boot repair `i` is carried out by this run. With --write the new
+ * image is to start at the next reset: a change that hands the choice to a
+ * BOOT0 pin held high would start the ROM bootloader instead, so only the
+ * changes that make the flash program start are made; the others are named. */
+static bool applies_now(const rescue *r, size_t i) {
+  return r->image == NULL || r->boot_cfg.repairs[i].starts_flash;
+}
+
+/* Apply the boot rules' option repairs (make BOOT0 reach the ROM bootloader,
+ * or the flash program start again). */
 static int fix_boot(rescue *r) {
   const swdf_boot_config *c = &r->boot_cfg;
-  if (!r->have_boot_cfg || c->repair_count == 0 || r->needs_yes || r->image != NULL) {
+  size_t to_make = 0;
+  for (size_t i = 0; r->have_boot_cfg && i < c->repair_count && i < 4; i++) {
+    to_make += applies_now(r, i);
+  }
+  if (to_make == 0 || r->needs_yes) {
     return CLI_EXIT_OK;
   }
   int rc = confirm(r, "Change the boot option bytes as proposed?");
@@ -260,7 +273,9 @@ static int fix_boot(rescue *r) {
   swdf_options *o = NULL;
   swdf_err err = swdf_options_read(&o, r->s.target);
   for (size_t i = 0; err == SWDF_OK && i < c->repair_count && i < 4; i++) {
-    err = swdf_options_set(o, c->repairs[i].field, c->repairs[i].value, 0);
+    if (applies_now(r, i)) {
+      err = swdf_options_set(o, c->repairs[i].field, c->repairs[i].value, 0);
+    }
   }
   if (err == SWDF_OK && swdf_options_change_count(o) > 0) {
     err = swdf_options_write(o, r->s.target, NULL);
@@ -271,7 +286,9 @@ static int fix_boot(rescue *r) {
   }
   r->boot_repaired = true;
   for (size_t i = 0; i < c->repair_count && i < 4; i++) {
-    tell(r, "Done: %s = %s.", c->repairs[i].field, c->repairs[i].value);
+    if (applies_now(r, i)) {
+      tell(r, "Done: %s = %s.", c->repairs[i].field, c->repairs[i].value);
+    }
   }
   swdf_boot_config now = SWDF_BOOT_CONFIG_INIT;
   if (swdf_boot_config_read(&now, r->s.target) == SWDF_OK) {
@@ -393,7 +410,7 @@ static bool propose_repairs(rescue *r, swdf_options *o, bool protected_now) {
     /* With --write the new image is to start at the next reset: a boot
      * change that hands the choice to a BOOT0 pin held high would start
      * the ROM bootloader instead, so it is only named. */
-    if (r->image != NULL) {
+    if (!applies_now(r, i)) {
       tell(r, "Not changed now (the new image is to start at the next reset): 'swdflash "
               "options set %s=%s' %s",
            r->boot_cfg.repairs[i].field, r->boot_cfg.repairs[i].value,

@@ -168,11 +168,15 @@ typedef struct swdf_boot_config {
   int rom_has_dfu;                      /* 1: the ROM bootloader of this part offers USB DFU */
   int empty_check;                      /* 1: the boot decision uses the flash-empty check; 0 no; -1 n/a */
   char explain[480];                    /* plain words: what decides the boot, and why */
-  size_t repair_count;                  /* option changes that make BOOT0 reach the ROM bootloader */
+  size_t repair_count;                  /* option changes that make BOOT0 reach the ROM bootloader, or
+                                           the flash program start again (starts_flash) */
   struct {
     char field[16];  /* option field name as swdf_options_set() takes it ("nBOOT_SEL") */
     char value[24];  /* its new value ("0") */
     char why[160];   /* plain words */
+    int starts_flash; /* 1: with it BOOT0 low (as boards hold it) starts the program in flash,
+                         so it is needed also when a new image is written; 0: it only makes
+                         the ROM bootloader reachable */
   } repairs[4];
   char dfu_needs[240]; /* what the ROM DFU needs besides the boot choice (clock, cable, pins), or "" */
 } swdf_boot_config;

@@ -548,13 +548,14 @@ static bool option_raw(uint32_t *raw, const swdf_options *o, const char *name) {
 }
 
 static void add_repair(swdf_boot_config *out, const char *field, const char *value,
-                       const char *why) {
+                       const char *why, int starts_flash) {
   if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
     return;
   }
   snprintf(out->repairs[out->repair_count].field, sizeof(out->repairs[0].field), "%s", field);
   snprintf(out->repairs[out->repair_count].value, sizeof(out->repairs[0].value), "%s", value);
   snprintf(out->repairs[out->repair_count].why, sizeof(out->repairs[0].why), "%s", why);
+  out->repairs[out->repair_count].starts_flash = starts_flash;
   out->repair_count++;
 }
 
@@ -599,13 +600,13 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
   }
   if (add1 != rom) {
     add_repair(out, "boot_add1", "0x1FF0",
-               "BOOT0 high then starts the ST ROM bootloader (system memory at 0x1FF0 0000)");
+               "BOOT0 high then starts the ST ROM bootloader (system memory at 0x1FF0 0000)", 0);
   }
   if ((add0 << 16) - chip->flash_base >= chip->flash_max) {
     char value[24];
     snprintf(value, sizeof(value), "0x%04X", (unsigned)flash);
     add_repair(out, "boot_add0", value,
-               "BOOT0 low (as boards hold it) then starts the program in flash at 0x0800 0000");
+               "BOOT0 low (as boards hold it) then starts the program in flash at 0x0800 0000", 1);
   }
   return SWDF_OK;
 }
