@@ -144,7 +144,7 @@ typedef struct sim_target_options {
   bool keep_running;
   uint32_t idle_ms;
   bool save_board; /* keep the board for a later keep_running session */
-  bool no_save;    /* a trial: never write the state file */
+  bool no_save;    /* a trial: the kept board (FILE.board) is left alone */
 } sim_target_options;
 
 /*

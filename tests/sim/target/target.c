@@ -464,12 +464,17 @@ void sim_target_free(sim_target *t)
 
 bool sim_target_save(sim_target *t, char *err, size_t err_len)
 {
-  if (!t->state_path[0] || t->no_save)
+  if (!t->state_path[0])
     return true;
-  if (t->keep_board && t->powered)
-    board_save(t);
-  else
-    board_forget(t); /* the board moved on from what was kept */
+  /* A trial (the launcher checking its options) keeps the pins and
+   * scenarios it set in the state file, as a run does, but leaves the kept
+   * board alone: no firmware ran. */
+  if (!t->no_save) {
+    if (t->keep_board && t->powered)
+      board_save(t);
+    else
+      board_forget(t); /* the board moved on from what was kept */
+  }
   if (!t->dirty)
     return true;
   if (!sim_state_store(t->state_path, &t->st, t->chip, err, err_len))
