@@ -160,7 +160,7 @@ expect_exit 0 "options set a bank-2 WRP zone" -- \
 expect_eq "$(json "$(show "$st")" '[(hex(r["start"]), hex(r["end"])) for r in j["wrp_ranges_active"]]')" \
   "[('0x8041000', '0x8042000')]" "state: pages 2-3 of bank 2 protected"
 expect_exit 0 "options --json with the bank-2 zone" -- run "$st" -- --json options
-expect_eq "$(json "$out" '[(r["start"], r["end"]) for r in j["protected_ranges"]]')" \
+expect_eq "$(json "$out" '[(r["addr"], r["end"]) for r in j["protected_ranges"]]')" \
   "[('0x08041000', '0x08041FFF')]" "the protected range as addresses"
 py random 32 4096 "$tmp/w.bin"
 expect_exit 5 "a write into the protected zone is refused" -- run "$st" -- write "$tmp/w.bin" 0x08041800
