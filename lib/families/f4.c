@@ -43,8 +43,6 @@ enum {
   F4_ACR_DCEN = 1u << 10,
   F4_ACR_ICRST = 1u << 11,
   F4_ACR_DCRST = 1u << 12,
-  F4_OPTKEY1 = 0x08192A3Bu,
-  F4_OPTKEY2 = 0x4C5D6E7Fu,
   F4_OPTCR_OPTLOCK = 1u << 0,
   F4_OPTCR_OPTSTRT = 1u << 1,
   F4_SR_ERRORS = F4_SR_OPERR | F4_SR_WRPERR | F4_SR_PGAERR | F4_SR_PGPERR | F4_SR_PGSERR,
@@ -288,9 +286,9 @@ static swdf_err f4_unlock(swdf_target *t, uint32_t regs) {
   uint32_t optcr = 0;
   swdf_err err = swdf__read32(&optcr, t, regs + F4_OPTCR);
   if (err == SWDF_OK && (optcr & F4_OPTCR_OPTLOCK) != 0) {
-    err = swdf__write32(t, regs + F4_OPTKEYR, F4_OPTKEY1);
+    err = swdf__write32(t, regs + F4_OPTKEYR, SWDF_OPT_KEY1);
     if (err == SWDF_OK) {
-      err = swdf__write32(t, regs + F4_OPTKEYR, F4_OPTKEY2);
+      err = swdf__write32(t, regs + F4_OPTKEYR, SWDF_OPT_KEY2);
     }
     if (err == SWDF_OK) {
       err = swdf__read32(&optcr, t, regs + F4_OPTCR);

@@ -198,5 +198,10 @@ swdf_err swdf__opt_reload_by_reset(swdf_target *t);
 /* Shared keys: the same on every F-series flash controller (PM0075, RM0090). */
 #define SWDF_FLASH_KEY1 0x45670123u
 #define SWDF_FLASH_KEY2 0xcdef89abu
+/* Option-byte keys: the same on the F2/F4, G0 and H7 controllers (RM0090
+ * section 3.6.2, RM0444 section 3.4.2, RM0433 section 4.4); the F1 takes
+ * the flash keys for its options too (PM0075, FLASH_OPTKEYR). */
+#define SWDF_OPT_KEY1 0x08192a3bu
+#define SWDF_OPT_KEY2 0x4c5d6e7fu
 
 #endif

@@ -79,8 +79,6 @@ enum {
   G0_SECR_BOOT_LOCK = 1u << 16,
 
   G0_BANK2_PAGE = 0x100u,
-  G0_OPTKEY1 = 0x08192a3bu,
-  G0_OPTKEY2 = 0x4c5d6e7fu,
   G0_SRAM = 0x20000000u,
 };
 
@@ -305,9 +303,9 @@ static swdf_err g0_opt_unlock(swdf_target *t) {
     }
   }
   if (err == SWDF_OK && (cr & G0_CR_LOCK) == 0 && (cr & G0_CR_OPTLOCK) != 0) {
-    err = swdf__write32(t, g0_reg(t, G0_OPTKEYR), G0_OPTKEY1);
+    err = swdf__write32(t, g0_reg(t, G0_OPTKEYR), SWDF_OPT_KEY1);
     if (err == SWDF_OK) {
-      err = swdf__write32(t, g0_reg(t, G0_OPTKEYR), G0_OPTKEY2);
+      err = swdf__write32(t, g0_reg(t, G0_OPTKEYR), SWDF_OPT_KEY2);
     }
     if (err == SWDF_OK) {
       err = swdf__read32(&cr, t, g0_reg(t, G0_CR));

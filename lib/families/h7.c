@@ -93,8 +93,6 @@ enum {
   H7_OPTSR_OPT_BUSY = 1u << 0,
   H7_OPTSR_OPTCHANGEERR = 1u << 30,
   H7_OPTCCR_CLR_OPTCHANGEERR = 1u << 30,
-  H7_OPTKEY1 = 0x08192a3bu,
-  H7_OPTKEY2 = 0x4c5d6e7fu,
 
   H7_SECTOR_SIZE = 128 * 1024,
   H7_RESET_CLOCK_HZ = 64000000, /* HSI 64 MHz, HSIDIV 1 (RM0433 section 8.5.2) */
@@ -387,9 +385,9 @@ static swdf_err h7_opt_unlock(swdf_target *t, uint32_t regs) {
   uint32_t optcr = 0;
   swdf_err err = swdf__read32(&optcr, t, regs + H7_OPTCR);
   if (err == SWDF_OK && (optcr & H7_OPTCR_OPTLOCK) != 0) {
-    err = swdf__write32(t, regs + H7_OPTKEYR, H7_OPTKEY1);
+    err = swdf__write32(t, regs + H7_OPTKEYR, SWDF_OPT_KEY1);
     if (err == SWDF_OK) {
-      err = swdf__write32(t, regs + H7_OPTKEYR, H7_OPTKEY2);
+      err = swdf__write32(t, regs + H7_OPTKEYR, SWDF_OPT_KEY2);
     }
     if (err == SWDF_OK) {
       err = swdf__read32(&optcr, t, regs + H7_OPTCR);
