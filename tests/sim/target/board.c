@@ -307,7 +307,7 @@ static bool dbg_frozen(const sim_target *t, int what)
   if (t->core.state != CORE_HALTED)
     return false;
   const sim_periph *p = &t->periph;
-  switch (t->chip->family->id) {
+  switch (t->chip->family->apb_freeze ? SIM_FAMILY_F4 : t->chip->family->id) {
   case SIM_FAMILY_F1: { /* DBGMCU_CR: DBG_IWDG_STOP 8, DBG_TIM2_STOP 11, DBG_TIM5_STOP 18 */
     static const uint8_t bit[3] = {11, 18, 8};
     return (p->dbgmcu_cr >> bit[what]) & 1;

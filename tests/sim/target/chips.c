@@ -50,6 +50,56 @@ static const sim_family family_f4 = {
     .flash = &sim_flash_f4,
 };
 
+/* STM32F07x (RM0091 §2.2 table 2, §3.2.1 table 5, §33): system memory
+ * 0x1FFFC800-0x1FFFF7FF with the unique ID at 0x1FFFF7AC and the flash
+ * size at 0x1FFFF7CC; DBGMCU on the APB at 0x40015800 (§32.9). The clock
+ * tree is the F1's (HSI 8 MHz, the same RCC_CR/CFGR PLL fields, §6.4). */
+static const sim_family family_f0 = {
+    .id = SIM_FAMILY_F1,
+    .name = "STM32F0",
+    .hsi_hz = 8000000,
+    .sysmem_base = 0x1FFFC800,
+    .sysmem_size = 0x3000,
+    .rom_size = 0x2FAC,
+    .flash_size_reg = 0x1FFFF7CC,
+    .uid_reg = 0x1FFFF7AC,
+    .option_base = 0x1FFFF800,
+    .option_size = 16,
+    .flash_regs = 0x40022000,
+    .rcc = 0x40021000,
+    .dbgmcu = 0x40015800,
+    .gpioa = 0,
+    .afio = 0,
+    /* APB and AHB1 up to the CRC/TSC, AHB2 GPIOA-F (RM0091 table 1) */
+    .periph_windows = {{0x40000000, 0x40024400}, {0x48000000, 0x48001800}},
+    .flash = &sim_flash_f0,
+    .apb_freeze = true,
+};
+
+/* STM32F303xD/E (RM0316 §3.2 table 2, §4.2, §34): system memory
+ * 0x1FFFD800-0x1FFFF7FF, unique ID 0x1FFFF7AC, flash size 0x1FFFF7CC,
+ * DBGMCU at 0xE0042000 with APB1_FZ/APB2_FZ; the clock tree is the F1's. */
+static const sim_family family_f3 = {
+    .id = SIM_FAMILY_F1,
+    .name = "STM32F3",
+    .hsi_hz = 8000000,
+    .sysmem_base = 0x1FFFD800,
+    .sysmem_size = 0x2000,
+    .rom_size = 0x1FAC,
+    .flash_size_reg = 0x1FFFF7CC,
+    .uid_reg = 0x1FFFF7AC,
+    .option_base = 0x1FFFF800,
+    .option_size = 16,
+    .flash_regs = 0x40022000,
+    .rcc = 0x40021000,
+    .gpioa = 0,
+    .afio = 0,
+    /* APB1, APB2, AHB1 up to the TSC; AHB2 GPIOA-H; AHB3 ADCs (RM0316 table 2) */
+    .periph_windows = {{0x40000000, 0x40024400}, {0x48000000, 0x48002000}, {0x50000000, 0x50000800}},
+    .flash = &sim_flash_f3,
+    .apb_freeze = true,
+};
+
 /* RM0444 §2.2 memory map, §3.3.1 (system memory, OTP, engineering bytes,
  * option bytes at 0x1FFF7800), §40.4 (DBG at 0x40015800), §41 (UID at
  * 0x1FFF7590, flash size at 0x1FFF75E0). */
@@ -168,6 +218,35 @@ static const sim_chip chips[] = {
         .wrp_pages_per_bit = 2,
         .sram_size = KIB(64),
         .hse_hz = 8000000,
+    },
+    {
+        .name = "stm32f072rb",
+        .description = "STM32F072RB: F0, Cortex-M0, 128 KiB flash (2 KiB pages), 16 KiB SRAM",
+        .family = &family_f0,
+        .dpidr = 0x0BB11477,  /* Cortex-M0 SW-DP */
+        .cpuid = 0x410CC200,  /* Cortex-M0 r0p0 */
+        .idcode = 0x20006448, /* DEV_ID 0x448, REV_ID 0x2000 */
+        .flash_size = KIB(128),
+        .page_size = KIB(2),
+        .wrp_pages_per_bit = 2, /* 4 KiB sectors (RM0091 §3.2.1) */
+        .sram_size = KIB(16),
+        .hse_hz = 8000000,
+        .armv6m = true,
+    },
+    {
+        .name = "stm32f303re",
+        .description = "STM32F303RE: F3, Cortex-M4F, 512 KiB flash (2 KiB pages), 64 KiB SRAM + 16 KiB CCM",
+        .family = &family_f3,
+        .dpidr = 0x2BA01477,
+        .cpuid = 0x410FC241,  /* Cortex-M4 r0p1 */
+        .idcode = 0x10016446, /* DEV_ID 0x446, REV_ID 0x1001 */
+        .flash_size = KIB(512),
+        .page_size = KIB(2),
+        .wrp_pages_per_bit = 2, /* bits 0-30: 4 KiB each; bit 31 the rest */
+        .sram_size = KIB(64),
+        .ccm_size = KIB(16),
+        .hse_hz = 8000000,
+        .has_fpu = true,
     },
     {
         .name = "stm32f446re",
@@ -296,7 +375,7 @@ enum { CHIP_COUNT = sizeof chips / sizeof chips[0] };
 const char *const *sim_chip_names(void)
 {
   static const char *const names[CHIP_COUNT + 1] = {
-      "stm32f103c8", "stm32f103re", "stm32f446re", "stm32f407vg", "stm32f429zi",
+      "stm32f103c8", "stm32f103re", "stm32f072rb", "stm32f303re", "stm32f446re", "stm32f407vg", "stm32f429zi",
       "stm32g071rb", "stm32g0b1re", "stm32h723zg", "stm32h743zi", NULL,
   };
   return names;

@@ -422,7 +422,7 @@ static bus_status dbgmcu_h7(sim_target *t, uint32_t off, uint32_t *value, bool w
 
 bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
 {
-  bool f4 = t->chip->family->id != SIM_FAMILY_F1; /* G0 DBG_APB_FZ1/FZ2 as F4 */
+  bool f4 = t->chip->family->id != SIM_FAMILY_F1 || t->chip->family->apb_freeze; /* G0 DBG_APB_FZ1/FZ2, F0, F3 as F4 */
   if (is_h7(t))
     return dbgmcu_h7(t, off, value, false);
   switch (off) {
@@ -446,7 +446,7 @@ bus_status dbgmcu_read(sim_target *t, uint32_t off, uint32_t *value)
 
 bus_status dbgmcu_write(sim_target *t, uint32_t off, uint32_t value)
 {
-  bool f4 = t->chip->family->id != SIM_FAMILY_F1;
+  bool f4 = t->chip->family->id != SIM_FAMILY_F1 || t->chip->family->apb_freeze;
   if (is_h7(t))
     return dbgmcu_h7(t, off, &value, true);
   switch (off) {

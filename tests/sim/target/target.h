@@ -11,7 +11,7 @@
  *   scs.c       Cortex-M system control and debug: DHCSR, DCRSR, DEMCR, FPB...
  *   core.c      the CPU: Unicorn, cycle accounting, idle skipping, exceptions
  *   flash.c     program/erase operations shared by the flash controllers
- *   flash_f1.c  STM32F1 FPEC and option bytes (PM0075)
+ *   flash_f1.c  STM32F1 FPEC and option bytes (PM0075), and the F0/F3 variants (RM0091, RM0316)
  *   flash_f4.c  STM32F4 flash interface and OPTCR (RM0090/RM0390)
  *   flash_g0.c  STM32G0 flash interface, option bytes and boot (RM0444)
  *   flash_h7.c  STM32H7 flash interface per bank and option bytes (RM0433/RM0468)
@@ -66,6 +66,11 @@ typedef struct sim_family {
   uint32_t dbgmcu;      /* DBGMCU on the system bus; 0: in the PPB at 0xE0042000 */
   uint32_t iwdg;        /* IWDG key register block */
   uint32_t rcc_csr;     /* byte offset of the RCC reset-flag register (0: the F1/F4 one) */
+  /* DBGMCU_APB1_FZ/APB2_FZ at +8/+0xC. The family id SIM_FAMILY_F1 stands
+   * for the F1-style controller and clock tree, shared by the F0 and F3,
+   * whose debug unit has these freeze registers (RM0091 §32.9, RM0316
+   * §33.15). */
+  bool apb_freeze;
 } sim_family;
 
 /* A RAM besides the SRAM at 0x20000000 (H7: ITCM, AXI, D2 and D3 SRAMs).
@@ -407,6 +412,9 @@ struct flash_family {
 };
 
 extern const flash_family sim_flash_f1;
+/* The F1-style controller of the F0 and F3 (flash_f1.c). */
+extern const flash_family sim_flash_f0;
+extern const flash_family sim_flash_f3;
 extern const flash_family sim_flash_f4;
 extern const flash_family sim_flash_g0;
 /* Apply the G0 scenarios of t->scen to the state before the session starts. */
