@@ -1,14 +1,22 @@
 /*
- * STM32F1 flash controller (FPEC), PM0075 sections 2.3 and 3, and the clone
- * parts that copy it (GD32F1/F3, CKS32, APM32). Bank 2 of XL-density parts
- * has its own register block at +0x40 (PM0075 section 3, KEYR2/SR2/CR2/AR2).
- * Clone differences are chip-database quirks, handled by every path: the
- * loader always waits for BSY after each half-word (APM32 loses data
- * otherwise) and waits a little before polling BSY after STRT.
+ * The F1-style flash controller (FPEC) of the STM32F0, STM32F1 and STM32F3:
+ * PM0075 sections 2.3 and 3 (F1), RM0091 section 3 (F0), RM0316 section 4
+ * (F3); and the clone parts that copy it (GD32F1/F3, CKS32, APM32). The
+ * three families share the registers, the half-word programming, the page
+ * erase and the option-byte sequence; what differs is data (the core and
+ * its loader, the datasheet times, the clock boost, the boot rules) and
+ * how new options load: at the next system reset on the F1, at OBL_LAUNCH
+ * (or power-on) on the F0 and F3 (RM0091 section 4, RM0316 section 4.4.2).
+ * Bank 2 of F1 XL-density parts has its own register block at +0x40
+ * (PM0075 section 3, KEYR2/SR2/CR2/AR2). Clone differences are
+ * chip-database quirks, handled by every path: the loader always waits for
+ * BSY after each half-word (APM32 loses data otherwise) and waits a little
+ * before polling BSY after STRT.
  */
 #include <stdio.h>
 
 #include "family.h"
+#include "swdflash/options.h"
 
 enum {
   F1_KEYR = 0x04,
@@ -30,6 +38,56 @@ enum {
   F1_CR_OPTPG = 1u << 4,
   F1_CR_OPTER = 1u << 5,
   F1_CR_OPTWRE = 1u << 9,
+  F1_CR_OBL_LAUNCH = 1u << 13, /* F0/F3 only (RM0091 section 3.5.5) */
+};
+
+/* What differs between the families of this controller, as data. */
+typedef struct fpec_variant {
+  uint32_t program_typ_ns; /* datasheet typical 16-bit programming time */
+  /* The clock boost from the reset setup (HSI, PLL off): RCC_CFGR bits for
+   * PLL from HSI/2 and the bus prescalers, FLASH_ACR, and the result. */
+  uint32_t boost_cfgr, boost_acr, boost_hz;
+} fpec_variant;
+
+/*
+ * F1: DS5319 table 28 / DS5792: t_prog 52.5 us typical, 70 us maximum; page
+ * and mass erase 20-40 ms. Boost to 64 MHz: PLL from HSI/2 times 16, two
+ * flash wait states above 48 MHz, APB1 halved to stay within 36 MHz (RM0008
+ * sections 3.3.3, 7.2, 7.3.2).
+ */
+static const fpec_variant f1_variant = {
+    .program_typ_ns = 52500,
+    .boost_cfgr = (4u << 8) | (14u << 18), /* PPRE1 /2, PLLMUL x16, PLLSRC HSI/2 */
+    .boost_acr = 2u | (1u << 4),           /* LATENCY 2, PRFTBE */
+    .boost_hz = 64000000,
+};
+
+/*
+ * F0: DS9826 (STM32F072x8/xB) section 6.3.10, flash memory characteristics:
+ * t_prog 53.5 us typical (60 us maximum), page and mass erase 20-40 ms. The
+ * timing model's row for "F1" gives 52.5 us; the F0 datasheet's figure is
+ * used here. Boost to 48 MHz, the F0 maximum: PLL from HSI/2 times 12, one
+ * wait state above 24 MHz, APB undivided (RM0091 sections 3.5.1, 6.2.4,
+ * 6.4.2).
+ */
+static const fpec_variant f0_variant = {
+    .program_typ_ns = 53500,
+    .boost_cfgr = 10u << 18, /* PLLMUL x12, PLLSRC HSI/2, PPRE /1 */
+    .boost_acr = 1u | (1u << 4),
+    .boost_hz = 48000000,
+};
+
+/*
+ * F3: DS9118 (STM32F303xB/C) and DS9896 (F303xD/E), flash memory
+ * characteristics: t_prog 53.5 us typical, page and mass erase 20-40 ms.
+ * Boost to 64 MHz as on the F1 (the F3 runs up to 72 MHz; APB1 at most
+ * 36 MHz; two wait states above 48 MHz: RM0316 sections 4.5.1, 9.2).
+ */
+static const fpec_variant f3_variant = {
+    .program_typ_ns = 53500,
+    .boost_cfgr = (4u << 8) | (14u << 18),
+    .boost_acr = 2u | (1u << 4),
+    .boost_hz = 64000000,
 };
 
 static const swdf__flash_error_bit f1_errors[] = {
@@ -38,10 +96,9 @@ static const swdf__flash_error_bit f1_errors[] = {
     {F1_SR_PGERR, "PGERR", "the half-word was not erased before programming", SWDF_ERR_FLASH},
 };
 
-/* DS5319 table 28 / DS5792: t_prog 52.5 us typical, 70 us maximum; page and
- * mass erase 20-40 ms (the maximum serves as the typical value, as in the
- * timing model). */
-static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
+/* Page and mass erase: the maximum serves as the typical value, as in the
+ * timing model; the maxima come from the chip database. */
+static swdf_err fpec_describe(swdf__flash_ctl *ctl, swdf_target *t, const fpec_variant *v) {
   const swdf_chip *chip = swdf__target_chip(t);
   const swdf_flash_layout *layout = swdf__target_flash_layout(t);
   uint32_t erase_max_us = chip->erase_time_ms != 0 ? chip->erase_time_ms * 1000u : 40000u;
@@ -60,7 +117,7 @@ static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
       .cr_program = F1_CR_PG,
       .unit = chip->program_unit != 0 ? chip->program_unit : 2,
       .iwdg_kr = SWDF_IWDG_KR,
-      .program_typ_ns = 52500,
+      .program_typ_ns = v->program_typ_ns,
       .program_max_us = chip->program_time_us != 0 ? chip->program_time_us : 70,
       .erase = {{0, 40000, erase_max_us}},
       .mass_erase_typ_us = 40000,
@@ -73,11 +130,22 @@ static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
   return SWDF_OK;
 }
 
+static swdf_err f0_describe(swdf__flash_ctl *ctl, swdf_target *t) {
+  return fpec_describe(ctl, t, &f0_variant);
+}
+static swdf_err f1_describe(swdf__flash_ctl *ctl, swdf_target *t) {
+  return fpec_describe(ctl, t, &f1_variant);
+}
+static swdf_err f3_describe(swdf__flash_ctl *ctl, swdf_target *t) {
+  return fpec_describe(ctl, t, &f3_variant);
+}
+
 /*
- * From the reset setup (SYSCLK = HSI, PLL off) to 64 MHz: PLL from HSI/2
- * times 16, two flash wait states above 48 MHz, APB1 halved to stay within
- * 36 MHz (RM0008 sections 3.3.3, 7.2, 7.3.2). The flash controller times its
- * operations with the HSI, which stays on.
+ * From the reset setup (SYSCLK = HSI, PLL off) to the variant's PLL clock.
+ * RCC_CR and RCC_CFGR are at the same place with the same PLL, switch and
+ * prescaler fields on the F0, F1 and F3 (RM0091 section 6.4, RM0008 section
+ * 7.3, RM0316 section 9.4). The flash controller times its operations with
+ * the HSI, which stays on.
  */
 enum {
   F1_RCC_CR = 0x40021000,
@@ -87,12 +155,10 @@ enum {
   F1_RCC_CR_PLLON = 1u << 24,
   F1_CFGR_SWS = 3u << 2,
   F1_CFGR_CLEAR = (0xfu << 4) | (7u << 8) | (7u << 11) | (1u << 16) | (1u << 17) | (0xfu << 18),
-  F1_CFGR_PLL64 = (4u << 8) | (14u << 18), /* PPRE1 /2, PLLMUL x16, PLLSRC HSI/2 */
-  F1_ACR_64MHZ = 2u | (1u << 4),           /* LATENCY 2, PRFTBE */
-  F1_BOOST_HZ = 64000000,
 };
 
-static swdf_err f1_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+static swdf_err fpec_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz,
+                           const fpec_variant *v) {
   uint32_t acr_addr = swdf__target_chip(t)->flash_regs + F1_ACR;
   *saved = (swdf__clock_saved){0};
   swdf_err err = swdf__read32(&saved->rcc_cr, t, F1_RCC_CR);
@@ -107,17 +173,27 @@ static swdf_err f1_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz)
     return err; /* not the reset setup: leave the clocks to the firmware */
   }
   saved->boosted = true;
-  err = swdf__write32(t, acr_addr, (saved->flash_acr & ~0x17u) | F1_ACR_64MHZ);
+  err = swdf__write32(t, acr_addr, (saved->flash_acr & ~0x17u) | v->boost_acr);
   if (err == SWDF_OK) {
-    err = swdf__write32(t, F1_RCC_CFGR, (saved->rcc_cfgr & ~F1_CFGR_CLEAR) | F1_CFGR_PLL64);
+    err = swdf__write32(t, F1_RCC_CFGR, (saved->rcc_cfgr & ~F1_CFGR_CLEAR) | v->boost_cfgr);
   }
   if (err == SWDF_OK) {
     err = swdf__clock_switch_to_pll(t, F1_RCC_CR, F1_RCC_CFGR);
   }
   if (err == SWDF_OK) {
-    *hz = F1_BOOST_HZ;
+    *hz = v->boost_hz;
   }
   return err;
+}
+
+static swdf_err f0_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  return fpec_boost(t, saved, hz, &f0_variant);
+}
+static swdf_err f1_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  return fpec_boost(t, saved, hz, &f1_variant);
+}
+static swdf_err f3_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  return fpec_boost(t, saved, hz, &f3_variant);
 }
 
 static swdf_err f1_unboost(swdf_target *t, const swdf__clock_saved *saved) {
@@ -289,6 +365,164 @@ static const swdf__boot_rules f1_boot = {
     .config = f1_boot_config,
 };
 
+/*
+ * F0 and F3: new options load at power-on or when OBL_LAUNCH is set, which
+ * resets the chip; the write that sets it may go unanswered and the debug
+ * port has to be entered again (RM0091 sections 3.5.5 and 4, RM0316 section
+ * 4.5.5). FLASH_CR takes OBL_LAUNCH even while locked (RM0091 section
+ * 3.2.2). The core is left halted so that no firmware runs before the
+ * options are read back.
+ */
+static swdf_err f0_opt_reload(swdf_target *t) {
+  swdf_ctx *ctx = swdf__target_ctx(t);
+  uint32_t cr_addr = swdf__target_chip(t)->flash_regs + F1_CR;
+  swdf_saved_error saved;
+  swdf__save_error(&saved, ctx);
+  (void)swdf__write32(t, cr_addr, F1_CR_LOCK | F1_CR_OBL_LAUNCH); /* the chip resets under it */
+  swdf__restore_error(ctx, &saved);
+  swdf_err err = swdf__target_reattach(t, true);
+  if (err != SWDF_OK) {
+    swdf__prefix_error(ctx, "reconnecting after loading the new option bytes (OBL_LAUNCH)");
+  }
+  return err;
+}
+
+/* The value of option field `name`, or `missing` when the part has none. */
+static int opt_field(const swdf_options *o, const char *name, int missing) {
+  int i = swdf_options_find(o, name);
+  swdf_opt_field f = SWDF_OPT_FIELD_INIT;
+  if (i < 0 || swdf_options_field(&f, o, (size_t)i) != SWDF_OK) {
+    return missing;
+  }
+  return (int)f.raw;
+}
+
+static void add_repair(swdf_boot_config *out, const char *field, const char *value,
+                       const char *why, int starts_flash) {
+  if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
+    return;
+  }
+  snprintf(out->repairs[out->repair_count].field, sizeof(out->repairs[0].field), "%s", field);
+  snprintf(out->repairs[out->repair_count].value, sizeof(out->repairs[0].value), "%s", value);
+  snprintf(out->repairs[out->repair_count].why, sizeof(out->repairs[0].why), "%s", why);
+  out->repairs[out->repair_count].starts_flash = starts_flash;
+  out->repair_count++;
+}
+
+/*
+ * F0 and F3 boot rules (RM0091 section 2.5 table 3, RM0316 section 3.5):
+ * the BOOT0 pin chooses, and the nBOOT1 option (not a pin as on the F1)
+ * says what BOOT0 high starts: the ROM bootloader (1) or the SRAM (0). The
+ * F04x and F09x add BOOT_SEL: with BOOT_SEL=0 the pin is ignored and the
+ * nBOOT0 option bit takes its place; these two also start the ROM
+ * bootloader instead of the flash while the first flash word read erased at
+ * the last option load (the empty check). The traps: nBOOT1=0 (BOOT0 high
+ * starts the SRAM, so the ROM bootloader is out of reach) and BOOT_SEL=0
+ * (the pin does nothing).
+ */
+enum { F0_DEV_F04X = 0x445, F0_DEV_F07X = 0x448, F0_DEV_F09X = 0x442 };
+
+static bool f0_has_empty_check(const swdf_chip *chip) {
+  return chip->dev_id == F0_DEV_F04X || chip->dev_id == F0_DEV_F09X;
+}
+
+static swdf_err f0_boot_config(swdf_boot_config *out, const swdf_options *o,
+                               const swdf_chip *chip) {
+  const uint32_t flash = chip->flash_base, sram = 0x20000000u;
+  bool boot1_rom = opt_field(o, "nboot1", 1) != 0;
+  bool pin = opt_field(o, "boot_sel", 1) != 0; /* the parts without BOOT_SEL: the pin */
+  bool boot0_flash = opt_field(o, "nboot0", 1) != 0;
+  bool empty = f0_has_empty_check(chip);
+  uint32_t high = boot1_rom ? chip->sysmem_base : sram;
+  const char *high_name = boot1_rom ? "the ROM bootloader" : "the SRAM (nBOOT1=0)";
+  out->empty_check = empty ? 1 : -1;
+  if (pin) {
+    out->pin_honoured = 1;
+    out->boot_pin_low = flash;
+    out->boot_pin_high = high;
+    out->rom_reachable = boot1_rom || empty;
+    snprintf(out->explain, sizeof(out->explain),
+             "The BOOT0 pin decides at reset: low starts the program in flash at 0x%08X%s, high "
+             "starts %s.",
+             (unsigned)flash, empty ? " (or the ROM bootloader while the flash is empty)" : "",
+             high_name);
+  } else if (boot0_flash) {
+    out->pin_honoured = 0;
+    out->boot_pin_low = out->boot_pin_high = flash;
+    out->rom_reachable = 1; /* through the empty check */
+    snprintf(out->explain, sizeof(out->explain),
+             "The BOOT0 pin is ignored because BOOT_SEL=0 and nBOOT0=1: every reset starts the "
+             "program in flash, and the ROM bootloader only while the flash is empty (the empty "
+             "check, made at power-on); set boot_sel=pin to use the pin again.");
+    add_repair(out, "boot_sel", "pin",
+               "lets BOOT0 held high during reset start the ROM bootloader again", 0);
+  } else {
+    out->pin_honoured = 0;
+    out->boot_pin_low = out->boot_pin_high = high;
+    out->rom_reachable = boot1_rom;
+    out->empty_check = 0;
+    snprintf(out->explain, sizeof(out->explain),
+             "The BOOT0 pin is ignored because BOOT_SEL=0, and nBOOT0=0 makes every reset start "
+             "%s, never the program in flash.",
+             high_name);
+    add_repair(out, "boot_sel", "pin",
+               "hands the choice back to the BOOT0 pin, so that BOOT0 low starts the program in "
+               "flash",
+               1);
+  }
+  if (!boot1_rom) {
+    add_repair(out, "nboot1", "system",
+               "makes a start from outside the flash run the ROM bootloader, not the SRAM", 0);
+  }
+  return SWDF_OK;
+}
+
+/* AN2606: USB DFU in the ROM bootloader of the F04x and F07x only. */
+static bool f0_rom_has_dfu(const swdf_chip *chip) {
+  return chip->dev_id == F0_DEV_F04X || chip->dev_id == F0_DEV_F07X;
+}
+
+static const swdf__boot_rules f0_boot = {
+    .rom_has_dfu = f0_rom_has_dfu,
+    .dfu_needs = "The ROM DFU bootloader of the F04x/F07x needs only a USB data cable on "
+                 "PA11/PA12: it clocks USB from the internal 48 MHz oscillator (HSI48 with "
+                 "CRS), so no crystal is needed.",
+    .config = f0_boot_config,
+};
+
+/*
+ * F3 (RM0316 section 3.5, AN2606 "STM32F302xB/C/D/E, F303xB/C/D/E"): BOOT0
+ * pin and the nBOOT1 option as on the F0 without BOOT_SEL. USB DFU in ROM
+ * on the F302/F303 xB/xC and xD/xE (devices 0x422 and 0x446), with an HSE
+ * crystal of 8 MHz (USB needs the PLL at 48 or 72 MHz from it).
+ */
+static bool f3_rom_has_dfu(const swdf_chip *chip) {
+  return chip->dev_id == 0x422 || chip->dev_id == 0x446;
+}
+
+static const swdf__boot_rules f3_boot = {
+    .rom_has_dfu = f3_rom_has_dfu,
+    .dfu_needs = "The ROM DFU bootloader of the F302/F303 needs the board's crystal (HSE) at "
+                 "8 MHz and a USB data cable on PA11/PA12 (with the pull-up on PA12 the board "
+                 "provides).",
+    .config = f0_boot_config,
+};
+
+const swdf__family swdf__family_f0 = {
+    .driver = "stm32f0",
+    .title = "STM32F0",
+    .core = SWDF__CORE_V6M,
+    .reset_clock_hz = 8000000, /* HSI (RM0091 section 6.2.2) */
+    .describe = f0_describe,
+    .boost = f0_boost,
+    .unboost = f1_unboost,
+    .erase_cmd = f1_erase_cmd,
+    .mass_erase_cmds = f1_mass_erase_cmds,
+    .opt_write = f1_write,
+    .opt_reload = f0_opt_reload,
+    .boot = &f0_boot,
+};
+
 const swdf__family swdf__family_f1 = {
     .driver = "stm32f1",
     .title = "STM32F1",
@@ -302,4 +536,19 @@ const swdf__family swdf__family_f1 = {
     .opt_write = f1_write,
     .opt_reload = swdf__opt_reload_by_reset,
     .boot = &f1_boot,
+};
+
+const swdf__family swdf__family_f3 = {
+    .driver = "stm32f3",
+    .title = "STM32F3",
+    .core = SWDF__CORE_V7M,
+    .reset_clock_hz = 8000000, /* HSI (RM0316 section 9.2.2) */
+    .describe = f3_describe,
+    .boost = f3_boost,
+    .unboost = f1_unboost,
+    .erase_cmd = f1_erase_cmd,
+    .mass_erase_cmds = f1_mass_erase_cmds,
+    .opt_write = f1_write,
+    .opt_reload = f0_opt_reload,
+    .boot = &f3_boot,
 };

@@ -5,14 +5,18 @@
 
 #include "family.h"
 
+extern const swdf__family swdf__family_f0;
 extern const swdf__family swdf__family_f1;
+extern const swdf__family swdf__family_f3;
 extern const swdf__family swdf__family_f4;
 extern const swdf__family swdf__family_g0;
 extern const swdf__family swdf__family_h7;
 
 /* Adding a family: its file, and one line here. */
 static const swdf__family *const families[] = {
+    &swdf__family_f0,
     &swdf__family_f1,
+    &swdf__family_f3,
     &swdf__family_f4,
     &swdf__family_g0,
     &swdf__family_h7,

@@ -17,7 +17,9 @@ if ! $have_stflash && ! $have_openocd; then
   exit 77
 fi
 case $chip in
+stm32f0*) ocd_target=target/stm32f0x.cfg ;;
 stm32f1*) ocd_target=target/stm32f1x.cfg ;;
+stm32f3*) ocd_target=target/stm32f3x.cfg ;;
 stm32f4*) ocd_target=target/stm32f4x.cfg ;;
 stm32g0*) ocd_target=target/stm32g0x.cfg ;;
 stm32h7*) ocd_target=target/stm32h7x.cfg ;;
