@@ -62,7 +62,8 @@ static void detect_source(swdf_boot_report *r, swdf_target *t) {
   } else if (is_ram && !is_flash && !is_sys) {
     r->source = SWDF_BOOT_SRAM;
     snprintf(r->source_text, sizeof(r->source_text),
-             "address 0 shows the SRAM: BOOT0 and BOOT1 were high at the last reset");
+             "address 0 shows the SRAM: BOOT0 was high and BOOT1 (a pin on the F1, the "
+             "nBOOT1 option on the F0/F3) chose the SRAM at the last reset");
   } else {
     r->source = SWDF_BOOT_UNKNOWN;
     snprintf(r->source_text, sizeof(r->source_text),
