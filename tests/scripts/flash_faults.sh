@@ -19,6 +19,7 @@ every=${SWDFLASH_FAULT_EVERY:-${5:-50}}
 base=0x08000000
 case $chip in
 stm32f103c8) size=0x10000 img_len=0x8000 ;;
+stm32f072rb) size=0x20000 img_len=0x8000 ;;
 stm32f103re | stm32f446re) size=0x80000 img_len=0x10000 ;;
 stm32f407vg) size=0x100000 img_len=0x10000 ;;
 stm32f429zi) size=0x200000 img_len=0x10000 ;;
