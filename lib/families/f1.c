@@ -482,6 +482,34 @@ static bool f0_rom_has_dfu(const swdf_chip *chip) {
   return chip->dev_id == F0_DEV_F04X || chip->dev_id == F0_DEV_F07X;
 }
 
+/*
+ * After a write on the F04x/F09x: the empty check is latched at the option
+ * load only, so a chip that was erased keeps starting the ROM bootloader at
+ * every system reset after its first program was written (RM0091 section
+ * 2.5; the F09x until a power cycle). When the first flash word now holds a
+ * program, reload the options (OBL_LAUNCH), so that the next reset starts
+ * it. There is no register that shows the latched flag.
+ */
+static swdf_err f0_after_write(swdf_target *t, char *note, size_t note_len) {
+  const swdf_chip *chip = swdf__target_chip(t);
+  note[0] = '\0';
+  if (!f0_has_empty_check(chip)) {
+    return SWDF_OK;
+  }
+  uint32_t first = 0;
+  swdf_err err = swdf__read32(&first, t, chip->flash_base);
+  if (err != SWDF_OK || first == 0xFFFFFFFFu) {
+    return err;
+  }
+  err = f0_opt_reload(t);
+  if (err == SWDF_OK) {
+    snprintf(note, note_len,
+             "Reloaded the option bytes (OBL_LAUNCH) so that the empty check sees the new "
+             "program: the next reset starts it, not the ROM bootloader.");
+  }
+  return err;
+}
+
 static const swdf__boot_rules f0_boot = {
     .rom_has_dfu = f0_rom_has_dfu,
     .dfu_needs = "The ROM DFU bootloader of the F04x/F07x needs only a USB data cable on "
@@ -519,6 +547,7 @@ const swdf__family swdf__family_f0 = {
     .erase_cmd = f1_erase_cmd,
     .mass_erase_cmds = f1_mass_erase_cmds,
     .opt_write = f1_write,
+    .after_write = f0_after_write,
     .opt_reload = f0_opt_reload,
     .boot = &f0_boot,
 };

@@ -19,6 +19,7 @@ case $chip in
 stm32f103c8) size=0x10000 ;;
 stm32f103re) size=0x80000 ;;
 stm32f072rb) size=0x20000 ;;
+stm32f042k6) size=0x8000 ;;
 stm32f303re) size=0x80000 ;;
 stm32f446re) size=0x80000 ;;
 stm32f407vg) size=0x100000 ;;

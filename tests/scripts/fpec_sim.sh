@@ -18,6 +18,7 @@ need_simulator "$sim"
 
 case $chip in
 stm32f072rb) tag=f072 flash_size=131072 title=STM32F07x ;;
+stm32f042k6) tag=f042 flash_size=32768 title=STM32F04x ;;
 stm32f303re) tag=f303 flash_size=524288 title="STM32F302/F303xD/E" ;;
 *) echo "no test parameters for $chip" >&2; exit 2 ;;
 esac
@@ -100,6 +101,38 @@ expect_eq "$(json "$(show "$st")" 'j["options"]["nboot1"]')" 1 "state: nBOOT1=1"
 same "the boot repair keeps the flash" "$tmp/want.bin" "$st"
 "$sim" run --chip "$chip" --state "$st" --scenario boot0=1 -- true
 expect_eq "$(boot_area "$st")" system-memory "after the repair BOOT0 high reaches the ROM bootloader"
+
+# ---- F04x: BOOT_SEL and nBOOT0, the empty check --------------------------------------
+if [ "$chip" = stm32f042k6 ]; then
+  st=$(state empty)
+  expect_eq "$(boot_area "$st")" system-memory "an erased F04x starts the ROM bootloader (empty check)"
+  expect_exit 0 "write to an erased F04x" -- run "$st" -v write "$image" $base
+  expect_match "$out$err" "OBL_LAUNCH" "the write says it reloaded the options for the empty check"
+  expect_eq "$(json "$(show "$st")" 'j["flash_empty"]')" False "the empty check was made again"
+  expect_eq "$(boot_area "$st")" flash "the next reset starts the new program, no power cycle"
+  # BOOT0 ignored: BOOT_SEL=0 and nBOOT0=1, the board holds BOOT0 high in vain.
+  st=$(state boot0_ignored --load "$image@$base" --option boot_sel=0 --option boot0=1)
+  expect_eq "$(boot_area "$st")" flash "BOOT_SEL=0: BOOT0 high still starts the flash"
+  expect_exit 0 "check-bootloader with the BOOT0 pin ignored" -- run "$st" check-bootloader
+  expect_match "$out" "BOOT0 pin is ignored because BOOT_SEL=0 and nBOOT0=1" \
+    "check-bootloader explains why BOOT0 is ignored"
+  expect_match "$out" "Repair: set boot_sel=pin" "check-bootloader proposes boot_sel=pin"
+  expect_exit 0 "rescue --yes --write with the BOOT0 pin ignored" -- \
+    run "$st" rescue --yes --write "$image"
+  expect_match "$out" "options set boot_sel=pin" "rescue --write names the BOOT_SEL repair"
+  expect_eq "$(json "$(show "$st")" 'j["options"]["boot_sel"]')" 0 \
+    "rescue --write leaves BOOT_SEL (with BOOT0 high the image would not start)"
+  expect_exit 0 "rescue --yes hands the choice back to the pin" -- run "$st" rescue --yes
+  expect_match "$out" "Done: boot_sel = pin" "rescue says what it changed"
+  expect_eq "$(boot_area "$st")" system-memory "BOOT0 high reaches the ROM bootloader again"
+  # nBOOT0=0 with BOOT_SEL=0: the flash never starts; rescue --write repairs it.
+  st=$(state never_flash --load "$image@$base" --option boot_sel=0 --option nboot0=0)
+  expect_eq "$(boot_area "$st")" system-memory "BOOT_SEL=0 and nBOOT0=0: the flash never starts"
+  expect_exit 0 "rescue --yes --write when the flash never starts" -- \
+    run "$st" rescue --yes --write "$image"
+  expect_match "$out" "Done: boot_sel = pin" "rescue --write makes the flash start"
+  expect_eq "$(boot_area "$st")" flash "after rescue --write the next reset starts the image"
+fi
 
 # ---- write protection: refused first, then removed ----------------------------------
 st=$(state wrp --load "$image@$base")

@@ -76,6 +76,27 @@ static const sim_family family_f0 = {
     .apb_freeze = true,
 };
 
+/* STM32F04x: as the F07x but 13 KiB of system memory from 0x1FFFC400
+ * (RM0091 §2.2 table 2). */
+static const sim_family family_f04x = {
+    .id = SIM_FAMILY_F1,
+    .name = "STM32F0",
+    .hsi_hz = 8000000,
+    .sysmem_base = 0x1FFFC400,
+    .sysmem_size = 0x3400,
+    .rom_size = 0x33AC,
+    .flash_size_reg = 0x1FFFF7CC,
+    .uid_reg = 0x1FFFF7AC,
+    .option_base = 0x1FFFF800,
+    .option_size = 16,
+    .flash_regs = 0x40022000,
+    .rcc = 0x40021000,
+    .dbgmcu = 0x40015800,
+    .periph_windows = {{0x40000000, 0x40024400}, {0x48000000, 0x48001800}},
+    .flash = &sim_flash_f0,
+    .apb_freeze = true,
+};
+
 /* STM32F303xD/E (RM0316 §3.2 table 2, §4.2, §34): system memory
  * 0x1FFFD800-0x1FFFF7FF, unique ID 0x1FFFF7AC, flash size 0x1FFFF7CC,
  * DBGMCU at 0xE0042000 with APB1_FZ/APB2_FZ; the clock tree is the F1's. */
@@ -234,6 +255,21 @@ static const sim_chip chips[] = {
         .armv6m = true,
     },
     {
+        .name = "stm32f042k6",
+        .description = "STM32F042K6: F0, Cortex-M0, 32 KiB flash (1 KiB pages), 6 KiB SRAM, BOOT_SEL/nBOOT0 and the empty check",
+        .family = &family_f04x,
+        .dpidr = 0x0BB11477,
+        .cpuid = 0x410CC200,
+        .idcode = 0x10006445, /* DEV_ID 0x445 */
+        .flash_size = KIB(32),
+        .page_size = KIB(1),
+        .wrp_pages_per_bit = 4,
+        .sram_size = KIB(6),
+        .hse_hz = 0, /* crystal-less USB boards (candleLight) */
+        .armv6m = true,
+        .boot_sel = true,
+    },
+    {
         .name = "stm32f303re",
         .description = "STM32F303RE: F3, Cortex-M4F, 512 KiB flash (2 KiB pages), 64 KiB SRAM + 16 KiB CCM",
         .family = &family_f3,
@@ -375,7 +411,7 @@ enum { CHIP_COUNT = sizeof chips / sizeof chips[0] };
 const char *const *sim_chip_names(void)
 {
   static const char *const names[CHIP_COUNT + 1] = {
-      "stm32f103c8", "stm32f103re", "stm32f072rb", "stm32f303re", "stm32f446re", "stm32f407vg", "stm32f429zi",
+      "stm32f103c8", "stm32f103re", "stm32f072rb", "stm32f042k6", "stm32f303re", "stm32f446re", "stm32f407vg", "stm32f429zi",
       "stm32g071rb", "stm32g0b1re", "stm32h723zg", "stm32h743zi", NULL,
   };
   return names;

@@ -13,8 +13,10 @@
  *    under read protection sets PGERR (RM0091 §3.2.2, §3.3.1);
  *  - the F1 rule that keeps the first 4 KiB write protected at level 1 does
  *    not exist there.
- * The F0 BOOT_SEL/nBOOT0 bits of the F04x/F09x are not simulated (no such
- * chip here).
+ * On the F04x/F09x (chip->boot_sel) BOOT_SEL=0 replaces the BOOT0 pin with
+ * the nBOOT0 option bit, and the empty check latched at the option load
+ * sends a flash start to the system memory while the first flash word is
+ * erased (RM0091 §2.5).
  */
 #include "target.h"
 
@@ -33,7 +35,7 @@ enum {
   RDP_OFF = 0xA5,
   RDP_F0_OFF = 0xAA, RDP_F0_LEVEL2 = 0xCC,
   /* F0/F3 user byte (RM0091 §4.1.1, RM0316 §4.2) */
-  USER_NBOOT1 = 1u << 4,
+  USER_NBOOT1 = 1u << 4, USER_NBOOT0 = 1u << 3, USER_BOOT_SEL = 1u << 7,
 };
 
 /* The F0 and F3 (RM0091, RM0316) rather than the F1. */
@@ -445,6 +447,7 @@ static const struct {
   uint8_t bit;
 } f0_user_fields[] = {
     {"nboot1", OB_USER, 4}, {"vdda_monitor", OB_USER, 5}, {"ram_parity_check", OB_USER, 6},
+    {"nboot0", OB_USER, 3}, {"boot_sel", OB_USER, 7},
 };
 
 static bool f0_set_option(const sim_chip *chip, uint8_t opts[SIM_OPTIONS_SIZE], const char *name,
@@ -521,6 +524,8 @@ static int f1_decode(const sim_chip *chip, const uint8_t opts[SIM_OPTIONS_SIZE],
                               rdp == RDP_OFF ? "read protection off" : "read protection on"};
   }
   for (size_t i = 0; f0 && i < sizeof f0_user_fields / sizeof f0_user_fields[0] && n < max; i++) {
+    if (!chip->boot_sel && (f0_user_fields[i].bit == 3 || f0_user_fields[i].bit == 7))
+      continue; /* BOOT_SEL and nBOOT0: F04x/F09x only */
     uint32_t v = (ob_byte(opts, OB_USER, &bad_pair) >> f0_user_fields[i].bit) & 1u;
     const char *text = NULL;
     if (strcmp(f0_user_fields[i].name, "nboot1") == 0)
@@ -574,18 +579,49 @@ static void f0_boot(const sim_chip *chip, const sim_chip_state *st, bool power_o
   /* a reset that loads the options sees the programmed ones */
   bool reload = power_on || !chip->family->flash->option_load_at_power_on;
   const uint8_t *opts = reload ? st->options : st->loaded;
-  bool nboot1 = ob_byte(opts, OB_USER, NULL) & USER_NBOOT1;
-  if (!st->boot0) {
+  uint8_t user = ob_byte(opts, OB_USER, NULL);
+  bool nboot1 = user & USER_NBOOT1;
+  bool pin = !chip->boot_sel || (user & USER_BOOT_SEL);
+  bool boot0 = pin ? st->boot0 : !(user & USER_NBOOT0);
+  char by[48];
+  if (pin)
+    snprintf(by, sizeof by, "BOOT0=%d", boot0);
+  else
+    snprintf(by, sizeof by, "BOOT_SEL=0 with nBOOT0=%d", !boot0);
+  uint32_t first;
+  memcpy(&first, st->flash, 4);
+  bool empty = chip->boot_sel && (power_on ? first == 0xFFFFFFFFu : st->flash_empty);
+  if (!boot0 && empty) {
+    *out = (sim_boot){.area = BOOT_SYSMEM, .address = chip->family->sysmem_base};
+    snprintf(out->reason, sizeof out->reason,
+             "%s selects the main flash, but the empty check found its first word erased, so "
+             "the system memory starts (RM0091 §2.5)", by);
+  } else if (!boot0) {
     *out = (sim_boot){.area = BOOT_FLASH, .address = 0x08000000};
-    snprintf(out->reason, sizeof out->reason, "BOOT0=0 selects the main flash (RM0091 §2.5)");
+    snprintf(out->reason, sizeof out->reason, "%s selects the main flash (RM0091 §2.5)", by);
   } else if (nboot1) {
     *out = (sim_boot){.area = BOOT_SYSMEM, .address = chip->family->sysmem_base};
     snprintf(out->reason, sizeof out->reason,
-             "BOOT0=1 with the option bit nBOOT1=1 selects the system memory (RM0091 §2.5)");
+             "%s with the option bit nBOOT1=1 selects the system memory (RM0091 §2.5)", by);
   } else {
     *out = (sim_boot){.area = BOOT_SRAM, .address = 0x20000000};
     snprintf(out->reason, sizeof out->reason,
-             "BOOT0=1 with the option bit nBOOT1=0 selects the embedded SRAM (RM0091 §2.5)");
+             "%s with the option bit nBOOT1=0 selects the embedded SRAM (RM0091 §2.5)", by);
+  }
+}
+
+/* The option loader (power-on, OBL_LAUNCH) of the F04x/F09x latches the
+ * empty check: set while the first flash word reads erased (RM0091 §2.5). */
+static void f0_option_load(sim_target *t)
+{
+  if (!t->chip->boot_sel)
+    return;
+  uint32_t first;
+  memcpy(&first, t->st.flash, 4);
+  bool empty = first == 0xFFFFFFFFu;
+  if (empty != t->st.flash_empty) {
+    t->st.flash_empty = empty;
+    target_mark_dirty(t);
   }
 }
 
@@ -641,8 +677,9 @@ const flash_family sim_flash_f0 = {
     .set_option = f0_set_option,
     .decode = f1_decode,
     .option_names = "rdp=0|1|2 wdg_sw nrst_stop nrst_stdby nboot1 vdda_monitor ram_parity_check "
-                    "data0 data1 wrp0 wrp1 wrp2 wrp3",
+                    "data0 data1 wrp0 wrp1 wrp2 wrp3; F04x: nboot0 boot_sel",
     .option_load_at_power_on = true,
+    .option_load = f0_option_load,
     .boot = f0_boot,
     .costs = f1_costs,
     .unit_erase_ns = f1_unit_erase_ns,

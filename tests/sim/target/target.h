@@ -101,6 +101,7 @@ typedef struct sim_chip {
   bool has_fpu, has_sprmod, has_db1m, has_optcr1;
   bool armv6m;                 /* Cortex-M0+: ARMv6-M, Thumb-1 plus BL/MSR/MRS/barriers */
   bool dual_bank;              /* G0B1: OPTR.DUAL_BANK splits the flash in two banks */
+  bool boot_sel;               /* F04x/F09x: BOOT_SEL, nBOOT0 and the empty check (RM0091 §2.5) */
   const sim_ram *rams;         /* H7: further RAMs, ram_count of them */
   uint8_t ram_count;
   uint32_t bank_size;          /* H7: bytes per bank; bank 2 follows bank 1 */
