@@ -10,7 +10,9 @@
 #include "families/family.h"
 #include "flash/loaders/loader_abi.h"
 
+extern const swdf__family swdf__family_f0;
 extern const swdf__family swdf__family_f1;
+extern const swdf__family swdf__family_f3;
 extern const swdf__family swdf__family_f4;
 extern const swdf__family swdf__family_g0;
 
@@ -154,6 +156,57 @@ static void f_series_boot_pins_always_decide(void **state) {
   }
 }
 
+/* The F1-style controller serves three families: the F0 on the ARMv6-M
+ * loader, the F1 and F3 on the ARMv7-M one, all from the 8 MHz HSI; the F0
+ * and F3 load new options with OBL_LAUNCH, the F1 at a reset. */
+static void f0_f1_f3_share_the_controller(void **state) {
+  (void)state;
+  const swdf__family *f0 = swdf__family_by_driver("stm32f0");
+  const swdf__family *f3 = swdf__family_by_driver("stm32f3");
+  assert_ptr_equal(f0, &swdf__family_f0);
+  assert_ptr_equal(f3, &swdf__family_f3);
+  assert_int_equal(f0->core, SWDF__CORE_V6M);
+  assert_int_equal(f3->core, SWDF__CORE_V7M);
+  assert_int_equal(f0->reset_clock_hz, 8000000);
+  assert_int_equal(f3->reset_clock_hz, 8000000);
+  assert_ptr_equal(f0->erase_cmd, swdf__family_f1.erase_cmd);
+  assert_ptr_equal(f3->opt_write, swdf__family_f1.opt_write);
+  assert_ptr_equal(f0->opt_reload, f3->opt_reload);
+  assert_ptr_not_equal(f0->opt_reload, swdf__family_f1.opt_reload);
+  assert_non_null(f0->after_write); /* the F04x/F09x empty check */
+  /* AN2606: USB DFU in ROM on the F04x and F07x, the F302/F303 xB/C and xD/E */
+  swdf_chip chip = {.dev_id = 0x448};
+  assert_true(f0->boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x445;
+  assert_true(f0->boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x440; /* F05x */
+  assert_false(f0->boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x446;
+  assert_true(f3->boot->rom_has_dfu(&chip));
+  chip.dev_id = 0x438; /* F303x6/8, F334 */
+  assert_false(f3->boot->rom_has_dfu(&chip));
+}
+
+/* F0/F3 with the factory options (nBOOT1=1, no BOOT_SEL): the pin decides,
+ * BOOT0 high starts the ROM bootloader; the empty check only on the
+ * F04x/F09x. */
+static void f0_boot_rules_with_factory_options(void **state) {
+  (void)state;
+  swdf_chip chip = {.flash_base = 0x08000000, .sysmem_base = 0x1fffc800, .dev_id = 0x448};
+  swdf_boot_config c = {.size = sizeof(c), .empty_check = -1};
+  assert_int_equal(swdf__family_f0.boot->config(&c, NULL, &chip), SWDF_OK);
+  assert_int_equal(c.pin_honoured, 1);
+  assert_int_equal(c.rom_reachable, 1);
+  assert_int_equal(c.boot_pin_high, 0x1fffc800);
+  assert_int_equal(c.empty_check, -1);
+  assert_int_equal(c.repair_count, 0);
+  chip.dev_id = 0x442; /* F09x */
+  c = (swdf_boot_config){.size = sizeof(c), .empty_check = -1};
+  assert_int_equal(swdf__family_f0.boot->config(&c, NULL, &chip), SWDF_OK);
+  assert_int_equal(c.empty_check, 1);
+  assert_non_null(strstr(c.explain, "while the flash is empty"));
+}
+
 /* RM0444 section 3.7.5: PNB counts pages from the bank start; bank 2 is
  * BKER with page numbers from 256. */
 static void g0_page_erase_numbers_bank2_from_256(void **state) {
@@ -226,6 +279,8 @@ int main(void) {
       cmocka_unit_test(each_core_has_its_loader),
       cmocka_unit_test(rom_dfu_follows_an2606),
       cmocka_unit_test(f_series_boot_pins_always_decide),
+      cmocka_unit_test(f0_f1_f3_share_the_controller),
+      cmocka_unit_test(f0_boot_rules_with_factory_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
