@@ -531,8 +531,8 @@ static bool f3_rom_has_dfu(const swdf_chip *chip) {
 static const swdf__boot_rules f3_boot = {
     .rom_has_dfu = f3_rom_has_dfu,
     .dfu_needs = "The ROM DFU bootloader of the F302/F303 needs the board's crystal (HSE) at "
-                 "8 MHz and a USB data cable on PA11/PA12 (with the pull-up on PA12 the board "
-                 "provides).",
+                 "8 MHz, a USB data cable on PA11/PA12 and a 1.5 kOhm pull-up on PA12 on the "
+                 "board (the F3 has none inside).",
     .config = f0_boot_config,
 };
 
