@@ -154,7 +154,9 @@ enum {
   F1_RCC_CR_HSIRDY = 1u << 1,
   F1_RCC_CR_PLLON = 1u << 24,
   F1_CFGR_SWS = 3u << 2,
-  F1_CFGR_CLEAR = (0xfu << 4) | (7u << 8) | (7u << 11) | (1u << 16) | (1u << 17) | (0xfu << 18),
+  /* HPRE, PPRE1/PPRE, PPRE2, PLLSRC (bits 16:15 on the F04x/F07x/F09x and
+   * F303xD/E; ADCPRE[1] on the F1, put back by the restore), PLLXTPRE, PLLMUL */
+  F1_CFGR_CLEAR = (0xfu << 4) | (7u << 8) | (7u << 11) | (3u << 15) | (1u << 17) | (0xfu << 18),
 };
 
 static swdf_err fpec_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz,
