@@ -352,7 +352,9 @@ int main(int argc, char **argv) {
   g.warnings = &warnings;
   const char *no_color = getenv("NO_COLOR");
   g.tty = isatty(STDERR_FILENO) != 0;
-  g.color = g.tty && (no_color == NULL || no_color[0] == '\0');
+  bool colors_wanted = no_color == NULL || no_color[0] == '\0';
+  g.color = g.tty && colors_wanted;
+  g.color_out = isatty(STDOUT_FILENO) != 0 && colors_wanted;
 
   /* Global options may precede the command; find the command word. */
   cli_parser p;
