@@ -692,7 +692,7 @@ class Image(_Handle):
 
     def origin(self, addr):
         """Where the byte at `addr` came from, for messages: "line 12" or
-        "offset 0x1f4" (outside the image: the nearest record before it)."""
+        "offset 0x1F4" (outside the image: the nearest record before it)."""
         buf = ctypes.create_string_buffer(64)
         _lib().swdf_image_origin(self._handle(), addr, buf, len(buf))
         return _text(buf.value)
