@@ -71,6 +71,15 @@ def version():
 class _Named(enum.IntEnum):
     """An enum that also parses the names the CLI and library use."""
 
+    @property
+    def text(self):
+        """The library's own name for the value (swdf_verify_mode_name and
+        the like: "crc", "main flash", ...), as the tool prints it."""
+        fn = _C_NAME_FNS.get(type(self).__name__)
+        if fn is None:
+            return self.name.lower().replace("_", "-")
+        return _text(getattr(_lib(), fn)(int(self)))
+
     @classmethod
     def parse(cls, value):
         if isinstance(value, cls):
@@ -226,6 +235,19 @@ class BootSource(_Named):
 
 
 # ---- errors ------------------------------------------------------------------------
+
+# The library's swdf_*_name function of each enum that has one (_Named.text).
+_C_NAME_FNS = {
+    "ProbeKind": "swdf_probe_kind_name",
+    "ConnectMode": "swdf_connect_mode_name",
+    "CoreState": "swdf_core_state_name",
+    "VerifyMode": "swdf_verify_mode_name",
+    "ImageFormat": "swdf_image_format_name",
+    "UnitAction": "swdf_unit_action_name",
+    "OptGroup": "swdf_opt_group_name",
+    "BootSource": "swdf_boot_source_name",
+}
+
 
 class Error(Exception):
     """A libswdflash failure: `code` (ErrorCode), `name` ("SWDF_ERR_USB"),
@@ -479,6 +501,12 @@ class Context(_Handle):
 
     # -- errors --
 
+    @property
+    def last_error(self):
+        """The code of the last failure on this context (swdf_ctx_last_error);
+        ErrorCode.OK when none."""
+        return ErrorCode(_lib().swdf_ctx_last_error(self._handle()))
+
     def _check(self, err):
         if err == 0:
             self._cb.progress_error = None
@@ -599,6 +627,17 @@ class Context(_Handle):
         m.ram_base, m.ram_size = ram_base, ram_size
         m.chip_name = chip_name.encode() if chip_name else None
         return m
+
+    def check_buffer_boot(self, data, flash_size, ram_size, flash_base=DEFAULT_BASE,
+                          ram_base=0x20000000, chip_name=None):
+        """What a chip whose flash held `data` from its base (the rest
+        erased) would boot (swdf_boot_check_buffer; boot source unknown)."""
+        report = N.BootReport.new()
+        mem = self._boot_memory(flash_size, ram_size, flash_base, ram_base, chip_name)
+        buf = ctypes.create_string_buffer(bytes(data), len(data))
+        self._check(_lib().swdf_boot_check_buffer(byref(report), self._handle(), buf, len(data),
+                                                  byref(mem)))
+        return _record(report)
 
     def check_image_boot(self, image, flash_size, ram_size, flash_base=DEFAULT_BASE,
                          ram_base=0x20000000, chip_name=None, base=None):

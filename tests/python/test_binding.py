@@ -16,7 +16,8 @@ CASE g0: on a factory-fresh G0B1, the boot configuration (BOOT0 ignored,
     the empty check) and the repair it proposes, staged as an option change.
 CASE errors: failures found before any probe is used (bad image, image
     outside the flash, no such probe) raise the right exceptions; format
-    names, where a byte came from, an image checked against memory regions.
+    names, where a byte came from, an image checked against memory regions,
+    the library's names of enum values, a flash image in memory judged.
 """
 
 import os
@@ -287,6 +288,24 @@ def case_errors(tmpdir):
               swdflash.ImageFormat.parse("s19") == swdflash.ImageFormat.SREC and
               swdflash.ImageFormat.parse("ELF") == swdflash.ImageFormat.ELF,
               "format names and their aliases")
+
+        # The library's names of enum values (swdf_*_name), as the tool prints them.
+        check((swdflash.VerifyMode.CRC.text, swdflash.ImageFormat.IHEX.text,
+               swdflash.BootSource.FLASH.text, swdflash.UnitAction.PROGRAM.text) ==
+              ("crc", "ihex", "main flash", "program"),
+              f"library names: {swdflash.VerifyMode.CRC.text} {swdflash.ImageFormat.IHEX.text} "
+              f"{swdflash.BootSource.FLASH.text} {swdflash.UnitAction.PROGRAM.text}")
+        check(ctx.last_error == swdflash.ErrorCode.IO,  # the missing file above
+              f"the context keeps the code of its last failure: {ctx.last_error!r}")
+
+        # A flash image in memory judged for a chip (swdf_boot_check_buffer):
+        # a vector table whose stack is in RAM and reset handler in flash.
+        table = struct.pack("<16I", 0x20020000, *[0x08000041] * 15) + b"\xfe\xe7" * 32
+        judged = ctx.check_buffer_boot(table, flash_size=512 * 1024, ram_size=128 * 1024)
+        check(judged.base_ok and judged.images[0].plausible,
+              f"a program in a buffer is judged plausible: {judged.verdict}")
+        judged = ctx.check_buffer_boot(b"\x00" * 64, flash_size=512 * 1024, ram_size=128 * 1024)
+        check(not judged.base_ok, f"zeros are not a program: {judged.verdict}")
 
         # Where a byte came from (swdf_image_origin) and a check against a
         # memory map (swdf_image_check_regions).
