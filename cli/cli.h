@@ -61,7 +61,8 @@ typedef struct cli_globals {
   const char *serial;   /* --serial */
   uint32_t freq_khz;    /* --freq, 0 = probe default */
   cli_connect_mode connect;
-  bool color;           /* terminal supports colour and NO_COLOR is unset */
+  bool color;           /* standard error is a terminal and NO_COLOR is unset */
+  bool color_out;       /* the same for standard output */
   bool tty;             /* standard error is a terminal (progress bars) */
   cli_error_capture *capture; /* with --json: keep the first error here instead of printing it */
   const char *command;  /* the command being run (NULL before one is known), for --json */

@@ -183,7 +183,9 @@ int cli_check_bootloader(cli_session *s, const swdf_chip_info *chip,
   swdf_boot_report r = SWDF_BOOT_REPORT_INIT;
   swdf_err err = swdf_boot_check(&r, s->target, opts);
   if (err != SWDF_OK) {
-    return cli_session_fail(s, err, "checking the bootloader");
+    int rc = cli_session_fail(s, err, "checking the bootloader");
+    /* --base outside this chip's flash: an address the chip refuses. */
+    return err == SWDF_ERR_INVALID_ARG ? CLI_EXIT_BAD_INPUT : rc;
   }
   /* How the chip chooses where to start: shown when the library knows the
    * family's boot rules and the options can be read (not under RDP 2...). */

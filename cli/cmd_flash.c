@@ -235,7 +235,7 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
   for (size_t i = 0; i < swdf_image_segment_count(img); i++) {
     const swdf_image_segment *seg = swdf_image_segment_at(img, i);
     cli_format_size(size, sizeof(size), seg->size);
-    printf("    0x%08x-0x%08x  %s\n", (unsigned)seg->addr, (unsigned)(seg->addr + seg->size - 1),
+    printf("    0x%08X-0x%08X  %s\n", (unsigned)seg->addr, (unsigned)(seg->addr + seg->size - 1),
            size);
   }
   printf("  %ss:\n", unit);
@@ -249,7 +249,7 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
       cli_format_size(k, sizeof(k), u->kept_bytes);
       snprintf(keep, sizeof(keep), ", keep %s", k);
     }
-    printf("    %s %-4u 0x%08x %-8s %-9s image %s%s%s\n", unit, (unsigned)u->index,
+    printf("    %s %-4u 0x%08X %-8s %-9s image %s%s%s\n", unit, (unsigned)u->index,
            (unsigned)u->addr, usize, swdf_unit_action_name(u->action), image, keep,
            u->write_protected ? "  PROTECTED" : "");
   }
@@ -257,11 +257,12 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
   cli_format_size(erase, sizeof(erase), st->erase_bytes);
   cli_format_size(program, sizeof(program), st->program_bytes);
   if (st->mass_erase) {
-    printf("  total: erase the whole flash (%s) first, program %s in %u %ss\n", erase, program,
-           (unsigned)st->units_programmed, unit);
+    printf("  total: erase the whole flash (%s) first, program %s in %u %s%s\n", erase, program,
+           (unsigned)st->units_programmed, unit, cli_plural(st->units_programmed));
   } else {
-    printf("  total: erase %u %ss (%s), program %s; %u %ss blank (no erase), %u unchanged\n",
-           (unsigned)st->units_erased, unit, erase, program, (unsigned)st->units_blank, unit,
+    printf("  total: erase %u %s%s (%s), program %s; %u %s%s blank (no erase), %u unchanged\n",
+           (unsigned)st->units_erased, unit, cli_plural(st->units_erased), erase, program,
+           (unsigned)st->units_blank, unit, cli_plural(st->units_blank),
            (unsigned)st->units_unchanged);
   }
   printf("  expected time %.2f s (%s, %u-bit programming, verify %s)\n",
@@ -269,7 +270,7 @@ static void print_plan_text(const flash_cmd *c, const swdf_image *img, const swd
          swdf_verify_mode_name(st->verify));
   if (st->units_protected > 0) {
     printf("  the write would be REFUSED: %u protected %s%s in the way\n",
-           (unsigned)st->units_protected, unit, st->units_protected == 1 ? "" : "s");
+           (unsigned)st->units_protected, unit, cli_plural(st->units_protected));
   }
 }
 
@@ -359,17 +360,18 @@ static void print_write_summary(const flash_cmd *c, const swdf_image *img,
   if (st->mass_erase) {
     char erase[32];
     cli_format_size(erase, sizeof(erase), st->erase_bytes);
-    printf("  the whole flash erased first (%s), then %u of the image's %u %ss programmed\n",
-           erase, (unsigned)st->units_programmed, (unsigned)st->units, unit);
+    printf("  the whole flash erased first (%s), then %u of the image's %u %s%s programmed\n",
+           erase, (unsigned)st->units_programmed, (unsigned)st->units, unit,
+           cli_plural(st->units));
   } else {
-    printf("  %u %ss: %u erased, %u programmed without erase, %u unchanged\n",
-           (unsigned)st->units, unit, (unsigned)st->units_erased, (unsigned)st->units_blank,
-           (unsigned)st->units_unchanged);
+    printf("  %u %s%s: %u erased, %u programmed without erase, %u unchanged\n",
+           (unsigned)st->units, unit, cli_plural(st->units), (unsigned)st->units_erased,
+           (unsigned)st->units_blank, (unsigned)st->units_unchanged);
   }
   if (st->units_restored > 0) {
     printf("  restored the bytes an interrupted write had erased around its image in %u %s%s "
            "(from the journal)\n",
-           (unsigned)st->units_restored, unit, st->units_restored == 1 ? "" : "s");
+           (unsigned)st->units_restored, unit, cli_plural(st->units_restored));
   }
   if (st->verified) {
     printf("  verified (%s)\n", swdf_verify_mode_name(st->verify));
@@ -734,7 +736,7 @@ static void print_erase(const flash_cmd *c, bool mass, uint32_t addr, uint32_t l
   } else if (!c->s.g->quiet && mass) {
     printf("erased the whole flash of %s (%.2f s)\n", c->chip.name, elapsed(c));
   } else if (!c->s.g->quiet) {
-    printf("erased 0x%08x-0x%08x of %s (%.2f s)\n", (unsigned)addr, (unsigned)(addr + len - 1),
+    printf("erased 0x%08X-0x%08X of %s (%.2f s)\n", (unsigned)addr, (unsigned)(addr + len - 1),
            c->chip.name, elapsed(c));
   }
 }

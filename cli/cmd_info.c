@@ -132,9 +132,9 @@ static void print_json(const cli_globals *g, const info *in) {
   json_flash(&j, &in->flash);
   json_protection(&j, in);
   if (in->have_boot) {
-    cli_json_boot_config(&j, "boot", &in->boot);
+    cli_json_boot_config(&j, "boot_config", &in->boot);
   } else {
-    cli_json_null(&j, "boot");
+    cli_json_null(&j, "boot_config");
   }
   cli_json_reply_end(&j, g);
 }

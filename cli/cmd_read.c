@@ -165,6 +165,12 @@ int cli_cmd_read(int argc, char **argv, cli_globals *g) {
   if (rc >= 0) {
     return rc;
   }
+  char msg[512];
+  if (strcmp(a.path, "-") != 0 && !cli_output_check(a.path, msg, sizeof(msg))) {
+    /* Bad input, found before the probe is touched. */
+    return cli_report_error(g, swdf_err_name(SWDF_ERR_IO), msg,
+                            "check that the directory exists and is writable", CLI_EXIT_BAD_INPUT);
+  }
   uint8_t *buf = malloc(a.len);
   if (buf == NULL) {
     return cli_report_error(g, swdf_err_name(SWDF_ERR_NO_MEMORY), "not enough memory for the read",

@@ -371,7 +371,7 @@ static int judge_image(rescue *r) {
                           "chip and the flash base); to update only the application behind a "
                           "bootloader already on the chip use 'swdflash write IMAGE ADDR'; "
                           "--allow-unbootable writes it anyway",
-                          CLI_EXIT_USAGE);
+                          CLI_EXIT_BAD_INPUT); /* an image invalid for this chip */
 }
 
 static int write_image(rescue *r) {

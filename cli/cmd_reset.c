@@ -59,7 +59,7 @@ static void print_text(const swdf_reset_result *r, const cli_globals *g) {
   bool trouble = r->core == SWDF_CORE_LOCKED_UP || r->core == SWDF_CORE_FAULT ||
                  r->core == SWDF_CORE_IN_RESET || r->core == SWDF_CORE_STALLED ||
                  r->core == SWDF_CORE_UNKNOWN;
-  const char *mark = g->color && trouble ? "\033[1;33m" : "";
+  const char *mark = g->color_out && trouble ? "\033[1;33m" : ""; /* on standard output */
   printf("core: %s%s%s\n", mark, r->core_text, mark[0] != '\0' ? "\033[0m" : "");
   if (r->core == SWDF_CORE_LOCKED_UP) {
     printf("  'swdflash check-bootloader' shows what is in the flash; 'swdflash write' "

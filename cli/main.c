@@ -149,18 +149,19 @@ static const struct {
      "     another address, one its bootloader never reaches or cannot start, or one\n"
      "     built for another MCU (the report says which)\n"
      "  2, 3, 4, 5  bad command line, no probe, no target, flash read protected\n"
+     "  8  --base is not a word-aligned address inside the chip's flash\n"
      "with --json, \"ok\" is true exactly when the exit status is 0.\n"},
     {"rescue",
      "  0  diagnosed, and every repair carried out; with --write the chip was erased,\n"
      "     the image written and verified, and it will start firmware that runs\n"
      "  1  a repair failed, the image written does not boot, or the answer was no\n"
-     "  2  bad command line or ADDR, or an IMAGE the chip could not boot from where\n"
-     "     it goes (refused before anything is changed; --allow-unbootable writes it\n"
-     "     anyway)\n"
+     "  2  bad command line or ADDR\n"
      "  3, 4  no probe, no target; 5 protection blocks the repair\n"
-     "  8  IMAGE could not be read or is not a valid image: nothing was changed\n"
      "  7  a repair is needed but there is no terminal to confirm it and no --yes:\n"
      "     the diagnosis and the proposed repair were printed, nothing was changed\n"
+     "  8  IMAGE could not be read, is not a valid image, or the chip could not\n"
+     "     boot from it where it goes (refused before anything is changed;\n"
+     "     --allow-unbootable writes it anyway)\n"
      "with --json one object is printed on every outcome; \"ok\" is true exactly when\n"
      "the exit status is 0, and \"error\" says what failed.\n"},
 };
@@ -255,7 +256,8 @@ static void print_main_help(FILE *f) {
           "  6  verification or comparison found differences\n"
           "  7  a change needs confirmation (--yes) and there is no terminal to ask on:\n"
           "     nothing was changed\n"
-          "  8  bad input: a file that cannot be read or is not a valid image, or an\n"
+          "  8  bad input: a file that cannot be read (or, for read, written) or is not\n"
+          "     a valid image (or, for rescue, one the chip could not boot), or an\n"
           "     address range the chip refuses (outside its memory, not on page or\n"
           "     sector boundaries); found before anything was changed\n"
           "  130  interrupted (Ctrl-C or SIGTERM): the command stopped at a safe point (a\n"
@@ -350,7 +352,9 @@ int main(int argc, char **argv) {
   g.warnings = &warnings;
   const char *no_color = getenv("NO_COLOR");
   g.tty = isatty(STDERR_FILENO) != 0;
-  g.color = g.tty && (no_color == NULL || no_color[0] == '\0');
+  bool colors_wanted = no_color == NULL || no_color[0] == '\0';
+  g.color = g.tty && colors_wanted;
+  g.color_out = isatty(STDOUT_FILENO) != 0 && colors_wanted;
 
   /* Global options may precede the command; find the command word. */
   cli_parser p;

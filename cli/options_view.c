@@ -192,10 +192,9 @@ void cli_json_options(cli_json *j, const swdf_options *o, const cli_boot_source 
   cli_json_array_end(j);
   json_ranges(j, "protected_ranges", o, 0);
   if (boot != NULL && boot->known) {
-    cli_json_object_begin(j, "boot");
-    cli_json_str(j, "source", swdf_boot_source_name(boot->source));
-    cli_json_str(j, "why", boot->why);
-    cli_json_object_end(j);
+    /* The names check-bootloader gives them. */
+    cli_json_str(j, "boot_source", swdf_boot_source_name(boot->source));
+    cli_json_str(j, "boot_source_why", boot->why);
   }
   if (raw) {
     cli_json_array_begin(j, "words");

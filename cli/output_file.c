@@ -128,3 +128,39 @@ bool cli_output_write(const char *path, cli_output_fill fill, void *user, char *
   }
   return replace_atomically(path, NULL, fill, user, path, msg, msg_len);
 }
+
+bool cli_output_check(const char *path, char *msg, size_t msg_len) {
+  struct stat st;
+  if (names_descriptor(path)) {
+    return true;
+  }
+  if (stat(path, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      errno = EISDIR;
+      return failed(msg, msg_len, "cannot write", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return true;
+    }
+  }
+  /* The directory of the file the name leads to (links resolved). */
+  char real[PATH_MAX];
+  char dir[PATH_MAX];
+  if (realpath(path, real) != NULL) {
+    snprintf(dir, sizeof(dir), "%s", real);
+  } else {
+    snprintf(dir, sizeof(dir), "%s", path);
+  }
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL) {
+    snprintf(dir, sizeof(dir), ".");
+  } else if (slash == dir) {
+    dir[1] = '\0';
+  } else {
+    *slash = '\0';
+  }
+  if (access(dir, W_OK | X_OK) != 0) {
+    return failed(msg, msg_len, "cannot create a file next to", path);
+  }
+  return true;
+}

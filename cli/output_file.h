@@ -24,4 +24,13 @@ typedef void (*cli_output_fill)(FILE *f, void *user);
 bool cli_output_write(const char *path, cli_output_fill fill, void *user, char *msg,
                       size_t msg_len);
 
+/*
+ * Check, before any work, that `path` can take the output: not a
+ * directory, and for a regular or new file a directory that exists and
+ * that we may create files in (the temporary file goes there). Devices,
+ * FIFOs and names of descriptors are left to cli_output_write. Returns
+ * false with `msg` set ("cannot write FILE: reason").
+ */
+bool cli_output_check(const char *path, char *msg, size_t msg_len);
+
 #endif

@@ -21,8 +21,12 @@ void cli_format_size(char *out, size_t len, uint64_t bytes) {
   } else if (bytes >= 1024) {
     snprintf(out, len, "%.1f KiB", (double)bytes / 1024.0);
   } else {
-    snprintf(out, len, "%llu byte%s", (unsigned long long)bytes, bytes == 1 ? "" : "s");
+    snprintf(out, len, "%llu byte%s", (unsigned long long)bytes, cli_plural(bytes));
   }
+}
+
+const char *cli_plural(uint64_t count) {
+  return count == 1 ? "" : "s";
 }
 
 static void progress_reset(cli_progress *p) {

@@ -60,4 +60,7 @@ double cli_now_s(void);
 /* "64 KiB", "1.5 MiB", "12 bytes" */
 void cli_format_size(char *out, size_t len, uint64_t bytes);
 
+/* "s" after a count other than 1: "1 sector", "2 sectors", "0 pages". */
+const char *cli_plural(uint64_t count);
+
 #endif

@@ -98,7 +98,7 @@ SWDF_API int swdf_image_entry(const swdf_image *image, uint32_t *entry);
 
 /*
  * Where the byte at `addr` came from, for messages: "line 12" or
- * "offset 0x1f4" (with `addr` outside the image: the nearest record before it).
+ * "offset 0x1F4" (with `addr` outside the image: the nearest record before it).
  */
 SWDF_API void swdf_image_origin(const swdf_image *image, uint32_t addr, char *buf, size_t len);
 

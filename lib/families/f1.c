@@ -231,11 +231,14 @@ static unsigned f1_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *
  * chip mass-erase the flash before the options change. There is no
  * OBL_LAUNCH on F1: the options load at the next system reset.
  */
-/* Wait for BSY to clear, then check the error bits of the step `what`. */
-static swdf_err f1_wait(swdf_target *t, uint32_t regs, uint64_t timeout_us, const char *what) {
+/* Wait for BSY to clear, then check the error bits of the step `what`.
+ * `erase_typ_us` not 0: the step mass-erases the flash, with progress. */
+static swdf_err f1_wait(swdf_target *t, uint32_t regs, uint64_t timeout_us, uint64_t erase_typ_us,
+                        const char *what) {
   swdf_ctx *ctx = swdf__target_ctx(t);
   uint32_t sr = 0;
-  swdf_err err = swdf__poll32(&sr, t, regs + F1_SR, F1_SR_BSY, 0, timeout_us);
+  swdf_err err = swdf__opt_wait(&sr, t, regs + F1_SR, "FLASH_SR", F1_SR_BSY, timeout_us,
+                                erase_typ_us);
   if (err != SWDF_OK) {
     swdf__prefix_error(ctx, "%s", what);
     return err;
@@ -292,12 +295,19 @@ static swdf_err f1_program(swdf_target *t, uint32_t regs, const swdf_optd *d,
   const swdf_chip *chip = swdf__target_chip(t);
   uint32_t erase_us = (chip->erase_time_ms != 0 ? chip->erase_time_ms : 40u) * 1000u;
   uint32_t program_us = chip->program_time_us != 0 ? chip->program_time_us : 70u;
+  uint64_t regression_us = 0;
+  swdf__flash_ctl ctl;
+  if (erases && f1_describe(&ctl, t) == SWDF_OK) {
+    regression_us = swdf__opt_regression_typ_us(&ctl, t);
+  }
+  bool erased = false;
   swdf_err err = swdf__write32(t, regs + F1_CR, F1_CR_OPTER | F1_CR_OPTWRE);
   if (err == SWDF_OK) {
     err = swdf__write32(t, regs + F1_CR, F1_CR_OPTER | F1_CR_OPTWRE | F1_CR_STRT);
   }
   if (err == SWDF_OK) {
-    err = f1_wait(t, regs, swdf__opt_deadline_us(t, erase_us, erases), "erasing the option bytes");
+    err = f1_wait(t, regs, swdf__opt_deadline_us(t, erase_us, erases), 0,
+                  "erasing the option bytes");
   }
   if (err == SWDF_OK) {
     err = swdf__write32(t, regs + F1_CR, F1_CR_OPTPG | F1_CR_OPTWRE);
@@ -314,7 +324,11 @@ static swdf_err f1_program(swdf_target *t, uint32_t regs, const swdf_optd *d,
     if (err == SWDF_OK) {
       char what[64];
       snprintf(what, sizeof(what), "programming option byte %s", d->words[w].name);
-      err = f1_wait(t, regs, swdf__opt_deadline_us(t, program_us, erases), what);
+      /* The RDP half-word goes first; writing 0xA5 over level 1 mass-erases
+       * the flash before it takes (PM0075 section 2.4.1). */
+      err = f1_wait(t, regs, swdf__opt_deadline_us(t, program_us, erases),
+                    erases && !erased ? regression_us : 0, what);
+      erased = true;
     }
   }
   return err;

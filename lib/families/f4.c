@@ -342,8 +342,14 @@ static swdf_err f4_program(swdf_target *t, uint32_t regs, const swdf_optd *d,
   }
   uint32_t sr = 0;
   uint32_t op_us = (chip->erase_time_ms != 0 ? chip->erase_time_ms : 4000u) * 1000u;
+  uint64_t regression_us = 0;
+  swdf__flash_ctl ctl;
+  if (erases && f4_describe(&ctl, t) == SWDF_OK) {
+    regression_us = swdf__opt_regression_typ_us(&ctl, t); /* RM0090 section 3.7.3 */
+  }
   if (err == SWDF_OK) {
-    err = swdf__poll32(&sr, t, regs + F4_SR, F4_SR_BSY, 0, swdf__opt_deadline_us(t, op_us, erases));
+    err = swdf__opt_wait(&sr, t, regs + F4_SR, "FLASH_SR", F4_SR_BSY,
+                         swdf__opt_deadline_us(t, op_us, erases), regression_us);
   }
   if (err != SWDF_OK) {
     swdf__prefix_error(ctx, "programming the option bytes");

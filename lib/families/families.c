@@ -149,6 +149,39 @@ uint64_t swdf__opt_deadline_us(swdf_target *t, uint32_t op_max_us, bool erases) 
   return us + 100000u; /* USB round trips while polling */
 }
 
+uint64_t swdf__opt_regression_typ_us(const swdf__flash_ctl *ctl, swdf_target *t) {
+  const swdf_flash_layout *layout = swdf__target_flash_layout(t);
+  return (uint64_t)ctl->mass_erase_typ_us * (layout->bank_count != 0 ? layout->bank_count : 1);
+}
+
+swdf_err swdf__opt_wait(uint32_t *value, swdf_target *t, uint32_t addr, const char *reg,
+                        uint32_t busy, uint64_t timeout_us, uint64_t erase_typ_us) {
+  swdf_ctx *ctx = swdf__target_ctx(t);
+  uint64_t total = erase_typ_us != 0 ? swdf__target_flash_layout(t)->size : 0;
+  swdf_deadline d;
+  /* About 64 polls over the expected time (without one: over an eighth of the deadline). */
+  uint64_t expect_us = erase_typ_us != 0 ? erase_typ_us : timeout_us / 8;
+  swdf__deadline_start_polling(&d, timeout_us, 1000, (uint32_t)(expect_us / 64 + 1));
+  swdf_err err;
+  while ((err = swdf__read32(value, t, addr)) == SWDF_OK && (*value & busy) != 0) {
+    if (swdf__deadline_passed(&d)) {
+      return swdf__fail(ctx, SWDF_ERR_TIMEOUT,
+                        "power-cycle the board and read the options again (swdflash options)",
+                        "the option change did not finish within %llu ms (%s 0x%08X)",
+                        (unsigned long long)(d.timeout_us / 1000), reg, *value);
+    }
+    if (total != 0) {
+      uint64_t done = swdf__deadline_elapsed_us(&d) * total / erase_typ_us;
+      (void)swdf__progress(ctx, SWDF_PHASE_ERASE, done < total ? done : total - 1, total);
+    }
+    swdf__deadline_sleep(&d);
+  }
+  if (err == SWDF_OK && total != 0) {
+    (void)swdf__progress(ctx, SWDF_PHASE_ERASE, total, total);
+  }
+  return err;
+}
+
 swdf_err swdf__opt_reload_by_reset(swdf_target *t) {
   swdf_err err = swdf__target_reset(t, SWDF_RESET_HALT);
   if (err != SWDF_OK) {

@@ -186,6 +186,21 @@ uint32_t swdf__erase_time_us(const swdf__flash_ctl *ctl, uint32_t size, bool max
  * for the slowest erase parallelism). */
 uint64_t swdf__opt_deadline_us(swdf_target *t, uint32_t op_max_us, bool erases);
 
+/* Wait for an option change that has started: poll the register at `addr`
+ * (named `reg` in messages) until its `busy` bits clear, keeping its last
+ * value in `*value`, for at most `timeout_us` (swdf__opt_deadline_us). When
+ * the change erases the flash (read protection 1 -> 0) the chip shows
+ * nothing of its progress: with `erase_typ_us` not 0, SWDF_PHASE_ERASE
+ * progress over the flash size is the time elapsed against that typical
+ * time. The chip finishes whatever the host does, so a request to cancel is
+ * not taken here (callers hold cancellation). */
+swdf_err swdf__opt_wait(uint32_t *value, swdf_target *t, uint32_t addr, const char *reg,
+                        uint32_t busy, uint64_t timeout_us, uint64_t erase_typ_us);
+
+/* Typical time of the mass erase that a read protection regression runs:
+ * the mass erase of every bank, one after the other. */
+uint64_t swdf__opt_regression_typ_us(const swdf__flash_ctl *ctl, swdf_target *t);
+
 /* Lock the controller again after a write that ended with `err`: modify
  * the register at `addr` (clear, set) and return the first failure, keeping
  * the earlier one's message. */

@@ -349,9 +349,14 @@ static swdf_err g0_opt_program(swdf_target *t, const swdf_optd *d, const uint32_
   uint32_t prog_us = chip->program_time_us != 0 ? chip->program_time_us : G0_PROGRAM_MAX_US;
   uint32_t op_us = page_us + G0_OPTION_DOUBLE_WORDS * prog_us;
   uint32_t sr = 0;
+  uint64_t regression_us = 0;
+  swdf__flash_ctl ctl;
+  if (erases && g0_describe(&ctl, t) == SWDF_OK) {
+    regression_us = swdf__opt_regression_typ_us(&ctl, t); /* RM0444 section 3.5.1 */
+  }
   if (err == SWDF_OK) {
-    err = swdf__poll32(&sr, t, g0_reg(t, G0_SR), G0_SR_BUSY, 0,
-                       swdf__opt_deadline_us(t, op_us, erases));
+    err = swdf__opt_wait(&sr, t, g0_reg(t, G0_SR), "FLASH_SR", G0_SR_BUSY,
+                         swdf__opt_deadline_us(t, op_us, erases), regression_us);
   }
   if (err != SWDF_OK) {
     swdf__prefix_error(ctx, "programming the option bytes");

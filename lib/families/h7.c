@@ -409,40 +409,13 @@ static swdf_err h7_opt_unlock(swdf_target *t, uint32_t regs) {
 /* Wait for OPT_BUSY to drop, reporting erase progress when the change
  * erases the flash (the time elapsed against the expected time). */
 static swdf_err h7_opt_wait(uint32_t *optsr, swdf_target *t, uint32_t regs, bool erases) {
-  swdf_ctx *ctx = swdf__target_ctx(t);
-  const swdf_flash_layout *layout = swdf__target_flash_layout(t);
   uint64_t typ_us = H7_OPT_TYP_US;
-  if (erases) {
-    swdf__flash_ctl ctl;
-    if (h7_describe(&ctl, t) == SWDF_OK) {
-      typ_us += ctl.mass_erase_typ_us;
-    }
+  swdf__flash_ctl ctl;
+  if (erases && h7_describe(&ctl, t) == SWDF_OK) {
+    typ_us += ctl.mass_erase_typ_us; /* the banks erase side by side */
   }
-  swdf_deadline d;
-  swdf__deadline_start_polling(&d, swdf__opt_deadline_us(t, H7_OPT_MAX_US, erases),
-                               1000, (uint32_t)(typ_us / 64 + 1));
-  uint64_t total = layout->size;
-  swdf_err err;
-  while ((err = swdf__read32(optsr, t, regs + H7_OPTSR_CUR)) == SWDF_OK &&
-         (*optsr & H7_OPTSR_OPT_BUSY) != 0) {
-    if (swdf__deadline_passed(&d)) {
-      return swdf__fail(ctx, SWDF_ERR_TIMEOUT,
-                        "power-cycle the board and read the options again (swdflash options)",
-                        "the option change did not finish within %llu ms (FLASH_OPTSR_CUR 0x%08X)",
-                        (unsigned long long)(d.timeout_us / 1000), *optsr);
-    }
-    if (erases) {
-      /* The chip finishes the change whatever the host does: a request to
-       * cancel is only noted (the caller holds cancellation). */
-      uint64_t done = swdf__deadline_elapsed_us(&d) * total / typ_us;
-      (void)swdf__progress(ctx, SWDF_PHASE_ERASE, done < total ? done : total - 1, total);
-    }
-    swdf__deadline_sleep(&d);
-  }
-  if (err == SWDF_OK && erases) {
-    (void)swdf__progress(ctx, SWDF_PHASE_ERASE, total, total);
-  }
-  return err;
+  return swdf__opt_wait(optsr, t, regs + H7_OPTSR_CUR, "FLASH_OPTSR_CUR", H7_OPTSR_OPT_BUSY,
+                        swdf__opt_deadline_us(t, H7_OPT_MAX_US, erases), erases ? typ_us : 0);
 }
 
 static swdf_err h7_opt_program(swdf_target *t, uint32_t regs, const swdf_optd *d,

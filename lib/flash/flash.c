@@ -170,7 +170,7 @@ static swdf_err fill_units(swdf_flash_plan *plan) {
         err = swdf__mem_read(kept, plan->target, addr, len); /* once more: a missed transfer */
       }
       if (err != SWDF_OK) {
-        swdf__prefix_error(plan->ctx, "reading the bytes to keep at 0x%08x", (unsigned)addr);
+        swdf__prefix_error(plan->ctx, "reading the bytes to keep at 0x%08X", (unsigned)addr);
       }
     }
     if (err == SWDF_OK) {
@@ -739,8 +739,8 @@ static swdf_err stop_before(swdf_flash_plan *plan, size_t u) {
   }
   const swdf_plan_unit *next = &plan->core.units[u].pub;
   return swdf__fail(plan->ctx, SWDF_ERR_CANCELLED, "run the same write again to finish it",
-                    "stopped as asked at a safe point: %zu of %zu units written (up to 0x%08x), "
-                    "from 0x%08x on the flash is as it was; the bytes kept around the image are "
+                    "stopped as asked at a safe point: %zu of %zu units written (up to 0x%08X), "
+                    "from 0x%08X on the flash is as it was; the bytes kept around the image are "
                     "in place",
                     u, plan->core.unit_count, (unsigned)(next->addr - 1), (unsigned)next->addr);
 }
@@ -883,13 +883,13 @@ static swdf_err report_difference(swdf__flash_session *s, uint32_t addr, const u
     }
   }
   char range[48];
-  snprintf(range, sizeof(range), "0x%08x-0x%08x", (unsigned)addr, (unsigned)(addr + len - 1));
+  snprintf(range, sizeof(range), "0x%08X-0x%08X", (unsigned)addr, (unsigned)(addr + len - 1));
   const char *hint = "write the image again; if the same bytes differ, the flash may be worn "
                      "out or protected";
   swdf_err result;
   if (at < len) {
     result = swdf__fail(s->ctx, SWDF_ERR_VERIFY, hint,
-                        "verification failed in %s: 0x%08x holds 0x%02x, expected 0x%02x", range,
+                        "verification failed in %s: 0x%08X holds 0x%02X, expected 0x%02X", range,
                         (unsigned)(addr + at), got[at], want[at]);
   } else {
     result =
@@ -1006,7 +1006,7 @@ static swdf_err put_kept_back(swdf_flash_plan *plan, size_t *units_put) {
       err = kept_hold(&same, plan, s, u, u + 1);
     }
     if (err == SWDF_OK && !same) {
-      err = swdf__fail(plan->ctx, SWDF_ERR_VERIFY, NULL, "the bytes written back at 0x%08x differ",
+      err = swdf__fail(plan->ctx, SWDF_ERR_VERIFY, NULL, "the bytes written back at 0x%08X differ",
                        (unsigned)unit->pub.addr);
     }
     *units_put += err == SWDF_OK;
@@ -1023,7 +1023,7 @@ static void list_kept_units(char *out, size_t len, const swdf_flash_plan *plan) 
   for (size_t u = 0; u < plan->core.unit_count && used < len; u++) {
     const swdf__unit *unit = &plan->core.units[u];
     if (unit_keeps(unit)) {
-      int n = snprintf(out + used, len - used, "%s0x%08x-0x%08x", used > 0 ? ", " : "",
+      int n = snprintf(out + used, len - used, "%s0x%08X-0x%08X", used > 0 ? ", " : "",
                        (unsigned)unit->pub.addr, (unsigned)(unit->pub.addr + unit->pub.size - 1));
       used += n > 0 ? (size_t)n : 0;
     }
@@ -1230,7 +1230,7 @@ static swdf_err check_blank(swdf__flash_session *s, uint32_t addr, uint32_t len)
   swdf_err err = s->backend->check(s, SWDF_LOADER_OP_BLANK, &check, 1, &first, 1);
   if (err == SWDF_OK && first != 0xffffffffu) {
     err = swdf__fail(s->ctx, SWDF_ERR_VERIFY, "erase again; the flash may be protected or worn",
-                     "after the erase 0x%08x is not blank", (unsigned)first);
+                     "after the erase 0x%08X is not blank", (unsigned)first);
   }
   return err;
 }
@@ -1272,7 +1272,7 @@ static swdf_err erase_range_units(swdf__flash_session *s, uint32_t addr, uint32_
                                       "stopped as asked before erasing anything")
                          : swdf__fail(s->ctx, SWDF_ERR_CANCELLED,
                                       "run the same erase again to finish it",
-                                      "stopped as asked: 0x%08x-0x%08x is erased, 0x%08x-0x%08x "
+                                      "stopped as asked: 0x%08X-0x%08X is erased, 0x%08X-0x%08X "
                                       "is as it was",
                                       (unsigned)addr, (unsigned)(at - 1), (unsigned)at,
                                       (unsigned)(addr + len - 1));
@@ -1303,17 +1303,17 @@ static swdf_err check_erase_range(swdf_ctx *ctx, const swdf_flash_layout *layout
       !swdf_flash_layout_sector_at(&first, layout, addr) ||
       !swdf_flash_layout_sector_at(&last, layout, addr + len - 1)) {
     return swdf__fail(ctx, SWDF_ERR_RANGE, "see 'swdflash info' for the flash layout",
-                      "0x%08x-0x%08x is not inside the flash (0x%08x-0x%08x)", (unsigned)addr,
+                      "0x%08X-0x%08X is not inside the flash (0x%08X-0x%08X)", (unsigned)addr,
                       (unsigned)(addr + (len > 0 ? len - 1 : 0)), (unsigned)layout->base,
                       (unsigned)(layout->base + layout->size - 1));
   }
   uint64_t last_end = (uint64_t)last.addr + last.size;
   if (first.addr != addr || last_end != (uint64_t)addr + len) {
     char hint[128];
-    snprintf(hint, sizeof(hint), "to erase the units it touches, give 0x%08x 0x%x",
+    snprintf(hint, sizeof(hint), "to erase the units it touches, give 0x%08X 0x%X",
              (unsigned)first.addr, (unsigned)(last_end - first.addr));
     return swdf__fail(ctx, SWDF_ERR_RANGE, hint,
-                      "0x%08x-0x%08x does not start and end on erase-unit boundaries: erasing it "
+                      "0x%08X-0x%08X does not start and end on erase-unit boundaries: erasing it "
                       "would change bytes outside it",
                       (unsigned)addr, (unsigned)(addr + len - 1));
   }

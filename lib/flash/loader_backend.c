@@ -184,7 +184,7 @@ static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void
     swdf_err err = swdf__mem_write(s->t, addr, buf, len);
     if (err == SWDF_OK && attempt > 0 && !reads_back(s, addr, buf, len)) {
       err = swdf__fail(s->ctx, SWDF_ERR_USB, NULL,
-                       "the loader's SRAM at 0x%08x does not hold what was written",
+                       "the loader's SRAM at 0x%08X does not hold what was written",
                        (unsigned)addr);
     }
     if (err == SWDF_OK) {
@@ -213,7 +213,7 @@ static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
     return swdf__session_flash_error(s, sr, addr, doing);
   }
   return swdf__fail(s->ctx, SWDF_ERR_INTERNAL, NULL,
-                    "the flash loader refused its work while %s (code %u, address 0x%08x)", doing,
+                    "the flash loader refused its work while %s (code %u, address 0x%08X)", doing,
                     (unsigned)code, (unsigned)addr);
 }
 
@@ -292,7 +292,7 @@ static swdf_err timed_out(swdf__flash_session *s) {
   return swdf__fail(s->ctx, SWDF_ERR_TIMEOUT,
                     "the core was halted; reset the chip and try again, with a lower --freq if "
                     "the link is unreliable",
-                    "%s 0x%08x took longer than %u ms (the datasheet maximum is %u ms): the "
+                    "%s 0x%08X took longer than %u ms (the datasheet maximum is %u ms): the "
                     "flash loader stopped making progress",
                     doing[op->kind], (unsigned)op->addr,
                     (unsigned)((op->max_us + DEADLINE_MARGIN_US) / 1000),
@@ -666,7 +666,7 @@ static swdf_err loader_start(swdf__flash_session *s) {
   }
   if (err == SWDF_OK) {
     swdf__log(s->ctx, SWDF_LOG_DEBUG,
-              "flash loader (%s) running at 0x%08x: %u slots of %u bytes, program unit %u "
+              "flash loader (%s) running at 0x%08X: %u slots of %u bytes, program unit %u "
               "(%u-byte stores)",
               blob->name, (unsigned)lay->blob, (unsigned)lay->slot_count,
               (unsigned)lay->slot_size, (unsigned)s->ctl.unit, (unsigned)s->ctl.access);

@@ -57,7 +57,7 @@ swdf_err swdf__plan_build(swdf__plan_core *p, swdf_ctx *ctx, const swdf_flash_la
     while (addr < end) {
       swdf_flash_sector sector;
       if (!swdf_flash_layout_sector_at(&sector, layout, (uint32_t)addr)) {
-        return swdf__fail(ctx, SWDF_ERR_INTERNAL, NULL, "no flash unit at 0x%08x", (unsigned)addr);
+        return swdf__fail(ctx, SWDF_ERR_INTERNAL, NULL, "no flash unit at 0x%08X", (unsigned)addr);
       }
       swdf__unit *last = p->unit_count > 0 ? &p->units[p->unit_count - 1] : NULL;
       if (last == NULL || last->pub.addr != sector.addr) {

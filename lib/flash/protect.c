@@ -14,7 +14,7 @@ static swdf_err read_registers(swdf__protection *out, swdf_target *t, const swdf
     }
     swdf_err err = swdf__read32(&value, t, ctl->wrp[i].addr);
     if (err != SWDF_OK) {
-      swdf__prefix_error(swdf__target_ctx(t), "reading the write protection at 0x%08x",
+      swdf__prefix_error(swdf__target_ctx(t), "reading the write protection at 0x%08X",
                          (unsigned)ctl->wrp[i].addr);
       return err;
     }

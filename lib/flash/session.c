@@ -93,7 +93,7 @@ static swdf_err unlock_bank(swdf__flash_session *s, uint32_t base) {
     return swdf__fail(s->ctx, SWDF_ERR_FLASH,
                       "the flash controller locks itself after a wrong key until the next reset: "
                       "reset the chip (swdflash reset) and try again",
-                      "the flash controller at 0x%08x stays locked after the unlock keys",
+                      "the flash controller at 0x%08X stays locked after the unlock keys",
                       (unsigned)base);
   }
   return err;
@@ -369,9 +369,9 @@ swdf_err swdf__session_flash_error(swdf__flash_session *s, uint32_t sr, uint32_t
                              "option bytes), then write again"
                            : "run the write again; if it fails at the same address, the flash may "
                              "be worn out or the part may be a clone with other rules";
-    return swdf__fail(s->ctx, e->err, hint, "%s 0x%08x failed: %s (%s; FLASH_SR 0x%08x)", doing,
+    return swdf__fail(s->ctx, e->err, hint, "%s 0x%08X failed: %s (%s; FLASH_SR 0x%08X)", doing,
                       (unsigned)addr, e->cause, e->name, (unsigned)sr);
   }
-  return swdf__fail(s->ctx, SWDF_ERR_FLASH, NULL, "%s 0x%08x failed (FLASH_SR 0x%08x)", doing,
+  return swdf__fail(s->ctx, SWDF_ERR_FLASH, NULL, "%s 0x%08X failed (FLASH_SR 0x%08X)", doing,
                     (unsigned)addr, (unsigned)sr);
 }

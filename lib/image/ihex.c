@@ -89,7 +89,7 @@ static swdf_err bad_char(ihex_state *s, const char *line, size_t column) {
   if (c >= 0x20 && c < 0x7f) {
     return swdf__image_fail(s->b, s->line, "'%c' at column %zu is not a hex digit", c, column + 1);
   }
-  return swdf__image_fail(s->b, s->line, "byte 0x%02x at column %zu is not a hex digit", c,
+  return swdf__image_fail(s->b, s->line, "byte 0x%02X at column %zu is not a hex digit", c,
                           column + 1);
 }
 
@@ -135,16 +135,16 @@ static swdf_err read_record(ihex_state *s, const char *line, size_t len) {
     if (rec[3] == 0 && data_len > 0) {
       swdf__format_range(range, sizeof(range), s->base + be16(rec + 1), data_len);
     }
-    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x%s%s%s",
+    return swdf__image_fail(s->b, s->line, "checksum is 0x%02X, expected 0x%02X%s%s%s",
                             rec[count - 1], want, range[0] != '\0' ? " (data for " : "", range,
                             range[0] != '\0' ? ")" : "");
   }
   uint8_t type = rec[3];
   if (type >= SWDF_ARRAY_LEN(record_types)) {
-    return swdf__image_fail(s->b, s->line, "unknown record type 0x%02x", type);
+    return swdf__image_fail(s->b, s->line, "unknown record type 0x%02X", type);
   }
   if (record_types[type].data_len >= 0 && data_len != record_types[type].data_len) {
-    return swdf__image_fail(s->b, s->line, "%s record (type %02x) must hold %d data bytes, not %u",
+    return swdf__image_fail(s->b, s->line, "%s record (type %02X) must hold %d data bytes, not %u",
                             record_types[type].name, type, record_types[type].data_len, data_len);
   }
   return record_types[type].handle(s, (uint16_t)be16(rec + 1), rec + 4, data_len);

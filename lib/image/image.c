@@ -50,7 +50,7 @@ static void format_origin(char *buf, size_t len, swdf__origin_kind kind, uint64_
       [SWDF__ORIGIN_OFFSET] = {"offset", 1},
       [SWDF__ORIGIN_INDEX] = {"range", 0},
   };
-  snprintf(buf, len, styles[kind].hex ? "%s 0x%llx" : "%s %llu", styles[kind].word,
+  snprintf(buf, len, styles[kind].hex ? "%s 0x%llX" : "%s %llu", styles[kind].word,
            (unsigned long long)origin);
 }
 
@@ -60,7 +60,7 @@ const char *swdf__image_display_name(const char *name) {
 
 void swdf__format_range(char *buf, size_t len, uint32_t addr, uint64_t size) {
   uint64_t last = (uint64_t)addr + (size > 0 ? size - 1 : 0);
-  snprintf(buf, len, "0x%08x-0x%08llx", (unsigned)addr, (unsigned long long)last);
+  snprintf(buf, len, "0x%08X-0x%08llX", (unsigned)addr, (unsigned long long)last);
 }
 
 swdf_err swdf__image_fail(swdf__image_builder *b, uint64_t origin, const char *fmt, ...) {

@@ -42,7 +42,7 @@ static swdf_err check_record(srec_state *s, int type, const char *line, size_t l
   long bad = swdf__decode_hex(line + 2, count, rec);
   if (bad >= 0) {
     unsigned char c = (unsigned char)line[2 + bad];
-    return swdf__image_fail(s->b, s->line, "byte 0x%02x ('%c') at column %ld is not a hex digit", c,
+    return swdf__image_fail(s->b, s->line, "byte 0x%02X ('%c') at column %ld is not a hex digit", c,
                             c >= 0x20 && c < 0x7f ? c : '?', bad + 3);
   }
   if (rec[0] != count - 1) {
@@ -65,7 +65,7 @@ static swdf_err check_record(srec_state *s, int type, const char *line, size_t l
       }
       swdf__format_range(range, sizeof(range), addr, count - 2 - addr_len);
     }
-    return swdf__image_fail(s->b, s->line, "checksum is 0x%02x, expected 0x%02x%s%s%s",
+    return swdf__image_fail(s->b, s->line, "checksum is 0x%02X, expected 0x%02X%s%s%s",
                             rec[count - 1], want, range[0] != '\0' ? " (data for " : "", range,
                             range[0] != '\0' ? ")" : "");
   }

@@ -71,6 +71,15 @@ def version():
 class _Named(enum.IntEnum):
     """An enum that also parses the names the CLI and library use."""
 
+    @property
+    def text(self):
+        """The library's own name for the value (swdf_verify_mode_name and
+        the like: "crc", "main flash", ...), as the tool prints it."""
+        fn = _C_NAME_FNS.get(type(self).__name__)
+        if fn is None:
+            return self.name.lower().replace("_", "-")
+        return _text(getattr(_lib(), fn)(int(self)))
+
     @classmethod
     def parse(cls, value):
         if isinstance(value, cls):
@@ -187,8 +196,17 @@ class ImageFormat(_Named):
     ELF = 4
 
     @classmethod
-    def _aliases(cls):
-        return {"HEX": "IHEX", "S19": "SREC", "S28": "SREC", "S37": "SREC", "MOT": "SREC"}
+    def parse(cls, value):
+        """A member from itself, its number, or a name as the library reads
+        it (swdf_image_format_from_name: "bin", "ihex" or "hex", "srec",
+        "s19"..., "elf", "auto")."""
+        if not isinstance(value, str):
+            return super().parse(value)
+        out = c_int()
+        if _lib().swdf_image_format_from_name(value.strip().lower().encode(), byref(out)) != 0:
+            names = ", ".join(m.name.lower() for m in cls)
+            raise ValueError(f"{value!r} is not an ImageFormat ({names})")
+        return cls(out.value)
 
 
 class UnitAction(_Named):
@@ -217,6 +235,19 @@ class BootSource(_Named):
 
 
 # ---- errors ------------------------------------------------------------------------
+
+# The library's swdf_*_name function of each enum that has one (_Named.text).
+_C_NAME_FNS = {
+    "ProbeKind": "swdf_probe_kind_name",
+    "ConnectMode": "swdf_connect_mode_name",
+    "CoreState": "swdf_core_state_name",
+    "VerifyMode": "swdf_verify_mode_name",
+    "ImageFormat": "swdf_image_format_name",
+    "UnitAction": "swdf_unit_action_name",
+    "OptGroup": "swdf_opt_group_name",
+    "BootSource": "swdf_boot_source_name",
+}
+
 
 class Error(Exception):
     """A libswdflash failure: `code` (ErrorCode), `name` ("SWDF_ERR_USB"),
@@ -300,7 +331,7 @@ _BOOL_FIELDS = {
     "busy", "has_unique_id", "fell_back", "mass_erase", "verified", "kept_restored",
     "journal_left", "write_protected", "has_default", "read_only", "any_value", "changed",
     "permanent", "erases_flash", "consistent", "code_protection", "plausible", "is_bootloader",
-    "base_ok", "runs",
+    "base_ok", "runs", "pin_honoured", "rom_reachable", "rom_has_dfu", "starts_flash",
 }
 # Arrays of which only the first N entries are filled: field -> the field giving N.
 _COUNT_FIELDS = {
@@ -308,6 +339,7 @@ _COUNT_FIELDS = {
     ("ProtectionInfo", "words"): "word_count",
     ("BootReport", "images"): "image_count",
     ("BootReport", "details"): "image_count",
+    ("BootConfig", "repairs"): "repair_count",
 }
 
 
@@ -323,7 +355,7 @@ def _value(owner, name, v):
         return kind(v) if v in kind._value2member_map_ else v
     if name in _BOOL_FIELDS:
         return bool(v)
-    if name == "mcu_match":
+    if name in ("mcu_match", "empty_check"):  # -1: does not apply
         return None if v < 0 else bool(v)
     return v
 
@@ -469,6 +501,12 @@ class Context(_Handle):
 
     # -- errors --
 
+    @property
+    def last_error(self):
+        """The code of the last failure on this context (swdf_ctx_last_error);
+        ErrorCode.OK when none."""
+        return ErrorCode(_lib().swdf_ctx_last_error(self._handle()))
+
     def _check(self, err):
         if err == 0:
             self._cb.progress_error = None
@@ -590,6 +628,17 @@ class Context(_Handle):
         m.chip_name = chip_name.encode() if chip_name else None
         return m
 
+    def check_buffer_boot(self, data, flash_size, ram_size, flash_base=DEFAULT_BASE,
+                          ram_base=0x20000000, chip_name=None):
+        """What a chip whose flash held `data` from its base (the rest
+        erased) would boot (swdf_boot_check_buffer; boot source unknown)."""
+        report = N.BootReport.new()
+        mem = self._boot_memory(flash_size, ram_size, flash_base, ram_base, chip_name)
+        buf = ctypes.create_string_buffer(bytes(data), len(data))
+        self._check(_lib().swdf_boot_check_buffer(byref(report), self._handle(), buf, len(data),
+                                                  byref(mem)))
+        return _record(report)
+
     def check_image_boot(self, image, flash_size, ram_size, flash_base=DEFAULT_BASE,
                          ram_base=0x20000000, chip_name=None, base=None):
         """What a chip whose flash held only `image` would boot (a report like
@@ -679,6 +728,26 @@ class Image(_Handle):
         """The start address the file names, or None."""
         e = c_uint32()
         return e.value if _lib().swdf_image_entry(self._handle(), byref(e)) else None
+
+    def origin(self, addr):
+        """Where the byte at `addr` came from, for messages: "line 12" or
+        "offset 0x1F4" (outside the image: the nearest record before it)."""
+        buf = ctypes.create_string_buffer(64)
+        _lib().swdf_image_origin(self._handle(), addr, buf, len(buf))
+        return _text(buf.value)
+
+    def check_regions(self, regions):
+        """Check that every byte lies inside the (base, size[, name]) regions
+        (adjacent ones together may hold a segment); raises RangeError naming
+        the file, the line or offset and the range outside."""
+        regions = list(regions)
+        names = [os.fsencode(r[2]) if len(r) > 2 and r[2] is not None else None
+                 for r in regions]
+        arr = (N.MemRegion * max(len(regions), 1))()
+        for i, r in enumerate(regions):
+            arr[i].base, arr[i].size, arr[i].name = r[0], r[1], names[i]
+        self._ctx._check(_lib().swdf_image_check_regions(self._handle(), self._ctx._handle(),
+                                                         arr, len(regions)))
 
 
 def _write_opts(verify, mass_erase, skip_unchanged, method, run_after, journal_dir):
@@ -848,6 +917,16 @@ class Target(_Handle):
         if base is not None:
             opts.has_base, opts.base = 1, base
         return self._get(N.BootReport, "swdf_boot_check", byref(opts))
+
+    def boot_config(self):
+        """How the chip chooses where to start, from its option bytes: whether
+        the BOOT0 pin counts (pin_honoured), the address started with BOOT0
+        low and high, whether the ROM bootloader is reachable and offers DFU,
+        the empty check (None where the family has none), an explanation,
+        what DFU needs, and the option changes (repairs: field, value, why,
+        starts_flash) that make the ROM bootloader reachable. Raises
+        UnsupportedError for a family without known boot rules."""
+        return self._get(N.BootConfig, "swdf_boot_config_read")
 
     def boot_source(self):
         """(BootSource, how that was found out) for the last reset."""

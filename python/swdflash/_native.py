@@ -213,6 +213,25 @@ class BootMemory(Versioned):
                 ("ram_base", c_uint32), ("ram_size", c_uint32), ("chip_name", c_char_p)]
 
 
+class BootRepair(Structure):
+    _fields_ = [("field", c_char * 16), ("value", c_char * 24), ("why", c_char * 160),
+                ("starts_flash", c_int)]
+
+
+BOOT_MAX_REPAIRS = 4
+
+
+class BootConfig(Versioned):
+    _fields_ = [("size", c_size_t), ("pin_honoured", c_int), ("boot_pin_low", c_uint32),
+                ("boot_pin_high", c_uint32), ("rom_reachable", c_int), ("rom_has_dfu", c_int),
+                ("empty_check", c_int), ("explain", c_char * 480), ("repair_count", c_size_t),
+                ("repairs", BootRepair * BOOT_MAX_REPAIRS), ("dfu_needs", c_char * 240)]
+
+
+class MemRegion(Structure):
+    _fields_ = [("base", c_uint32), ("size", c_uint32), ("name", c_char_p)]
+
+
 # Every struct above with its C name, for the layout test.
 C_NAMES = {
     CtxOpts: "swdf_ctx_opts", ProbeInfo: "swdf_probe_info", ConnectOpts: "swdf_connect_opts",
@@ -225,6 +244,7 @@ C_NAMES = {
     OptionsWriteOpts: "swdf_options_write_opts", UnlockOpts: "swdf_unlock_opts",
     BootImage: "swdf_boot_image", BootDetail: "swdf_boot_detail", BootReport: "swdf_boot_report",
     BootCheckOpts: "swdf_boot_check_opts", BootMemory: "swdf_boot_memory",
+    BootConfig: "swdf_boot_config", MemRegion: "swdf_mem_region",
 }
 
 
@@ -288,6 +308,9 @@ PROTOTYPES = {
     "swdf_image_format_name": (c_char_p, [c_int]),
     "swdf_image_name": (c_char_p, [H]),
     "swdf_image_entry": (c_int, [H, P(U32)]),
+    "swdf_image_format_from_name": (c_int, [c_char_p, P(c_int)]),
+    "swdf_image_origin": (None, [H, U32, c_char_p, c_size_t]),
+    "swdf_image_check_regions": (ERR, [H, H, P(MemRegion), c_size_t]),
     # flash.h
     "swdf_verify_mode_name": (c_char_p, [c_int]),
     "swdf_flash_write_image": (ERR, [P(WriteStats), H, H, P(WriteOpts)]),
@@ -332,6 +355,7 @@ PROTOTYPES = {
     "swdf_boot_source_detect": (ERR, [P(c_int), c_char_p, c_size_t, H]),
     "swdf_boot_check_buffer": (ERR, [P(BootReport), H, c_void_p, c_size_t, P(BootMemory)]),
     "swdf_boot_check_image": (ERR, [P(BootReport), H, H, P(BootMemory), P(BootCheckOpts)]),
+    "swdf_boot_config_read": (ERR, [P(BootConfig), H]),
 }
 
 OPT_ALLOW_PERMANENT = 0x1

@@ -234,5 +234,21 @@ int main(void) {
   FIELD(swdf_boot_memory, ram_base);
   FIELD(swdf_boot_memory, ram_size);
   FIELD(swdf_boot_memory, chip_name);
+  SIZE(swdf_boot_config);
+  FIELD(swdf_boot_config, size);
+  FIELD(swdf_boot_config, pin_honoured);
+  FIELD(swdf_boot_config, boot_pin_low);
+  FIELD(swdf_boot_config, boot_pin_high);
+  FIELD(swdf_boot_config, rom_reachable);
+  FIELD(swdf_boot_config, rom_has_dfu);
+  FIELD(swdf_boot_config, empty_check);
+  FIELD(swdf_boot_config, explain);
+  FIELD(swdf_boot_config, repair_count);
+  FIELD(swdf_boot_config, repairs);
+  FIELD(swdf_boot_config, dfu_needs);
+  SIZE(swdf_mem_region);
+  FIELD(swdf_mem_region, base);
+  FIELD(swdf_mem_region, size);
+  FIELD(swdf_mem_region, name);
   return 0;
 }

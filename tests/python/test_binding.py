@@ -6,14 +6,18 @@ Run under the simulator with SWDFLASH_LIBRARY naming the built library:
 
 CASE write IMAGE_OUT: on a fresh F446, write a Katapult-like image with
     progress, read it back, verify it (and see a changed image fail), check
-    what the chip boots, erase a sector, change an option byte, cancel a
+    what the chip boots and how it chooses (boot_config), erase a sector, change an option byte, cancel a
     write from the progress callback; IMAGE_OUT receives the image so that
     the caller can compare it with the chip's state file.
 CASE rdp1: on an F446 at read protection level 1, reading the flash and
     checking the bootloader raise ReadProtectedError with the library's
     message and hint, while the option bytes stay readable.
+CASE g0: on a factory-fresh G0B1, the boot configuration (BOOT0 ignored,
+    the empty check) and the repair it proposes, staged as an option change.
 CASE errors: failures found before any probe is used (bad image, image
-    outside the flash, no such probe) raise the right exceptions.
+    outside the flash, no such probe) raise the right exceptions; format
+    names, where a byte came from, an image checked against memory regions,
+    the library's names of enum values, a flash image in memory judged.
 """
 
 import os
@@ -144,6 +148,16 @@ def case_write(image_out):
                   judged.source == swdflash.BootSource.UNKNOWN,
                   f"the image is judged before writing: {judged.images[0].kind}")
 
+            # How the F446 chooses where to start: the BOOT0 and BOOT1 pins.
+            cfg = target.boot_config()
+            check(cfg.pin_honoured and cfg.rom_reachable and cfg.rom_has_dfu,
+                  f"F446: BOOT0 decides and reaches the ROM DFU: {cfg}")
+            check((cfg.boot_pin_low, cfg.boot_pin_high) == (0x08000000, 0x1FFF0000),
+                  f"F446: flash with BOOT0 low, system memory with BOOT0 high: "
+                  f"{cfg.boot_pin_low:#x} {cfg.boot_pin_high:#x}")
+            check(cfg.empty_check is None and cfg.repairs == [] and cfg.explain != "",
+                  f"F446: no empty check, nothing to repair: {cfg.empty_check} {cfg.repairs}")
+
             report = target.check_bootloader()
             first = report.images[0]
             check(first.kind == "katapult" and first.is_bootloader,
@@ -234,6 +248,24 @@ def case_rdp1():
         check(target.closed and probe.closed, "closing the context closes its handles")
 
 
+def case_g0():
+    """A factory-fresh G0B1: the BOOT0 pin is ignored (nBOOT_SEL=1) and the
+    ROM bootloader starts only while the flash is empty; the repair the
+    library proposes is a field Options.set takes."""
+    with swdflash.Context() as ctx, ctx.open_probe() as probe, probe.connect() as target:
+        cfg = target.boot_config()
+        check(not cfg.pin_honoured and cfg.empty_check is True and cfg.rom_reachable,
+              f"G0: pin ignored, empty check: {cfg}")
+        check(len(cfg.repairs) >= 1 and cfg.repairs[0].field.lower() == "nboot_sel",
+              f"G0: the repair is nBOOT_SEL: {cfg.repairs}")
+        check(isinstance(cfg.repairs[0].starts_flash, bool) and cfg.repairs[0].why != "",
+              f"G0: the repair says why: {cfg.repairs[0]}")
+        with target.options() as opts:
+            opts.set(cfg.repairs[0].field, cfg.repairs[0].value)
+            check(opts.change_count == 1, "the proposed repair stages as an option change")
+            opts.discard()
+
+
 def case_errors(tmpdir):
     with swdflash.Context() as ctx:
         chips = {c.id: c for c in ctx.chips()}
@@ -251,6 +283,50 @@ def case_errors(tmpdir):
                "a missing file raises IoError")
         raises(ValueError, lambda: ctx.load_image(bad, format="zip"),
                "an unknown format name raises ValueError")
+        # Format names as the library reads them (swdf_image_format_from_name).
+        check(swdflash.ImageFormat.parse("hex") == swdflash.ImageFormat.IHEX and
+              swdflash.ImageFormat.parse("s19") == swdflash.ImageFormat.SREC and
+              swdflash.ImageFormat.parse("ELF") == swdflash.ImageFormat.ELF,
+              "format names and their aliases")
+
+        # The library's names of enum values (swdf_*_name), as the tool prints them.
+        check((swdflash.VerifyMode.CRC.text, swdflash.ImageFormat.IHEX.text,
+               swdflash.BootSource.FLASH.text, swdflash.UnitAction.PROGRAM.text) ==
+              ("crc", "ihex", "main flash", "program"),
+              f"library names: {swdflash.VerifyMode.CRC.text} {swdflash.ImageFormat.IHEX.text} "
+              f"{swdflash.BootSource.FLASH.text} {swdflash.UnitAction.PROGRAM.text}")
+        check(ctx.last_error == swdflash.ErrorCode.IO,  # the missing file above
+              f"the context keeps the code of its last failure: {ctx.last_error!r}")
+
+        # A flash image in memory judged for a chip (swdf_boot_check_buffer):
+        # a vector table whose stack is in RAM and reset handler in flash.
+        table = struct.pack("<16I", 0x20020000, *[0x08000041] * 15) + b"\xfe\xe7" * 32
+        judged = ctx.check_buffer_boot(table, flash_size=512 * 1024, ram_size=128 * 1024)
+        check(judged.base_ok and judged.images[0].plausible,
+              f"a program in a buffer is judged plausible: {judged.verdict}")
+        judged = ctx.check_buffer_boot(b"\x00" * 64, flash_size=512 * 1024, ram_size=128 * 1024)
+        check(not judged.base_ok, f"zeros are not a program: {judged.verdict}")
+
+        # Where a byte came from (swdf_image_origin) and a check against a
+        # memory map (swdf_image_check_regions).
+        def record(kind, addr, data):
+            body = bytes([len(data), addr >> 8, addr & 0xFF, kind]) + data
+            return ":" + (body + bytes([-sum(body) & 0xFF])).hex().upper() + "\n"
+        text = (record(4, 0, b"\x08\x00") + record(0, 0, bytes(16)) + record(0, 16, bytes(16)) +
+                record(1, 0, b""))
+        with ctx.parse_image(text.encode(), name="two.hex") as img:
+            check(img.format == swdflash.ImageFormat.IHEX, f"parsed as HEX: {img.format!r}")
+            check(img.origin(0x08000014) == "line 3", f"origin: {img.origin(0x08000014)!r}")
+            img.check_regions([(0x08000000, 0x100, "flash")])
+            check(True, "an image inside the regions passes")
+            img.check_regions([(0x08000000, 0x10, "flash"), (0x08000010, 0x10)])
+            check(True, "adjacent regions together hold a segment")
+            e = raises(swdflash.RangeError,
+                       lambda: img.check_regions([(0x08000000, 0x18, "flash")]),
+                       "an image past the regions raises RangeError")
+            if e is not None:
+                check("two.hex" in e.message and "flash" in e.message,
+                      f"the message names the file and the region: {e.message}")
         e = raises(swdflash.NoProbeError, lambda: ctx.open_probe("NOSUCHSERIAL"),
                    "an unknown serial raises NoProbeError")
         with ctx.open_probe() as probe, probe.connect() as target:
@@ -270,6 +346,8 @@ def main(argv):
         case_write(argv[2])
     elif case == "rdp1":
         case_rdp1()
+    elif case == "g0":
+        case_g0()
     elif case == "errors":
         case_errors(argv[2])
     else:

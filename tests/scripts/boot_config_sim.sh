@@ -24,7 +24,7 @@ check_chip() { # check_chip SIMCHIP SYSMEM HAS_DFU NEEDS_PATTERN
   "$sim" state init "$st" --chip "$simchip" >/dev/null || fail "state init $simchip"
   expect_exit 0 "$simchip: info --json" -- "$sim" run --chip "$simchip" --state "$st" -- \
     "$cli" --json info
-  b='j["boot"]'
+  b='j["boot_config"]'
   expect_eq "$(json "$out" "$b['pin_honoured']")" True "$simchip: BOOT0 pin honoured"
   expect_eq "$(json "$out" "$b['rom_reachable']")" True "$simchip: ROM bootloader reachable"
   expect_eq "$(json "$out" "$b['boot_pin_low']")" 0x08000000 "$simchip: BOOT0 low starts flash"

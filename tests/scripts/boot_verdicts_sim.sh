@@ -147,25 +147,25 @@ for st in "$rdp1" "$good"; do
   expect_exit 2 "rescue --write with a bad address ($name)" -- \
     run "$st" rescue --yes --write "$fw/katapult_$chip.bin" 0x0800zz00
   expect_unchanged "$st" "rescue with a bad address ($name)"
-  expect_exit 2 "rescue --write of random data ($name)" -- \
+  expect_exit 8 "rescue --write of random data ($name)" -- \
     run "$st" rescue --yes --write "$fw/random_$chip.bin"
   expect_match "$err" "cannot boot" "random data refused ($name)"
   expect_unchanged "$st" "rescue with random data ($name)"
-  expect_exit 2 "rescue --write of an application without its bootloader ($name)" -- \
+  expect_exit 8 "rescue --write of an application without its bootloader ($name)" -- \
     run "$st" rescue --yes --write "$fw/klipper_app_$chip.bin" "$app"
   expect_match "$err" "Nothing was changed" "application without bootloader refused ($name)"
   expect_unchanged "$st" "rescue with an application without bootloader ($name)"
-  expect_exit 2 "rescue --write of an image built for another MCU ($name)" -- \
+  expect_exit 8 "rescue --write of an image built for another MCU ($name)" -- \
     run "$st" rescue --yes --write "$fw/klipper_other_mcu_$chip.bin"
   expect_unchanged "$st" "rescue with an image for another MCU ($name)"
 done
 
 # --json: one object on every outcome, "ok" agreeing with the exit status.
 st=$good
-expect_exit 2 "rescue --json refusing random data" -- \
+expect_exit 8 "rescue --json refusing random data" -- \
   run "$st" --json rescue --yes --write "$fw/random_$chip.bin"
 expect_eq "$(json "$out" '(j["ok"], j["exit_status"], j["error"]["code"], j["changed"], j["image"]["runs"])')" \
-  "(False, 2, 'image_unbootable', False, False)" "rescue --json refusal"
+  "(False, 8, 'image_unbootable', False, False)" "rescue --json refusal"
 expect_eq "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 "rescue --json prints one object"
 expect_exit 8 "rescue --json with a missing file" -- \
   run "$st" --json rescue --yes --write "$tmp/no-such-file.bin"
@@ -186,6 +186,8 @@ expect_eq "$(json "$out" '(j["ok"], j["exit_status"], j["error"]["code"], len(j[
 expect_unchanged "$rdp1" "rescue --json without --yes"
 expect_exit 0 "rescue --help" -- "$cli" rescue --help
 expect_match "$out" "7  a repair is needed" "rescue documents exit status 7"
+expect_match "$out" "8  IMAGE could not be read, is not a valid image, or the chip could not" \
+  "rescue documents exit status 8 for an image the chip could not boot"
 expect_match "$out" "allow-unbootable" "rescue documents --allow-unbootable"
 
 # The user insists: written, and reported as not booting.

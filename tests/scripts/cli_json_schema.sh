@@ -39,6 +39,10 @@ one 0 "list without a probe" nosim -- list
 one 8 "verify a missing file" -- verify "$tmp/none.bin" 0x08000000
 one 8 "rescue --write a missing file" -- rescue --write "$tmp/none.bin"
 one 8 "write outside the flash" -- write "$tmp/app.bin" 0x08800000
+one 8 "read into a directory that does not exist" -- read 0x08000000 16 "$tmp/no/such/dir/r.bin"
+expect_match "$(field 'j["error"]["message"]')" "no/such/dir/r.bin" "read: the file is named"
+one 8 "read into a directory" -- read 0x08000000 16 "$tmp"
+one 8 "check-bootloader --base outside the flash" -- check-bootloader --base 0x09000000
 
 # verify names every differing range: here three.
 python3 -c "
@@ -83,5 +87,40 @@ one 5 "write --dry-run under read protection" -- write --dry-run "$tmp/app.bin" 
 one 7 "unlock without --yes" -- unlock
 one 7 "rescue without --yes" -- rescue
 one 0 "rescue --yes" -- rescue --yes
+
+# The boot configuration (info, check-bootloader, rescue) and the boot
+# source (options) on the families that have boot option bits: G0 (nBOOT0,
+# nBOOT_SEL, the empty check) and H7 (BOOT_ADD0/1).
+for json_chip in stm32g0b1re stm32h723zg; do
+  "$sim" state init "$tmp/chip.st" --chip "$json_chip" >/dev/null || fail "state init $json_chip"
+  one 0 "$json_chip: info" -- info
+  expect_eq "$(field 'sorted(j["boot_config"])')" \
+    "['boot_pin_high', 'boot_pin_low', 'dfu_needs', 'empty_check', 'explain', 'pin_honoured', 'repairs', 'rom_has_dfu', 'rom_reachable']" \
+    "$json_chip: info: the boot configuration"
+  one 0 "$json_chip: options" -- options
+  expect_eq "$(field '"boot" in j')" False "$json_chip: options: no second name for the boot source"
+  one 0 "$json_chip: write data" -- write "$tmp/app.bin" 0x08000000
+  one 1 "$json_chip: check-bootloader of data" -- check-bootloader
+  expect_eq "$(field '(j["error"]["code"], j["boot_config"]["rom_reachable"])')" "('not_bootable', True)" \
+    "$json_chip: check-bootloader: error code and boot configuration"
+  one 8 "$json_chip: rescue --write of data" -- rescue --write "$tmp/app.bin"
+  expect_eq "$(field 'j["error"]["code"]')" image_unbootable "$json_chip: rescue --write of data: error code"
+  one 0 "$json_chip: write a program" -- write "$tmp/prog.bin" 0x08000000
+  one 0 "$json_chip: check-bootloader" -- check-bootloader
+  # The G0 leaves the BOOT0 pin ignored from the factory: rescue proposes
+  # to honour it again and asks first.
+  want=0
+  [ "$json_chip" = stm32g0b1re ] && want=7
+  one $want "$json_chip: rescue of a chip with a program" -- rescue
+  expect_eq "$(field '(type(j["boot_config"]["pin_honoured"]), j["boot"]["runs"])')" "(<class 'bool'>, True)" \
+    "$json_chip: rescue: boot configuration and boot report"
+  "$sim" state init "$tmp/chip.st" --chip "$json_chip" --option rdp=1 >/dev/null
+  one 0 "$json_chip: info at RDP 1" -- info
+  one 5 "$json_chip: check-bootloader at RDP 1" -- check-bootloader
+  one 7 "$json_chip: rescue at RDP 1 without --yes" -- rescue
+  one 0 "$json_chip: rescue --yes --write at RDP 1" -- rescue --yes --write "$tmp/prog.bin"
+  expect_eq "$(field '(j["image"]["file"] != "", j["unlocked"], j["written"], j["verified"])')" \
+    "(True, True, True, True)" "$json_chip: rescue --write: unlocked, written, verified"
+done
 
 finish

@@ -67,7 +67,7 @@ one 8 "write a missing file" -- write "$tmp/none.bin" 0x08000000
 expect_eq "$(field 'j["error"]["code"]')" SWDF_ERR_IO "missing file: error code"
 one 8 "write a malformed image" -- write "$tmp/text.hex"
 one 1 "read unmapped memory" -- read 0x60000000 16 "$tmp/none.bin"
-one 1 "read into a missing directory" -- read 0x08000000 16 "$tmp/none/x.bin"
+one 8 "read into a missing directory" -- read 0x08000000 16 "$tmp/none/x.bin"
 one 6 "verify a different image" -- verify "$tmp/other.bin" 0x08000000
 one 8 "erase a misaligned range" -- erase 0x08000010 16
 expect_eq "$(field 'j["error"]["code"]')" SWDF_ERR_RANGE "misaligned range: error code"

@@ -29,53 +29,7 @@ expect_exit 8 "write - of a damaged HEX stream" -- \
 expect_match "$err" "standard input line 2" "the damaged stream is named"
 
 # ---- progress on a terminal ------------------------------------------------------------
-# tty_run OUT COMMAND...: run with standard output and error on a
-# pseudo-terminal, keeping what it printed in OUT.
-tty_run() {
-  tty_out=$1
-  shift
-  python3 - "$tty_out" "$@" <<'PY'
-import os, subprocess, sys
-master, slave = os.openpty()
-child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
-os.close(slave)
-chunks = []
-while True:
-    try:
-        data = os.read(master, 65536)
-    except OSError:
-        break
-    if not data:
-        break
-    chunks.append(data)
-child.wait()
-open(sys.argv[1], "wb").write(b"".join(chunks))
-PY
-}
-# bars FILE: one line per bar: its name and the percentages it showed.
-bars() {
-  python3 - "$1" <<'PY'
-import re, sys
-text = re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[1], encoding="utf-8", errors="replace", newline="").read())
-for line in text.replace("\r\n", "\n").split("\n"):
-    frames = [f for f in line.split("\r") if re.search(r"\] +\d+%", f)]
-    if frames:
-        name = frames[-1].split()[0]
-        print(name, " ".join(re.search(r"\] +(\d+)%", f).group(1) for f in frames),
-              "rate" if any("KiB/s" in f and " left" in f for f in frames) else "norate")
-PY
-}
-# monotonic BARS: every bar's percentages never go down.
-monotonic() {
-  printf '%s\n' "$1" | python3 -c "
-import sys
-for line in sys.stdin:
-    parts = line.split()
-    values = [int(v) for v in parts[1:-1]]
-    if values != sorted(values):
-        print('backwards:', line.strip())"
-}
-
+# tty_run, bars and monotonic: see lib.sh.
   "$sim" state init "$st" --chip stm32f446re >/dev/null
   tty_run "$tmp/tty1.txt" "$sim" run --chip stm32f446re --state "$st" -- "$cli" write "$tmp/one.bin" 0x08000000
   b=$(bars "$tmp/tty1.txt")
@@ -92,5 +46,66 @@ for line in sys.stdin:
   tty_run "$tmp/tty3.txt" "$sim" run --chip stm32f446re --state "$st" -- "$cli" read 0x08000000 200000 "$tmp/r.bin"
   expect_match "$(cat "$tmp/tty3.txt")" "read 195.3 KiB from 0x08000000 into .* in [0-9.]+ s \([0-9.]+ KiB/s\)" \
     "read says time and throughput"
+
+# ---- colour: only on a terminal, never with NO_COLOR -----------------------------------
+esc=$(printf '\033')
+"$sim" state init "$st" --chip stm32f446re >/dev/null
+# An erased chip: the core locks up at reset, which reset marks in colour
+# on standard output and the library's warning marks on standard error.
+tty_run "$tmp/color.txt" "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset
+expect_match "$(cat "$tmp/color.txt")" "${esc}\[33mwarning${esc}\[0m" "a warning in colour on a terminal"
+expect_match "$(cat "$tmp/color.txt")" "core: ${esc}\[1;33mlocked up" "reset marks a locked-up core on a terminal"
+tty_run "$tmp/nocolor.txt" env NO_COLOR=1 "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset
+expect_match "$(cat "$tmp/nocolor.txt")" "core: locked up" "NO_COLOR: the same text"
+if grep -q "$esc" "$tmp/nocolor.txt"; then fail "NO_COLOR: escape sequences on a terminal"; else pass; fi
+tty_run "$tmp/empty.txt" env NO_COLOR= "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset
+expect_match "$(cat "$tmp/empty.txt")" "core: ${esc}\[1;33mlocked up" "an empty NO_COLOR does not count"
+expect_exit 0 "reset without a terminal" -- "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset
+case "$out$err" in *"$esc"*) fail "escape sequences without a terminal" ;; *) pass ;; esac
+expect_match "$out" "^core: locked up" "reset without a terminal: plain text"
+# Standard error on a terminal, standard output into a file: colour only
+# where the terminal is.
+python3 - "$tmp/split.txt" "$tmp/split.out" "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset <<'PY'
+import os, subprocess, sys
+master, slave = os.openpty()
+with open(sys.argv[2], "wb") as out:
+    child = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    child.wait()
+open(sys.argv[1], "wb").write(b"".join(chunks))
+PY
+if grep -q "$esc" "$tmp/split.out"; then fail "colour on standard output into a file"; else pass; fi
+expect_match "$(cat "$tmp/split.txt")" "${esc}\[33mwarning" "colour on standard error, the terminal"
+
+# ---- text: one hex format (0x and 8 upper-case digits for addresses), plurals ----------
+head -c 100 /dev/urandom >"$tmp/small.bin"
+expect_exit 0 "write --dry-run of one sector" -- \
+  "$sim" run --chip stm32f446re --state "$st" -- "$cli" write --dry-run "$tmp/small.bin" 0x08000000
+expect_match "$out" "^    0x08000000-0x08000063  100 bytes$" "plan: the range in upper-case hex"
+expect_match "$out" "program 100 bytes; 1 sector blank \(no erase\)" "plan: one sector, singular"
+expect_match "$out" "erase 0 sectors" "plan: no sectors, plural"
+expect_exit 0 "write of one sector" -- \
+  "$sim" run --chip stm32f446re --state "$st" -- "$cli" write "$tmp/small.bin" 0x08000000
+expect_match "$out" "^  1 sector: 0 erased, 1 programmed" "write: one sector, singular"
+head -c 40000 /dev/urandom >"$tmp/three.bin"
+expect_exit 0 "write over three sectors" -- \
+  "$sim" run --chip stm32f446re --state "$st" -- "$cli" write "$tmp/three.bin" 0x08000000
+expect_match "$out" "^  3 sectors: 1 erased, 2 programmed without erase" "write: three sectors, plural"
+expect_exit 0 "erase of a sector range" -- \
+  "$sim" run --chip stm32f446re --state "$st" -- "$cli" erase 0x0800C000 0x4000
+expect_match "$out" "^erased 0x0800C000-0x0800FFFF of " "erase: the range in upper-case hex"
+expect_exit 0 "info" -- "$sim" run --chip stm32f446re --state "$st" -- "$cli" info
+expect_match "$out" "512 KiB at 0x08000000" "info: the flash address"
+bad=$(printf '%s\n' "$out" | grep -E '0x[0-9A-Fa-f]*[a-f][0-9A-Fa-f]*\b' || true)
+[ -z "$bad" ] && pass || fail "info: lower-case hex: $bad"
 
 finish

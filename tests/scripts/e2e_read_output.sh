@@ -107,10 +107,11 @@ expect_match "$out" '^:020000040800F2' "'-' with --format hex"
 printf 'precious' >"$tmp/precious.bin"
 expect_exit 1 "read of unmapped memory over a file" -- run read 0x60000000 16 "$tmp/precious.bin"
 [ "$(cat "$tmp/precious.bin")" = precious ] && pass || fail "a failed read changed the file"
-expect_exit 1 "read into a missing directory" -- run read 0x08000000 16 "$tmp/none/out.bin"
+# A file that cannot be made is bad input (8), found before the probe is opened.
+expect_exit 8 "read into a missing directory" -- run read 0x08000000 16 "$tmp/none/out.bin"
 expect_match "$err" "error: .*$tmp/none/out.bin.*No such file" "names the file and the reason"
 mkdir "$tmp/dir"
-expect_exit 1 "read into a directory" -- run read 0x08000000 16 "$tmp/dir"
+expect_exit 8 "read into a directory" -- run read 0x08000000 16 "$tmp/dir"
 expect_match "$err" "Is a directory" "a directory is refused"
 [ -d "$tmp/dir" ] && pass || fail "the directory was replaced"
 

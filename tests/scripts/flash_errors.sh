@@ -90,7 +90,7 @@ expect_match "$out" "not verified" "--no-verify says so"
 rm -f "$report"
 printf ':020000040800F2\n:0400000001020304F1\n:00000001FF\n' >"$tmp/bad.hex"
 expect_exit 8 "bad checksum" -- swd stm32f446re write "$tmp/bad.hex"
-expect_match "$err" "bad.hex line 2: checksum is 0xf1, expected 0xf2" "checksum message"
+expect_match "$err" "bad.hex line 2: checksum is 0xF1, expected 0xF2" "checksum message"
 # (no report at all means libusb was never even opened)
 if [ ! -f "$report" ] || [ "$(report_value usb_transfers)" = 0 ]; then
   pass

@@ -1,6 +1,7 @@
 # Helpers for the tests of --json replies; source after lib.sh, with $sim,
 # $cli, $schema (docs/swdflash.schema.json) and $check_reply
-# (check_reply.py) set and the chip state in $tmp/chip.st.
+# (check_reply.py) set and the chip state in $tmp/chip.st (of the chip
+# $json_chip, stm32f103c8 when unset).
 
 # one WANT DESCRIPTION [SIMOPTS...] -- ARGS...: run swdflash --json ARGS
 # under the simulator (SIMOPTS "nosim": without it, for what needs no
@@ -19,7 +20,7 @@ one() {
     "$cli" --json "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
   else
     # shellcheck disable=SC2086
-    "$sim" run --chip stm32f103c8 --state "$tmp/chip.st" $sim_opts -- "$cli" --json "$@" \
+    "$sim" run --chip "${json_chip:-stm32f103c8}" --state "$tmp/chip.st" $sim_opts -- "$cli" --json "$@" \
       >"$tmp/out" 2>"$tmp/err" </dev/null
   fi
   got=$?

@@ -75,6 +75,55 @@ random_flash_state() {
     fail "cannot create the chip state $rfs_state"
 }
 
+# ---- a terminal ------------------------------------------------------------------
+# tty_run OUT COMMAND...: run with standard output and error on a
+# pseudo-terminal, keeping what it printed in OUT.
+tty_run() {
+  tty_out=$1
+  shift
+  python3 - "$tty_out" "$@" <<'PY'
+import os, subprocess, sys
+master, slave = os.openpty()
+child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+os.close(slave)
+chunks = []
+while True:
+    try:
+        data = os.read(master, 65536)
+    except OSError:
+        break
+    if not data:
+        break
+    chunks.append(data)
+child.wait()
+open(sys.argv[1], "wb").write(b"".join(chunks))
+PY
+}
+# bars FILE: one line per bar: its name and the percentages it showed.
+bars() {
+  python3 - "$1" <<'PY'
+import re, sys
+text = re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[1], encoding="utf-8", errors="replace", newline="").read())
+for line in text.replace("\r\n", "\n").split("\n"):
+    frames = [f for f in line.split("\r") if re.search(r"\] +\d+%", f)]
+    if frames:
+        name = frames[-1].split()[0]
+        print(name, " ".join(re.search(r"\] +(\d+)%", f).group(1) for f in frames),
+              "rate" if any("KiB/s" in f and " left" in f for f in frames) else "norate")
+PY
+}
+# monotonic BARS: every bar's percentages never go down.
+monotonic() {
+  printf '%s\n' "$1" | python3 -c "
+import sys
+for line in sys.stdin:
+    parts = line.split()
+    values = [int(v) for v in parts[1:-1]]
+    if values != sorted(values):
+        print('backwards:', line.strip())"
+}
+
+
 finish() {
   echo "$checks passed, $failures failed"
   [ "$failures" -eq 0 ]

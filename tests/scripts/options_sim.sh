@@ -247,7 +247,7 @@ st=$(klipper)
 expect_exit 0 "check-bootloader: Klipper alone" -- run "$st" --json check-bootloader
 expect_eq "$(json "$out" 'j["images"][0]["kind"]')" klipper "Klipper at the base"
 expect_exit 0 "check-bootloader --base" -- run "$st" --json check-bootloader --base 0x08000000
-expect_exit 2 "check-bootloader --base outside the flash" -- run "$st" check-bootloader --base 0x20000000
+expect_exit 8 "check-bootloader --base outside the flash" -- run "$st" check-bootloader --base 0x20000000
 
 st=$(erased)
 expect_exit 1 "check-bootloader: erased chip" -- run "$st" --json check-bootloader

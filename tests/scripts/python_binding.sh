@@ -2,7 +2,9 @@
 # The Python binding (python/swdflash) against swdsim: the cases of
 # tests/python/test_binding.py on a simulated F446 (write, read back and
 # check a Katapult-like image; options; cancelling; read protection level 1
-# as an exception with its hint), each judged also by the chip's state file.
+# as an exception with its hint; the boot configuration), each judged also by
+# the chip's state file, and on a simulated G0B1 (its boot configuration and
+# the repair it proposes).
 # Usage: python_binding.sh SWDSIM LIBSWDFLASH PYTHON_DIR TEST_BINDING_PY
 . "$(dirname "$0")/lib.sh"
 sim=$1
@@ -41,6 +43,11 @@ rdp=$tmp/rdp1.state
   >/dev/null || fail "state init at RDP 1"
 out=$("$sim" run --chip stm32f446re --state "$rdp" -- python3 "$test_py" rdp1 2>&1)
 expect_match "$out" "^rdp1: [0-9]+ checks, 0 failed$" "the RDP 1 case passes: $out"
+
+g0=$tmp/g0.state
+"$sim" state init "$g0" --chip stm32g0b1re >/dev/null || fail "state init G0"
+out=$("$sim" run --chip stm32g0b1re --state "$g0" -- python3 "$test_py" g0 2>&1)
+expect_match "$out" "^g0: [0-9]+ checks, 0 failed$" "the G0 boot configuration case passes: $out"
 
 out=$("$sim" run --chip stm32f446re -- python3 "$test_py" errors "$tmp" 2>&1)
 expect_match "$out" "^errors: [0-9]+ checks, 0 failed$" "the error case passes: $out"

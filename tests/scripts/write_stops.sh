@@ -54,7 +54,7 @@ if why=$(py same "$tmp/expect_a.bin" "$tmp/dump.bin" $base); then pass; else fai
 # ---- Ctrl-C while a range is erased: stops between pages, says where.
 fresh_chip
 expect_exit 130 "erase interrupted" -- swd --fault interrupt@5 -- "$cli" erase 0x08010000 0x10000
-expect_match "$err" "stopped as asked: 0x08010000-0x[0-9a-f]+ is erased, 0x[0-9a-f]+-0x0801ffff is as it was" \
+expect_match "$err" "stopped as asked: 0x08010000-0x[0-9A-F]+ is erased, 0x[0-9A-F]+-0x0801FFFF is as it was" \
   "the interrupted erase says what is erased"
 
 # ---- A target that answers WAIT for good (the bus never frees): a clear

@@ -122,8 +122,8 @@ static void image_outside_flash_is_refused_before_anything(void **state) {
   swdf_image *img = image_of(segs, 1);
   swdf__plan_core p;
   assert_int_equal(swdf__plan_build(&p, ctx, &layout, img), SWDF_ERR_RANGE);
-  assert_non_null(strstr(swdf_ctx_errmsg(ctx), "0x08010000-0x0801000f"));
-  assert_non_null(strstr(swdf_ctx_errmsg(ctx), "flash 0x08000000-0x0800ffff"));
+  assert_non_null(strstr(swdf_ctx_errmsg(ctx), "0x08010000-0x0801000F"));
+  assert_non_null(strstr(swdf_ctx_errmsg(ctx), "flash 0x08000000-0x0800FFFF"));
   swdf__plan_free(&p);
   swdf_image_free(img);
 }

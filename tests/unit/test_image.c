@@ -130,7 +130,7 @@ static void ihex_without_start_address_has_no_entry(void **state) {
 static void ihex_rejects_damaged_records(void **state) {
   (void)state;
   expect_image_error("c.hex", ":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0F77\n",
-                     "line 2", "checksum is 0x77, expected 0x78 (data for 0x08000000-0x0800000f)",
+                     "line 2", "checksum is 0x77, expected 0x78 (data for 0x08000000-0x0800000F)",
                      NULL);
   expect_image_error("t.hex", ":020000040800F2\n:10000000000102030405060708090A0B0C0D\n", "line 2",
                      "length byte says 16 data bytes but the record holds", "truncated", NULL);
@@ -149,7 +149,7 @@ static void ihex_rejects_damaged_records(void **state) {
   expect_image_error("m.hex", ":020000040800F2\n:04010000DEADBEEFC3\n", "line 2",
                      "without an end-of-file record", NULL);
   expect_image_error("w.hex", ":02000004FFFFFC\n:10FFF80000000000000000000000000000000000F9\n",
-                     "line 2", "0xfffffff8-0x100000007", "32-bit address space", NULL);
+                     "line 2", "0xFFFFFFF8-0x100000007", "32-bit address space", NULL);
   expect_image_error("empty.hex", "", "the file is empty", NULL);
 }
 
@@ -160,7 +160,7 @@ static void ihex_rejects_overlaps_naming_both_lines(void **state) {
                      ":10000000000102030405060708090A0B0C0D0E0F78\n"
                      ":04000800DEADBEEFBC\n"
                      ":00000001FF\n",
-                     "line 3", "0x08000008-0x0800000b", "overlaps", "0x08000000-0x0800000f",
+                     "line 3", "0x08000008-0x0800000B", "overlaps", "0x08000000-0x0800000F",
                      "line 2", NULL);
 }
 
@@ -208,7 +208,7 @@ static void srec_s8_and_s9_end_records(void **state) {
 static void srec_rejects_damaged_records(void **state) {
   (void)state;
   expect_image_error("c.srec", "S00600004844521B\nS107100001020304DF\nS9030101FA\n", "line 2",
-                     "checksum is 0xdf, expected 0xde (data for 0x00001000-0x00001003)", NULL);
+                     "checksum is 0xDF, expected 0xDE (data for 0x00001000-0x00001003)", NULL);
   expect_image_error("t.srec", "S107100001020304\nS9030101FA\n", "line 1",
                      "count byte says 7 bytes follow but the record holds 6", "truncated", NULL);
   expect_image_error("o.srec", "S10710000102030\n", "line 1", "odd number of hex digits", NULL);
@@ -312,7 +312,7 @@ static void elf_places_segments_by_load_address(void **state) {
   assert_int_equal(entry, 0x08000101);
   char where[32];
   swdf_image_origin(img, 0x08000012, where, sizeof(where));
-  assert_string_equal(where, "offset 0xc4"); /* 52 + 4 * 32 + 16 */
+  assert_string_equal(where, "offset 0xC4"); /* 52 + 4 * 32 + 16 */
   swdf_image_free(img);
 }
 
@@ -396,7 +396,7 @@ static void elf_rejects_overlapping_segments(void **state) {
       {1, 0x20000000, 0x08000008, 4, 4, "\x11\x22\x33\x44"},
   };
   size_t len = make_elf(elf_buf, sizeof(elf_buf), segs, 2);
-  expect_elf_error(len, "offset 0x84", "0x08000008-0x0800000b overlaps 0x08000000-0x0800000f");
+  expect_elf_error(len, "offset 0x84", "0x08000008-0x0800000B overlaps 0x08000000-0x0800000F");
 }
 
 /* ---- raw binary and format choice ------------------------------------------ */
@@ -427,7 +427,7 @@ static void bin_rejects_empty_and_overflowing_files(void **state) {
   opts.has_base = 1;
   opts.base = 0xfffffff8;
   assert_int_equal(swdf_image_parse(&img, ctx, seq16, 16, "hi.bin", &opts), SWDF_ERR_IMAGE);
-  assert_msg_has("0xfffffff8-0x100000007");
+  assert_msg_has("0xFFFFFFF8-0x100000007");
 }
 
 static void format_is_detected_by_content(void **state) {
@@ -539,7 +539,7 @@ static void segments_are_sorted_merged_and_checked_for_overlap(void **state) {
   swdf_image_free(img);
   const swdf_image_segment overlap[] = {{0x08000000, 16, seq16}, {0x0800000f, 2, seq16}};
   assert_int_equal(swdf_image_from_segments(&img, ctx, "mem", overlap, 2), SWDF_ERR_IMAGE);
-  assert_msg_has("range 1: 0x0800000f-0x08000010 overlaps 0x08000000-0x0800000f from range 0");
+  assert_msg_has("range 1: 0x0800000F-0x08000010 overlaps 0x08000000-0x0800000F from range 0");
 }
 
 static void region_check_names_file_line_and_range(void **state) {
@@ -551,14 +551,14 @@ static void region_check_names_file_line_and_range(void **state) {
   /* The second range (line 4) starts at 0x08000100, just past the flash. */
   assert_int_equal(swdf_image_check_regions(img, ctx, flash, 1), SWDF_ERR_RANGE);
   assert_msg_has("fw.hex line 4: 0x08000100-0x08000103 (4 bytes) lies outside");
-  assert_msg_has("flash 0x08000000-0x080000ff");
+  assert_msg_has("flash 0x08000000-0x080000FF");
   assert_true(strlen(swdf_ctx_hint(ctx)) > 0);
   /* Adjacent regions together hold a range that crosses between them. */
   assert_int_equal(swdf_image_check_regions(img, ctx, banks, 2), SWDF_OK);
   assert_string_equal(swdf_ctx_errmsg(ctx), "");
   const swdf_mem_region gap[] = {{0x08000000, 0x8, "a"}, {0x08000010, 0x1000, "b"}};
   assert_int_equal(swdf_image_check_regions(img, ctx, gap, 2), SWDF_ERR_RANGE);
-  assert_msg_has("line 2: 0x08000008-0x0800000f (8 bytes)");
+  assert_msg_has("line 2: 0x08000008-0x0800000F (8 bytes)");
   assert_int_equal(swdf_image_check_regions(img, ctx, NULL, 0), SWDF_ERR_RANGE);
   swdf_image_free(img);
 }
