@@ -77,26 +77,9 @@ uint32_t swdf__flash_clear_reg(const swdf__flash_ctl *ctl, unsigned bank) {
 }
 
 static swdf_err unlock_bank(swdf__flash_session *s, uint32_t base) {
-  uint32_t cr = 0;
-  swdf_err err = swdf__read32(&cr, s->t, base + s->ctl.cr);
-  if (err != SWDF_OK || (cr & s->ctl.cr_lock) == 0) {
-    return err; /* writing the keys while unlocked would lock it until reset */
-  }
-  err = swdf__write32(s->t, base + s->ctl.keyr, SWDF_FLASH_KEY1);
-  if (err == SWDF_OK) {
-    err = swdf__write32(s->t, base + s->ctl.keyr, SWDF_FLASH_KEY2);
-  }
-  if (err == SWDF_OK) {
-    err = swdf__read32(&cr, s->t, base + s->ctl.cr);
-  }
-  if (err == SWDF_OK && (cr & s->ctl.cr_lock) != 0) {
-    return swdf__fail(s->ctx, SWDF_ERR_FLASH,
-                      "the flash controller locks itself after a wrong key until the next reset: "
-                      "reset the chip (swdflash reset) and try again",
-                      "the flash controller at 0x%08x stays locked after the unlock keys",
-                      (unsigned)base);
-  }
-  return err;
+  const swdf__key_lock lock = {"FLASH_CR", base + s->ctl.cr, s->ctl.cr_lock, 0,
+                               base + s->ctl.keyr, SWDF_FLASH_KEY1, SWDF_FLASH_KEY2};
+  return swdf__unlock_with_keys(s->t, &lock);
 }
 
 /* Unlock every bank's register block and clear stale status bits. */
