@@ -79,7 +79,6 @@ enum {
   G0_SECR_BOOT_LOCK = 1u << 16,
 
   G0_BANK2_PAGE = 0x100u,
-  G0_SRAM = 0x20000000u,
 };
 
 #define G0_SR_ERRORS                                                                            \
@@ -417,12 +416,12 @@ static void g0_repair(swdf_boot_config *out, const char *field, const char *valu
 
 static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
                                const swdf_chip *chip) {
-  const uint32_t flash = 0x08000000u;
+  const uint32_t flash = chip->flash_base;
   bool lock = g0_field(o, "boot_lock", 0) != 0;
   bool sel_option = g0_field(o, "nboot_sel", 1) != 0;
   bool boot1_rom = g0_field(o, "nboot1", 1) != 0;
   bool boot0_flash = g0_field(o, "nboot0", 1) != 0;
-  uint32_t other = boot1_rom ? chip->sysmem_base : G0_SRAM;
+  uint32_t other = boot1_rom ? chip->sysmem_base : chip->ram_base; /* SRAM at 0x20000000 */
   out->empty_check = 0;
   if (lock) {
     out->pin_honoured = 0;

@@ -582,15 +582,21 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
     snprintf(out->explain + at, sizeof(out->explain) - at,
              " With BOOT0 low the chip does not start the program in flash.");
   }
+  /* The addresses come from the chip data (sysmem, flash base). */
+  char value[24], why[160];
   if (add1 != rom) {
-    add_repair(out, "boot_add1", "0x1FF0",
-               "BOOT0 high then starts the ST ROM bootloader (system memory at 0x1FF0 0000)", 0);
+    snprintf(value, sizeof(value), "0x%04X", (unsigned)rom);
+    snprintf(why, sizeof(why),
+             "BOOT0 high then starts the ST ROM bootloader (system memory at 0x%04X 0000)",
+             (unsigned)rom);
+    add_repair(out, "boot_add1", value, why, 0);
   }
   if ((add0 << 16) - chip->flash_base >= chip->flash_max) {
-    char value[24];
     snprintf(value, sizeof(value), "0x%04X", (unsigned)flash);
-    add_repair(out, "boot_add0", value,
-               "BOOT0 low (as boards hold it) then starts the program in flash at 0x0800 0000", 1);
+    snprintf(why, sizeof(why),
+             "BOOT0 low (as boards hold it) then starts the program in flash at 0x%04X 0000",
+             (unsigned)flash);
+    add_repair(out, "boot_add0", value, why, 1);
   }
   return SWDF_OK;
 }

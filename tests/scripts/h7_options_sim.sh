@@ -116,7 +116,7 @@ expect_eq "$(json "$(show "$st")" 'j["boots_from"]')" system-memory \
 # The job turns them off (cleaning the D-cache by set and way) before the
 # loader runs, and back on afterwards; the simulator counts loader runs with
 # the caches unsafe and gives SCB_CCR's cache bits as last set.
-st=$(state caches --load "$fw/klipper_$chip.bin@0x08000000")
+st=$(state caches)
 expect_exit 0 "write with the caches on" -- "$sim" run --chip "$simchip" --state "$st" \
   --scenario h7-caches-on --report "$tmp/caches.json" -- "$cli" write "$image" 0x08000000
 expect_flash_is "$st" "$image" "write with the caches on: exactly the image"

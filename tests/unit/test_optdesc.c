@@ -170,12 +170,14 @@ static bool f4_unit(void *user, uint32_t index, uint32_t *addr, uint32_t *size) 
   return true;
 }
 
+/* G0 banks of 2 KiB pages, 256 KiB apart; `user` points at the bank count
+ * (NULL: one bank). */
 static bool g0_bank(void *user, unsigned bank, uint32_t *addr, uint32_t *page) {
-  (void)user;
-  if (bank != 0) {
+  unsigned banks = user != NULL ? *(const unsigned *)user : 1;
+  if (bank >= banks) {
     return false;
   }
-  *addr = 0x08000000;
+  *addr = 0x08000000 + bank * 0x40000;
   *page = 0x800;
   return true;
 }
@@ -287,16 +289,6 @@ static void test_g0_page_zones_fit_the_same_mechanism(void **state) {
   assert_true(d->fields[sel].warning[0] != '\0');
 }
 
-static bool g0b1_bank(void *user, unsigned bank, uint32_t *addr, uint32_t *page) {
-  (void)user;
-  if (bank > 1) {
-    return false;
-  }
-  *addr = 0x08000000 + bank * 0x40000;
-  *page = 0x800;
-  return true;
-}
-
 /* The WRP2x zones protect physical bank 2: at 0x08040000 normally, at the
  * flash base with the banks swapped (nSWAP_BANK=0). */
 static void test_g0b1_zones_follow_the_bank_swap(void **state) {
@@ -304,7 +296,8 @@ static void test_g0b1_zones_follow_the_bank_swap(void **state) {
   const swdf_optd *d = find("stm32g0", 0x467);
   uint32_t w[SWDF_OPTD_MAX_WORDS];
   factory_words(d, w);
-  swdf_optd_flash flash = {0x08000000, 512 * 1024, NULL, g0b1_bank, NULL};
+  unsigned two_banks = 2;
+  swdf_optd_flash flash = {0x08000000, 512 * 1024, NULL, g0_bank, &two_banks};
   swdf_optd_range r[4];
   swdf__optd_put(d, w, (size_t)field(d, "wrp2a_strt"), 2);
   swdf__optd_put(d, w, (size_t)field(d, "wrp2a_end"), 3);
