@@ -75,7 +75,7 @@ swdf_err swdf__ctx_chipdb(const swdf_chipdb **out, swdf_ctx *ctx) {
     }
     swdf__log(ctx, SWDF_LOG_DEBUG, "chip database: %zu chips after loading %s", db->count, dir);
   }
-  if (!swdf__optd_derive_chip_rdp(db->chips, db->count)) {
+  if (!swdf__optd_derive_chip_data(db->chips, db->count)) {
     swdf_chipdb_free(db);
     free(db);
     return swdf__fail(ctx, SWDF_ERR_INTERNAL, NULL, "the built-in option descriptions are broken");

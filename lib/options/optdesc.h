@@ -118,6 +118,9 @@ typedef struct swdf_optd {
                                      in the address map when it holds swap_raw: `protects
                                      pages bank=N` names the physical bank (G0B1 nSWAP_BANK) */
   uint32_t swap_raw;
+  uint8_t dual_field;             /* 0, or 1 + the index of the one-bit field that selects the
+                                     chip data's dual-bank geometry when it holds dual_raw */
+  uint32_t dual_raw;
   uint8_t word_count;
   swdf_optd_word words[SWDF_OPTD_MAX_WORDS];
   uint8_t field_count;
@@ -193,15 +196,16 @@ int swdf__optd_rdp_level(const swdf_optd *d, const uint32_t *words);
 int swdf__optd_rdp_field(const swdf_optd *d);
 
 /*
- * Read protection is described once, in the option description: the chips
- * of a family that has one carry no `rdp` line in their chip data, and
- * this fills each such chip's `rdp` (register, field, value -> level) from
- * the description's in-force field. Chips of families without a
- * description keep their `rdp` line. False when the built-in descriptions
- * cannot be parsed (a broken library).
+ * Read protection and the bank-layout option bit are described once, in
+ * the option description: the chips of a family that has one carry no
+ * `rdp` or `dual_bank_option` line in their chip data, and this fills each
+ * such chip's `rdp` (register, field, value -> level, from the in-force
+ * field) and its dual-bank option bit (from the field marked `dual-bank`).
+ * Chips of families without a description keep their lines. False when
+ * the built-in descriptions cannot be parsed (a broken library).
  */
 struct swdf_chip;
-bool swdf__optd_derive_chip_rdp(struct swdf_chip *chips, size_t count);
+bool swdf__optd_derive_chip_data(struct swdf_chip *chips, size_t count);
 
 /* Index of the field telling the read-protection level in force now: the
  * rdp field's `in-force` status field, else the rdp field; -1 none. */

@@ -621,6 +621,16 @@ static bool field_attribute(parser *p, char **tok, int n) {
     return copy_name(p, p->pending->unlock[p->field], SWDF_OPTD_VALUE_NAME_MAX, tok[1],
                      "unlock value");
   }
+  if (strcmp(key, "dual-bank") == 0) {
+    if (!number(p, tok[1], &p->cur->dual_raw, "the dual-bank value")) {
+      return false;
+    }
+    if (f->width != 1 || p->cur->dual_raw > 1) {
+      return fail(p, "field %s: 'dual-bank' needs a one-bit field and the value 0 or 1", f->name);
+    }
+    p->cur->dual_field = (uint8_t)(p->field + 1);
+    return true;
+  }
   if (strcmp(key, "in-force") == 0) {
     return copy_name(p, p->pending->in_force[p->field], SWDF_OPTD_NAME_MAX, tok[1],
                      "in-force field");

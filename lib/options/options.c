@@ -91,7 +91,7 @@ static void chip_rdp_from(swdf_chip_rdp *out, const swdf_optd *d, int f) {
   }
 }
 
-bool swdf__optd_derive_chip_rdp(swdf_chip *chips, size_t count) {
+bool swdf__optd_derive_chip_data(swdf_chip *chips, size_t count) {
   swdf_optd_set set = {0};
   char err[400];
   if (!swdf__optd_load_builtin(&set, err, sizeof(err))) {
@@ -102,6 +102,12 @@ bool swdf__optd_derive_chip_rdp(swdf_chip *chips, size_t count) {
     int f = d != NULL ? swdf__optd_rdp_now_field(d) : -1;
     if (f >= 0) {
       chip_rdp_from(&chips[i].rdp, d, f);
+    }
+    if (d != NULL && d->dual_field != 0 && chips[i].dual_geometry.group_count != 0) {
+      const swdf_optd_field *dual = &d->fields[d->dual_field - 1];
+      chips[i].dual_bank_reg = d->words[dual->word].addr;
+      chips[i].dual_bank_bit = dual->shift;
+      chips[i].dual_bank_value = (uint8_t)d->dual_raw;
     }
   }
   swdf__optd_set_free(&set);

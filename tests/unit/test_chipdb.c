@@ -70,7 +70,8 @@ static void every_entry_is_consistent(void **state) {
     if (!swdf_flash_layout_init(&l, c, c->flash_max, false)) {
       fail_msg("%s: layout does not fill %u bytes", c->id, c->flash_max);
     }
-    if (c->dual_bank_reg != 0 && !swdf_flash_layout_init(&l, c, c->flash_max, true)) {
+    if (c->dual_geometry.group_count != 0 &&
+        !swdf_flash_layout_init(&l, c, c->flash_max, true)) {
       fail_msg("%s: dual-bank layout does not fill %u bytes", c->id, c->flash_max);
     }
     assert_true(c->program_unit >= 1 && c->program_unit <= 32);

@@ -483,7 +483,7 @@ static void test_chip_rdp_comes_from_the_description(void **state) {
   assert_true(swdf_chipdb_add_builtin(&db));
   const swdf_chip *f1 = chip_by_id(&db, "stm32f1-md");
   assert_int_equal(f1->rdp.reg, 0);
-  assert_true(swdf__optd_derive_chip_rdp(db.chips, db.count));
+  assert_true(swdf__optd_derive_chip_data(db.chips, db.count));
   uint32_t raw;
   assert_int_equal(f1->rdp.reg, 0x4002201C);
   assert_int_equal(swdf_chip_rdp_level(f1, 0x03FFFFFC, &raw), 0);
@@ -506,8 +506,18 @@ static void test_chip_rdp_comes_from_the_description(void **state) {
     assert_int_equal(swdf_chip_rdp_level(c, other | 0xCCu << same[i].shift, NULL), 2);
     assert_int_equal(swdf_chip_rdp_level(c, other | 0x12u << same[i].shift, NULL), 1);
   }
+  /* The bank-layout bit too (G0B1 OPTR.DUAL_BANK, F42x/F43x OPTCR.DB1M). */
+  const swdf_chip *g0b1 = chip_by_id(&db, "stm32g0-0bx");
+  assert_int_equal(g0b1->dual_bank_reg, 0x40022020);
+  assert_true(swdf_chip_dual_bank(g0b1, 1u << 21));
+  assert_false(swdf_chip_dual_bank(g0b1, 0xFFDFFFFFu));
+  const swdf_chip *f42x = chip_by_id(&db, "stm32f4-42x");
+  assert_int_equal(f42x->dual_bank_reg, 0x40023C14);
+  assert_true(swdf_chip_dual_bank(f42x, 1u << 30));
+  assert_false(swdf_chip_dual_bank(f42x, 0x0FFFAAED));
   /* A family without an option description keeps its chip data. */
   assert_int_equal(chip_by_id(&db, "stm32l4-47x")->rdp.reg, 0x40022020);
+  assert_int_equal(chip_by_id(&db, "stm32f7-76x")->dual_bank_reg, 0x40023C14);
   swdf_chipdb_free(&db);
   /* Every built-in chip has exactly one description of it. */
   swdf_chipdb raw_db = {0};
@@ -515,6 +525,10 @@ static void test_chip_rdp_comes_from_the_description(void **state) {
   for (size_t i = 0; i < raw_db.count; i++) {
     const swdf_chip *c = &raw_db.chips[i];
     bool in_options = swdf__optd_find(&builtin, c->driver, c->dev_id) != NULL;
+    const swdf_optd *d = swdf__optd_find(&builtin, c->driver, c->dev_id);
+    if (d != NULL && d->dual_field != 0 && c->dual_bank_reg != 0) {
+      fail_msg("%s: the dual-bank option bit is described twice", c->id);
+    }
     if ((c->rdp.reg != 0) == in_options) {
       fail_msg("%s: read protection %s", c->id,
                in_options ? "is described both in its chip data and in its option description"
