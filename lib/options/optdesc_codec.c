@@ -208,8 +208,8 @@ static bool bit_protects(uint32_t raw, unsigned bit, bool active_low) {
 }
 
 /* `protects pages bank=N` names a physical bank; with the banks swapped in
- * the address map (G0B1 nSWAP_BANK=0, RM0444 section 3.3.2 and the
- * FLASH_WRP2xR registers of section 3.7) physical bank 2 is the one at the
+ * the address map (G0B1 FLASH_OPTR.nSWAP_BANK=0, RM0444 section 3.7.8; the
+ * FLASH_WRP2xR registers, sections 3.7.20-3.7.21) physical bank 2 is the one at the
  * flash base, so its zones are placed there. A part with one bank in the
  * map has nothing to swap. */
 static unsigned physical_to_mapped_bank(const swdf_optd *d, const uint32_t *words,

@@ -164,7 +164,7 @@ expect_eq "$(json "$(show "$st")" 'len(j["wrp_ranges_active"])')" 0 "no write pr
 
 # With the banks swapped (nSWAP_BANK=0) the bank-2 zone protects pages of
 # physical bank 2, which is then the one at 0x08000000 (RM0444 section
-# 3.3.2: the swap maps bank 2 first; WRP2xR name bank 2's pages): `options`,
+# 3.7.8 nSWAP_BANK; WRP2xR, 3.7.20-3.7.21, name bank 2's pages): `options`,
 # `info` and the check before a write place it there, not at 0x08040000.
 st=$(state wrp_swapped --option nswap_bank=0 --option wrp2ar=0x00030002 \
   --load "$tmp/old.bin@$base")
