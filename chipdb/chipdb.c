@@ -261,7 +261,7 @@ bool swdf_flash_layout_init(swdf_flash_layout *out, const swdf_chip *chip, uint3
                             bool dual_bank) {
   memset(out, 0, sizeof(*out));
   const swdf_chip_geometry *g =
-      dual_bank && chip->dual_bank_reg != 0 ? &chip->dual_geometry : &chip->geometry;
+      dual_bank && chip->dual_geometry.group_count != 0 ? &chip->dual_geometry : &chip->geometry;
   out->base = chip->flash_base;
   out->size = flash_size;
   out->geometry = g;

@@ -4,6 +4,7 @@
 
 #include "chipdb.h"
 #include "internal.h"
+#include "options/optdesc.h"
 #include "transport/usb.h"
 
 swdf_err swdf_ctx_new(swdf_ctx **out, const swdf_ctx_opts *opts) {
@@ -73,6 +74,11 @@ swdf_err swdf__ctx_chipdb(const swdf_chipdb **out, swdf_ctx *ctx) {
                         "chip database %s: %s", dir, err);
     }
     swdf__log(ctx, SWDF_LOG_DEBUG, "chip database: %zu chips after loading %s", db->count, dir);
+  }
+  if (!swdf__optd_derive_chip_data(db->chips, db->count)) {
+    swdf_chipdb_free(db);
+    free(db);
+    return swdf__fail(ctx, SWDF_ERR_INTERNAL, NULL, "the built-in option descriptions are broken");
   }
   ctx->chipdb = db;
   *out = db;

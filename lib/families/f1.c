@@ -256,38 +256,19 @@ static swdf_err f1_wait(swdf_target *t, uint32_t regs, uint64_t timeout_us, uint
   return SWDF_OK;
 }
 
+/* The FPEC first (KEYR clears LOCK), then option writes (OPTKEYR with the
+ * same keys sets OPTWRE; PM0075 §2.3.1, §2.5). */
 static swdf_err f1_unlock(swdf_target *t, uint32_t regs) {
-  swdf_ctx *ctx = swdf__target_ctx(t);
-  uint32_t cr = 0;
-  swdf_err err = swdf__read32(&cr, t, regs + F1_CR);
-  if (err == SWDF_OK && (cr & F1_CR_LOCK) != 0) {
-    /* Keys only while locked: a key written to an unlocked FPEC locks it
-     * until the next reset (PM0075 §2.3.1). */
-    err = swdf__write32(t, regs + F1_KEYR, SWDF_FLASH_KEY1);
-    if (err == SWDF_OK) {
-      err = swdf__write32(t, regs + F1_KEYR, SWDF_FLASH_KEY2);
-    }
-  }
+  const swdf__key_lock fpec = {"FLASH_CR", regs + F1_CR, F1_CR_LOCK, 0, regs + F1_KEYR,
+                               SWDF_FLASH_KEY1, SWDF_FLASH_KEY2};
+  const swdf__key_lock options = {"FLASH_CR (OPTWRE)", regs + F1_CR, F1_CR_LOCK, F1_CR_OPTWRE,
+                                  regs + F1_OPTKEYR, SWDF_FLASH_KEY1, SWDF_FLASH_KEY2};
+  swdf_err err = swdf__unlock_with_keys(t, &fpec);
   if (err == SWDF_OK) {
-    err = swdf__write32(t, regs + F1_OPTKEYR, SWDF_FLASH_KEY1);
+    err = swdf__unlock_with_keys(t, &options);
   }
-  if (err == SWDF_OK) {
-    err = swdf__write32(t, regs + F1_OPTKEYR, SWDF_FLASH_KEY2);
-  }
-  if (err == SWDF_OK) {
-    err = swdf__read32(&cr, t, regs + F1_CR);
-  }
-  if (err != SWDF_OK) {
-    swdf__prefix_error(ctx, "unlocking the option bytes");
-    return err;
-  }
-  if ((cr & F1_CR_LOCK) != 0 || (cr & F1_CR_OPTWRE) == 0) {
-    return swdf__fail(ctx, SWDF_ERR_FLASH,
-                      "the flash controller locks itself after a wrong key until the next "
-                      "reset: reset the chip (swdflash reset) and try again",
-                      "the option bytes stay locked after the unlock keys (FLASH_CR 0x%08X)", cr);
-  }
-  return swdf__write32(t, regs + F1_SR, F1_SR_PGERR | F1_SR_WRPRTERR | F1_SR_EOP);
+  return err != SWDF_OK ? err
+                        : swdf__write32(t, regs + F1_SR, F1_SR_PGERR | F1_SR_WRPRTERR | F1_SR_EOP);
 }
 
 static swdf_err f1_program(swdf_target *t, uint32_t regs, const swdf_optd *d,

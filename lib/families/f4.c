@@ -282,27 +282,11 @@ static unsigned f4_mass_erase_cmds(swdf__erase_cmd *out, const swdf__flash_ctl *
  * set for the mass-erase time. The options load at the next reset.
  */
 static swdf_err f4_unlock(swdf_target *t, uint32_t regs) {
-  swdf_ctx *ctx = swdf__target_ctx(t);
-  uint32_t optcr = 0;
-  swdf_err err = swdf__read32(&optcr, t, regs + F4_OPTCR);
-  if (err == SWDF_OK && (optcr & F4_OPTCR_OPTLOCK) != 0) {
-    err = swdf__write32(t, regs + F4_OPTKEYR, SWDF_OPT_KEY1);
-    if (err == SWDF_OK) {
-      err = swdf__write32(t, regs + F4_OPTKEYR, SWDF_OPT_KEY2);
-    }
-    if (err == SWDF_OK) {
-      err = swdf__read32(&optcr, t, regs + F4_OPTCR);
-    }
-  }
+  const swdf__key_lock options = {"FLASH_OPTCR", regs + F4_OPTCR, F4_OPTCR_OPTLOCK, 0,
+                                  regs + F4_OPTKEYR, SWDF_OPT_KEY1, SWDF_OPT_KEY2};
+  swdf_err err = swdf__unlock_with_keys(t, &options);
   if (err != SWDF_OK) {
-    swdf__prefix_error(ctx, "unlocking the option bytes");
     return err;
-  }
-  if ((optcr & F4_OPTCR_OPTLOCK) != 0) {
-    return swdf__fail(ctx, SWDF_ERR_FLASH,
-                      "the option register locks itself after a wrong key until the next "
-                      "reset: reset the chip (swdflash reset) and try again",
-                      "FLASH_OPTCR stays locked after the unlock keys (0x%08X)", optcr);
   }
   uint32_t sr = 0;
   err = swdf__poll32(&sr, t, regs + F4_SR, F4_SR_BSY, 0, swdf__opt_deadline_us(t, 0, false));

@@ -190,6 +190,36 @@ swdf_err swdf__opt_reload_by_reset(swdf_target *t) {
   return err;
 }
 
+static bool key_locked(const swdf__key_lock *lock, uint32_t value) {
+  return (value & lock->locked) != 0 || (value & lock->opened) != lock->opened;
+}
+
+swdf_err swdf__unlock_with_keys(swdf_target *t, const swdf__key_lock *lock) {
+  uint32_t value = 0;
+  swdf_err err = swdf__read32(&value, t, lock->status);
+  if (err == SWDF_OK && key_locked(lock, value)) {
+    err = swdf__write32(t, lock->keyr, lock->key1);
+    if (err == SWDF_OK) {
+      err = swdf__write32(t, lock->keyr, lock->key2);
+    }
+    if (err == SWDF_OK) {
+      err = swdf__read32(&value, t, lock->status);
+    }
+  }
+  if (err != SWDF_OK) {
+    swdf__prefix_error(swdf__target_ctx(t), "unlocking %s", lock->name);
+    return err;
+  }
+  if (key_locked(lock, value)) {
+    return swdf__fail(swdf__target_ctx(t), SWDF_ERR_FLASH,
+                      "the flash controller locks itself after a wrong key until the next "
+                      "reset: reset the chip (swdflash reset) and try again",
+                      "%s at 0x%08X stays locked after the unlock keys (it reads 0x%08X)",
+                      lock->name, (unsigned)lock->status, (unsigned)value);
+  }
+  return SWDF_OK;
+}
+
 swdf_err swdf__opt_relock(swdf_target *t, swdf_err err, uint32_t addr, uint32_t clear,
                           uint32_t set) {
   if (err == SWDF_OK) {

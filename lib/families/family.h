@@ -207,6 +207,28 @@ uint64_t swdf__opt_regression_typ_us(const swdf__flash_ctl *ctl, swdf_target *t)
 swdf_err swdf__opt_relock(swdf_target *t, swdf_err err, uint32_t addr, uint32_t clear,
                           uint32_t set);
 
+/*
+ * A lock of a flash controller opened by two keys: the status register
+ * whose `locked` bits read 1 (or `opened` bits read 0) while it is locked,
+ * and the key register. The keys go only to a locked register, since a
+ * key written to an unlocked one locks it until the next reset (PM0075
+ * section 2.3.1, RM0090 section 3.5.1, RM0444 section 3.3.6, RM0433
+ * section 4.5.1); then the register is read back.
+ */
+typedef struct swdf__key_lock {
+  const char *name;   /* "FLASH_CR", for the message */
+  uint32_t status;    /* address of the register showing the lock */
+  uint32_t locked;    /* bits set while locked (LOCK, OPTLOCK) */
+  uint32_t opened;    /* bits set once unlocked (F1 OPTWRE); 0 none */
+  uint32_t keyr;      /* address of the key register */
+  uint32_t key1, key2;
+} swdf__key_lock;
+
+/* Open `lock`; fails with SWDF_ERR_FLASH and a plain message ("FLASH_CR
+ * stays locked after the unlock keys") when it is still locked after the
+ * keys. */
+swdf_err swdf__unlock_with_keys(swdf_target *t, const swdf__key_lock *lock);
+
 /* Reset and halt at the reset vector: the reload of F1 and F4 options. */
 swdf_err swdf__opt_reload_by_reset(swdf_target *t);
 

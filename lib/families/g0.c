@@ -79,7 +79,6 @@ enum {
   G0_SECR_BOOT_LOCK = 1u << 16,
 
   G0_BANK2_PAGE = 0x100u,
-  G0_SRAM = 0x20000000u,
 };
 
 #define G0_SR_ERRORS                                                                            \
@@ -286,40 +285,19 @@ static bool g0_bank_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,
 
 /* ---- option bytes (RM0444 section 3.4.2) ---- */
 
-/* FLASH_CR first (KEYR), then the options (OPTKEYR); keys go only to a
- * locked register, since a key written to an unlocked one locks it until
- * the next reset. */
+/* FLASH_CR first (KEYR clears LOCK), then the options (OPTKEYR clears
+ * OPTLOCK, which only opens once LOCK is clear). */
 static swdf_err g0_opt_unlock(swdf_target *t) {
-  swdf_ctx *ctx = swdf__target_ctx(t);
-  uint32_t cr = 0;
-  swdf_err err = swdf__read32(&cr, t, g0_reg(t, G0_CR));
-  if (err == SWDF_OK && (cr & G0_CR_LOCK) != 0) {
-    err = swdf__write32(t, g0_reg(t, G0_KEYR), SWDF_FLASH_KEY1);
-    if (err == SWDF_OK) {
-      err = swdf__write32(t, g0_reg(t, G0_KEYR), SWDF_FLASH_KEY2);
-    }
-    if (err == SWDF_OK) {
-      err = swdf__read32(&cr, t, g0_reg(t, G0_CR));
-    }
-  }
-  if (err == SWDF_OK && (cr & G0_CR_LOCK) == 0 && (cr & G0_CR_OPTLOCK) != 0) {
-    err = swdf__write32(t, g0_reg(t, G0_OPTKEYR), SWDF_OPT_KEY1);
-    if (err == SWDF_OK) {
-      err = swdf__write32(t, g0_reg(t, G0_OPTKEYR), SWDF_OPT_KEY2);
-    }
-    if (err == SWDF_OK) {
-      err = swdf__read32(&cr, t, g0_reg(t, G0_CR));
-    }
+  const swdf__key_lock flash = {"FLASH_CR", g0_reg(t, G0_CR), G0_CR_LOCK, 0, g0_reg(t, G0_KEYR),
+                                SWDF_FLASH_KEY1, SWDF_FLASH_KEY2};
+  const swdf__key_lock options = {"FLASH_CR (OPTLOCK)", g0_reg(t, G0_CR), G0_CR_OPTLOCK, 0,
+                                  g0_reg(t, G0_OPTKEYR), SWDF_OPT_KEY1, SWDF_OPT_KEY2};
+  swdf_err err = swdf__unlock_with_keys(t, &flash);
+  if (err == SWDF_OK) {
+    err = swdf__unlock_with_keys(t, &options);
   }
   if (err != SWDF_OK) {
-    swdf__prefix_error(ctx, "unlocking the option bytes");
     return err;
-  }
-  if ((cr & (G0_CR_LOCK | G0_CR_OPTLOCK)) != 0) {
-    return swdf__fail(ctx, SWDF_ERR_FLASH,
-                      "the flash controller locks itself after a wrong key until the next "
-                      "reset: reset the chip (swdflash reset) and try again",
-                      "FLASH_CR stays locked after the unlock keys (0x%08X)", cr);
   }
   uint32_t sr = 0;
   err = swdf__poll32(&sr, t, g0_reg(t, G0_SR), G0_SR_BUSY, 0, swdf__opt_deadline_us(t, 0, false));
@@ -443,12 +421,12 @@ static void g0_repair(swdf_boot_config *out, const char *field, const char *valu
 
 static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
                                const swdf_chip *chip) {
-  const uint32_t flash = 0x08000000u;
+  const uint32_t flash = chip->flash_base;
   bool lock = g0_field(o, "boot_lock", 0) != 0;
   bool sel_option = g0_field(o, "nboot_sel", 1) != 0;
   bool boot1_rom = g0_field(o, "nboot1", 1) != 0;
   bool boot0_flash = g0_field(o, "nboot0", 1) != 0;
-  uint32_t other = boot1_rom ? chip->sysmem_base : G0_SRAM;
+  uint32_t other = boot1_rom ? chip->sysmem_base : chip->ram_base; /* SRAM at 0x20000000 */
   out->empty_check = 0;
   if (lock) {
     out->pin_honoured = 0;

@@ -381,27 +381,11 @@ enum {
 };
 
 static swdf_err h7_opt_unlock(swdf_target *t, uint32_t regs) {
-  swdf_ctx *ctx = swdf__target_ctx(t);
-  uint32_t optcr = 0;
-  swdf_err err = swdf__read32(&optcr, t, regs + H7_OPTCR);
-  if (err == SWDF_OK && (optcr & H7_OPTCR_OPTLOCK) != 0) {
-    err = swdf__write32(t, regs + H7_OPTKEYR, SWDF_OPT_KEY1);
-    if (err == SWDF_OK) {
-      err = swdf__write32(t, regs + H7_OPTKEYR, SWDF_OPT_KEY2);
-    }
-    if (err == SWDF_OK) {
-      err = swdf__read32(&optcr, t, regs + H7_OPTCR);
-    }
-  }
+  const swdf__key_lock options = {"FLASH_OPTCR", regs + H7_OPTCR, H7_OPTCR_OPTLOCK, 0,
+                                  regs + H7_OPTKEYR, SWDF_OPT_KEY1, SWDF_OPT_KEY2};
+  swdf_err err = swdf__unlock_with_keys(t, &options);
   if (err != SWDF_OK) {
-    swdf__prefix_error(ctx, "unlocking the option bytes");
     return err;
-  }
-  if ((optcr & H7_OPTCR_OPTLOCK) != 0) {
-    return swdf__fail(ctx, SWDF_ERR_FLASH,
-                      "a wrong key locks FLASH_OPTCR until the next reset: reset the chip "
-                      "(swdflash reset) and try again",
-                      "FLASH_OPTCR stays locked after the unlock keys (0x%08X)", optcr);
   }
   return swdf__poll32(NULL, t, regs + H7_OPTSR_CUR, H7_OPTSR_OPT_BUSY, 0, H7_OPT_MAX_US);
 }
@@ -451,10 +435,12 @@ static swdf_err h7_opt_program(swdf_target *t, uint32_t regs, const swdf_optd *d
   if ((optsr & H7_OPTSR_OPTCHANGEERR) != 0) {
     swdf__write32(t, regs + H7_OPTCCR, H7_OPTCCR_CLR_OPTCHANGEERR);
     return swdf__fail(ctx, SWDF_ERR_FLASH,
-                      "a PCROP or secure-only area can only shrink together with a read "
-                      "protection regression (level 1 to 0), and nothing changes at level 2",
-                      "the chip refused the option change (OPTCHANGEERR, FLASH_OPTSR_CUR "
-                      "0x%08X)",
+                      "a PCROP (execute-only) or secure-only area can only shrink together with "
+                      "a read protection regression (level 1 to 0), and nothing changes at "
+                      "level 2: leave those areas as they are, or remove them with 'swdflash "
+                      "options set rdp=1' then 'swdflash unlock' (which erases the flash)",
+                      "the chip refused the option change and kept all its options as they were "
+                      "(OPTCHANGEERR in FLASH_OPTSR_CUR 0x%08X)",
                       optsr);
   }
   return SWDF_OK;
@@ -569,15 +555,21 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
     snprintf(out->explain + at, sizeof(out->explain) - at,
              " With BOOT0 low the chip does not start the program in flash.");
   }
+  /* The addresses come from the chip data (sysmem, flash base). */
+  char value[24], why[160];
   if (add1 != rom) {
-    add_repair(out, "boot_add1", "0x1FF0",
-               "BOOT0 high then starts the ST ROM bootloader (system memory at 0x1FF0 0000)", 0);
+    snprintf(value, sizeof(value), "0x%04X", (unsigned)rom);
+    snprintf(why, sizeof(why),
+             "BOOT0 high then starts the ST ROM bootloader (system memory at 0x%04X 0000)",
+             (unsigned)rom);
+    add_repair(out, "boot_add1", value, why, 0);
   }
   if ((add0 << 16) - chip->flash_base >= chip->flash_max) {
-    char value[24];
     snprintf(value, sizeof(value), "0x%04X", (unsigned)flash);
-    add_repair(out, "boot_add0", value,
-               "BOOT0 low (as boards hold it) then starts the program in flash at 0x0800 0000", 1);
+    snprintf(why, sizeof(why),
+             "BOOT0 low (as boards hold it) then starts the program in flash at 0x%04X 0000",
+             (unsigned)flash);
+    add_repair(out, "boot_add0", value, why, 1);
   }
   return SWDF_OK;
 }

@@ -77,26 +77,9 @@ uint32_t swdf__flash_clear_reg(const swdf__flash_ctl *ctl, unsigned bank) {
 }
 
 static swdf_err unlock_bank(swdf__flash_session *s, uint32_t base) {
-  uint32_t cr = 0;
-  swdf_err err = swdf__read32(&cr, s->t, base + s->ctl.cr);
-  if (err != SWDF_OK || (cr & s->ctl.cr_lock) == 0) {
-    return err; /* writing the keys while unlocked would lock it until reset */
-  }
-  err = swdf__write32(s->t, base + s->ctl.keyr, SWDF_FLASH_KEY1);
-  if (err == SWDF_OK) {
-    err = swdf__write32(s->t, base + s->ctl.keyr, SWDF_FLASH_KEY2);
-  }
-  if (err == SWDF_OK) {
-    err = swdf__read32(&cr, s->t, base + s->ctl.cr);
-  }
-  if (err == SWDF_OK && (cr & s->ctl.cr_lock) != 0) {
-    return swdf__fail(s->ctx, SWDF_ERR_FLASH,
-                      "the flash controller locks itself after a wrong key until the next reset: "
-                      "reset the chip (swdflash reset) and try again",
-                      "the flash controller at 0x%08X stays locked after the unlock keys",
-                      (unsigned)base);
-  }
-  return err;
+  const swdf__key_lock lock = {"FLASH_CR", base + s->ctl.cr, s->ctl.cr_lock, 0,
+                               base + s->ctl.keyr, SWDF_FLASH_KEY1, SWDF_FLASH_KEY2};
+  return swdf__unlock_with_keys(s->t, &lock);
 }
 
 /* Unlock every bank's register block and clear stale status bits. */
@@ -369,9 +352,9 @@ swdf_err swdf__session_flash_error(swdf__flash_session *s, uint32_t sr, uint32_t
                              "option bytes), then write again"
                            : "run the write again; if it fails at the same address, the flash may "
                              "be worn out or the part may be a clone with other rules";
-    return swdf__fail(s->ctx, e->err, hint, "%s 0x%08X failed: %s (%s; FLASH_SR 0x%08X)", doing,
+    return swdf__fail(s->ctx, e->err, hint, "%s 0x%08x failed: %s (%s; FLASH_SR 0x%08x)", doing,
                       (unsigned)addr, e->cause, e->name, (unsigned)sr);
   }
-  return swdf__fail(s->ctx, SWDF_ERR_FLASH, NULL, "%s 0x%08X failed (FLASH_SR 0x%08X)", doing,
+  return swdf__fail(s->ctx, SWDF_ERR_FLASH, NULL, "%s 0x%08x failed (FLASH_SR 0x%08x)", doing,
                     (unsigned)addr, (unsigned)sr);
 }

@@ -102,6 +102,9 @@ typedef struct swdf_optd_field {
   uint8_t value_count;
   swdf_optd_value values[SWDF_OPTD_MAX_VALUES];
   swdf_optd_protect protect;
+  uint8_t in_force;               /* rdp field: 0, or 1 + the index of the status field telling
+                                     the level in force now when this one only takes effect at
+                                     the next reset (F1 FLASH_OBR.RDPRT) */
 } swdf_optd_field;
 
 /* The option bytes of one set of chips. */
@@ -111,6 +114,13 @@ typedef struct swdf_optd {
   uint8_t dev_id_count;           /* 0: every chip of the driver */
   uint16_t dev_ids[SWDF_OPTD_MAX_DEV_IDS];
   char source[SWDF_OPTD_TEXT_MAX]; /* reference manual sections */
+  uint8_t swap_field;             /* 0, or 1 + the index of the field that swaps the banks
+                                     in the address map when it holds swap_raw: `protects
+                                     pages bank=N` names the physical bank (G0B1 nSWAP_BANK) */
+  uint32_t swap_raw;
+  uint8_t dual_field;             /* 0, or 1 + the index of the one-bit field that selects the
+                                     chip data's dual-bank geometry when it holds dual_raw */
+  uint32_t dual_raw;
   uint8_t word_count;
   swdf_optd_word words[SWDF_OPTD_MAX_WORDS];
   uint8_t field_count;
@@ -184,6 +194,22 @@ int swdf__optd_rdp_level(const swdf_optd *d, const uint32_t *words);
 
 /* Index of the read-protection field, -1 when the description has none. */
 int swdf__optd_rdp_field(const swdf_optd *d);
+
+/*
+ * Read protection and the bank-layout option bit are described once, in
+ * the option description: the chips of a family that has one carry no
+ * `rdp` or `dual_bank_option` line in their chip data, and this fills each
+ * such chip's `rdp` (register, field, value -> level, from the in-force
+ * field) and its dual-bank option bit (from the field marked `dual-bank`).
+ * Chips of families without a description keep their lines. False when
+ * the built-in descriptions cannot be parsed (a broken library).
+ */
+struct swdf_chip;
+bool swdf__optd_derive_chip_data(struct swdf_chip *chips, size_t count);
+
+/* Index of the field telling the read-protection level in force now: the
+ * rdp field's `in-force` status field, else the rdp field; -1 none. */
+int swdf__optd_rdp_now_field(const swdf_optd *d);
 
 /* ---- write protection as addresses ------------------------------------ */
 

@@ -148,6 +148,11 @@ int swdf__optd_rdp_field(const swdf_optd *d) {
   return -1;
 }
 
+int swdf__optd_rdp_now_field(const swdf_optd *d) {
+  int f = swdf__optd_rdp_field(d);
+  return f >= 0 && d->fields[f].in_force != 0 ? d->fields[f].in_force - 1 : f;
+}
+
 int swdf__optd_rdp_level(const swdf_optd *d, const uint32_t *words) {
   int f = swdf__optd_rdp_field(d);
   if (f < 0) {
@@ -202,6 +207,20 @@ static bool bit_protects(uint32_t raw, unsigned bit, bool active_low) {
   return active_low ? !set : set;
 }
 
+/* `protects pages bank=N` names a physical bank; with the banks swapped in
+ * the address map (G0B1 FLASH_OPTR.nSWAP_BANK=0, RM0444 section 3.7.8; the
+ * FLASH_WRP2xR registers, sections 3.7.20-3.7.21) physical bank 2 is the one at the
+ * flash base, so its zones are placed there. A part with one bank in the
+ * map has nothing to swap. */
+static unsigned physical_to_mapped_bank(const swdf_optd *d, const uint32_t *words,
+                                        const swdf_optd_flash *flash, unsigned bank) {
+  uint32_t addr, page;
+  bool swapped = d->swap_field != 0 &&
+                 swdf__optd_get(d, words, (size_t)d->swap_field - 1) == d->swap_raw &&
+                 flash->bank(flash->user, 1, &addr, &page);
+  return swapped ? bank ^ 1u : bank;
+}
+
 static void field_ranges(range_list *l, const swdf_optd *d, const uint32_t *words, size_t f,
                          const swdf_optd_flash *flash) {
   const swdf_optd_field *field = &d->fields[f];
@@ -241,7 +260,9 @@ static void field_ranges(range_list *l, const swdf_optd *d, const uint32_t *word
   case SWDF_OPTD_PROTECT_PAGES: {
     uint32_t last = swdf__optd_get(d, words, (size_t)pr->end_field);
     uint32_t bank_addr, page;
-    if (raw <= last && flash->bank != NULL && flash->bank(flash->user, pr->bank, &bank_addr, &page)) {
+    if (raw <= last && flash->bank != NULL &&
+        flash->bank(flash->user, physical_to_mapped_bank(d, words, flash, pr->bank), &bank_addr,
+                    &page)) {
       add_range(l, flash, bank_addr + raw * page, (uint64_t)(last - raw + 1) * page, kind, f);
     }
     break;

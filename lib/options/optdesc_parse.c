@@ -19,7 +19,10 @@ typedef struct pending_names {
   char mode_field[SWDF_OPTD_MAX_FIELDS][SWDF_OPTD_NAME_MAX];
   char other[SWDF_OPTD_MAX_FIELDS][SWDF_OPTD_VALUE_NAME_MAX];
   char unlock[SWDF_OPTD_MAX_FIELDS][SWDF_OPTD_VALUE_NAME_MAX];
+  char in_force[SWDF_OPTD_MAX_FIELDS][SWDF_OPTD_NAME_MAX];
   int line[SWDF_OPTD_MAX_FIELDS]; /* where each field starts */
+  char swap[SWDF_OPTD_NAME_MAX];  /* the `swap FIELD RAW` line's field */
+  int swap_line;
 } pending_names;
 
 typedef struct parser {
@@ -244,6 +247,20 @@ static bool finish_description(parser *p) {
         return fail(p, "field %s: a read-protection field needs values named 0 and 1", f->name);
       }
     }
+    if (pn->in_force[i][0] != '\0') {
+      int s = swdf__optd_field_index(d, pn->in_force[i]);
+      if (f->group != SWDF_OPTD_GROUP_RDP) {
+        return fail(p, "field %s: 'in-force' belongs to the read-protection field", f->name);
+      }
+      if (s < 0 || d->fields[s].group != SWDF_OPTD_GROUP_STATUS ||
+          value_by_name(&d->fields[s], "0") == NULL ||
+          value_by_name(&d->fields[s], "1") == NULL) {
+        return fail(p, "field %s: in-force field '%s' must be a status field with values named "
+                       "0 and 1",
+                    f->name, pn->in_force[i]);
+      }
+      f->in_force = (uint8_t)(s + 1);
+    }
     if (f->protect.kind != SWDF_OPTD_PROTECT_NONE && !f->has_unlock) {
       return fail(p, "field %s: a field that protects flash needs an 'unlock' value", f->name);
     }
@@ -255,6 +272,17 @@ static bool finish_description(parser *p) {
       return fail(p, "field %s: no values; list them with 'value' or allow any with 'any'",
                   f->name);
     }
+  }
+  if (p->pending->swap[0] != '\0') {
+    int s = swdf__optd_field_index(d, p->pending->swap);
+    p->line = p->pending->swap_line;
+    if (s < 0) {
+      return fail(p, "swap: field '%s' does not exist", p->pending->swap);
+    }
+    if (d->swap_raw > width_mask(d->fields[s].width)) {
+      return fail(p, "swap: 0x%X does not fit field %s", d->swap_raw, p->pending->swap);
+    }
+    d->swap_field = (uint8_t)(s + 1);
   }
   p->line = p->cur_line;
   if (rdp_fields != 1) {
@@ -441,7 +469,7 @@ static bool field_line(parser *p, char **tok, int n) {
   d->fields[index] = f;
   pending_names *pn = p->pending;
   pn->end_field[index][0] = pn->mode_field[index][0] = '\0';
-  pn->other[index][0] = pn->unlock[index][0] = '\0';
+  pn->other[index][0] = pn->unlock[index][0] = pn->in_force[index][0] = '\0';
   pn->line[index] = p->line;
   p->field = index;
   return true;
@@ -593,6 +621,20 @@ static bool field_attribute(parser *p, char **tok, int n) {
     return copy_name(p, p->pending->unlock[p->field], SWDF_OPTD_VALUE_NAME_MAX, tok[1],
                      "unlock value");
   }
+  if (strcmp(key, "dual-bank") == 0) {
+    if (!number(p, tok[1], &p->cur->dual_raw, "the dual-bank value")) {
+      return false;
+    }
+    if (f->width != 1 || p->cur->dual_raw > 1) {
+      return fail(p, "field %s: 'dual-bank' needs a one-bit field and the value 0 or 1", f->name);
+    }
+    p->cur->dual_field = (uint8_t)(p->field + 1);
+    return true;
+  }
+  if (strcmp(key, "in-force") == 0) {
+    return copy_name(p, p->pending->in_force[p->field], SWDF_OPTD_NAME_MAX, tok[1],
+                     "in-force field");
+  }
   return fail(p, "unknown keyword '%s'", key);
 }
 
@@ -620,6 +662,14 @@ static bool parse_line(parser *p, char *line) {
   if (strcmp(tok[0], "driver") == 0) {
     return n == 2 ? copy_name(p, p->cur->driver, sizeof(p->cur->driver), tok[1], "driver")
                   : fail(p, "usage: driver NAME");
+  }
+  if (strcmp(tok[0], "swap") == 0) {
+    if (n != 3) {
+      return fail(p, "usage: swap FIELD RAW");
+    }
+    p->pending->swap_line = p->line;
+    return copy_name(p, p->pending->swap, SWDF_OPTD_NAME_MAX, tok[1], "swap field") &&
+           number(p, tok[2], &p->cur->swap_raw, "the swap value");
   }
   if (strcmp(tok[0], "source") == 0) {
     return n == 2 ? copy_name(p, p->cur->source, sizeof(p->cur->source), tok[1], "source")

@@ -67,6 +67,53 @@ static swdf_err find_description(swdf_optd *out, swdf_target *t) {
   return SWDF_OK;
 }
 
+/* The chip data's view of one level field: register, bits, raw -> level. */
+static void chip_rdp_from(swdf_chip_rdp *out, const swdf_optd *d, int f) {
+  const swdf_optd_field *field = &d->fields[f];
+  memset(out, 0, sizeof(*out));
+  out->reg = d->words[field->word].addr;
+  out->shift = field->shift;
+  out->width = field->width;
+  out->other_level = 1; /* a value no description names: treat as protected */
+  for (size_t i = 0; i < field->value_count; i++) {
+    const swdf_optd_value *v = &field->values[i];
+    bool level = v->name[0] >= '0' && v->name[0] <= '2' && v->name[1] == '\0';
+    if (!level) {
+      continue;
+    }
+    if (field->other >= 0 && (size_t)field->other == i) {
+      out->other_level = (uint8_t)(v->name[0] - '0');
+    }
+    if (out->map_count < SWDF_CHIP_MAX_MAP) {
+      out->map[out->map_count].from = v->raw;
+      out->map[out->map_count++].to = (uint32_t)(v->name[0] - '0');
+    }
+  }
+}
+
+bool swdf__optd_derive_chip_data(swdf_chip *chips, size_t count) {
+  swdf_optd_set set = {0};
+  char err[400];
+  if (!swdf__optd_load_builtin(&set, err, sizeof(err))) {
+    return false;
+  }
+  for (size_t i = 0; i < count; i++) {
+    const swdf_optd *d = swdf__optd_find(&set, chips[i].driver, chips[i].dev_id);
+    int f = d != NULL ? swdf__optd_rdp_now_field(d) : -1;
+    if (f >= 0) {
+      chip_rdp_from(&chips[i].rdp, d, f);
+    }
+    if (d != NULL && d->dual_field != 0 && chips[i].dual_geometry.group_count != 0) {
+      const swdf_optd_field *dual = &d->fields[d->dual_field - 1];
+      chips[i].dual_bank_reg = d->words[dual->word].addr;
+      chips[i].dual_bank_bit = dual->shift;
+      chips[i].dual_bank_value = (uint8_t)d->dual_raw;
+    }
+  }
+  swdf__optd_set_free(&set);
+  return true;
+}
+
 swdf_err swdf_options_read(swdf_options **out, swdf_target *target) {
   if (out == NULL || target == NULL) {
     return SWDF_ERR_INVALID_ARG;

@@ -12,48 +12,16 @@
 #
 # usage: boot_verdicts_sim.sh SWDSIM SWDFLASH CHIP FIRMWARE_DIR
 #   CHIP: f103 or f446 (firmware names), simulated as stm32f103c8 / stm32f446re
-sim=$1
-cli=$2
-chip=$3
-fw=$4
 . "$(dirname "$0")/lib.sh"
+chip_test_args "$@"
 
 case $chip in
   f103) simchip=stm32f103c8 flash_size=65536 app=0x08002000 far=0x08004000 ;;
   f446) simchip=stm32f446re flash_size=524288 app=0x08008000 far=0x08010000 ;;
   *) echo "unknown chip $chip"; exit 2 ;;
 esac
-if ! "$sim" chips | grep -q "^$simchip "; then
-  echo "swdsim does not simulate $simchip yet: skipping"
-  exit 77
-fi
-for f in katapult klipper klipper_app klipper_far klipper_other_mcu minimal random; do
-  if [ ! -f "$fw/${f}_$chip.bin" ]; then
-    echo "test firmware $fw/${f}_$chip.bin missing (arm-none-eabi-gcc not installed?): skipping"
-    exit 77
-  fi
-done
-
-run() { # run STATE swdflash-args...
-  st=$1
-  shift
-  "$sim" run --chip "$simchip" --state "$st" -- "$cli" "$@"
-}
-
-state() { # state NAME [init options...]: a fresh state file
-  f="$tmp/$1.state"
-  shift
-  "$sim" state init "$f" --chip "$simchip" "$@" >/dev/null || fail "state init $*"
-  echo "$f"
-}
-
-json() { # json TEXT EXPR: a Python expression on the JSON `j`
-  printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)" 2>/dev/null
-}
-
-expect_eq() { # expect_eq GOT WANT WHAT
-  if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi
-}
+need_chip_and_firmware "$fw" katapult_$chip.bin klipper_$chip.bin klipper_app_$chip.bin \
+  klipper_far_$chip.bin klipper_other_mcu_$chip.bin minimal_$chip.bin random_$chip.bin
 
 expect_no_match() { # expect_no_match TEXT PATTERN WHAT
   if printf '%s\n' "$1" | grep -Eq -- "$2"; then fail "$3: '$2' found in: $1"; else pass; fi

@@ -6,20 +6,8 @@
 # (every differing range), `list` without a probe (an empty list), and the
 # "warnings" that say what the text output warns about.
 # usage: cli_json_schema.sh SWDSIM SWDFLASH SCHEMA CHECK_REPLY.py
-sim=$1
-cli=$2
-schema=$3
-check_reply=$4
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/json_reply.sh"
-need_simulator "$sim"
-python3 -c 'import jsonschema' 2>/dev/null || {
-  echo "SKIP: python3-jsonschema is not installed"
-  exit 77
-}
-
-"$sim" state init "$tmp/chip.st" --chip stm32f103c8 >/dev/null || fail "state init"
-head -c 2048 /dev/urandom >"$tmp/app.bin"
+json_reply_setup "$@"
 # A program the boot checks accept: a vector table (stack at the top of the
 # RAM, every handler a `b .` at 0x08000040).
 python3 -c "

@@ -6,20 +6,8 @@
 # Bad input (files, ranges) has its own exit status, 8; a change that needs
 # --yes without a terminal exits 7. The exit statuses are listed in --help.
 # usage: cli_json_status.sh SWDSIM SWDFLASH SCHEMA CHECK_REPLY.py
-sim=$1
-cli=$2
-schema=$3
-check_reply=$4
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/json_reply.sh"
-need_simulator "$sim"
-python3 -c 'import jsonschema' 2>/dev/null || {
-  echo "SKIP: python3-jsonschema is not installed"
-  exit 77
-}
-
-"$sim" state init "$tmp/chip.st" --chip stm32f103c8 >/dev/null || fail "state init"
-head -c 2048 /dev/urandom >"$tmp/app.bin"
+json_reply_setup "$@"
 head -c 2048 /dev/urandom >"$tmp/other.bin"
 printf 'not an image\n' >"$tmp/text.hex"
 # Usage errors: exit 2 and a JSON error, for every command and none.

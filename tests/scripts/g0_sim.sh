@@ -19,16 +19,8 @@ chip=stm32g0b1re
 flash_size=524288
 base=0x08000000
 bank2=0x08040000
-if ! "$sim" chips | grep -q "^$chip "; then
-  echo "swdsim does not simulate $chip yet: skipping"
-  exit 77
-fi
-for f in katapult_g0b1 klipper_g0b1 klipper_g071; do
-  if [ ! -f "$fw/$f.bin" ]; then
-    echo "test firmware $fw/$f.bin missing (arm-none-eabi-gcc not installed?): skipping"
-    exit 77
-  fi
-done
+simchip=$chip
+need_chip_and_firmware "$fw" katapult_g0b1.bin klipper_g0b1.bin klipper_g071.bin
 report=$tmp/report.json
 
 py() { python3 "$img" "$@"; }
@@ -48,17 +40,6 @@ run() { # run STATE [--chip C] [--scenario S]... -- swdflash args...
   # shellcheck disable=SC2086
   "$sim" run --chip "$c" --state "$st" --report "$report" $extra -- "$cli" "$@"
 }
-state() { # state NAME [init options...]
-  f="$tmp/$1.state"
-  shift
-  "$sim" state init "$f" --chip "$chip" "$@" >/dev/null || fail "state init $*"
-  echo "$f"
-}
-json() {
-  printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)" 2>/dev/null
-}
-show() { "$sim" state show "$1" --json; }
-expect_eq() { if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi; }
 report_value() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" "$report"; }
 dump() { "$sim" state dump "$1" $base "${2:-$flash_size}" "$tmp/dump.bin" >/dev/null 2>&1; }
 same() { # same WHAT EXPECTED-FILE STATE [SIZE]
@@ -118,6 +99,20 @@ expect_exit 0 "erase --mass after it" -- run "$st" -- erase --mass
 expect_eq "$(json "$(show "$st")" 'j["flash_empty"]')" True "FLASH_ACR.EMPTY set after the erase"
 expect_eq "$(boot_area "$st")" system-memory "an erased chip reaches the ROM bootloader again"
 
+# A chip where software cannot correct FLASH_ACR.EMPTY: the write succeeds
+# and says plainly (and in the JSON warnings) that a power cycle is needed.
+st=$(state empty_stuck)
+expect_exit 0 "write with EMPTY stuck" -- \
+  run "$st" --scenario g0-empty-stuck -- write "$fw/klipper_g0b1.bin" $base
+expect_match "$err" "power it off and on once" "the user is told to power-cycle the board"
+expect_eq "$(json "$(show "$st")" 'j["flash_empty"]')" True "FLASH_ACR.EMPTY stayed set"
+expect_eq "$(boot_area "$st")" system-memory "the next reset still starts the ROM bootloader"
+st=$(state empty_stuck_json)
+expect_exit 0 "write --json with EMPTY stuck" -- \
+  run "$st" --scenario g0-empty-stuck -- --json write "$fw/klipper_g0b1.bin" $base
+expect_eq "$(json "$out" 'any("FLASH_ACR.EMPTY did not change" in w["message"] and "power it off and on" in w["message"] for w in j["warnings"])')" \
+  True "the JSON reply warns that a power cycle is needed"
+
 # ---- options: reading and writing ---------------------------------------------------
 st=$(state opts --load "$fw/klipper_g0b1.bin@$base" --option boot0=1)
 expect_eq "$(boot_area "$st")" flash "factory options: the BOOT0 pin is ignored"
@@ -166,6 +161,28 @@ py random 32 4096 "$tmp/w.bin"
 expect_exit 5 "a write into the protected zone is refused" -- run "$st" -- write "$tmp/w.bin" 0x08041800
 expect_exit 0 "unlock removes the zone" -- run "$st" -- unlock --yes
 expect_eq "$(json "$(show "$st")" 'len(j["wrp_ranges_active"])')" 0 "no write protection left"
+
+# With the banks swapped (nSWAP_BANK=0) the bank-2 zone protects pages of
+# physical bank 2, which is then the one at 0x08000000 (RM0444 section
+# 3.7.8 nSWAP_BANK; WRP2xR, 3.7.20-3.7.21, name bank 2's pages): `options`,
+# `info` and the check before a write place it there, not at 0x08040000.
+st=$(state wrp_swapped --option nswap_bank=0 --option wrp2ar=0x00030002 \
+  --load "$tmp/old.bin@$base")
+expect_eq "$(json "$(show "$st")" '[(hex(r["start"]), hex(r["end"])) for r in j["wrp_ranges_active"]]')" \
+  "[('0x8001000', '0x8002000')]" "state: swapped banks, bank-2 pages 2-3 at the base"
+expect_exit 0 "options --json with the banks swapped" -- run "$st" -- --json options
+expect_eq "$(json "$out" '[(r["addr"], r["end"]) for r in j["protected_ranges"]]')" \
+  "[('0x08001000', '0x08001FFF')]" "swapped banks: the bank-2 zone at the base"
+expect_exit 0 "info with the banks swapped" -- run "$st" -- info
+expect_match "$out" "0x08001000-0x08001FFF" "info: the bank-2 zone at the base"
+expect_exit 5 "swapped banks: a write into the zone is refused" -- \
+  run "$st" -- write "$tmp/w.bin" 0x08001800
+expect_match "$err" "page 3 at 0x08001800-0x08001FFF" "the refusal names the protected page"
+same "the refused write changed nothing" "$tmp/old.bin" "$st"
+expect_exit 0 "swapped banks: the same pages of the other bank are writable" -- \
+  run "$st" -- write "$tmp/w.bin" 0x08041800
+py expect "$tmp/old.bin" $base "$tmp/expect.bin" "$tmp/w.bin@0x08041800"
+same "swapped banks: exactly the image written at 0x08041800" "$tmp/expect.bin" "$st"
 
 # Read protection 1 -> 0 erases both banks (one option change plus 2 x 22 ms).
 expect_exit 0 "options set rdp=1" -- run "$st" -- options set rdp=1 --yes
@@ -220,6 +237,12 @@ rescue_case swd-disabled "$st" --scenario swd-disabled
 
 # ---- nboot_sel on the G071 too -------------------------------------------------------
 st=$(state g071 --chip stm32g071rb --load "$fw/klipper_g071.bin@$base" --option boot0=1)
+# The G070, G071 and G081 answer with one device id (0x460): info names the
+# group and says that only the marking tells them apart.
+expect_exit 0 "G071: info" -- run "$st" --chip stm32g071rb -- info
+expect_match "$out" "STM32G070/G071/G081" "info names the group of device id 0x460"
+expect_match "$out" "share device id 0x460 and no register tells them apart" \
+  "info says the parts cannot be told apart"
 expect_exit 0 "G071: options set nboot_sel=pin" -- run "$st" --chip stm32g071rb -- options set nboot_sel=pin --yes
 expect_eq "$(boot_area "$st")" system-memory "G071: BOOT0 high reaches the ROM bootloader"
 

@@ -11,11 +11,8 @@
 #
 # usage: h7_options_sim.sh SWDSIM SWDFLASH CHIP FIRMWARE_DIR
 #   CHIP: h723 or h743 (firmware names), simulated as stm32h723zg / stm32h743zi
-sim=$1
-cli=$2
-chip=$3
-fw=$4
 . "$(dirname "$0")/lib.sh"
+chip_test_args "$@"
 
 case $chip in
   # wpsn1=0xF3 protects sectors 2-3 of bank 1; wpsn2=0x7F the last sector of bank 2.
@@ -25,53 +22,8 @@ case $chip in
         wrp_start=0x081E0000 ;;
   *) echo "unknown chip $chip"; exit 2 ;;
 esac
-if ! "$sim" chips | grep -q "^$simchip "; then
-  echo "swdsim does not simulate $simchip yet: skipping"
-  exit 77
-fi
-for f in katapult klipper random; do
-  if [ ! -f "$fw/${f}_$chip.bin" ]; then
-    echo "test firmware $fw/${f}_$chip.bin missing (arm-none-eabi-gcc not installed?): skipping"
-    exit 77
-  fi
-done
+need_chip_and_firmware "$fw" katapult_$chip.bin klipper_$chip.bin random_$chip.bin
 
-run() { # run STATE [--scenario S]... -- swdflash args...
-  st=$1
-  shift
-  scen=""
-  while [ "$1" = "--scenario" ]; do
-    scen="$scen --scenario $2"
-    shift 2
-  done
-  # shellcheck disable=SC2086
-  "$sim" run --chip "$simchip" --state "$st" $scen -- "$cli" "$@"
-}
-state() { # state NAME [init options...]: a fresh state file
-  f="$tmp/$1.state"
-  shift
-  "$sim" state init "$f" --chip "$simchip" "$@" >/dev/null || fail "state init $*"
-  echo "$f"
-}
-json() { # json TEXT EXPR: a Python expression on the JSON `j`
-  printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)" 2>/dev/null
-}
-show() { "$sim" state show "$1" --json; }
-expect_eq() { # expect_eq GOT WANT WHAT
-  if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi
-}
-# The chip's flash holds exactly IMAGE at the base and erased bytes after it.
-expect_flash_is() {
-  "$sim" state dump "$1" 0x08000000 "$flash_size" "$tmp/dump.bin" || fail "dump $1"
-  python3 - "$tmp/dump.bin" "$2" "$flash_size" <<'EOF' || fail "$3: flash does not hold exactly $2"
-import sys
-dump = open(sys.argv[1], "rb").read()
-img = open(sys.argv[2], "rb").read()
-want = img + b"\xff" * (int(sys.argv[3]) - len(img))
-sys.exit(0 if dump == want else 1)
-EOF
-  pass
-}
 # Unprotected, and the next reset (BOOT0 low) starts the program at 0x08000000.
 expect_rescued() {
   s=$(show "$1")
@@ -112,6 +64,19 @@ expect_match "$err" "irreversible" "secure mode refusal names the flag"
 expect_exit 2 "boot_add0 too wide" -- run "$st" options set boot_add0=0x10000 --yes
 expect_eq "$(json "$(show "$st")" 'j["options"]')" "$before" "refused changes leave the options alone"
 
+# ---- OPTCHANGEERR: the chip refuses to shrink a PCROP area without a regression ----
+# (RM0433 section 4.4.3, RM0468 section 4.4.3): said in plain words, nothing changed.
+st_pcrop=$(state pcrop --option prar1=0x00030000 --load "$fw/klipper_$chip.bin@0x08000000")
+before=$(json "$(show "$st_pcrop")" 'j["options"]')
+expect_exit 1 "removing the PCROP area at level 0" -- \
+  run "$st_pcrop" options set prot_area_start1=0xFFF --yes
+expect_match "$err" "refused the option change and kept all its options as they were \(OPTCHANGEERR" \
+  "OPTCHANGEERR in plain words"
+expect_match "$err" "can only shrink together with a read protection regression" \
+  "the refusal says what the chip allows"
+expect_eq "$(json "$(show "$st_pcrop")" 'j["options"]')" "$before" "the refused change changed nothing"
+expect_flash_is "$st_pcrop" "$fw/klipper_$chip.bin" "the refused change kept the flash"
+
 # ---- options set: a change in effect at once, no reset needed ------------------
 expect_exit 0 "options set iwdg1_sw=hardware bor_lev=level2" -- \
   run "$st" options set iwdg1_sw=hardware bor_lev=level2 --yes
@@ -146,6 +111,17 @@ expect_eq "$(json "$(show "$st")" 'j["options"]["boot_add1"]')" $((0x0800)) \
 expect_exit 0 "rescue --yes applies it" -- run "$st" rescue --yes
 expect_eq "$(json "$(show "$st")" 'j["boots_from"]')" system-memory \
   "after rescue --yes BOOT0 high starts the ROM bootloader"
+
+# ---- the Cortex-M7 caches the firmware switched on -------------------------------
+# The job turns them off (cleaning the D-cache by set and way) before the
+# loader runs, and back on afterwards; the simulator counts loader runs with
+# the caches unsafe and gives SCB_CCR's cache bits as last set.
+st=$(state caches)
+expect_exit 0 "write with the caches on" -- "$sim" run --chip "$simchip" --state "$st" \
+  --scenario h7-caches-on --report "$tmp/caches.json" -- "$cli" write "$image" 0x08000000
+expect_flash_is "$st" "$image" "write with the caches on: exactly the image"
+expect_eq "$(json "$(cat "$tmp/caches.json")" '(j["cache_unsafe_runs"], hex(j["cache_ccr"]))')" \
+  "(0, '0x30000')" "the loader ran with the caches off and clean, and they were switched back on"
 
 # ---- the program width follows the supply (256-bit words: x64 100 us, x16 180, x8 290) ----
 for case in "3300 100" "2400 180" "1900 290"; do

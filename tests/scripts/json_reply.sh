@@ -33,7 +33,3 @@ one() {
 field() {
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($1)" "$tmp/out"
 }
-
-expect_eq() { # expect_eq GOT WANT WHAT
-  if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi
-}

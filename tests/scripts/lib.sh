@@ -123,6 +123,103 @@ for line in sys.stdin:
         print('backwards:', line.strip())"
 }
 
+expect_eq() { # expect_eq GOT WANT WHAT
+  if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi
+}
+
+# json TEXT EXPR: a Python expression on the JSON `j` of TEXT.
+json() {
+  printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)" 2>/dev/null
+}
+
+# ---- tests of one simulated chip ----------------------------------------------
+# They set $sim (swdsim), $cli (swdflash), $simchip (what swdsim simulates)
+# and $flash_size.
+
+# chip_test_args SWDSIM SWDFLASH CHIP FIRMWARE_DIR: sets $sim, $cli, $chip, $fw.
+chip_test_args() {
+  sim=$1
+  cli=$2
+  chip=$3
+  fw=$4
+}
+
+# need_chip_and_firmware FIRMWARE_DIR FILE...: skip (exit 77) when swdsim
+# does not simulate $simchip or a test firmware file is missing.
+need_chip_and_firmware() {
+  need_simulator "$sim"
+  if ! "$sim" chips | grep -q "^$simchip "; then
+    echo "swdsim does not simulate $simchip yet: skipping"
+    exit 77
+  fi
+  ncf_dir=$1
+  shift
+  for ncf_file in "$@"; do
+    if [ ! -f "$ncf_dir/$ncf_file" ]; then
+      echo "test firmware $ncf_dir/$ncf_file missing (arm-none-eabi-gcc not installed?): skipping"
+      exit 77
+    fi
+  done
+}
+
+# run STATE [--scenario S]... [--] swdflash args...: swdflash against $simchip.
+run() {
+  st=$1
+  shift
+  scen=""
+  while [ "$1" = "--scenario" ]; do
+    scen="$scen --scenario $2"
+    shift 2
+  done
+  [ "$1" = "--" ] && shift
+  # shellcheck disable=SC2086
+  "$sim" run --chip "$simchip" --state "$st" $scen -- "$cli" "$@"
+}
+
+# state NAME [init options...]: a fresh state file of $simchip; prints its path.
+state() {
+  f="$tmp/$1.state"
+  shift
+  "$sim" state init "$f" --chip "$simchip" "$@" >/dev/null || fail "state init $*"
+  echo "$f"
+}
+
+# show STATE: what the simulator holds, as JSON.
+show() { "$sim" state show "$1" --json; }
+
+# expect_flash_is STATE IMAGE WHAT: the flash holds exactly IMAGE at the
+# base and erased bytes after it.
+expect_flash_is() {
+  "$sim" state dump "$1" 0x08000000 "$flash_size" "$tmp/dump.bin" || fail "dump $1"
+  python3 - "$tmp/dump.bin" "$2" "$flash_size" <<'EOF' || fail "$3: flash does not hold exactly $2"
+import sys
+dump = open(sys.argv[1], "rb").read()
+img = open(sys.argv[2], "rb").read()
+want = img + b"\xff" * (int(sys.argv[3]) - len(img))
+sys.exit(0 if dump == want else 1)
+EOF
+  pass
+}
+
+# ---- tests of the --json replies (cli_json_status.sh, cli_json_schema.sh) ----
+# json_reply_setup SWDSIM SWDFLASH SCHEMA CHECK_REPLY.py: sets $sim, $cli,
+# $schema and $check_reply, loads json_reply.sh, skips without the simulator
+# or python3-jsonschema, and makes an F103C8 state $tmp/chip.st and a
+# random 2 KiB $tmp/app.bin.
+json_reply_setup() {
+  sim=$1
+  cli=$2
+  schema=$3
+  check_reply=$4
+  . "$lib_dir/json_reply.sh"
+  need_simulator "$sim"
+  python3 -c 'import jsonschema' 2>/dev/null || {
+    echo "SKIP: python3-jsonschema is not installed"
+    exit 77
+  }
+  "$sim" state init "$tmp/chip.st" --chip stm32f103c8 >/dev/null || fail "state init"
+  head -c 2048 /dev/urandom >"$tmp/app.bin"
+}
 
 finish() {
   echo "$checks passed, $failures failed"

@@ -8,11 +8,8 @@
 #
 # usage: options_sim.sh SWDSIM SWDFLASH CHIP FIRMWARE_DIR
 #   CHIP: f103 or f446 (firmware names), simulated as stm32f103c8 / stm32f446re
-sim=$1
-cli=$2
-chip=$3
-fw=$4
 . "$(dirname "$0")/lib.sh"
+chip_test_args "$@"
 
 case $chip in
   # wrp1=0xF0 protects 32-48 KiB (4 KiB per bit); nwrp=0xF3 protects sectors 2-3.
@@ -22,63 +19,13 @@ case $chip in
         wrp_start=0x08008000 ;;
   *) echo "unknown chip $chip"; exit 2 ;;
 esac
-if ! "$sim" chips | grep -q "^$simchip "; then
-  echo "swdsim does not simulate $simchip yet: skipping"
-  exit 77
-fi
-for f in katapult klipper klipper_app random; do
-  if [ ! -f "$fw/${f}_$chip.bin" ]; then
-    echo "test firmware $fw/${f}_$chip.bin missing (arm-none-eabi-gcc not installed?): skipping"
-    exit 77
-  fi
-done
-run() { # run STATE [--scenario S] -- swdflash args...
-  st=$1
-  shift
-  scen=""
-  if [ "$1" = "--scenario" ]; then
-    scen="--scenario $2"
-    shift 2
-  fi
-  # shellcheck disable=SC2086
-  "$sim" run --chip "$simchip" --state "$st" $scen -- "$cli" "$@"
-}
-
-state() { # state NAME [init options...]: a fresh state file
-  f="$tmp/$1.state"
-  shift
-  "$sim" state init "$f" --chip "$simchip" "$@" >/dev/null || fail "state init $*"
-  echo "$f"
-}
-
-# json FILE-OR-TEXT EXPR: evaluate a Python expression on the JSON `j`.
-json() {
-  printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)" 2>/dev/null
-}
-
-show() { "$sim" state show "$1" --json; }
+need_chip_and_firmware "$fw" katapult_$chip.bin klipper_$chip.bin klipper_app_$chip.bin \
+  random_$chip.bin
 
 # What the option bytes and protection are (not the session's traces such
 # as the supply or the debugger latch).
 protection() {
   json "$(show "$1")" '(j["rdp_level"], j["wrp_ranges"], j["options"])'
-}
-
-expect_eq() { # expect_eq GOT WANT WHAT
-  if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi
-}
-
-# The chip's flash holds exactly IMAGE at the base and erased bytes after it.
-expect_flash_is() {
-  "$sim" state dump "$1" 0x08000000 "$flash_size" "$tmp/dump.bin" || fail "dump $1"
-  python3 - "$tmp/dump.bin" "$2" "$flash_size" <<'EOF' || fail "$3: flash does not hold exactly $2"
-import sys
-dump = open(sys.argv[1], "rb").read()
-img = open(sys.argv[2], "rb").read()
-want = img + b"\xff" * (int(sys.argv[3]) - len(img))
-sys.exit(0 if dump == want else 1)
-EOF
-  pass
 }
 
 # Programmed and in effect: the commands reset the chip to load the options,

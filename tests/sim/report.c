@@ -60,6 +60,8 @@ bool sim_report_write(const char *path, const sim_clock *clock, const char *chip
   fprintf(f, "  \"flash_erase_units\": %" PRIu64 ",\n", r->flash_erase_units);
   fprintf(f, "  \"mass_erases\": %" PRIu64 ",\n", r->mass_erases);
   fprintf(f, "  \"swd_khz\": %" PRIu32 ",\n", r->swd_khz);
+  fprintf(f, "  \"cache_unsafe_runs\": %" PRIu64 ",\n", r->cache_unsafe_runs);
+  fprintf(f, "  \"cache_ccr\": %" PRIu32 ",\n", r->cache_ccr);
   print_string(f, "chip", chip);
   fprintf(f, ",\n");
   print_string(f, "probe", probe_kind);

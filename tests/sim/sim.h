@@ -50,6 +50,12 @@ typedef struct sim_report {
   uint64_t flash_erase_units;
   uint64_t mass_erases;
   uint32_t swd_khz; /* SWD clock of the latest transaction (0: none yet) */
+  /* Cortex-M7 caches: runs of code in RAM (a loader) while SCB_CCR.DC/IC
+   * was set or the D-cache still held the firmware's dirty lines, and the
+   * DC/IC bits of SCB_CCR as last set (the firmware's at the end of a job
+   * that restored them). */
+  uint64_t cache_unsafe_runs;
+  uint32_t cache_ccr;
 } sim_report;
 
 typedef struct sim_clock {

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "chipdb.h"
 #include "options/optdesc.h"
 
 static swdf_optd_set builtin;
@@ -169,12 +170,14 @@ static bool f4_unit(void *user, uint32_t index, uint32_t *addr, uint32_t *size) 
   return true;
 }
 
+/* G0 banks of 2 KiB pages, 256 KiB apart; `user` points at the bank count
+ * (NULL: one bank). */
 static bool g0_bank(void *user, unsigned bank, uint32_t *addr, uint32_t *page) {
-  (void)user;
-  if (bank != 0) {
+  unsigned banks = user != NULL ? *(const unsigned *)user : 1;
+  if (bank >= banks) {
     return false;
   }
-  *addr = 0x08000000;
+  *addr = 0x08000000 + bank * 0x40000;
   *page = 0x800;
   return true;
 }
@@ -284,6 +287,35 @@ static void test_g0_page_zones_fit_the_same_mechanism(void **state) {
   swdf__optd_value_name(name, sizeof(name), &d->fields[sel], swdf__optd_get(d, w, (size_t)sel));
   assert_string_equal(name, "option");
   assert_true(d->fields[sel].warning[0] != '\0');
+}
+
+/* The WRP2x zones protect physical bank 2: at 0x08040000 normally, at the
+ * flash base with the banks swapped (nSWAP_BANK=0). */
+static void test_g0b1_zones_follow_the_bank_swap(void **state) {
+  (void)state;
+  const swdf_optd *d = find("stm32g0", 0x467);
+  uint32_t w[SWDF_OPTD_MAX_WORDS];
+  factory_words(d, w);
+  unsigned two_banks = 2;
+  swdf_optd_flash flash = {0x08000000, 512 * 1024, NULL, g0_bank, &two_banks};
+  swdf_optd_range r[4];
+  swdf__optd_put(d, w, (size_t)field(d, "wrp2a_strt"), 2);
+  swdf__optd_put(d, w, (size_t)field(d, "wrp2a_end"), 3);
+  swdf__optd_put(d, w, (size_t)field(d, "wrp1b_strt"), 0);
+  swdf__optd_put(d, w, (size_t)field(d, "wrp1b_end"), 0);
+  assert_int_equal(swdf__optd_protected_ranges(r, 4, d, w, &flash), 2);
+  assert_int_equal(r[0].addr, 0x08000000);
+  assert_int_equal(r[1].addr, 0x08041000);
+  assert_int_equal(r[1].size, 2 * 0x800);
+  swdf__optd_put(d, w, (size_t)field(d, "nswap_bank"), 0);
+  assert_int_equal(swdf__optd_protected_ranges(r, 4, d, w, &flash), 2);
+  assert_int_equal(r[0].addr, 0x08001000);
+  assert_int_equal(r[0].size, 2 * 0x800);
+  assert_int_equal(r[1].addr, 0x08040000);
+  /* One bank in the map (DUAL_BANK=0): nothing to swap. */
+  swdf_optd_flash single = {0x08000000, 512 * 1024, NULL, g0_bank, NULL};
+  assert_int_equal(swdf__optd_protected_ranges(r, 4, d, w, &single), 1);
+  assert_int_equal(r[0].addr, 0x08000000);
 }
 
 static void test_h7_cur_and_prg_registers(void **state) {
@@ -417,6 +449,10 @@ static void test_parser_errors(void **state) {
   expect_parse_error("options y\n based-on x\n", "t.opt:2:", "no description 'x'");
   expect_parse_error(HEAD RDP_OK " word s 0x2000 32 readonly\n field f s 0 1 other\n  any\n",
                      "t.opt:8:", "belong to the status group");
+  expect_parse_error(HEAD RDP_OK "  in-force s\n", "t.opt:4:", "in-force field 's'");
+  expect_parse_error(HEAD RDP_OK " field f w 8 2 other\n  any\n  in-force f\n", "t.opt:7:",
+                     "belongs to the read-protection field");
+  expect_parse_error(HEAD RDP_OK " swap nope 0\n", "t.opt:7:", "swap: field 'nope'");
   expect_parse_error(HEAD " value 1 a \"x\"\n", "t.opt:4:", "belongs to a field");
   expect_parse_error(HEAD " word v 0x1001 16\n", "t.opt:4:", "not aligned");
   expect_parse_error(HEAD " word v 0x1004 32 complement\n", "t.opt:4:", "only 16-bit words");
@@ -426,6 +462,80 @@ static void test_parser_errors(void **state) {
                      "do not fit");
   expect_parse_error(HEAD " word v 18014398509481985K 32\n" RDP_OK, "t.opt:4:",
                      "must be a number");
+}
+
+/* Read protection is described once: the chip data of F1, F4, G0 and H7
+ * parts has no `rdp` line, and the library fills it from the option
+ * description (the F1 from FLASH_OBR.RDPRT, the level in force now). */
+static const swdf_chip *chip_by_id(const swdf_chipdb *db, const char *id) {
+  for (size_t i = 0; i < db->count; i++) {
+    if (strcmp(db->chips[i].id, id) == 0) {
+      return &db->chips[i];
+    }
+  }
+  fail_msg("no chip %s", id);
+  return NULL;
+}
+
+static void test_chip_rdp_comes_from_the_description(void **state) {
+  (void)state;
+  swdf_chipdb db = {0};
+  assert_true(swdf_chipdb_add_builtin(&db));
+  const swdf_chip *f1 = chip_by_id(&db, "stm32f1-md");
+  assert_int_equal(f1->rdp.reg, 0);
+  assert_true(swdf__optd_derive_chip_data(db.chips, db.count));
+  uint32_t raw;
+  assert_int_equal(f1->rdp.reg, 0x4002201C);
+  assert_int_equal(swdf_chip_rdp_level(f1, 0x03FFFFFC, &raw), 0);
+  assert_int_equal(swdf_chip_rdp_level(f1, 0x03FFFFFE, &raw), 1);
+  assert_int_equal(raw, 1);
+  struct {
+    const char *id;
+    uint32_t reg;
+    unsigned shift;
+  } same[] = {{"stm32f4-446", 0x40023C14, 8},
+              {"stm32g0-0bx", 0x40022020, 0},
+              {"stm32h7-72x", 0x5200201C, 8}};
+  for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+    const swdf_chip *c = chip_by_id(&db, same[i].id);
+    assert_int_equal(c->rdp.reg, same[i].reg);
+    uint32_t other = 0x0FFF0000u | (0xED & ((1u << same[i].shift) - 1));
+    assert_int_equal(swdf_chip_rdp_level(c, other | 0xAAu << same[i].shift, &raw), 0);
+    assert_int_equal(raw, 0xAA);
+    assert_int_equal(swdf_chip_rdp_level(c, other | 0x55u << same[i].shift, NULL), 1);
+    assert_int_equal(swdf_chip_rdp_level(c, other | 0xCCu << same[i].shift, NULL), 2);
+    assert_int_equal(swdf_chip_rdp_level(c, other | 0x12u << same[i].shift, NULL), 1);
+  }
+  /* The bank-layout bit too (G0B1 OPTR.DUAL_BANK, F42x/F43x OPTCR.DB1M). */
+  const swdf_chip *g0b1 = chip_by_id(&db, "stm32g0-0bx");
+  assert_int_equal(g0b1->dual_bank_reg, 0x40022020);
+  assert_true(swdf_chip_dual_bank(g0b1, 1u << 21));
+  assert_false(swdf_chip_dual_bank(g0b1, 0xFFDFFFFFu));
+  const swdf_chip *f42x = chip_by_id(&db, "stm32f4-42x");
+  assert_int_equal(f42x->dual_bank_reg, 0x40023C14);
+  assert_true(swdf_chip_dual_bank(f42x, 1u << 30));
+  assert_false(swdf_chip_dual_bank(f42x, 0x0FFFAAED));
+  /* A family without an option description keeps its chip data. */
+  assert_int_equal(chip_by_id(&db, "stm32l4-47x")->rdp.reg, 0x40022020);
+  assert_int_equal(chip_by_id(&db, "stm32f7-76x")->dual_bank_reg, 0x40023C14);
+  swdf_chipdb_free(&db);
+  /* Every built-in chip has exactly one description of it. */
+  swdf_chipdb raw_db = {0};
+  assert_true(swdf_chipdb_add_builtin(&raw_db));
+  for (size_t i = 0; i < raw_db.count; i++) {
+    const swdf_chip *c = &raw_db.chips[i];
+    bool in_options = swdf__optd_find(&builtin, c->driver, c->dev_id) != NULL;
+    const swdf_optd *d = swdf__optd_find(&builtin, c->driver, c->dev_id);
+    if (d != NULL && d->dual_field != 0 && c->dual_bank_reg != 0) {
+      fail_msg("%s: the dual-bank option bit is described twice", c->id);
+    }
+    if ((c->rdp.reg != 0) == in_options) {
+      fail_msg("%s: read protection %s", c->id,
+               in_options ? "is described both in its chip data and in its option description"
+                          : "is not described");
+    }
+  }
+  swdf_chipdb_free(&raw_db);
 }
 
 static void test_based_on_replaces_and_adds_fields(void **state) {
@@ -457,12 +567,14 @@ int main(void) {
       cmocka_unit_test(test_f4_sectors_and_pcrop),
       cmocka_unit_test(test_f42x_bank2_sectors_from_optcr1),
       cmocka_unit_test(test_g0_page_zones_fit_the_same_mechanism),
+      cmocka_unit_test(test_g0b1_zones_follow_the_bank_swap),
       cmocka_unit_test(test_h7_cur_and_prg_registers),
       cmocka_unit_test(test_parse_value),
       cmocka_unit_test(test_unlock_values),
       cmocka_unit_test(test_parser_accepts_a_minimal_description),
       cmocka_unit_test(test_parser_errors),
       cmocka_unit_test(test_based_on_replaces_and_adds_fields),
+      cmocka_unit_test(test_chip_rdp_comes_from_the_description),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -686,6 +686,10 @@ void core_run(sim_target *t, sim_ns until)
     return;
   }
   uint32_t pc = reg(c, UC_ARM_REG_PC), xpsr = reg(c, UC_ARM_REG_XPSR);
+  /* Code in RAM is a debugger's loader: with the caches on it would read
+   * stale flash lines, and the firmware's dirty lines would be lost. */
+  if (pc >= 0x20000000u && pc < 0x40000000u && scs_cache_unsafe(t))
+    t->clock->report.cache_unsafe_runs++;
   clear_requests(c);
   c->expect_valid = false;
   c->in_run = true;
@@ -765,6 +769,8 @@ void core_reset(sim_target *t, bool system)
   uint32_t boot = bus_boot_address(t);
   c->vtor = boot & 0x3FFFFF80;
   c->ccr = t->chip->has_fpu ? 0x200 : 0; /* STKALIGN resets to 1 on the Cortex-M4 */
+  c->dcache_dirty = false; /* a reset loses what the caches held */
+  c->csselr = c->dccisw_count = 0;
   c->fpccr = t->chip->has_fpu ? 0xC0000000u : 0;
   memset(c->scs_store, 0, sizeof c->scs_store);
   nvic_reset(t);

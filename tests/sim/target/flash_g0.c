@@ -571,7 +571,7 @@ static bus_status g0_reg_write(sim_target *t, bus_master m, uint32_t off, uint32
     f->acr = v & ~(uint32_t)ACR_EMPTY;
     f->debug_disabled = !(v & ACR_DBG_SWEN); /* software may turn the debug port off */
     bool empty = v & ACR_EMPTY; /* software may correct EMPTY (RM0444 §3.7.1) */
-    if (empty != t->st.flash_empty) {
+    if (empty != t->st.flash_empty && !t->scen.g0_empty_stuck) {
       t->st.flash_empty = empty;
       target_mark_dirty(t);
     }

@@ -261,6 +261,41 @@ static void dwt_write(sim_target *t, uint32_t off, uint32_t value)
 
 /* ---- SCS ---- */
 
+/* ---- Cortex-M7 level-1 caches (Arm DDI 0489 section 5, ARMv7-M ARM B2.2.7) ----
+ * Only their state is modelled, not their contents: SCB_CCR.DC/IC, CSSELR,
+ * CCSIDR (16 KiB each: D 4 ways x 128 sets, I 2 ways x 256 sets, 32-byte
+ * lines) and the set/way clean of the D-cache. A D-cache switched on holds
+ * dirty lines until every set and way has been cleaned (DCCISW). */
+enum {
+  CCR_DC = 1u << 16, CCR_IC = 1u << 17,
+  CCSIDR_DCACHE = 0xF00FE019u, CCSIDR_ICACHE = 0xF01FE009u,
+  DCACHE_LINES = 4 * 128,
+};
+
+static bool has_l1_caches(const sim_target *t)
+{
+  return ((t->chip->cpuid >> 4) & 0xFFFu) == 0xC27u;
+}
+
+void scs_ccr_write(sim_target *t, uint32_t value)
+{
+  sim_core *c = &t->core;
+  uint32_t caches = has_l1_caches(t) ? CCR_DC | CCR_IC : 0;
+  if ((value & caches & CCR_DC) && !(c->ccr & CCR_DC)) {
+    c->dcache_dirty = true; /* from now on stores may sit in the cache only */
+    c->dccisw_count = 0;
+  }
+  c->ccr = value & (0x31Bu | caches);
+  if (caches)
+    t->clock->report.cache_ccr = c->ccr & caches;
+}
+
+bool scs_cache_unsafe(const sim_target *t)
+{
+  const sim_core *c = &t->core;
+  return has_l1_caches(t) && ((c->ccr & (CCR_DC | CCR_IC)) || c->dcache_dirty);
+}
+
 static bus_status scs_read(sim_target *t, uint32_t off, uint32_t *value)
 {
   sim_core *c = &t->core;
@@ -284,6 +319,12 @@ static bus_status scs_read(sim_target *t, uint32_t off, uint32_t *value)
     return BUS_OK;
   case 0xD14:
     *value = c->ccr;
+    return BUS_OK;
+  case 0xD80:
+    *value = !has_l1_caches(t) ? 0 : (c->csselr & 1) ? CCSIDR_ICACHE : CCSIDR_DCACHE;
+    return BUS_OK;
+  case 0xD84:
+    *value = c->csselr;
     return BUS_OK;
   case 0xD28:
     *value = c->cfsr;
@@ -367,7 +408,15 @@ static void scs_write(sim_target *t, bus_master m, uint32_t off, uint32_t value,
       c->stop_pending = true; /* SEVONPEND, SLEEPONEXIT */
     return;
   case 0xD14:
-    c->ccr = value & 0x31B;
+    scs_ccr_write(t, value);
+    return;
+  case 0xD84:
+    c->csselr = has_l1_caches(t) ? value & 1 : 0;
+    return;
+  case 0xF74: /* DCCISW: clean and invalidate one set/way */
+    if (has_l1_caches(t) && c->dcache_dirty &&
+        ++c->dccisw_count >= DCACHE_LINES)
+      c->dcache_dirty = false;
     return;
   case 0xD28:
     c->cfsr &= ~v;

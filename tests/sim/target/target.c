@@ -34,6 +34,17 @@
  *                  found the flash empty (FLASH_ACR.EMPTY=1), factory boot
  *                  options, BOOT0 low: a reset enters the ROM bootloader
  *                  although the flash now holds a program.
+ *  g0-empty-stuck  (G0) software cannot change FLASH_ACR.EMPTY: only the
+ *                  option loader (power-on, OBL_LAUNCH) sets it. RM0444
+ *                  section 3.7.1 makes the bit writable; this stands for a
+ *                  part or board where the correction does not take, so
+ *                  that the tool's "power-cycle the board" path is tested.
+ *  h7-caches-on    (H7) the running firmware has switched the Cortex-M7
+ *                  instruction and data caches on (SCB_CCR.IC/DC), and the
+ *                  D-cache holds dirty lines until cleaned by set/way. The
+ *                  report counts loader runs with the caches unsafe
+ *                  (cache_unsafe_runs) and gives SCB_CCR's cache bits as
+ *                  last set (cache_ccr).
  *  vdd=MV          the supply the probe measures (default 3300 mV); on the F4
  *                  it limits the program/erase parallelism.
  *  h7-boot-add[=0xHHHH]  H7 only: the option bytes hold BOOT_ADD0 = HHHH (the
@@ -78,12 +89,16 @@ static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t
     s->g0_boot0_ignored = true;
   else if (strcmp(name, "g0-empty-check") == 0)
     s->g0_empty_check = true;
+  else if (strcmp(name, "g0-empty-stuck") == 0)
+    s->g0_empty_stuck = true;
   else if (strcmp(name, "boot0=0") == 0 || strcmp(name, "boot0=1") == 0)
     s->boot0 = name[6] - '0';
   else if (strcmp(name, "boot1=0") == 0 || strcmp(name, "boot1=1") == 0)
     s->boot1 = name[6] - '0';
   else if (sscanf(name, "vdd=%u%c", &mv, &tail) == 1 && mv >= 1700 && mv <= 3600)
     s->vdd_mv = mv;
+  else if (strcmp(name, "h7-caches-on") == 0)
+    s->h7_caches_on = true;
   else if (strcmp(name, "h7-boot-add") == 0)
     s->h7_boot_add0 = 0x1FF0;
   else if (sscanf(name, "h7-boot-add=%x%c", &mv, &tail) == 1 && mv <= 0xFFFF &&
@@ -93,7 +108,7 @@ static bool parse_scenario(sim_scenarios *s, const char *name, char *err, size_t
     snprintf(err, err_len,
              "unknown scenario '%s' (known: no-target, nrst-not-wired, swd-disabled, sleep, "
              "boot0=0|1, boot1=0|1, vdd=1700..3600, g0-boot0-ignored, g0-empty-check, "
-             "h7-boot-add[=0xHHHH])",
+             "g0-empty-stuck, h7-caches-on, h7-boot-add[=0xHHHH])",
              name);
     return false;
   }
@@ -390,6 +405,10 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
     t->st.boot1 = t->scen.boot1 == 1;
     t->dirty = true;
   }
+  if (t->scen.h7_caches_on && t->chip->family->id != SIM_FAMILY_H7) {
+    snprintf(err, err_len, "scenario h7-caches-on needs an STM32H7 chip, not %s", t->chip->name);
+    goto fail;
+  }
   if (t->scen.h7_boot_add0 >= 0) {
     if (t->chip->family->id != SIM_FAMILY_H7) {
       snprintf(err, err_len, "scenario h7-boot-add needs an STM32H7 chip, not %s", t->chip->name);
@@ -400,10 +419,10 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
     t->dirty = true;
   }
 
-  if (t->scen.g0_boot0_ignored || t->scen.g0_empty_check) {
+  if (t->scen.g0_boot0_ignored || t->scen.g0_empty_check || t->scen.g0_empty_stuck) {
     if (t->chip->family->id != SIM_FAMILY_G0) {
-      snprintf(err, err_len, "the scenarios g0-boot0-ignored and g0-empty-check need a G0 chip, "
-                             "not %s", t->chip->name);
+      snprintf(err, err_len, "the scenarios g0-boot0-ignored, g0-empty-check and g0-empty-stuck "
+                             "need a G0 chip, not %s", t->chip->name);
       goto fail;
     }
     flash_g0_scenarios(t);
@@ -432,6 +451,8 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
     target_advance(t, t->now + SIM_MS(opts->idle_ms));
     t->time_offset = t->now - clock->now;
   }
+  if (t->scen.h7_caches_on) /* what SCB_EnableICache/SCB_EnableDCache leave */
+    scs_ccr_write(t, t->core.ccr | 1u << 16 | 1u << 17);
   /* the firmware has been running since before the client started */
   if (scenario_firmware(t) && firmware_running(t)) {
     t->scen_fired = true;

@@ -509,6 +509,11 @@ typedef struct sim_core {
   uint64_t dwt_cyccnt_base;
   /* system control block (reset by system reset) */
   uint32_t vtor, scr, ccr, shcsr, cfsr, hfsr, mmfar, bfar, cpacr, aircr_prigroup;
+  /* Cortex-M7 level-1 caches (Arm DDI 0489 section 5): CSSELR, whether the
+   * D-cache holds dirty lines (from the moment DC is set), and how many
+   * set/way clean operations (DCCISW) have been made since. */
+  uint32_t csselr, dccisw_count;
+  bool dcache_dirty;
   sim_nvic nvic;
   uint32_t scs_store[0x400 / 4]; /* plain storage for the SCS registers not modelled */
   uint32_t fpccr;
@@ -564,6 +569,10 @@ void core_note_side_effect(sim_target *t);
 void core_limit_run(sim_target *t, sim_ns when);
 void core_clock_changed(sim_target *t);
 void core_reset(sim_target *t, bool system);
+/* SCB_CCR as the core or a debugger writes it (the Cortex-M7 cache bits). */
+void scs_ccr_write(sim_target *t, uint32_t value);
+/* The Cortex-M7 caches are on, or the D-cache still holds dirty lines. */
+bool scs_cache_unsafe(const sim_target *t);
 void core_power_on(sim_target *t);
 void core_halt(sim_target *t, uint32_t dfsr_reason);
 void core_resume(sim_target *t);
@@ -641,9 +650,11 @@ void dp_power_on(sim_target *t);
 typedef struct sim_scenarios {
   bool no_target, nrst_not_wired, swd_disabled, sleep;
   bool g0_boot0_ignored, g0_empty_check; /* G0 boot option scenarios (flash_g0.c) */
+  bool g0_empty_stuck; /* G0: software writes to FLASH_ACR.EMPTY are ignored */
   int boot0, boot1; /* -1: as in the state */
   uint32_t vdd_mv;
   int32_t h7_boot_add0; /* h7-boot-add: BOOT_ADD0 for this chip; -1: as in the state */
+  bool h7_caches_on; /* h7-caches-on: the firmware enabled the M7 caches before the session */
 } sim_scenarios;
 
 enum {

@@ -400,6 +400,31 @@ static void test_options_and_boot(void **state)
   remove(path);
 }
 
+/* The Cortex-M7 caches as the firmware left them (h7-caches-on): SCB_CCR
+ * shows DC and IC, CCSIDR the 16 KiB D-cache (4 ways x 128 sets), and the
+ * D-cache stays dirty until every set and way has been cleaned. */
+static void test_cache_state(void **state)
+{
+  (void)state;
+  tp p;
+  open_chip(&p, "stm32h743zi", NULL, "h7-caches-on");
+  assert_int_equal(tp_read32(&p, 0xE000ED14) & 0x30000u, 0x30000u);
+  assert_true(scs_cache_unsafe(p.t));
+  tp_write32(&p, 0xE000ED84, 0); /* CSSELR: the data cache */
+  assert_int_equal(tp_read32(&p, 0xE000ED80), 0xF00FE019u);
+  tp_write32(&p, 0xE000ED14, tp_read32(&p, 0xE000ED14) & ~0x30000u);
+  assert_true(scs_cache_unsafe(p.t)); /* off, but the dirty lines are still there */
+  for (uint32_t way = 0; way < 4; way++)
+    for (uint32_t set = 0; set < 127; set++)
+      tp_write32(&p, 0xE000EF74, way << 30 | set << 5);
+  assert_true(scs_cache_unsafe(p.t)); /* one set of each way left */
+  for (uint32_t way = 0; way < 4; way++)
+    tp_write32(&p, 0xE000EF74, way << 30 | 127u << 5);
+  assert_false(scs_cache_unsafe(p.t));
+  assert_int_equal(p.clock.report.cache_ccr, 0);
+  tp_close(&p);
+}
+
 static void test_rdp_regression(void **state)
 {
   (void)state;
@@ -448,6 +473,7 @@ int main(void)
       cmocka_unit_test(test_write_protection),
       cmocka_unit_test(test_options_and_boot),
       cmocka_unit_test(test_rdp_regression),
+      cmocka_unit_test(test_cache_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
