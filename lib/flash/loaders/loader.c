@@ -284,6 +284,13 @@ static void repeated_ranges(job *j, uint32_t code, const swdf_loader_check *c, u
   }
 }
 
+/* The slot's data as the host sent them (see SWDF_LOADER_OP_DATA_CRC). */
+static int data_intact(const volatile swdf_loader_ctl *ctl, const void *data, uint32_t len,
+                       uint32_t want) {
+  const uint32_t(*tables)[256] = (const uint32_t(*)[256])(uintptr_t)ctl->crc_tables;
+  return ~swdf_crc32_run(tables, 0xffffffffu, data, len) == want;
+}
+
 static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *data) {
   volatile swdf_loader_ctl *ctl = j->ctl;
   uint32_t op = t->op;
@@ -299,6 +306,10 @@ static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *
     if (arg1 > ctl->slot_size) {
       j->fail_addr = arg0;
       fail(j, SWDF_LOADER_FAIL_BAD_ARG);
+    }
+    if ((op & SWDF_LOADER_OP_DATA_CRC) != 0 && !data_intact(ctl, data, arg1, t->data_crc)) {
+      j->fail_addr = arg0; /* nothing of the slot was programmed */
+      fail(j, SWDF_LOADER_FAIL_DATA);
     }
     program(j, base, arg0, data, arg1);
     break;
