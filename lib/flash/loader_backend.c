@@ -217,8 +217,7 @@ static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void
 }
 
 #define LINK_HINT                                                                                  \
-  "the flash outside what was written is unchanged; run the command again, and if this "         \
-  "recurs, lower the SWD clock with --freq or use shorter wires"
+  "run the command again; if this recurs, lower the SWD clock with --freq or use shorter wires"
 
 /* The loader failed: say what it was doing and why. */
 static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
