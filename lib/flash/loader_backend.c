@@ -193,10 +193,13 @@ static bool reads_back(swdf__flash_session *s, uint32_t addr, const void *buf, s
   return same;
 }
 
-static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
+/* `first` 1: an earlier write of the same bytes failed, so even the first
+ * attempt here is read back. */
+static swdf_err write_retrying_from(swdf__flash_session *s, int first, uint32_t addr,
+                                    const void *buf, size_t len) {
   swdf_deadline d;
   swdf__deadline_start(&d, RETRY_DEADLINE_US);
-  for (int attempt = 0;; attempt++) {
+  for (int attempt = first;; attempt++) {
     count_wire(s, len);
     swdf_err err = swdf__mem_write(s->t, addr, buf, len);
     if (err == SWDF_OK && attempt > 0 && !reads_back(s, addr, buf, len)) {
@@ -214,6 +217,10 @@ static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void
       return err;
     }
   }
+}
+
+static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
+  return write_retrying_from(s, 0, addr, buf, len);
 }
 
 #define LINK_HINT                                                                                  \
@@ -423,7 +430,15 @@ static swdf_err write_slot_part(swdf__flash_session *s, bool streamed, uint32_t 
     return write_retrying(s, addr, buf, len);
   }
   count_wire(s, len);
-  return swdf__mem_write_unchecked(s->t, addr, buf, len);
+  swdf_err err = swdf__mem_write_unchecked(s->t, addr, buf, len);
+  if (err != SWDF_ERR_USB) {
+    return err;
+  }
+  /* A transfer the probe missed: this part again, checked and read back
+   * (the slot's CRC still covers the parts written before it). */
+  swdf__log(s->ctx, SWDF_LOG_DEBUG, "streaming to the loader's SRAM failed (%s), retrying",
+            swdf_ctx_errmsg(s->ctx));
+  return write_retrying_from(s, 1, addr, buf, len);
 }
 
 /* Queue one slot: data (if any) first, the trailer last. */
