@@ -9,7 +9,8 @@
  * the next one goes out: the probe firmware clears the DP's sticky error
  * flags after a fault so that its next command starts clean, so a later
  * command's OK would hide an earlier command's fault. A posted write only
- * defers that check to the next memory call (or swdf__mem_sync). Long reads
+ * defers that check to the next memory call (or swdf__mem_sync); an
+ * unchecked write skips it, for data the target checks itself. Long reads
  * keep a few commands, each followed by its status command, in flight, so
  * that the probe reads the next block while USB carries the last one.
  */
@@ -22,6 +23,7 @@
 typedef struct mem_op {
   bool write;
   bool posted;
+  bool unchecked; /* no status read at all (swdf__mem_write_unchecked) */
   uint32_t addr;
   uint8_t *rbuf;
   const uint8_t *wbuf;
@@ -149,6 +151,9 @@ swdf_err swdf__mem_sync(swdf_target *t) {
 /* One probe command, retried on WAIT and wire errors; posted when asked. */
 static swdf_err run_command(swdf_target *t, const mem_op *op, uint32_t addr, size_t offset,
                             uint32_t n, unsigned width, bool posted) {
+  if (op->unchecked) {
+    return swdf__stlink_write_mem(t->st, addr, op->wbuf + offset, n, width);
+  }
   swdf_deadline d;
   swdf__deadline_start(&d, SWDF_LINK_RETRY_DEADLINE_US);
   for (unsigned attempt = 0;; attempt++) {
@@ -341,6 +346,12 @@ swdf_err swdf__mem_write_sized(swdf_target *t, uint32_t addr, const void *buf, s
                                unsigned width) {
   mem_op op = {.write = true, .addr = addr, .wbuf = buf, .len = len, .width = width};
   return run_sized(t, &op);
+}
+
+swdf_err swdf__mem_write_unchecked(swdf_target *t, uint32_t addr, const void *buf, size_t len) {
+  swdf_err err = check_range(t, addr, len);
+  mem_op op = {.write = true, .unchecked = true, .addr = addr, .wbuf = buf, .len = len};
+  return err != SWDF_OK ? err : run(t, &op);
 }
 
 swdf_err swdf__mem_write_posted(swdf_target *t, uint32_t addr, const void *buf, size_t len) {

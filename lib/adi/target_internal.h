@@ -98,6 +98,17 @@ swdf_err swdf__mem_write_sized(swdf_target *t, uint32_t addr, const void *buf, s
  */
 swdf_err swdf__mem_write_posted(swdf_target *t, uint32_t addr, const void *buf, size_t len);
 
+/*
+ * Write without reading the status of any of its probe commands, so that
+ * the probe takes the next command's data over USB while it still writes
+ * this one over SWD (a status command in between would hold them back).
+ * A fault on the wire goes unnoticed here (the probe firmware clears the
+ * sticky flags for the next command): only for data whose arrival the
+ * target checks itself (the flash loader's slot CRC). USB errors are
+ * reported as usual. The buffer may be reused as soon as the call returns.
+ */
+swdf_err swdf__mem_write_unchecked(swdf_target *t, uint32_t addr, const void *buf, size_t len);
+
 /* Check the outcome of posted writes. */
 swdf_err swdf__mem_sync(swdf_target *t);
 

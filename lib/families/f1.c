@@ -180,7 +180,7 @@ static swdf_err fpec_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *h
     err = swdf__write32(t, F1_RCC_CFGR, (saved->rcc_cfgr & ~F1_CFGR_CLEAR) | v->boost_cfgr);
   }
   if (err == SWDF_OK) {
-    err = swdf__clock_switch_to_pll(t, F1_RCC_CR, F1_RCC_CFGR);
+    err = swdf__clock_switch_to_pll(t, F1_RCC_CR, F1_RCC_CFGR, 2);
   }
   if (err == SWDF_OK) {
     *hz = v->boost_hz;
@@ -200,7 +200,7 @@ static swdf_err f3_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz)
 
 static swdf_err f1_unboost(swdf_target *t, const swdf__clock_saved *saved) {
   return swdf__clock_restore(t, F1_RCC_CR, F1_RCC_CFGR, 0,
-                             swdf__target_chip(t)->flash_regs + F1_ACR, saved);
+                             swdf__target_chip(t)->flash_regs + F1_ACR, 2, saved);
 }
 
 static void f1_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,

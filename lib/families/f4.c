@@ -238,7 +238,7 @@ static swdf_err f4_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz)
     err = swdf__write32(t, F4_RCC_CFGR, (saved->rcc_cfgr & ~F4_CFGR_CLEAR) | F4_CFGR_APB1_DIV2);
   }
   if (err == SWDF_OK) {
-    err = swdf__clock_switch_to_pll(t, F4_RCC_CR, F4_RCC_CFGR);
+    err = swdf__clock_switch_to_pll(t, F4_RCC_CR, F4_RCC_CFGR, 2);
   }
   if (err == SWDF_OK) {
     *hz = F4_BOOST_HZ;
@@ -248,7 +248,7 @@ static swdf_err f4_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz)
 
 static swdf_err f4_unboost(swdf_target *t, const swdf__clock_saved *saved) {
   return swdf__clock_restore(t, F4_RCC_CR, F4_RCC_CFGR, F4_RCC_PLLCFGR,
-                             swdf__target_chip(t)->flash_regs + F4_ACR, saved);
+                             swdf__target_chip(t)->flash_regs + F4_ACR, 2, saved);
 }
 
 static void f4_erase_cmd(swdf__erase_cmd *out, const swdf__flash_ctl *ctl,

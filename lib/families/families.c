@@ -84,41 +84,47 @@ uint32_t swdf__erase_time_us(const swdf__flash_ctl *ctl, uint32_t size, bool max
   return max ? pick->max_us : pick->typ_us;
 }
 
-/* RCC_CR and RCC_CFGR bits common to F1 and F4 (RM0008 section 7.3, RM0090
- * section 7.3): PLLON/PLLRDY, SW and SWS. */
+/* RCC_CR and RCC_CFGR bits common to F1, F4 and G0 (RM0008 section 7.3,
+ * RM0090 section 7.3, RM0444 section 5.4): PLLON/PLLRDY, SW = 2 for the PLL
+ * and SWS right above SW; SW is 2 bits wide on F1/F4 and 3 on G0. */
 enum {
   RCC_CR_PLLON = 1u << 24,
   RCC_CR_PLLRDY = 1u << 25,
-  RCC_CFGR_SW = 3u << 0,
-  RCC_CFGR_SWS = 3u << 2,
   RCC_SW_PLL = 2u,
   CLOCK_TIMEOUT_US = 100000, /* PLL lock and clock switch take microseconds */
 };
 
-swdf_err swdf__clock_switch_to_pll(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr) {
+static uint32_t sw_mask(unsigned sw_bits) { return (1u << sw_bits) - 1u; }
+
+swdf_err swdf__clock_switch_to_pll(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
+                                   unsigned sw_bits) {
+  uint32_t sw = sw_mask(sw_bits);
   swdf_err err = swdf__modify32(t, rcc_cr, 0, RCC_CR_PLLON);
   if (err == SWDF_OK) {
     err = swdf__poll32(NULL, t, rcc_cr, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_TIMEOUT_US);
   }
   if (err == SWDF_OK) {
-    err = swdf__modify32(t, rcc_cfgr, RCC_CFGR_SW, RCC_SW_PLL);
+    err = swdf__modify32(t, rcc_cfgr, sw, RCC_SW_PLL);
   }
   if (err == SWDF_OK) {
-    err = swdf__poll32(NULL, t, rcc_cfgr, RCC_CFGR_SWS, RCC_SW_PLL << 2, CLOCK_TIMEOUT_US);
+    err = swdf__poll32(NULL, t, rcc_cfgr, sw << sw_bits, RCC_SW_PLL << sw_bits,
+                       CLOCK_TIMEOUT_US);
   }
   return err;
 }
 
-/* Back to the HSI first, then the PLL off and every register as it was. */
+/* Back to the HSI first, then the PLL off and every register as it was;
+ * `flash_acr` 0: the caller puts the flash wait states back itself. */
 swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
-                             uint32_t rcc_pllcfgr, uint32_t flash_acr,
+                             uint32_t rcc_pllcfgr, uint32_t flash_acr, unsigned sw_bits,
                              const swdf__clock_saved *saved) {
   if (!saved->boosted) {
     return SWDF_OK;
   }
-  swdf_err err = swdf__modify32(t, rcc_cfgr, RCC_CFGR_SW, 0);
+  uint32_t sw = sw_mask(sw_bits);
+  swdf_err err = swdf__modify32(t, rcc_cfgr, sw, 0);
   if (err == SWDF_OK) {
-    err = swdf__poll32(NULL, t, rcc_cfgr, RCC_CFGR_SWS, 0, CLOCK_TIMEOUT_US);
+    err = swdf__poll32(NULL, t, rcc_cfgr, sw << sw_bits, 0, CLOCK_TIMEOUT_US);
   }
   if (err == SWDF_OK) {
     err = swdf__write32(t, rcc_cr, saved->rcc_cr);
@@ -129,7 +135,7 @@ swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
   if (err == SWDF_OK && rcc_pllcfgr != 0) {
     err = swdf__write32(t, rcc_pllcfgr, saved->rcc_pllcfgr);
   }
-  if (err == SWDF_OK) {
+  if (err == SWDF_OK && flash_acr != 0) {
     err = swdf__write32(t, flash_acr, saved->flash_acr);
   }
   return err;

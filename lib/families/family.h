@@ -91,10 +91,12 @@ typedef struct swdf__clock_saved {
   uint32_t rcc_cr, rcc_cfgr, rcc_pllcfgr, flash_acr;
 } swdf__clock_saved;
 
-/* Shared steps of a boost: switch SYSCLK to the PLL once it locks, and back. */
-swdf_err swdf__clock_switch_to_pll(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr);
+/* Shared steps of a boost: switch SYSCLK to the PLL once it locks, and back.
+ * `sw_bits` is the width of RCC_CFGR.SW (2 on F1/F4, 3 on G0), SWS follows. */
+swdf_err swdf__clock_switch_to_pll(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
+                                   unsigned sw_bits);
 swdf_err swdf__clock_restore(swdf_target *t, uint32_t rcc_cr, uint32_t rcc_cfgr,
-                             uint32_t rcc_pllcfgr, uint32_t flash_acr,
+                             uint32_t rcc_pllcfgr, uint32_t flash_acr, unsigned sw_bits,
                              const swdf__clock_saved *saved);
 
 /* The core a family's chips have: it picks the loader build. */

@@ -200,6 +200,90 @@ static swdf_err g0_finish(swdf_target *t, uint32_t saved) {
 }
 
 /*
+ * Clock boost: from the reset setup (SYSCLK = HSISYS = HSI16 / 1, PLL off,
+ * voltage range 1) to 64 MHz, the most range 1 allows (RM0444 section 5.2.4,
+ * DS13560 "PLL characteristics"): PLL input HSI16 / PLLM 1 = 16 MHz (2.66 to
+ * 16 MHz allowed), VCO x PLLN 8 = 128 MHz (64 to 344 MHz), PLLRCLK / PLLR 2
+ * = 64 MHz. Above 48 MHz the flash needs two wait states in range 1
+ * (RM0444 section 3.3.4): LATENCY is raised before the switch
+ * and lowered only after SYSCLK is back on the HSI. APB stays /1 (PCLK may
+ * run at 64 MHz). The flash controller times its own operations, so the
+ * program and erase times do not change. Only LATENCY of FLASH_ACR is
+ * touched: EMPTY may be corrected by after_write between boost and unboost
+ * and the cache bits are g0_prepare's.
+ */
+enum {
+  G0_RCC_CR = 0x40021000,
+  G0_RCC_CFGR = 0x40021008,
+  G0_RCC_PLLCFGR = 0x4002100c,
+  G0_PWR_CR1 = 0x40007000,
+  G0_RCC_CR_HSIRDY = 1u << 10,
+  G0_RCC_CR_HSIDIV = 7u << 11,
+  G0_RCC_CR_PLLON = 1u << 24,
+  G0_CFGR_SWS = 7u << 3,
+  G0_CFGR_SW_BITS = 3,
+  /* PLLSRC HSI16 (2), PLLM /1 (0), PLLN x8, PLLREN, PLLR /2 (1); P and Q off */
+  G0_PLLCFGR_64MHZ = 2u | (0u << 4) | (8u << 8) | (1u << 28) | (1u << 29),
+  G0_PWR_VOS = 3u << 9,
+  G0_PWR_VOS_RANGE2 = 2u << 9,
+  G0_ACR_LATENCY = 7u,
+  G0_ACR_64MHZ = 2u,
+  G0_BOOST_HZ = 64000000,
+};
+
+/* Range 2 allows 16 MHz only (RM0444 section 4.1.4). VOS reads 0 on a
+ * part whose PWR clock is off, which is the reset state (range 1), so only
+ * a range-2 reading stops the boost. */
+static bool g0_reset_clocks(const swdf__clock_saved *saved, uint32_t pwr_cr1) {
+  return (saved->rcc_cfgr & G0_CFGR_SWS) == 0 && (saved->rcc_cr & G0_RCC_CR_PLLON) == 0 &&
+         (saved->rcc_cr & G0_RCC_CR_HSIRDY) != 0 && (saved->rcc_cr & G0_RCC_CR_HSIDIV) == 0 &&
+         (pwr_cr1 & G0_PWR_VOS) != G0_PWR_VOS_RANGE2;
+}
+
+static swdf_err g0_boost(swdf_target *t, swdf__clock_saved *saved, uint32_t *hz) {
+  uint32_t pwr_cr1 = 0;
+  *saved = (swdf__clock_saved){0};
+  swdf_err err = swdf__read32(&saved->rcc_cr, t, G0_RCC_CR);
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_cfgr, t, G0_RCC_CFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->rcc_pllcfgr, t, G0_RCC_PLLCFGR);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&saved->flash_acr, t, g0_reg(t, G0_ACR));
+  }
+  if (err == SWDF_OK) {
+    err = swdf__read32(&pwr_cr1, t, G0_PWR_CR1);
+  }
+  if (err != SWDF_OK || !g0_reset_clocks(saved, pwr_cr1)) {
+    return err; /* not the reset setup: leave the clocks to the firmware */
+  }
+  saved->boosted = true;
+  err = swdf__modify32(t, g0_reg(t, G0_ACR), G0_ACR_LATENCY, G0_ACR_64MHZ);
+  if (err == SWDF_OK) {
+    err = swdf__write32(t, G0_RCC_PLLCFGR, G0_PLLCFGR_64MHZ);
+  }
+  if (err == SWDF_OK) {
+    err = swdf__clock_switch_to_pll(t, G0_RCC_CR, G0_RCC_CFGR, G0_CFGR_SW_BITS);
+  }
+  if (err == SWDF_OK) {
+    *hz = G0_BOOST_HZ;
+  }
+  return err;
+}
+
+static swdf_err g0_unboost(swdf_target *t, const swdf__clock_saved *saved) {
+  swdf_err err = swdf__clock_restore(t, G0_RCC_CR, G0_RCC_CFGR, G0_RCC_PLLCFGR, 0,
+                                     G0_CFGR_SW_BITS, saved);
+  if (err == SWDF_OK && saved->boosted) {
+    err = swdf__modify32(t, g0_reg(t, G0_ACR), G0_ACR_LATENCY,
+                         saved->flash_acr & G0_ACR_LATENCY);
+  }
+  return err;
+}
+
+/*
  * The empty check (RM0444 section 2.5 and 3.7.1): when the boot options
  * select the main flash, a chip whose first flash word read 0xFFFFFFFF at
  * the last option load starts the ROM bootloader instead, until the next
@@ -495,6 +579,8 @@ const swdf__family swdf__family_g0 = {
     .describe = g0_describe,
     .prepare = g0_prepare,
     .finish = g0_finish,
+    .boost = g0_boost,
+    .unboost = g0_unboost,
     .erase_cmd = g0_erase_cmd,
     .mass_erase_cmds = g0_mass_erase_cmds,
     .bank_erase_cmd = g0_bank_erase_cmd,

@@ -6,6 +6,18 @@
  * the flash stays busy while the probe is idle or streaming. Every wait has
  * a deadline from the datasheet maxima; past it the core is halted and the
  * failure names the operation and address.
+ *
+ * Streaming: where the link is slower than the flash (V2 probes on fast
+ * flash), waiting for the probe's status after each memory write keeps USB
+ * and SWD from overlapping: the status command holds one of the probe's
+ * two OUT buffers, so the next block's data cannot travel over USB while
+ * the probe writes this block over SWD. Program slots then go out without
+ * status reads (swdf__mem_write_unchecked), and the loader checks each
+ * slot's data against the CRC in its trailer before programming it
+ * (SWDF_LOADER_OP_DATA_CRC), so data that were damaged on the wire are
+ * never programmed. A trailer lost on the wire leaves the loader waiting:
+ * once such a slot is overdue the host reads its trailer back, and fails
+ * the job when it is not there. Elsewhere the CRC would only cost time.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -26,6 +38,8 @@ enum {
   WRITE_ATTEMPTS = 3,
   READ_ATTEMPTS = 3,
   DEADLINE_MARGIN_US = 500000,
+  /* A streamed slot this late gets its trailer read back. */
+  ARRIVAL_SLACK_US = 20000,
   /* All attempts of one transfer together, however quick each fails. */
   RETRY_DEADLINE_US = 2000000,
   /* Runs of at least this many equal ranges go out as one repeated entry. */
@@ -40,6 +54,8 @@ typedef struct op_record {
   uint32_t max_us;
   uint64_t queued_at; /* session clock when its trailer was written */
   uint64_t finish_at; /* when it should be done, by the typical times */
+  bool streamed;      /* written without status reads (see streaming above) */
+  bool arrived;       /* its trailer was read back in place */
 } op_record;
 
 typedef struct loader_layout {
@@ -69,6 +85,7 @@ typedef struct loader_state {
   loader_clock clock;
   uint64_t progress_at; /* session clock when done_seq last moved */
   bool dead;            /* failed or halted: nothing more is queued */
+  bool stream;          /* program slots go out unchecked, with a data CRC */
   bool grouping;        /* hold back the next trailer (see group_begin) */
   uint32_t held_seq;    /* a slot whose trailer is not written yet, or 0 */
   swdf_loader_trailer held;
@@ -176,10 +193,13 @@ static bool reads_back(swdf__flash_session *s, uint32_t addr, const void *buf, s
   return same;
 }
 
-static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
+/* `first` 1: an earlier write of the same bytes failed, so even the first
+ * attempt here is read back. */
+static swdf_err write_retrying_from(swdf__flash_session *s, int first, uint32_t addr,
+                                    const void *buf, size_t len) {
   swdf_deadline d;
   swdf__deadline_start(&d, RETRY_DEADLINE_US);
-  for (int attempt = 0;; attempt++) {
+  for (int attempt = first;; attempt++) {
     count_wire(s, len);
     swdf_err err = swdf__mem_write(s->t, addr, buf, len);
     if (err == SWDF_OK && attempt > 0 && !reads_back(s, addr, buf, len)) {
@@ -199,6 +219,13 @@ static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void
   }
 }
 
+static swdf_err write_retrying(swdf__flash_session *s, uint32_t addr, const void *buf, size_t len) {
+  return write_retrying_from(s, 0, addr, buf, len);
+}
+
+#define LINK_HINT                                                                                  \
+  "run the command again; if this recurs, lower the SWD clock with --freq or use shorter wires"
+
 /* The loader failed: say what it was doing and why. */
 static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
   loader_state *ls = state_of(s);
@@ -211,6 +238,12 @@ static swdf_err loader_failed(swdf__flash_session *s, const uint32_t *st) {
                                                      : "checking";
   if (code == SWDF_LOADER_FAIL_FLASH) {
     return swdf__session_flash_error(s, sr, addr, doing);
+  }
+  if (code == SWDF_LOADER_FAIL_DATA) {
+    return swdf__fail(s->ctx, SWDF_ERR_SWD, LINK_HINT,
+                      "the data for 0x%08X arrived damaged in the flash loader's SRAM (a write "
+                      "over the debug link failed); the loader stopped before programming them",
+                      (unsigned)addr);
   }
   return swdf__fail(s->ctx, SWDF_ERR_INTERNAL, NULL,
                     "the flash loader refused its work while %s (code %u, address 0x%08X)", doing,
@@ -315,6 +348,37 @@ static swdf_err commit_held(swdf__flash_session *s) {
   return err;
 }
 
+/*
+ * A streamed slot the loader should have finished by now: is its trailer
+ * there? Every write before this read has run on the probe, so a trailer
+ * that is not in place now was lost on the wire, and the loader would wait
+ * for it forever. Checked once per slot, only when it is overdue.
+ */
+static swdf_err check_arrived(swdf__flash_session *s) {
+  loader_state *ls = state_of(s);
+  uint32_t seq = ls->done_seq + 1;
+  op_record *op = op_for(ls, seq);
+  if (seq >= ls->next_seq || !op->streamed || op->arrived ||
+      now_us(ls) < op->finish_at + op->typ_us + ARRIVAL_SLACK_US) {
+    return SWDF_OK;
+  }
+  swdf_loader_trailer back;
+  swdf_err err = read_retrying(s, &back, slot_addr(ls, seq) + ls->lay.slot_size, sizeof(back));
+  if (err != SWDF_OK) {
+    return err;
+  }
+  if (back.seq == seq) {
+    op->arrived = true;
+    return SWDF_OK;
+  }
+  ls->dead = true;
+  (void)swdf__core_halt(s->t);
+  return swdf__fail(s->ctx, SWDF_ERR_SWD, LINK_HINT,
+                    "the data for 0x%08X never reached the flash loader (a write over the debug "
+                    "link failed); nothing of them was programmed",
+                    (unsigned)op->addr);
+}
+
 /* When the operation of slot `seq` started at the latest. */
 static uint64_t started_by(const loader_state *ls, const op_record *op) {
   return op->queued_at > ls->progress_at ? op->queued_at : ls->progress_at;
@@ -347,6 +411,9 @@ static swdf_err wait_done(swdf__flash_session *s, uint32_t need, uint32_t hope) 
               (unsigned long long)sleep);
     sleep_counted(ls, sleep < 100 ? 100 : sleep);
     swdf_err err = poll(s);
+    if (err == SWDF_OK) {
+      err = check_arrived(s);
+    }
     if (err != SWDF_OK) {
       return err;
     }
@@ -354,6 +421,24 @@ static swdf_err wait_done(swdf__flash_session *s, uint32_t need, uint32_t hope) 
     pending = ls->next_seq - 1 - ls->done_seq;
   }
   return SWDF_OK;
+}
+
+/* Write part of a slot: checked, or unchecked for a streamed slot. */
+static swdf_err write_slot_part(swdf__flash_session *s, bool streamed, uint32_t addr,
+                                const void *buf, size_t len) {
+  if (!streamed) {
+    return write_retrying(s, addr, buf, len);
+  }
+  count_wire(s, len);
+  swdf_err err = swdf__mem_write_unchecked(s->t, addr, buf, len);
+  if (err != SWDF_ERR_USB) {
+    return err;
+  }
+  /* A transfer the probe missed: this part again, checked and read back
+   * (the slot's CRC still covers the parts written before it). */
+  swdf__log(s->ctx, SWDF_LOG_DEBUG, "streaming to the loader's SRAM failed (%s), retrying",
+            swdf_ctx_errmsg(s->ctx));
+  return write_retrying_from(s, 1, addr, buf, len);
 }
 
 /* Queue one slot: data (if any) first, the trailer last. */
@@ -373,7 +458,12 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
     }
   }
   uint32_t addr = slot_addr(ls, seq);
-  swdf_loader_trailer trailer = {op_word, arg0, arg1, seq};
+  bool streamed = ls->stream && kind == SWDF__OP_PROGRAM && !ls->grouping;
+  swdf_loader_trailer trailer = {.op = op_word, .arg0 = arg0, .arg1 = arg1, .seq = seq};
+  if (streamed) {
+    trailer.op |= SWDF_LOADER_OP_DATA_CRC;
+    trailer.data_crc = swdf__crc32(s, data, len);
+  }
   swdf_err err = SWDF_OK;
   if (ls->grouping && ls->held_seq == 0) {
     /* The data goes out now, the trailer when the group is complete. */
@@ -382,9 +472,9 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
     trailer.seq = 0;
   }
   if (len > 0 && ls->lay.slot_size - len > PAD_LIMIT) {
-    err = write_retrying(s, addr, data, len);
+    err = write_slot_part(s, streamed, addr, data, len);
     if (err == SWDF_OK && trailer.seq != 0) {
-      err = write_retrying(s, addr + ls->lay.slot_size, &trailer, sizeof(trailer));
+      err = write_slot_part(s, streamed, addr + ls->lay.slot_size, &trailer, sizeof(trailer));
     }
   } else if (len > 0 || trailer.seq != 0) {
     uint32_t from = len > 0 ? 0 : ls->lay.slot_size;
@@ -393,7 +483,7 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
       memset(ls->buf + len, 0xff, ls->lay.slot_size - len);
     }
     memcpy(ls->buf + ls->lay.slot_size, &trailer, sizeof(trailer));
-    err = write_retrying(s, addr + from, ls->buf + from, ls->lay.stride - from);
+    err = write_slot_part(s, streamed, addr + from, ls->buf + from, ls->lay.stride - from);
   }
   if (err != SWDF_OK) {
     return err;
@@ -405,6 +495,8 @@ static swdf_err submit(swdf__flash_session *s, swdf__op_kind kind, uint32_t op_w
   slot_op->kind = kind;
   slot_op->queued_at = now;
   slot_op->finish_at = (now > prev_finish ? now : prev_finish) + rec->typ_us;
+  slot_op->streamed = streamed;
+  slot_op->arrived = false;
   ls->next_seq++;
   return SWDF_OK;
 }
@@ -606,6 +698,11 @@ static swdf_err loader_start(swdf__flash_session *s) {
   }
   ls->next_seq = 1;
   ls->clock.start_ns = swdf__monotonic_ns();
+  /* Stream where a slot takes longer on the link (each write waiting for
+   * its status) than in the flash: there the wire sets the pace. */
+  uint64_t wire_us = swdf__wire_time_us(s, lay->slot_size);
+  uint64_t flash_us = swdf__program_time_us(s, lay->slot_size, false);
+  ls->stream = wire_us > flash_us;
   const swdf__loader_blob *blob = swdf__loader_for_core(s->family->core);
   swdf_loader_header header;
   memcpy(&header, blob->code, sizeof(header));
@@ -667,9 +764,10 @@ static swdf_err loader_start(swdf__flash_session *s) {
   if (err == SWDF_OK) {
     swdf__log(s->ctx, SWDF_LOG_DEBUG,
               "flash loader (%s) running at 0x%08X: %u slots of %u bytes, program unit %u "
-              "(%u-byte stores)",
+              "(%u-byte stores)%s",
               blob->name, (unsigned)lay->blob, (unsigned)lay->slot_count,
-              (unsigned)lay->slot_size, (unsigned)s->ctl.unit, (unsigned)s->ctl.access);
+              (unsigned)lay->slot_size, (unsigned)s->ctl.unit, (unsigned)s->ctl.access,
+              ls->stream ? ", program slots streamed with a data CRC" : "");
   }
   return err;
 }

@@ -12,6 +12,8 @@ hide behind the same bug in the test.
   flashimg.py same A B BASE [ADDR LEN]    exit 0 when A and B are equal (in the
         range), else print the first differing address and exit 1
   flashimg.py blank FILE BASE ADDR LEN    exit 0 when the range is all 0xFF
+  flashimg.py partial WANT GOT BASE UNIT  exit 0 when every UNIT-byte word of
+        GOT is either as in WANT or all 0xFF (a write stopped part way)
 """
 import random
 import struct
@@ -121,9 +123,18 @@ def cmd_blank(path, base, addr, length):
             sys.exit(1)
 
 
+def cmd_partial(want, got, base, unit):
+    x, y, base, unit = read(want), read(got), int(base, 0), int(unit, 0)
+    for i in range(0, min(len(x), len(y)), unit):
+        if y[i:i + unit] != x[i:i + unit] and y[i:i + unit] != b"\xff" * unit:
+            print(f"the word at 0x{base + i:08x} holds data that were never asked for")
+            sys.exit(1)
+
+
 def main():
     commands = {"random": cmd_random, "ihex": cmd_ihex, "srec": cmd_srec,
-                "expect": cmd_expect, "same": cmd_same, "blank": cmd_blank}
+                "expect": cmd_expect, "same": cmd_same, "blank": cmd_blank,
+                "partial": cmd_partial}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])

@@ -463,6 +463,28 @@ static void posted_writes_are_checked_before_the_next_memory_call(void **state) 
   script_disconnect_resume(fx->usb);
 }
 
+/* Unchecked writes go out command after command without any status read
+ * (split at the probe's 6 KiB as usual), and leave no status pending. */
+static void unchecked_writes_read_no_status(void **state) {
+  fixture *fx = *state;
+  connect_f103(fx);
+  fake_usb_script(fx->usb, "> F2 08 00 00 00 20 00 18\n>> x6144\n"
+                           "> F2 08 00 18 00 20 00 08\n>> x2048\n"
+                           "> F2 08 00 20 00 20 08 00\n>> x8\n");
+  script_read32(fx->usb, 0x20004000, 0x1234);
+  uint8_t *zeros = calloc(1, 8192);
+  assert_non_null(zeros);
+  check(fx, swdf__mem_write_unchecked(fx->target, 0x20000000, zeros, 8192), SWDF_OK);
+  check(fx, swdf__mem_write_unchecked(fx->target, 0x20002000, zeros, 8), SWDF_OK);
+  free(zeros);
+  uint32_t v = 0;
+  check(fx, swdf__read32(&v, fx->target, 0x20004000), SWDF_OK);
+  assert_int_equal(v, 0x1234);
+  check(fx, swdf__mem_sync(fx->target), SWDF_OK);
+  fake_usb_assert_done(fx->usb);
+  script_disconnect_resume(fx->usb);
+}
+
 /* ---- core ------------------------------------------------------------------ */
 
 static void registers_and_run_control(void **state) {
@@ -561,6 +583,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(wait_is_retried_after_an_abort, setup, teardown),
       cmocka_unit_test_setup_teardown(a_fault_stops_the_read_at_its_command, setup, teardown),
+      cmocka_unit_test_setup_teardown(unchecked_writes_read_no_status, setup, teardown),
       cmocka_unit_test_setup_teardown(posted_writes_are_checked_before_the_next_memory_call, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(repeated_wire_errors_slow_the_clock, setup, teardown),

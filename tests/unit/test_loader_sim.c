@@ -1,5 +1,5 @@
 /*
- * The generic flash loader (ABI 3) on a simulated core: the blob the
+ * The generic flash loader (ABI 4) on a simulated core: the blob the
  * library picks for the chip's family core (ARMv6-M on a G0, ARMv7-M on an
  * F1/F4) runs from SRAM and does what its control block says. A fake
  * register block in SRAM stands in for the flash controller, so that every
@@ -7,7 +7,8 @@
  * the AR write and start bit of an erase, the IWDG key register, a program
  * unit of 32 bytes stored 4 bytes at a time, a partial last unit allowed
  * only with a force bit, an error bit stopping the job at the failing
- * unit. CRC and blank checks run over SRAM and flash and are compared with
+ * unit, a slot whose data do not match the CRC in its trailer refused
+ * before anything is stored. CRC and blank checks run over SRAM and flash and are compared with
  * the host's.
  *
  * Run under swdsim: `swdsim run --chip CHIP -- test_loader_sim`.
@@ -71,16 +72,18 @@ static uint32_t state_word(rig *r, unsigned index) {
   return rd32(r, r->ctl + SWDF_LOADER_STATUS_OFFSET + 4u * index);
 }
 
-/* Queue one slot and wait until the loader finished it (or stopped). */
-static void run_slot(rig *r, uint32_t op, uint32_t arg0, uint32_t arg1, const void *data,
-                     uint32_t len) {
+/* Queue one slot (with `data_crc` in its trailer) and wait until the
+ * loader finished it (or stopped). */
+static void run_slot_crc(rig *r, uint32_t op, uint32_t arg0, uint32_t arg1, const void *data,
+                         uint32_t len, uint32_t data_crc) {
   uint8_t slot[STRIDE];
   memset(slot, 0xff, sizeof(slot));
   if (len > 0) {
     memcpy(slot, data, len);
   }
   r->seq++;
-  swdf_loader_trailer tr = {op, arg0, arg1, r->seq};
+  swdf_loader_trailer tr = {.op = op, .arg0 = arg0, .arg1 = arg1, .data_crc = data_crc,
+                            .seq = r->seq};
   memcpy(slot + SLOT_SIZE, &tr, sizeof(tr));
   uint32_t at = r->slots + ((r->seq - 1) % SLOT_COUNT) * STRIDE;
   assert_int_equal(swdf__mem_write(r->t, at, slot, sizeof(slot)), SWDF_OK);
@@ -92,6 +95,11 @@ static void run_slot(rig *r, uint32_t op, uint32_t arg0, uint32_t arg1, const vo
     swdf__sleep_us(1000);
   }
   fail_msg("the loader did not finish slot %u", (unsigned)r->seq);
+}
+
+static void run_slot(rig *r, uint32_t op, uint32_t arg0, uint32_t arg1, const void *data,
+                     uint32_t len) {
+  run_slot_crc(r, op, arg0, arg1, data, len, 0);
 }
 
 static void start(rig *r) {
@@ -272,6 +280,40 @@ static void an_error_bit_stops_at_the_failing_unit(void **state) {
   setup(state);
 }
 
+/* SWDF_LOADER_OP_DATA_CRC: data matching the trailer's CRC are programmed;
+ * data that do not (damaged on the wire) are not, not even in part. */
+static void a_data_crc_guards_programming(void **state) {
+  rig *r = *state;
+  uint8_t before[0x60], data[64];
+  memset(before, 0x22, sizeof(before));
+  for (size_t i = 0; i < sizeof(data); i++) {
+    data[i] = (uint8_t)(0x30 + 3 * i);
+  }
+  uint32_t crc = ~swdf_crc32_run(r->crc_tables, 0xffffffffu, data, sizeof(data));
+  uint32_t op = SWDF_LOADER_OP(SWDF_LOADER_OP_PROGRAM, 0) | SWDF_LOADER_OP_DATA_CRC;
+  assert_int_equal(swdf__mem_write(r->t, r->dst, before, sizeof(before)), SWDF_OK);
+  run_slot_crc(r, op, r->dst, sizeof(data), data, sizeof(data), crc);
+  assert_int_equal(state_word(r, 0), SWDF_LOADER_RUNNING);
+  uint8_t after[0x60];
+  assert_int_equal(swdf__mem_read(after, r->t, r->dst, sizeof(after)), SWDF_OK);
+  assert_memory_equal(after, data, sizeof(data));
+
+  /* One bit off in the last byte: refused before the first store. */
+  assert_int_equal(swdf__mem_write(r->t, r->dst, before, sizeof(before)), SWDF_OK);
+  data[sizeof(data) - 1] ^= 0x10;
+  run_slot_crc(r, op, r->dst, sizeof(data), data, sizeof(data), crc);
+  assert_int_equal(state_word(r, 0), SWDF_LOADER_FAILED);
+  assert_int_equal(state_word(r, 2), SWDF_LOADER_FAIL_DATA);
+  assert_int_equal(state_word(r, 3), r->seq);
+  assert_int_equal(state_word(r, 4), r->dst);
+  assert_int_equal(state_word(r, 1), r->seq - 1); /* not done */
+  assert_int_equal(swdf__mem_read(after, r->t, r->dst, sizeof(after)), SWDF_OK);
+  assert_memory_equal(after, before, sizeof(before));
+  assert_int_equal(rd32(r, r->fake + FAKE_CR), 0); /* PG never set */
+  teardown(state);
+  setup(state);
+}
+
 static void a_partial_unit_without_force_bit_is_refused(void **state) {
   rig *r = *state;
   /* Restart with cr_force = 0. */
@@ -304,6 +346,7 @@ int main(void) {
       cmocka_unit_test(erase_uses_ccr_ar_start_and_the_watchdog_key),
       cmocka_unit_test(program_stores_whole_units_and_a_forced_tail),
       cmocka_unit_test(an_error_bit_stops_at_the_failing_unit),
+      cmocka_unit_test(a_data_crc_guards_programming),
       cmocka_unit_test(a_partial_unit_without_force_bit_is_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

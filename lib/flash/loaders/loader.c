@@ -16,12 +16,42 @@
 
 #define IWDG_RELOAD 0xaaaau
 
+/*
+ * The data check of the next slot (SWDF_LOADER_OP_DATA_CRC), worked on
+ * while the flash is busy with the units of this one, so that it costs no
+ * flash time where the flash sets the pace.
+ */
+typedef struct lookahead {
+  const uint32_t (*tables)[256];
+  uint32_t seq; /* the slot whose data `p` walks, 0 = none */
+  const uint8_t *p;
+  uint32_t left;
+  uint32_t crc; /* running (inverted) value */
+} lookahead;
+
 typedef struct job {
   volatile swdf_loader_ctl *ctl;
   uint32_t seq;
   uint32_t fail_addr;
   uint32_t fail_sr;
+  uint32_t next_slot; /* address of the slot after this one */
+  lookahead la;
 } job;
+
+/* The CRC loop, once in the blob: every blob byte costs link time. */
+__attribute__((noinline)) static uint32_t crc_run(const uint32_t (*tables)[256], uint32_t crc,
+                                                  const uint8_t *p, uint32_t len) {
+  return swdf_crc32_run(tables, crc, p, len);
+}
+
+/* One step of the look-ahead check: short, so that the flash waits little
+ * for the poll once it is done (16 bytes, about 60 cycles). */
+static inline void lookahead_step(lookahead *la) {
+  uint32_t n = la->left < 16u ? la->left : 16u;
+  la->crc = crc_run(la->tables, la->crc, la->p, n);
+  la->p += n;
+  la->left -= n;
+}
 
 static inline volatile uint32_t *reg(uint32_t base, uint32_t offset) {
   return (volatile uint32_t *)(uintptr_t)(base + offset);
@@ -81,6 +111,42 @@ static void erase(job *j, uint32_t base, uint32_t cr_value, uint32_t addr) {
   }
 }
 
+/* Start the look-ahead check on the next slot when its trailer is there
+ * and asks for one. */
+static void lookahead_begin(job *j) {
+  volatile swdf_loader_ctl *ctl = j->ctl;
+  uint32_t seq = j->seq + 1;
+  const volatile swdf_loader_trailer *t =
+      (const volatile swdf_loader_trailer *)(uintptr_t)(j->next_slot + ctl->slot_size);
+  if (j->la.seq == seq || t->seq != seq) {
+    return;
+  }
+  __asm__ volatile("dmb" ::: "memory"); /* the rest of the trailer is there too */
+  uint32_t op = t->op, len = t->arg1;
+  j->la.seq = seq; /* looked at: not again while this slot runs */
+  j->la.p = (const uint8_t *)(uintptr_t)j->next_slot;
+  j->la.left = 0;
+  j->la.crc = 0xffffffffu;
+  if (SWDF_LOADER_OP_CODE(op) == SWDF_LOADER_OP_PROGRAM && (op & SWDF_LOADER_OP_DATA_CRC) != 0 &&
+      len <= ctl->slot_size) {
+    j->la.left = len;
+  }
+}
+
+/* Look-ahead work while the flash is busy: a step of the check, or a look
+ * whether the next slot has arrived. Returns nonzero once nothing is left
+ * to do while this slot runs. */
+__attribute__((noinline)) static int lookahead_work(job *j) {
+  if (j->la.left != 0) {
+    lookahead_step(&j->la);
+  } else if (j->la.seq != j->seq + 1) {
+    lookahead_begin(j);
+  } else {
+    return 1;
+  }
+  return 0;
+}
+
 /* Where a program loop stopped: the status register value with an error
  * bit, or 0; and the address of the unit that failed. */
 typedef struct program_args {
@@ -88,7 +154,22 @@ typedef struct program_args {
   uint32_t wait;   /* SR bits to wait on after each unit */
   uint32_t errors; /* SR bits that mean failure */
   uint32_t stores; /* stores per unit */
+  job *busy_work;  /* look-ahead work during the waits, or NULL (see lookahead) */
 } program_args;
+
+/* Wait as wait_clear, doing look-ahead work meanwhile (units of several
+ * stores only: one-store units keep the shortest loop); *work becomes NULL
+ * once it is done, so that the later units wait in the plain loop. */
+static inline uint32_t wait_working(volatile uint32_t *sr, uint32_t bits, job **work) {
+  uint32_t s;
+  while (((s = *sr) & bits) != 0) {
+    if (lookahead_work(*work)) {
+      *work = 0;
+      return wait_clear(sr, bits);
+    }
+  }
+  return s;
+}
 
 /*
  * Program unit by unit: the unit's stores back to back, then wait until the
@@ -107,6 +188,7 @@ typedef struct program_args {
     const type *s = (const type *)src;                                                             \
     volatile uint32_t *sr = a->sr;                                                                 \
     uint32_t wait = a->wait, errors = a->errors, stores = a->stores;                              \
+    job *work = a->busy_work;                                                                      \
     type next = *s++;                                                                              \
     if (stores == 1) { /* one store per unit (F1, F4): the shortest gap */                        \
       for (; units != 0; units--) {                                                                \
@@ -126,7 +208,7 @@ typedef struct program_args {
         *d++ = next;                                                                               \
         next = *s++;                                                                               \
       } while (--k != 0);                                                                          \
-      uint32_t st = wait_clear(sr, wait);                                                          \
+      uint32_t st = work != 0 ? wait_working(sr, wait, &work) : wait_clear(sr, wait);             \
       if (__builtin_expect((st & errors) != 0, 0)) {                                               \
         *status = st;                                                                              \
         return units;                                                                              \
@@ -162,7 +244,8 @@ static inline uint32_t log2_of(uint32_t v) {
   return n;
 }
 
-static void program(job *j, uint32_t base, uint32_t dst, const void *src, uint32_t len) {
+static void program(job *j, uint32_t base, uint32_t dst, const void *src, uint32_t len,
+                    int lookahead) {
   volatile swdf_loader_ctl *ctl = j->ctl;
   uint32_t unit = ctl->unit;
   uint32_t access = ctl->access;
@@ -183,6 +266,7 @@ static void program(job *j, uint32_t base, uint32_t dst, const void *src, uint32
   a.wait = ctl->sr_wait;
   a.errors = ctl->sr_errors;
   a.stores = unit >> log2_of(access);
+  a.busy_work = lookahead ? j : NULL;
   uint32_t units = len >> shift;
   uint32_t status = 0;
   clear_errors(ctl, base);
@@ -198,6 +282,7 @@ static void program(job *j, uint32_t base, uint32_t dst, const void *src, uint32
     part.wait = 0;
     part.errors = a.errors;
     part.stores = tail >> log2_of(access);
+    part.busy_work = NULL;
     (void)program_units(&part, access, dst + done, (const uint8_t *)src + done, 1, &status);
     *cr = ctl->cr_program | ctl->cr_force;
     status = wait_clear(a.sr, a.wait);
@@ -238,7 +323,7 @@ static void crc_ranges(job *j, const swdf_loader_check *checks, uint32_t count) 
     if (starts_stream(checks, i)) {
       crc = (c->result & SWDF_LOADER_CHECK_CONTINUE) ? ~*result_slot(j, c->result) : 0xffffffffu;
     }
-    crc = swdf_crc32_run(tables, crc, (const uint8_t *)(uintptr_t)c->addr, c->len);
+    crc = crc_run(tables, crc, (const uint8_t *)(uintptr_t)c->addr, c->len);
     if (ends_stream(checks, i, count)) {
       *result_slot(j, c->result) = ~crc;
     }
@@ -284,6 +369,21 @@ static void repeated_ranges(job *j, uint32_t code, const swdf_loader_check *c, u
   }
 }
 
+/* The slot's data as the host sent them (see SWDF_LOADER_OP_DATA_CRC),
+ * finishing the check begun while the slot before was programmed. */
+static int data_intact(job *j, const void *data, uint32_t len, uint32_t want) {
+  lookahead *la = &j->la;
+  if (la->seq != j->seq || la->p + la->left != (const uint8_t *)data + len) {
+    la->p = data;
+    la->left = len;
+    la->crc = 0xffffffffu;
+  }
+  la->crc = crc_run(la->tables, la->crc, la->p, la->left);
+  la->left = 0;
+  la->seq = 0;
+  return ~la->crc == want;
+}
+
 static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *data) {
   volatile swdf_loader_ctl *ctl = j->ctl;
   uint32_t op = t->op;
@@ -300,7 +400,14 @@ static void run_slot(job *j, const volatile swdf_loader_trailer *t, const void *
       j->fail_addr = arg0;
       fail(j, SWDF_LOADER_FAIL_BAD_ARG);
     }
-    program(j, base, arg0, data, arg1);
+    if ((op & SWDF_LOADER_OP_DATA_CRC) != 0) {
+      if (!data_intact(j, data, arg1, t->data_crc)) {
+        j->fail_addr = arg0; /* nothing of the slot was programmed */
+        fail(j, SWDF_LOADER_FAIL_DATA);
+      }
+      lookahead_begin(j);
+    }
+    program(j, base, arg0, data, arg1, (op & SWDF_LOADER_OP_DATA_CRC) != 0);
     break;
   case SWDF_LOADER_OP_ERASE:
     erase(j, base, arg0, arg1);
@@ -333,6 +440,11 @@ void loader_main(volatile swdf_loader_ctl *ctl) {
   j.seq = 0;
   j.fail_addr = 0;
   j.fail_sr = 0;
+  j.la.tables = (const uint32_t(*)[256])(uintptr_t)ctl->crc_tables;
+  j.la.seq = 0;
+  j.la.p = 0;
+  j.la.left = 0;
+  j.la.crc = 0;
   if (ctl->magic != SWDF_LOADER_MAGIC || ctl->abi_version != SWDF_LOADER_ABI_VERSION ||
       ctl->slot_count == 0 || (ctl->slot_size & 31u) != 0) {
     fail(&j, SWDF_LOADER_FAIL_BAD_SETUP);
@@ -357,9 +469,10 @@ void loader_main(volatile swdf_loader_ctl *ctl) {
     if (ctl->iwdg_kr != 0) {
       *(volatile uint32_t *)(uintptr_t)ctl->iwdg_kr = IWDG_RELOAD;
     }
+    j.next_slot = slot == last ? first : slot + stride;
     run_slot(&j, t, (const void *)(uintptr_t)slot);
     ctl->done_seq = j.seq;
-    slot = slot == last ? first : slot + stride;
+    slot = j.next_slot;
   }
 }
 

@@ -7,7 +7,8 @@
  *   blob | control block | results | CRC tables | stack | slot 0 | slot 1 | ...
  *
  * The host streams work through a ring of fixed-size slots. A slot is
- * `slot_size` data bytes followed by a 16-byte trailer {op, arg0, arg1, seq}.
+ * `slot_size` data bytes followed by a 24-byte trailer {op, arg0, arg1,
+ * data_crc, reserved, seq}.
  * The host writes a slot's data and trailer in one ascending memory write,
  * so the trailer's `seq` word is the last word to land: the loader starts on
  * slot N only once its trailer carries the expected sequence number, and
@@ -15,6 +16,16 @@
  * order and publishes the sequence number of each finished slot in
  * `done_seq`; the host reuses a slot once `done_seq` has passed it. So the
  * flash programs one slot while the probe fills the next ones.
+ *
+ * Where the link is slower than the flash, the host may send slots without
+ * reading the probe's status after each memory write (the status command
+ * would hold back the next write: see loader_backend.c). A write that
+ * failed on the wire then goes unnoticed by the host, so such a slot
+ * carries SWDF_LOADER_OP_DATA_CRC and the CRC-32 of its data: the loader
+ * compares it before touching the flash and stops with
+ * SWDF_LOADER_FAIL_DATA when the data did not arrive intact. A trailer that
+ * did not arrive leaves the loader waiting; the host notices by reading the
+ * trailer back once the slot is overdue.
  *
  * The IWDG key register named in the control block gets its reload key
  * before each slot, so that a watchdog the firmware started does not reset
@@ -30,14 +41,15 @@
 #include <stdint.h>
 
 #define SWDF_LOADER_MAGIC 0x46445753u /* "SWDF" */
-#define SWDF_LOADER_ABI_VERSION 3u
+#define SWDF_LOADER_ABI_VERSION 4u
 
 enum {
-  SWDF_LOADER_TRAILER_SIZE = 16,
+  SWDF_LOADER_TRAILER_SIZE = 24, /* keeps every slot 8-byte aligned */
   SWDF_LOADER_CRC_TABLES_SIZE = 4 * 256 * 4, /* slice-by-4 CRC-32 tables */
 };
 
-/* Slot operations: the low byte of `op`; bits 8-15 select the register bank. */
+/* Slot operations: the low byte of `op`; bits 8-15 select the register
+ * bank; bit 16 (SWDF_LOADER_OP_DATA_CRC) asks for the data check. */
 enum swdf_loader_op {
   /* arg0 = flash address (unit-aligned), arg1 = byte count (data in the slot): whole
    * units, or ending in a partial unit (whole accesses) written out with cr_force. */
@@ -51,11 +63,15 @@ enum swdf_loader_op {
 #define SWDF_LOADER_OP(code, bank) ((uint32_t)(code) | (uint32_t)(bank) << 8)
 #define SWDF_LOADER_OP_CODE(op) ((op)&0xffu)
 #define SWDF_LOADER_OP_BANK(op) (((op) >> 8) & 0xffu)
+/* PROGRAM only: `data_crc` is the CRC-32 (as zlib's) of the arg1 data bytes. */
+#define SWDF_LOADER_OP_DATA_CRC 0x10000u
 
 typedef struct swdf_loader_trailer {
   uint32_t op;
   uint32_t arg0;
   uint32_t arg1;
+  uint32_t data_crc; /* with SWDF_LOADER_OP_DATA_CRC, else unused */
+  uint32_t reserved;
   uint32_t seq; /* written last */
 } swdf_loader_trailer;
 
@@ -97,6 +113,7 @@ enum swdf_loader_fail {
   SWDF_LOADER_FAIL_BAD_OP = 2,    /* unknown operation code */
   SWDF_LOADER_FAIL_BAD_ARG = 3,   /* misaligned or oversized request, bad result index */
   SWDF_LOADER_FAIL_BAD_SETUP = 4, /* wrong magic or ABI version in the control block */
+  SWDF_LOADER_FAIL_DATA = 5,      /* a slot's data do not match its data_crc (fail_addr: arg0) */
 };
 
 /*
