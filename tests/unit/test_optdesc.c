@@ -489,6 +489,15 @@ static void test_chip_rdp_comes_from_the_description(void **state) {
   assert_int_equal(swdf_chip_rdp_level(f1, 0x03FFFFFC, &raw), 0);
   assert_int_equal(swdf_chip_rdp_level(f1, 0x03FFFFFE, &raw), 1);
   assert_int_equal(raw, 1);
+  /* F0 and F3: FLASH_OBR.RDPRT is two bits (RM0091 §4.1, RM0316 §4.2), level 2 is 11. */
+  const char *const fpec2[] = {"stm32f0-07x", "stm32f3-303de"};
+  for (size_t i = 0; i < sizeof(fpec2) / sizeof(fpec2[0]); i++) {
+    const swdf_chip *c = chip_by_id(&db, fpec2[i]);
+    assert_int_equal(c->rdp.reg, 0x4002201C);
+    assert_int_equal(swdf_chip_rdp_level(c, 0x03FFFFF8, NULL), 0);
+    assert_int_equal(swdf_chip_rdp_level(c, 0x03FFFFFA, NULL), 1);
+    assert_int_equal(swdf_chip_rdp_level(c, 0x03FFFFFE, NULL), 2);
+  }
   struct {
     const char *id;
     uint32_t reg;
