@@ -88,12 +88,12 @@ static const rcc_layout *rcc_of(const sim_target *t)
  * SFTRSTF 24. */
 static uint32_t reset_flags(const sim_target *t, reset_cause cause)
 {
+  if (cause == RESET_IWDG) /* IWDGRSTF: H7 RSR IWDG1RSTF bit 26, else CSR bit 29 */
+    return is_h7(t) ? (1u << 22) | (1u << 26) : (1u << 26) | (1u << 29);
   if (is_h7(t))
     return cause == RESET_POWER      ? (1u << 22) | (1u << 23)
            : cause == RESET_SOFTWARE ? (1u << 22) | (1u << 24)
                                      : 1u << 22;
-  if (cause == RESET_IWDG) /* IWDGRSTF: H7 RSR bit 26, else CSR bit 29 */
-    return is_h7(t) ? (1u << 22) | (1u << 26) : (1u << 26) | (1u << 29);
   switch (cause) {
   case RESET_POWER:
     return (1u << 26) | (1u << 27);
