@@ -71,6 +71,9 @@ typedef struct counters {
 #define RCC 0x58024400u
 #define RCC_CR REG(RCC + 0x00)
 #define RCC_CFGR REG(RCC + 0x10)
+#define RCC_D1CFGR REG(RCC + 0x18)
+#define RCC_D2CFGR REG(RCC + 0x1C)
+#define RCC_D3CFGR REG(RCC + 0x20)
 #define RCC_PLLCKSELR REG(RCC + 0x28)
 #define RCC_PLLCFGR REG(RCC + 0x2C)
 #define RCC_PLL1DIVR REG(RCC + 0x30)

@@ -313,6 +313,48 @@ static void test_pll_speeds_up_the_core(void **state)
   tp_close(&p);
 }
 
+/* H7 (RM0433 §8.5, §8.7): HSE 25 MHz / DIVM1 5 x DIVN1 160 / DIVP1 2 = 400
+ * MHz once CFGR.SW selects PLL1, halved by D1CPRE; the counting loop of
+ * `misc` tells the core's speed. */
+static uint32_t count_for_1ms(tp *p)
+{
+  tp_set_reg(p, 0, 0);
+  tp_set_reg(p, 15, 0x20000000);
+  tp_run(p);
+  tp_wait(p, SIM_MS(1));
+  tp_halt(p);
+  return tp_reg(p, 0);
+}
+
+static void test_h7_pll_speeds_up_the_core(void **state)
+{
+  (void)state;
+  tp_options o = {.chip = "stm32h723zg"};
+  tp p;
+  tp_open(&p, &o);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+  load_and_point(&p, misc, sizeof misc, 0x20000000);
+  uint32_t hsi = count_for_1ms(&p);
+  const uint32_t rcc = 0x58024400;
+  tp_write32(&p, rcc + 0x00, tp_read32(&p, rcc) | 1u << 16); /* HSEON */
+  tp_write32(&p, rcc + 0x28, 2u | 5u << 4);                 /* PLLSRC HSE, DIVM1 5 */
+  tp_write32(&p, rcc + 0x30, 159u | 1u << 9);                /* DIVN1 160, DIVP1 2 */
+  tp_write32(&p, rcc + 0x00, tp_read32(&p, rcc) | 1u << 24); /* PLL1ON */
+  assert_true(tp_read32(&p, rcc) & 1u << 25);                /* PLL1RDY */
+  uint32_t before_switch = count_for_1ms(&p);
+  tp_write32(&p, rcc + 0x10, 3);                             /* SW = PLL1 */
+  assert_int_equal((tp_read32(&p, rcc + 0x10) >> 3) & 7, 3); /* SWS */
+  uint32_t pll = count_for_1ms(&p);
+  tp_write32(&p, rcc + 0x18, 8u << 8); /* D1CPRE /2 */
+  uint32_t halved = count_for_1ms(&p);
+  /* 3 cycles per iteration; about 1 ms plus a few transactions each time */
+  assert_in_range(hsi, 21333, 21333 + 1200);
+  assert_in_range(before_switch, 21333, 21333 + 1200);
+  assert_in_range(pll, 133333, 133333 + 10000);
+  assert_in_range(halved, 66666, 66666 + 5000);
+  tp_close(&p);
+}
+
 /* The watchdog on every family (RM0008 §19, RM0090 §21, RM0444 §27,
  * RM0433 §45): where it is, where its reset flag is, and the DBGMCU freeze
  * bit that stops it while the core is halted (RM0008 §31.16.3, RM0090
@@ -415,6 +457,7 @@ int main(void)
       cmocka_unit_test(test_wfi_sleeps),
       cmocka_unit_test(test_idle_loop_is_skipped),
       cmocka_unit_test(test_pll_speeds_up_the_core),
+      cmocka_unit_test(test_h7_pll_speeds_up_the_core),
       cmocka_unit_test(test_watchdog_resets_a_halted_chip),
       cmocka_unit_test(test_watchdog_frozen_by_dbgmcu),
   };
