@@ -6,7 +6,8 @@
 # --idle-ms, and read its SysTick counter in RAM, which goes on advancing
 # from run to run while the application sleeps in WFI between interrupts.
 # A core left halted stays halted and one locked up stays locked up from
-# run to run (DHCSR says so); --reset-each-run starts the firmware again
+# run to run (DHCSR says so); a reset keeps the RAM that a power-on
+# clears; --reset-each-run starts the firmware again
 # from a reset at every run, and a power cycle forgets the running board.
 #
 # usage: board_running_sim.sh SWDSIM SWDFLASH FIRMWARE_DIR
@@ -81,6 +82,13 @@ if command -v openocd >/dev/null 2>&1; then
 else
   echo "openocd not installed: its part is skipped"
 fi
+
+# a reset (NRST) of the powered board keeps the RAM: right after it the
+# counter still holds its last value; a power-on starts from cleared RAM
+k=$(counter_after_boot --reset --ms 0)
+expect_ge "$k" 1000 "a system reset keeps the RAM"
+z=$(counter_after_boot --ms 0)
+expect_lt "$z" 1 "a power-on clears the RAM"
 
 # --reset-each-run: every run starts the firmware again from a reset
 "$sim" run --chip $chip --state "$st" --reset-each-run -- "$cli" -q -c hot-plug read 0x20000004 4 \

@@ -427,9 +427,15 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   system_reset(t, RESET_POWER, power_on);
   t->keep_board = opts->keep_running || opts->save_board;
   t->no_save = opts->no_save;
-  if (!power_on && opts->keep_running && !opts->reset && board_load(t)) {
-    /* the firmware went on while no tool was connected */
-    target_advance(t, t->now + SIM_MS(opts->idle_ms));
+  if (!power_on && (opts->keep_running || opts->reset) && board_load(t)) {
+    if (opts->reset) {
+      /* NRST pulsed on the powered board: the RAM, DBGMCU and the reset
+       * flags stay, the core and the peripherals restart */
+      system_reset(t, RESET_PIN, !t->chip->family->flash->option_load_at_power_on);
+    } else {
+      /* the firmware went on while no tool was connected */
+      target_advance(t, t->now + SIM_MS(opts->idle_ms));
+    }
     t->time_offset = t->now - clock->now;
   }
   /* the firmware has been running since before the client started */
