@@ -6,7 +6,9 @@
 # --idle-ms, and read its SysTick counter in RAM, which goes on advancing
 # from run to run while the application sleeps in WFI between interrupts.
 # A core left halted stays halted and one locked up stays locked up from
-# run to run (DHCSR says so); a reset keeps the RAM that a power-on
+# run to run (DHCSR says so). A firmware feeding its watchdog is left
+# alone by an OpenOCD halt with the DBGMCU freeze bit that OpenOCD's config
+# sets, and reset by it without that bit. A reset keeps the RAM that a power-on
 # clears; --reset-each-run starts the firmware again
 # from a reset at every run, and a power cycle forgets the running board.
 #
@@ -79,6 +81,32 @@ if command -v openocd >/dev/null 2>&1; then
   expect_eq_word() { if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi; }
   expect_eq_word "$(word "$tmp/h2.bin")" "$(word "$tmp/h1.bin")" "a halted core stays halted between runs"
   if [ $(($(word "$tmp/dhcsr.bin") & 0x20000)) -ne 0 ]; then pass; else fail "DHCSR.S_HALT after runs"; fi
+  # a firmware that feeds its watchdog from SysTick (RCC_CSR.IWDGRSTF is
+  # bit 29, RMVF bit 24, DBGMCU_APB1_FZ.DBG_IWDG_STOP bit 12: RM0390 §6.3.21,
+  # §33.16.4): OpenOCD's stm32f4x.cfg sets the freeze bit when it examines
+  # the chip, so a halt of 1.5 s leaves the chip alone; with the bit cleared
+  # the watchdog resets the halted chip, as on silicon
+  wd=$tmp/wdg.state
+  "$sim" state init "$wd" --chip $chip --load "$fw/run_bootloader_$chip.bin@0x08000000" \
+    --load "$fw/run_app_wdg_$chip.bin@0x08008000" >/dev/null || fail "state init wdg"
+  wd_flags() { # wd_flags [openocd -c ...]: RCC_CSR after a halt of 1.5 s
+    "$sim" run --chip $chip --state "$wd" -- openocd -f interface/stlink.cfg \
+      -f target/stm32f4x.cfg -c init -c "mww 0x40023874 0x01000000" "$@" -c halt \
+      -c "sleep 1500" -c "mdw 0x40023874" -c resume -c shutdown 2>&1 |
+      sed -n 's/^0x40023874: \([0-9a-f]*\).*/\1/p'
+  }
+  wd_boot_flags() { # RCC_CSR after the watchdog firmware ran 2 s, fed
+    "$sim" state boot "$wd" --ms 2000 --read 0x40023874 --json |
+      python3 -c "import json,sys; print(json.load(sys.stdin)['reads'][0]['value'])"
+  }
+  f=$(wd_boot_flags)
+  if [ -n "$f" ] && [ $((f & 0x20000000)) -eq 0 ]; then pass; else fail "a fed watchdog reset the chip"; fi
+  f=$(wd_flags)
+  if [ -n "$f" ] && [ $((0x$f & 0x20000000)) -eq 0 ]; then pass; else
+    fail "halted by OpenOCD with DBG_IWDG_STOP set, the chip was reset by its watchdog: CSR $f"; fi
+  f=$(wd_flags -c "mww 0xE0042008 0")
+  if [ -n "$f" ] && [ $((0x$f & 0x20000000)) -ne 0 ]; then pass; else
+    fail "halted by OpenOCD without the freeze bit, the watchdog did not reset the chip: CSR $f"; fi
 else
   echo "openocd not installed: its part is skipped"
 fi

@@ -86,6 +86,9 @@ static void exception_checks(void)
 void systick_handler(void)
 {
   COUNTERS->systick++;
+#if WATCHDOG
+  IWDG_KR = 0xAAAAu; /* fed every millisecond */
+#endif
   if (COUNTERS->systick % 10 == 0)
     SCB_ICSR = 1u << 28; /* PENDSVSET */
 }
@@ -209,6 +212,9 @@ void reset_handler(void)
   TIM2_CR1 = 1u;  /* CEN */
   NVIC_ISER(TIM2_IRQ / 32) = 1u << (TIM2_IRQ % 32);
   __asm__ volatile("svc #0");
+#if WATCHDOG
+  IWDG_KR = 0xCCCCu; /* started: RLR 0xFFF, LSI / 4, about half a second */
+#endif
   for (;;)
     __asm__ volatile("wfi");
 }

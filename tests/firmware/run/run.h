@@ -86,6 +86,13 @@ typedef struct counters {
 #else
 #error "define FAMILY_F1, FAMILY_F4, FAMILY_G0 or FAMILY_H7"
 #endif
+/* the independent watchdog's key register (RM0008 §19.4, RM0090 §21.4,
+ * RM0444 §27.7, RM0433 §45.5: IWDG1) */
+#if defined(FAMILY_H7)
+#define IWDG_KR REG(0x58004800u)
+#else
+#define IWDG_KR REG(0x40003000u)
+#endif
 
 #define TIM2 0x40000000u
 #define TIM2_CR1 REG(TIM2 + 0x00)
