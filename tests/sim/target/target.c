@@ -427,7 +427,11 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   system_reset(t, RESET_POWER, power_on);
   t->keep_board = opts->keep_running || opts->save_board;
   t->no_save = opts->no_save;
-  if (!power_on && (opts->keep_running || opts->reset) && board_load(t)) {
+  /* The scenarios swd-disabled and sleep stand for a firmware of their own:
+   * a session with one starts from that firmware running since a reset of
+   * the powered board, whatever the kept board was doing. */
+  bool keep = opts->keep_running && !scenario_firmware(t);
+  if (!power_on && (keep || opts->reset) && board_load(t)) {
     if (opts->reset) {
       /* NRST pulsed on the powered board: the RAM, DBGMCU and the reset
        * flags stay, the core and the peripherals restart */
