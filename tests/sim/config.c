@@ -272,14 +272,24 @@ bool sim_config_from_env(sim_config *cfg, char *err, size_t err_len)
   const char *scenarios = getenv("SWDSIM_SCENARIO");
   if (scenarios && !for_each_item(scenarios, "SWDSIM_SCENARIO", add_scenario, cfg, err, err_len))
     return false;
+  /* The board stays powered and running between runs, as a real one on
+   * its USB cable does, unless a test asks for the firmware to start again
+   * from a reset at every run. */
+  cfg->keep_running = true;
+  cfg->idle_ms = SIM_DEFAULT_IDLE_MS;
   const char *idle = getenv("SWDSIM_IDLE_MS");
   if (idle && *idle) {
     char *end;
     unsigned long ms = strtoul(idle, &end, 10);
     if (*end || idle[0] == '-' || ms > 3600000)
       return failf(err, err_len, "SWDSIM_IDLE_MS: '%s' is not a number of ms (0..3600000)", idle);
-    cfg->keep_running = true;
     cfg->idle_ms = (uint32_t)ms;
+  }
+  const char *each = getenv("SWDSIM_RESET_EACH_RUN");
+  if (each && *each) {
+    if (strcmp(each, "0") != 0 && strcmp(each, "1") != 0)
+      return failf(err, err_len, "SWDSIM_RESET_EACH_RUN: '%s' is not 0 or 1", each);
+    cfg->keep_running = each[0] == '0';
   }
   return copy_path(cfg->state_path, sizeof cfg->state_path, "SWDSIM_STATE", err, err_len) &&
          copy_path(cfg->report_path, sizeof cfg->report_path, "SWDSIM_REPORT", err, err_len) &&

@@ -95,6 +95,10 @@ typedef struct sim_probe_config {
   int start_mode;  /* GET_CURRENT_MODE answer at power-up; -1: mass storage */
 } sim_probe_config;
 
+/* Virtual ms a board runs its firmware between two runs unless told: a
+ * board plugged in a moment before the tool starts. */
+#define SIM_DEFAULT_IDLE_MS 300u
+
 typedef struct sim_config {
   char chip[32];                 /* empty: the state file's chip, else stm32f103c8 */
   char state_path[4096];         /* empty: fresh chip, discarded at exit */
@@ -106,8 +110,8 @@ typedef struct sim_config {
   sim_fault faults[SIM_MAX_FAULTS];
   int scenario_count;
   char scenarios[SIM_MAX_SCENARIOS][32]; /* "no-target", "nrst-not-wired", ... or "boot0=1" */
-  bool keep_running;             /* SWDSIM_IDLE_MS given: the board goes on between runs */
-  uint32_t idle_ms;
+  bool keep_running;             /* the board goes on between runs (unless SWDSIM_RESET_EACH_RUN=1) */
+  uint32_t idle_ms;              /* SWDSIM_IDLE_MS, default SIM_DEFAULT_IDLE_MS */
 } sim_config;
 
 /*

@@ -60,13 +60,16 @@ static const char usage_run[] =
   "                         kept between runs (SWDSIM_STATE; the second probe's chip\n"
   "                         uses FILE.2 and so on). Without it a fresh erased chip\n"
   "                         is used and forgotten\n"
-  "  --idle-ms N            the board stays powered and running between runs: each\n"
-  "                         run goes on from where the last one (or `swdsim state\n"
-  "                         boot`) left the core, RAM and peripherals, after N more\n"
+  "  --idle-ms N            the board stays powered and running between runs, as a\n"
+  "                         real one does: each run goes on from where the last one\n"
+  "                         (or `swdsim state boot`) left the core (running, halted,\n"
+  "                         sleeping or locked up), RAM and peripherals, after N more\n"
   "                         virtual ms of firmware with no tool attached\n"
-  "                         (SWDSIM_IDLE_MS; 300 is a board plugged in a moment\n"
-  "                         before). Without it each run starts the firmware again\n"
-  "                         from a reset of the powered board\n"
+  "                         (SWDSIM_IDLE_MS; default 300, a board plugged in a\n"
+  "                         moment before; 0: no time passes)\n"
+  "  --reset-each-run       forget the running board instead: each run starts the\n"
+  "                         firmware again from a system reset of the powered board\n"
+  "                         (SWDSIM_RESET_EACH_RUN=1)\n"
   "  --report FILE          write the timing report (JSON) there at exit (SWDSIM_REPORT)\n"
   "  --trace FILE           write one line per USB transfer there: virtual time, idle\n"
   "                         time before it, USB and probe cost, the bytes (SWDSIM_TRACE)\n"
@@ -308,7 +311,7 @@ static bool set_asan_options(const char *cmd)
 typedef struct run_options {
   const char *chip, *state, *report, *trace, *idle_ms;
   list probes, faults, scenarios;
-  bool have_probes, have_faults, have_scenarios;
+  bool have_probes, have_faults, have_scenarios, reset_each_run;
 } run_options;
 
 static int parse_run(int argc, char **argv, run_options *o, int *cmd_index)
@@ -333,6 +336,8 @@ static int parse_run(int argc, char **argv, run_options *o, int *cmd_index)
       o->report = v;
     } else if ((v = option_value(argc, argv, &i, "--idle-ms"))) {
       o->idle_ms = v;
+    } else if (strcmp(argv[i], "--reset-each-run") == 0) {
+      o->reset_each_run = true;
     } else if ((v = option_value(argc, argv, &i, "--trace"))) {
       o->trace = v;
     } else if ((v = option_value(argc, argv, &i, "--probe"))) {
@@ -381,6 +386,8 @@ static int export_settings(const run_options *o)
     r |= set_or_fail("SWDSIM_SCENARIO", o->scenarios.text);
   if (o->idle_ms)
     r |= set_or_fail("SWDSIM_IDLE_MS", o->idle_ms);
+  if (o->reset_each_run)
+    r |= set_or_fail("SWDSIM_RESET_EACH_RUN", "1");
   const char *state = o->state ? o->state : getenv("SWDSIM_STATE");
   if (state && *state) {
     if (!absolute_path(state, path, sizeof path))

@@ -86,6 +86,9 @@ static void exception_checks(void)
 void systick_handler(void)
 {
   COUNTERS->systick++;
+#if WATCHDOG
+  IWDG_KR = 0xAAAAu; /* fed every millisecond */
+#endif
   if (COUNTERS->systick % 10 == 0)
     SCB_ICSR = 1u << 28; /* PENDSVSET */
 }
@@ -168,12 +171,15 @@ static uint32_t clock_setup(uint32_t *timclk, int *ok)
   *ok &= wait_bit(&RCC_CR, 1u << 25, 1);
   FLASH_ACR = 2u | (2u << 4);
   *ok &= (FLASH_ACR & 0xF) == 2;
+  /* core 400 MHz, AHB (HPRE) 200 MHz, every APB /2: 100 MHz, whose
+   * timers run at 200 MHz */
+  RCC_D1CFGR = 8u | (4u << 4);
+  RCC_D2CFGR = (4u << 4) | (4u << 8);
+  RCC_D3CFGR = 4u << 4;
   RCC_CFGR = (RCC_CFGR & ~7u) | 3u;
   *ok &= wait_bit(&RCC_CFGR, 7u << 3, 1) && ((RCC_CFGR >> 3) & 7) == 3;
-  /* the simulator keeps the core at HSI (64 MHz) whatever the PLL: count
-   * with what it runs at */
-  *timclk = 64000000;
-  return 64000000;
+  *timclk = 200000000;
+  return 400000000;
 #endif
 }
 
@@ -206,6 +212,9 @@ void reset_handler(void)
   TIM2_CR1 = 1u;  /* CEN */
   NVIC_ISER(TIM2_IRQ / 32) = 1u << (TIM2_IRQ % 32);
   __asm__ volatile("svc #0");
+#if WATCHDOG
+  IWDG_KR = 0xCCCCu; /* started: RLR 0xFFF, LSI / 4, about half a second */
+#endif
   for (;;)
     __asm__ volatile("wfi");
 }

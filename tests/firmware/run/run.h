@@ -71,6 +71,9 @@ typedef struct counters {
 #define RCC 0x58024400u
 #define RCC_CR REG(RCC + 0x00)
 #define RCC_CFGR REG(RCC + 0x10)
+#define RCC_D1CFGR REG(RCC + 0x18)
+#define RCC_D2CFGR REG(RCC + 0x1C)
+#define RCC_D3CFGR REG(RCC + 0x20)
 #define RCC_PLLCKSELR REG(RCC + 0x28)
 #define RCC_PLLCFGR REG(RCC + 0x2C)
 #define RCC_PLL1DIVR REG(RCC + 0x30)
@@ -82,6 +85,13 @@ typedef struct counters {
 #define TIM2_IRQ 28
 #else
 #error "define FAMILY_F1, FAMILY_F4, FAMILY_G0 or FAMILY_H7"
+#endif
+/* the independent watchdog's key register (RM0008 §19.4, RM0090 §21.4,
+ * RM0444 §27.7, RM0433 §45.5: IWDG1) */
+#if defined(FAMILY_H7)
+#define IWDG_KR REG(0x58004800u)
+#else
+#define IWDG_KR REG(0x40003000u)
 #endif
 
 #define TIM2 0x40000000u

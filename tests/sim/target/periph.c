@@ -88,12 +88,12 @@ static const rcc_layout *rcc_of(const sim_target *t)
  * SFTRSTF 24. */
 static uint32_t reset_flags(const sim_target *t, reset_cause cause)
 {
+  if (cause == RESET_IWDG) /* IWDGRSTF: H7 RSR IWDG1RSTF bit 26, else CSR bit 29 */
+    return is_h7(t) ? (1u << 22) | (1u << 26) : (1u << 26) | (1u << 29);
   if (is_h7(t))
     return cause == RESET_POWER      ? (1u << 22) | (1u << 23)
            : cause == RESET_SOFTWARE ? (1u << 22) | (1u << 24)
                                      : 1u << 22;
-  if (cause == RESET_IWDG) /* IWDGRSTF: H7 RSR bit 26, else CSR bit 29 */
-    return is_h7(t) ? (1u << 22) | (1u << 26) : (1u << 26) | (1u << 29);
   switch (cause) {
   case RESET_POWER:
     return (1u << 26) | (1u << 27);
@@ -225,13 +225,53 @@ static uint32_t core_hz_g0(const sim_target *t)
   return hz ? hz : 1;
 }
 
-/* H7: HSI (64 MHz) divided by HSIDIV; the PLLs are not modelled, so any
- * other source keeps the HSI rate. */
+/* H7 (RM0433 §8.5, §8.7.2-8.7.12; RM0468 the same offsets): sys_ck is
+ * CFGR.SWS: HSI (64 MHz >> CR.HSIDIV), CSI (4 MHz), HSE or pll1_p_ck;
+ * pll1_p_ck = ref / DIVM1 x (DIVN1 + 1) / (DIVP1 + 1) with ref from
+ * PLLCKSELR.PLLSRC (HSI, CSI, HSE; the fractional part is ignored). The
+ * core runs at sys_ck / D1CFGR.D1CPRE (RM0468: CDCFGR1.CDCPRE). */
+enum {
+  H7_PLLCKSELR = 0x28 / 4,
+  H7_PLL1DIVR = 0x30 / 4,
+  H7_D1CFGR = 0x18 / 4,
+  H7_CSI_HZ = 4000000,
+};
+
+static uint32_t h7_pll1_p(const sim_target *t, uint32_t hsi)
+{
+  const uint32_t *rcc = t->periph.rcc;
+  uint32_t sel = rcc[H7_PLLCKSELR], div = rcc[H7_PLL1DIVR];
+  uint32_t src = sel & 3, m = (sel >> 4) & 0x3F;
+  uint32_t n = (div & 0x1FF) + 1, p = ((div >> 9) & 0x7F) + 1;
+  if (src == 3 || m == 0 || n < 4)
+    return 0; /* no reference: the PLL does not run */
+  uint32_t ref = src == 0 ? hsi : src == 1 ? H7_CSI_HZ : t->chip->hse_hz;
+  return (uint32_t)((uint64_t)ref / m * n / p);
+}
+
 static uint32_t core_hz_h7(const sim_target *t)
 {
-  uint32_t cr = t->periph.rcc[RCC_CR], sws = (t->periph.rcc[rcc_h7.cfgr] >> 3) & 7;
-  uint32_t hsi = t->chip->family->hsi_hz;
-  return sws == 0 ? hsi >> ((cr >> 3) & 3) : hsi;
+  const uint32_t *rcc = t->periph.rcc;
+  uint32_t sws = (rcc[rcc_h7.cfgr] >> 3) & 7;
+  uint32_t hsi = t->chip->family->hsi_hz >> ((rcc[RCC_CR] >> 3) & 3), sys;
+  switch (sws) {
+  case 1:
+    sys = H7_CSI_HZ;
+    break;
+  case 2:
+    sys = t->chip->hse_hz;
+    break;
+  case 3:
+    sys = h7_pll1_p(t, hsi);
+    break;
+  default:
+    sys = hsi;
+    break;
+  }
+  if (!sys)
+    sys = hsi;
+  uint32_t hz = sys / ahb_divider(rcc[H7_D1CFGR] >> 4); /* D1CPRE: bits 11:8 */
+  return hz ? hz : 1;
 }
 
 uint32_t periph_core_hz(const sim_target *t)

@@ -446,9 +446,19 @@ sim_target *sim_target_new(sim_clock *clock, const sim_target_options *opts, cha
   system_reset(t, RESET_POWER, power_on);
   t->keep_board = opts->keep_running || opts->save_board;
   t->no_save = opts->no_save;
-  if (!power_on && opts->keep_running && !opts->reset && board_load(t)) {
-    /* the firmware went on while no tool was connected */
-    target_advance(t, t->now + SIM_MS(opts->idle_ms));
+  /* The scenarios swd-disabled and sleep stand for a firmware of their own:
+   * a session with one starts from that firmware running since a reset of
+   * the powered board, whatever the kept board was doing. */
+  bool keep = opts->keep_running && !scenario_firmware(t);
+  if (!power_on && (keep || opts->reset) && board_load(t)) {
+    if (opts->reset) {
+      /* NRST pulsed on the powered board: the RAM, DBGMCU and the reset
+       * flags stay, the core and the peripherals restart */
+      system_reset(t, RESET_PIN, !t->chip->family->flash->option_load_at_power_on);
+    } else {
+      /* the firmware went on while no tool was connected */
+      target_advance(t, t->now + SIM_MS(opts->idle_ms));
+    }
     t->time_offset = t->now - clock->now;
   }
   if (t->scen.h7_caches_on) /* what SCB_EnableICache/SCB_EnableDCache leave */

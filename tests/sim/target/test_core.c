@@ -27,7 +27,8 @@ static const uint8_t fw[] = {
 /* 0: 1: adds r0,#1; b 1b   4: b .   6: wfi; b . */
 static const uint8_t misc[] = {0x01, 0x30, 0xfd, 0xe7, 0xfe, 0xe7, 0x30, 0xbf, 0xfe, 0xe7};
 
-/* Firmware at 0 that starts the IWDG and feeds it for ever:
+/* Firmware that starts the IWDG and feeds it for ever (iwdg_state() points
+ * its reset vector at 0x08000009 and its literal at the chip's IWDG):
  * 0x08: ldr r0,=0x40003000; ldr r1,=0xCCCC; ldr r2,=0xAAAA; str r1,[r0];
  * 0x10: str r2,[r0]; b 0x10 */
 static const uint8_t iwdg_fw[] = {
@@ -36,8 +37,6 @@ static const uint8_t iwdg_fw[] = {
     0x00, 0x30, 0x00, 0x40, 0xcc, 0xcc, 0x00, 0x00, 0xaa, 0xaa, 0x00, 0x00,
 };
 
-#define RCC_CSR_F1 0x40021024u
-#define IWDGRSTF (1u << 29)
 
 static void open_connected(tp *p, const char *state)
 {
@@ -314,52 +313,134 @@ static void test_pll_speeds_up_the_core(void **state)
   tp_close(&p);
 }
 
+/* H7 (RM0433 §8.5, §8.7): HSE 25 MHz / DIVM1 5 x DIVN1 160 / DIVP1 2 = 400
+ * MHz once CFGR.SW selects PLL1, halved by D1CPRE; the counting loop of
+ * `misc` tells the core's speed. */
+static uint32_t count_for_1ms(tp *p)
+{
+  tp_set_reg(p, 0, 0);
+  tp_set_reg(p, 15, 0x20000000);
+  tp_run(p);
+  tp_wait(p, SIM_MS(1));
+  tp_halt(p);
+  return tp_reg(p, 0);
+}
+
+static void test_h7_pll_speeds_up_the_core(void **state)
+{
+  (void)state;
+  tp_options o = {.chip = "stm32h723zg"};
+  tp p;
+  tp_open(&p, &o);
+  assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+  load_and_point(&p, misc, sizeof misc, 0x20000000);
+  uint32_t hsi = count_for_1ms(&p);
+  const uint32_t rcc = 0x58024400;
+  tp_write32(&p, rcc + 0x00, tp_read32(&p, rcc) | 1u << 16); /* HSEON */
+  tp_write32(&p, rcc + 0x28, 2u | 5u << 4);                 /* PLLSRC HSE, DIVM1 5 */
+  tp_write32(&p, rcc + 0x30, 159u | 1u << 9);                /* DIVN1 160, DIVP1 2 */
+  tp_write32(&p, rcc + 0x00, tp_read32(&p, rcc) | 1u << 24); /* PLL1ON */
+  assert_true(tp_read32(&p, rcc) & 1u << 25);                /* PLL1RDY */
+  uint32_t before_switch = count_for_1ms(&p);
+  tp_write32(&p, rcc + 0x10, 3);                             /* SW = PLL1 */
+  assert_int_equal((tp_read32(&p, rcc + 0x10) >> 3) & 7, 3); /* SWS */
+  uint32_t pll = count_for_1ms(&p);
+  tp_write32(&p, rcc + 0x18, 8u << 8); /* D1CPRE /2 */
+  uint32_t halved = count_for_1ms(&p);
+  /* 3 cycles per iteration; about 1 ms plus a few transactions each time */
+  assert_in_range(hsi, 21333, 21333 + 1200);
+  assert_in_range(before_switch, 21333, 21333 + 1200);
+  assert_in_range(pll, 133333, 133333 + 10000);
+  assert_in_range(halved, 66666, 66666 + 5000);
+  tp_close(&p);
+}
+
+/* The watchdog on every family (RM0008 §19, RM0090 §21, RM0444 §27,
+ * RM0433 §45): where it is, where its reset flag is, and the DBGMCU freeze
+ * bit that stops it while the core is halted (RM0008 §31.16.3, RM0090
+ * §38.16.4, RM0444 §40.9.3, RM0433 §60.5.8). */
+typedef struct iwdg_chip {
+  const char *chip;
+  uint32_t iwdg, flags, rmvf, iwdgrstf, freeze_reg, freeze_bit;
+} iwdg_chip;
+
+static const iwdg_chip iwdg_chips[] = {
+    {"stm32f103c8", 0x40003000, 0x40021024, 1u << 24, 1u << 29, 0xE0042004, 1u << 8},
+    {"stm32f446re", 0x40003000, 0x40023874, 1u << 24, 1u << 29, 0xE0042008, 1u << 12},
+    {"stm32g071rb", 0x40003000, 0x40021060, 1u << 23, 1u << 29, 0x40015808, 1u << 12},
+    {"stm32h723zg", 0x58004800, 0x580244D0, 1u << 16, 1u << 26, 0x5C001054, 1u << 18},
+};
+
+/* iwdg_fw linked at 0x08000000 for `c`'s watchdog, in a fresh state file. */
+static void iwdg_state(char *path, size_t len, const iwdg_chip *c)
+{
+  uint8_t image[sizeof iwdg_fw];
+  memcpy(image, iwdg_fw, sizeof image);
+  uint32_t reset = 0x08000009;
+  memcpy(image + 4, &reset, 4);
+  memcpy(image + 28, &c->iwdg, 4); /* the literal the firmware loads */
+  tp_temp_path(path, len, c->chip);
+  tp_make_state(path, c->chip, 0, image, sizeof image, NULL);
+}
+
 /* The firmware feeds its watchdog; a debugger halts the core without
- * freezing the IWDG (DBGMCU_CR.DBG_IWDG_STOP, RM0008 §31.16.3): 409.6 ms
- * later (RLR 0xFFF, LSI 40 kHz / 4) the watchdog resets the chip. */
+ * freezing the IWDG: RLR 0xFFF at LSI / 4 (409.6 ms at 40 kHz, 512 ms at
+ * 32 kHz) later the watchdog resets the chip. Running and fed, it does not;
+ * with the freeze bit set, a halted core is left alone. */
 static void test_watchdog_resets_a_halted_chip(void **state)
 {
   (void)state;
-  char path[256];
-  tp_temp_path(path, sizeof path, "iwdg");
-  tp_make_state(path, "stm32f103c8", 0, iwdg_fw, sizeof iwdg_fw, NULL);
-  tp p;
-  open_connected(&p, path);
-  tp_wait(&p, SIM_MS(2));
-  tp_write32(&p, RCC_CSR_F1, 1u << 24); /* RMVF: clear the reset flags */
-  tp_halt(&p);
-  tp_dhcsr(&p); /* S_RESET_ST read and cleared */
-  tp_wait(&p, SIM_MS(300));
-  assert_false(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
-  tp_wait(&p, SIM_MS(200));
-  assert_true(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
-  assert_true(tp_dhcsr(&p) & S_RESET_ST);
-  /* running and fed, it does not */
-  tp_write32(&p, RCC_CSR_F1, 1u << 24);
-  tp_run(&p);
-  tp_wait(&p, SIM_MS(600));
-  assert_false(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
-  tp_close(&p);
-  remove(path);
+  for (size_t i = 0; i < sizeof iwdg_chips / sizeof iwdg_chips[0]; i++) {
+    const iwdg_chip *c = &iwdg_chips[i];
+    char path[256];
+    iwdg_state(path, sizeof path, c);
+    tp_options o = {.chip = c->chip, .state = path};
+    tp p;
+    tp_open(&p, &o);
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+    tp_wait(&p, SIM_MS(2));
+    tp_write32(&p, c->flags, c->rmvf); /* clear the reset flags */
+    tp_halt(&p);
+    tp_dhcsr(&p); /* S_RESET_ST read and cleared */
+    tp_wait(&p, SIM_MS(300));
+    assert_false(tp_read32(&p, c->flags) & c->iwdgrstf);
+    tp_wait(&p, SIM_MS(300));
+    assert_true(tp_read32(&p, c->flags) & c->iwdgrstf);
+    assert_true(tp_dhcsr(&p) & S_RESET_ST);
+    /* running and fed, it does not (on one chip: the feeding loop is
+     * emulated instruction by instruction) */
+    if (i == 0) {
+      tp_write32(&p, c->flags, c->rmvf);
+      tp_run(&p);
+      tp_wait(&p, SIM_MS(600));
+      assert_false(tp_read32(&p, c->flags) & c->iwdgrstf);
+    }
+    tp_close(&p);
+    remove(path);
+  }
 }
 
 static void test_watchdog_frozen_by_dbgmcu(void **state)
 {
   (void)state;
-  char path[256];
-  tp_temp_path(path, sizeof path, "iwdgfz");
-  tp_make_state(path, "stm32f103c8", 0, iwdg_fw, sizeof iwdg_fw, NULL);
-  tp p;
-  open_connected(&p, path);
-  tp_write32(&p, 0xE0042004u, 1u << 8); /* DBG_IWDG_STOP */
-  tp_wait(&p, SIM_MS(2));
-  tp_write32(&p, RCC_CSR_F1, 1u << 24);
-  tp_halt(&p);
-  tp_wait(&p, SIM_MS(2000));
-  assert_false(tp_read32(&p, RCC_CSR_F1) & IWDGRSTF);
-  assert_true(tp_dhcsr(&p) & S_HALT);
-  tp_close(&p);
-  remove(path);
+  for (size_t i = 0; i < sizeof iwdg_chips / sizeof iwdg_chips[0]; i++) {
+    const iwdg_chip *c = &iwdg_chips[i];
+    char path[256];
+    iwdg_state(path, sizeof path, c);
+    tp_options o = {.chip = c->chip, .state = path};
+    tp p;
+    tp_open(&p, &o);
+    assert_int_equal(tp_connect(&p, NULL), SIM_ACK_OK);
+    tp_write32(&p, c->freeze_reg, c->freeze_bit);
+    tp_wait(&p, SIM_MS(2));
+    tp_write32(&p, c->flags, c->rmvf);
+    tp_halt(&p);
+    tp_wait(&p, SIM_MS(2000));
+    assert_false(tp_read32(&p, c->flags) & c->iwdgrstf);
+    assert_true(tp_dhcsr(&p) & S_HALT);
+    tp_close(&p);
+    remove(path);
+  }
 }
 
 int main(void)
@@ -375,6 +456,7 @@ int main(void)
       cmocka_unit_test(test_wfi_sleeps),
       cmocka_unit_test(test_idle_loop_is_skipped),
       cmocka_unit_test(test_pll_speeds_up_the_core),
+      cmocka_unit_test(test_h7_pll_speeds_up_the_core),
       cmocka_unit_test(test_watchdog_resets_a_halted_chip),
       cmocka_unit_test(test_watchdog_frozen_by_dbgmcu),
   };
