@@ -284,6 +284,21 @@ static bool finish_description(parser *p) {
     }
     d->swap_field = (uint8_t)(s + 1);
   }
+  for (size_t j = 0; j < d->field_count; j++) {
+    const swdf_optd_field *f = &d->fields[j];
+    bool by_level = false;
+    for (size_t i = 0; i < d->field_count; i++) {
+      by_level = by_level || d->fields[i].in_force == j + 1;
+    }
+    for (size_t k = 0; f->group == SWDF_OPTD_GROUP_STATUS && !by_level && k < f->value_count; k++) {
+      uint32_t as_number;
+      if (parse_u32(f->values[k].name, &as_number) && as_number != f->values[k].raw) {
+        p->line = p->cur_line;
+        return fail(p, "field %s: value name '%s' reads as a different number", f->name,
+                    f->values[k].name);
+      }
+    }
+  }
   p->line = p->cur_line;
   if (rdp_fields != 1) {
     return fail(p, "options %s: %d read-protection (rdp) fields, expected exactly 1", d->name,
@@ -497,7 +512,10 @@ static bool value_line(parser *p, swdf_optd_field *f, char **tok, int n) {
     }
   }
   uint32_t as_number;
-  if (parse_u32(v.name, &as_number) && as_number != v.raw && f->group != SWDF_OPTD_GROUP_RDP) {
+  /* Read-protection fields name their values by level; so does the status
+   * field an rdp field names as `in-force`, checked once the description ends. */
+  if (parse_u32(v.name, &as_number) && as_number != v.raw && f->group != SWDF_OPTD_GROUP_RDP &&
+      f->group != SWDF_OPTD_GROUP_STATUS) {
     return fail(p, "field %s: value name '%s' reads as a different number", f->name, v.name);
   }
   for (int i = 4; i < n; i++) {

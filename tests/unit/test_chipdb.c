@@ -152,10 +152,8 @@ static void decodes_sizes_revisions_and_protection(void **state) {
   assert_int_equal(raw, 0xAA);
   assert_int_equal(swdf_chip_rdp_level(l4, 0xFFEFF855, &raw), 1);
   assert_int_equal(swdf_chip_rdp_level(l4, 0xFFEFF8CC, &raw), 2);
-  const swdf_chip *f0 = by_id("stm32f0-05x");
-  assert_int_equal(swdf_chip_rdp_level(f0, 0x0, NULL), 0);
-  assert_int_equal(swdf_chip_rdp_level(f0, 0x2, NULL), 1);
-  assert_int_equal(swdf_chip_rdp_level(f0, 0x6, NULL), 2);
+  /* The F0/F3 two-bit FLASH_OBR.RDPRT comes from their option descriptions
+   * (test_optdesc: test_chip_rdp_comes_from_the_description). */
   const swdf_chip *f7 = by_id("stm32f7-76x");
   assert_true(swdf_chip_dual_bank(f7, 0));              /* nDBANK = 0 */
   assert_false(swdf_chip_dual_bank(f7, 1u << 29));

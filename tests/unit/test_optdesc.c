@@ -446,6 +446,10 @@ static void test_parser_errors(void **state) {
   expect_parse_error(HEAD RDP_OK " field f w 8 2 other\n", "t.opt:7:", "no values");
   expect_parse_error(HEAD RDP_OK " field f w 8 2 other\n  value 1 2 \"x\"\n", "t.opt:8:",
                      "reads as a different number");
+  /* A status field may name values by level only as an rdp field's in-force field. */
+  expect_parse_error(HEAD RDP_OK " word s 0x2000 32 readonly\n field f s 0 2 status\n"
+                                 "  value 3 2 \"x\"\n",
+                     "t.opt:", "reads as a different number");
   expect_parse_error("options y\n based-on x\n", "t.opt:2:", "no description 'x'");
   expect_parse_error(HEAD RDP_OK " word s 0x2000 32 readonly\n field f s 0 1 other\n  any\n",
                      "t.opt:8:", "belong to the status group");
