@@ -394,18 +394,6 @@ static int opt_field(const swdf_options *o, const char *name, int missing) {
   return (int)f.raw;
 }
 
-static void add_repair(swdf_boot_config *out, const char *field, const char *value,
-                       const char *why, int starts_flash) {
-  if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
-    return;
-  }
-  snprintf(out->repairs[out->repair_count].field, sizeof(out->repairs[0].field), "%s", field);
-  snprintf(out->repairs[out->repair_count].value, sizeof(out->repairs[0].value), "%s", value);
-  snprintf(out->repairs[out->repair_count].why, sizeof(out->repairs[0].why), "%s", why);
-  out->repairs[out->repair_count].starts_flash = starts_flash;
-  out->repair_count++;
-}
-
 /*
  * F0 and F3 boot rules (RM0091 section 2.5 table 3, RM0316 section 3.5):
  * the BOOT0 pin chooses, and the nBOOT1 option (not a pin as on the F1)
@@ -451,7 +439,7 @@ static swdf_err f0_boot_config(swdf_boot_config *out, const swdf_options *o,
              "The BOOT0 pin is ignored because BOOT_SEL=0 and nBOOT0=1: every reset starts the "
              "program in flash, and the ROM bootloader only while the flash is empty (the empty "
              "check, made at power-on); set boot_sel=pin to use the pin again.");
-    add_repair(out, "boot_sel", "pin",
+    swdf__boot_add_repair(out, "boot_sel", "pin",
                "lets BOOT0 held high during reset start the ROM bootloader again", 0);
   } else {
     out->pin_honoured = 0;
@@ -462,13 +450,13 @@ static swdf_err f0_boot_config(swdf_boot_config *out, const swdf_options *o,
              "The BOOT0 pin is ignored because BOOT_SEL=0, and nBOOT0=0 makes every reset start "
              "%s, never the program in flash.",
              high_name);
-    add_repair(out, "boot_sel", "pin",
+    swdf__boot_add_repair(out, "boot_sel", "pin",
                "hands the choice back to the BOOT0 pin, so that BOOT0 low starts the program in "
                "flash",
                1);
   }
   if (!boot1_rom) {
-    add_repair(out, "nboot1", "system",
+    swdf__boot_add_repair(out, "nboot1", "system",
                "makes a start from outside the flash run the ROM bootloader, not the SRAM", 0);
   }
   return SWDF_OK;

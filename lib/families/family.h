@@ -231,6 +231,12 @@ typedef struct swdf__key_lock {
  * keys. */
 swdf_err swdf__unlock_with_keys(swdf_target *t, const swdf__key_lock *lock);
 
+/* Add a repair to a boot configuration (dropped when the list is full):
+ * set option `field` to `value`, for the reason `why`; `starts_flash` if it
+ * makes the next reset start the program in flash (swdf_boot_config). */
+void swdf__boot_add_repair(swdf_boot_config *out, const char *field, const char *value,
+                           const char *why, int starts_flash);
+
 /* Reset and halt at the reset vector: the reload of F1 and F4 options. */
 swdf_err swdf__opt_reload_by_reset(swdf_target *t);
 

@@ -492,17 +492,6 @@ static int g0_field(const swdf_options *o, const char *name, int missing) {
   return (int)f.raw;
 }
 
-static void g0_repair(swdf_boot_config *out, const char *field, const char *value,
-                      const char *why) {
-  if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
-    return;
-  }
-  snprintf(out->repairs[out->repair_count].field, sizeof(out->repairs[0].field), "%s", field);
-  snprintf(out->repairs[out->repair_count].value, sizeof(out->repairs[0].value), "%s", value);
-  snprintf(out->repairs[out->repair_count].why, sizeof(out->repairs[0].why), "%s", why);
-  out->repair_count++;
-}
-
 static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
                                const swdf_chip *chip) {
   const uint32_t flash = chip->flash_base;
@@ -520,9 +509,9 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
              "BOOT_LOCK=1: the chip always starts the program in flash, whatever the BOOT0 pin, "
              "the boot options or an empty flash say; set boot_lock=off (possible at read "
              "protection level 0 only) to reach the ROM bootloader again");
-    g0_repair(out, "boot_lock", "off",
+    swdf__boot_add_repair(out, "boot_lock", "off",
               "lets the BOOT0 pin and the boot options choose again (BOOT_LOCK forces the "
-              "start from flash)");
+              "start from flash)", 0);
   } else if (sel_option) {
     out->pin_honoured = 0;
     out->boot_pin_low = out->boot_pin_high = boot0_flash ? flash : other;
@@ -534,8 +523,8 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
                "the chip starts the program in flash, and the ROM bootloader only while the "
                "flash is empty (the empty check, made at power-on); set nBOOT_SEL=0 to use the "
                "pin");
-      g0_repair(out, "nboot_sel", "pin",
-                "lets BOOT0 held high during reset start the ROM bootloader again");
+      swdf__boot_add_repair(out, "nboot_sel", "pin",
+                "lets BOOT0 held high during reset start the ROM bootloader again", 0);
     } else {
       snprintf(out->explain, sizeof(out->explain),
                "the BOOT0 pin is ignored because nBOOT_SEL=1, and nBOOT0=0 makes every reset "
@@ -557,8 +546,8 @@ static swdf_err g0_boot_config(swdf_boot_config *out, const swdf_options *o,
   }
   if (!lock && !boot1_rom) {
     out->rom_reachable = sel_option && boot0_flash; /* only the empty check still reaches it */
-    g0_repair(out, "nboot1", "system",
-              "makes a start from outside the flash run the ROM bootloader, not the SRAM");
+    swdf__boot_add_repair(out, "nboot1", "system",
+              "makes a start from outside the flash run the ROM bootloader, not the SRAM", 0);
   }
   return SWDF_OK;
 }

@@ -504,18 +504,6 @@ static bool option_raw(uint32_t *raw, const swdf_options *o, const char *name) {
   return true;
 }
 
-static void add_repair(swdf_boot_config *out, const char *field, const char *value,
-                       const char *why, int starts_flash) {
-  if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
-    return;
-  }
-  snprintf(out->repairs[out->repair_count].field, sizeof(out->repairs[0].field), "%s", field);
-  snprintf(out->repairs[out->repair_count].value, sizeof(out->repairs[0].value), "%s", value);
-  snprintf(out->repairs[out->repair_count].why, sizeof(out->repairs[0].why), "%s", why);
-  out->repairs[out->repair_count].starts_flash = starts_flash;
-  out->repair_count++;
-}
-
 static bool h7_rom_has_dfu(const swdf_chip *chip) {
   (void)chip; /* every H74x/H72x ROM bootloader offers USB DFU (AN2606) */
   return true;
@@ -562,14 +550,14 @@ static swdf_err h7_boot_config(swdf_boot_config *out, const swdf_options *o,
     snprintf(why, sizeof(why),
              "BOOT0 high then starts the ST ROM bootloader (system memory at 0x%04X 0000)",
              (unsigned)rom);
-    add_repair(out, "boot_add1", value, why, 0);
+    swdf__boot_add_repair(out, "boot_add1", value, why, 0);
   }
   if ((add0 << 16) - chip->flash_base >= chip->flash_max) {
     snprintf(value, sizeof(value), "0x%04X", (unsigned)flash);
     snprintf(why, sizeof(why),
              "BOOT0 low (as boards hold it) then starts the program in flash at 0x%04X 0000",
              (unsigned)flash);
-    add_repair(out, "boot_add0", value, why, 1);
+    swdf__boot_add_repair(out, "boot_add0", value, why, 1);
   }
   return SWDF_OK;
 }
