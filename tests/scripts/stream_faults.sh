@@ -38,7 +38,10 @@ dump_of() { "$sim" state dump "$1" $base $size "$2" >/dev/null; }
 dump_of "$tmp/erased.state" "$tmp/old.bin"
 py random 22 $img_len "$tmp/image.bin"
 py expect "$tmp/old.bin" $base "$tmp/expect.bin" "$tmp/image.bin@$img_addr"
-fresh_chip() { cp "$tmp/erased.state" "$state"; }
+# A fresh chip is a new board: the powered board kept next to the state file
+# (FILE.board, swdsim's default) from the run before must not carry over, or
+# the fault would land on another transaction than the clean run's trace says.
+fresh_chip() { cp "$tmp/erased.state" "$state" && rm -f "$state.board"; }
 
 # A clean run's trace tells which SWD transactions carry which USB block:
 # its swd_transactions column counts them up to the end of each command.
