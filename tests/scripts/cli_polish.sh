@@ -65,24 +65,9 @@ case "$out$err" in *"$esc"*) fail "escape sequences without a terminal" ;; *) pa
 expect_match "$out" "^core: locked up" "reset without a terminal: plain text"
 # Standard error on a terminal, standard output into a file: colour only
 # where the terminal is.
-python3 - "$tmp/split.txt" "$tmp/split.out" "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset <<'PY'
-import os, subprocess, sys
-master, slave = os.openpty()
-with open(sys.argv[2], "wb") as out:
-    child = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    child.wait()
-open(sys.argv[1], "wb").write(b"".join(chunks))
-PY
+TTY_STDOUT="$tmp/split.out"
+tty_run "$tmp/split.txt" "$sim" run --chip stm32f446re --state "$st" -- "$cli" reset
+unset TTY_STDOUT
 if grep -q "$esc" "$tmp/split.out"; then fail "colour on standard output into a file"; else pass; fi
 expect_match "$(cat "$tmp/split.txt")" "${esc}\[33mwarning" "colour on standard error, the terminal"
 

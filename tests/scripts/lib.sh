@@ -77,14 +77,17 @@ random_flash_state() {
 
 # ---- a terminal ------------------------------------------------------------------
 # tty_run OUT COMMAND...: run with standard output and error on a
-# pseudo-terminal, keeping what it printed in OUT.
+# pseudo-terminal, keeping what it printed in OUT. With TTY_STDOUT=FILE set,
+# standard output goes into FILE instead and only standard error is on the
+# terminal.
 tty_run() {
   tty_out=$1
   shift
-  python3 - "$tty_out" "$@" <<'PY'
+  python3 - "$tty_out" "${TTY_STDOUT:-}" "$@" <<'PY'
 import os, subprocess, sys
 master, slave = os.openpty()
-child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+out = open(sys.argv[2], "wb") if sys.argv[2] else None
+child = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=out or slave, stderr=slave)
 os.close(slave)
 chunks = []
 while True:
@@ -96,6 +99,8 @@ while True:
         break
     chunks.append(data)
 child.wait()
+if out:
+    out.close()
 open(sys.argv[1], "wb").write(b"".join(chunks))
 PY
 }
