@@ -200,18 +200,6 @@ static bool key_locked(const swdf__key_lock *lock, uint32_t value) {
   return (value & lock->locked) != 0 || (value & lock->opened) != lock->opened;
 }
 
-void swdf__boot_add_repair(swdf_boot_config *out, const char *field, const char *value,
-                           const char *why, int starts_flash) {
-  if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
-    return;
-  }
-  size_t i = out->repair_count++;
-  snprintf(out->repairs[i].field, sizeof(out->repairs[i].field), "%s", field);
-  snprintf(out->repairs[i].value, sizeof(out->repairs[i].value), "%s", value);
-  snprintf(out->repairs[i].why, sizeof(out->repairs[i].why), "%s", why);
-  out->repairs[i].starts_flash = starts_flash;
-}
-
 swdf_err swdf__unlock_with_keys(swdf_target *t, const swdf__key_lock *lock) {
   uint32_t value = 0;
   swdf_err err = swdf__read32(&value, t, lock->status);
@@ -236,6 +224,18 @@ swdf_err swdf__unlock_with_keys(swdf_target *t, const swdf__key_lock *lock) {
                       lock->name, (unsigned)lock->status, (unsigned)value);
   }
   return SWDF_OK;
+}
+
+void swdf__boot_add_repair(swdf_boot_config *out, const char *field, const char *value,
+                           const char *why, int starts_flash) {
+  if (out->repair_count >= SWDF_ARRAY_LEN(out->repairs)) {
+    return;
+  }
+  size_t i = out->repair_count++;
+  snprintf(out->repairs[i].field, sizeof(out->repairs[i].field), "%s", field);
+  snprintf(out->repairs[i].value, sizeof(out->repairs[i].value), "%s", value);
+  snprintf(out->repairs[i].why, sizeof(out->repairs[i].why), "%s", why);
+  out->repairs[i].starts_flash = starts_flash;
 }
 
 swdf_err swdf__opt_relock(swdf_target *t, swdf_err err, uint32_t addr, uint32_t clear,
